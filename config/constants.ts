@@ -1,0 +1,20 @@
+/** Names shared by the worker, the client side (API, CLI) and workflow code. Pure: safe in workflows. */
+
+export const DEFAULT_TASK_QUEUE = 'sluice-pipelines';
+export const DEFAULT_NAMESPACE = 'default';
+export const PIPELINE_RUN_WORKFLOW = 'pipelineRun';
+
+/** Temporal search attributes registered on the dev server so the Temporal UI can filter runs. */
+export const SEARCH_ATTRIBUTES = {
+  pipelineName: 'SluicePipelineName',
+  runId: 'SluiceRunId',
+  experimentId: 'SluiceExperimentId',
+} as const;
+
+/** Workflow query that returns the live state of every task. */
+export const TASKS_QUERY = 'tasks';
+
+export const DEFAULT_EXPERIMENT_NAME = 'Default';
+
+/** Default ports: KFP's API port, and Temporal's own defaults. */
+export const DEFAULT_PORTS = { api: 8888, temporal: 7233, temporalUi: 8233, postgres: 5488 } as const;

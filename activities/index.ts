@@ -1,0 +1,21 @@
+import type { MetadataStore } from '../store/types';
+import { createRecordRunState } from './record-run';
+import { createRunTask } from './run-task';
+import type { Runner } from './runners/runner';
+
+export interface ActivityDeps {
+  store: MetadataStore;
+  runner: Runner;
+  stepEnv: Record<string, string>;
+  killGraceMs?: number;
+}
+
+/** The worker's activities, with their dependencies injected (real ones in tests too). */
+export function createActivities(deps: ActivityDeps) {
+  return {
+    runTask: createRunTask({ ...deps, killGraceMs: deps.killGraceMs ?? 5_000 }),
+    recordRunState: createRecordRunState(deps.store),
+  };
+}
+
+export type Activities = ReturnType<typeof createActivities>;

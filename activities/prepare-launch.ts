@@ -1,0 +1,76 @@
+import { join } from 'node:path';
+import { resolveArgs, type PlaceholderContext } from '../spec/placeholders';
+import type { ArtifactRef } from '../spec/types';
+import type { taskLayout } from './layout';
+import type { LaunchSpec } from './runners/runner';
+import type { TaskActivityInput } from './types';
+
+export interface LaunchPlan {
+  spec: LaunchSpec;
+  /** Declared output parameter → the file the step writes its value to. */
+  parameterFiles: Record<string, string>;
+  /** Declared output artifact → its ref (URI known before the step runs). */
+  outputArtifacts: Record<string, ArtifactRef[]>;
+  /** KFP's `executor_output.json`, written by lightweight components and by steps that set metadata. */
+  executorOutputFile: string;
+  /** Every path the step may write; cleared before a fresh launch. */
+  outputPaths: string[];
+}
+
+/**
+ * Decides the exact command of one launch: output locations, KFP placeholders resolved to argv,
+ * and the step's environment. Does no I/O, so the same input always yields the same launch.
+ */
+export function prepareLaunch(
+  input: TaskActivityInput,
+  opts: { launch: number; layout: ReturnType<typeof taskLayout>; launchName: string; baseEnv: Record<string, string>; taskUuid: string },
+): LaunchPlan {
+  const workDir = opts.layout.launchDir(opts.launch);
+  const parameterFiles: Record<string, string> = {};
+  for (const name of Object.keys(input.outputDefinitions?.parameters ?? {})) {
+    parameterFiles[name] = join(workDir, 'outputs', name);
+  }
+  const outputArtifacts: Record<string, ArtifactRef[]> = {};
+  for (const [name, def] of Object.entries(input.outputDefinitions?.artifacts ?? {})) {
+    outputArtifacts[name] = [{
+      name,
+      uri: opts.layout.outputUri(name),
+      schemaTitle: def.artifactType.schemaTitle ?? 'system.Artifact',
+      schemaVersion: def.artifactType.schemaVersion ?? '0.0.1',
+      metadata: {},
+    }];
+  }
+  const executorOutputFile = join(workDir, 'executor_output.json');
+  const ctx: PlaceholderContext = {
+    inputs: input.inputs,
+    outputs: {
+      parameters: Object.fromEntries(Object.entries(parameterFiles).map(([k, f]) => [k, { outputFile: f }])),
+      artifacts: outputArtifacts,
+      outputFile: executorOutputFile,
+    },
+    pipelineJobName: input.runName,
+    pipelineJobResourceName: input.runId,
+    pipelineJobUuid: input.runId,
+    pipelineTaskName: input.taskName,
+    pipelineTaskUuid: opts.taskUuid,
+    pipelineRoot: input.pipelineRoot,
+    pipelineJobCreateTimeUtc: input.createdAt,
+    pipelineJobScheduleTimeUtc: input.createdAt,
+  };
+  const container = input.container;
+  const argv = [...resolveArgs(container.command, ctx), ...resolveArgs(container.args, ctx)];
+  if (argv.length === 0) throw new Error(`executor of ${input.componentName} has neither command nor args`);
+  const env: Record<string, string> = { ...opts.baseEnv };
+  for (const { name, value } of container.env ?? []) env[name] = value;
+  return {
+    spec: { name: opts.launchName, image: container.image, argv, env, workDir, logFile: opts.layout.logFile(opts.launch) },
+    parameterFiles,
+    outputArtifacts,
+    executorOutputFile,
+    outputPaths: [
+      ...Object.values(parameterFiles),
+      ...Object.values(outputArtifacts).flatMap((list) => list.map((a) => a.uri)),
+      executorOutputFile,
+    ],
+  };
+}

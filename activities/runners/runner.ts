@@ -1,0 +1,41 @@
+/**
+ * A Runner executes one launch of a task: a local process or a Kubernetes pod. Launches are
+ * addressed by a deterministic name (run, task, launch number), so that a retried activity on a
+ * new worker reattaches to the launch a crashed worker started instead of starting a duplicate.
+ */
+
+export interface LaunchSpec {
+  /** Deterministic and unique per (run, task, launch); a second `start` with it reattaches. */
+  name: string;
+  /** Recorded; the local runner cannot pull it and runs the command on the host. */
+  image: string;
+  /** Resolved argv: program first. Never joined into a shell string. */
+  argv: string[];
+  env: Record<string, string>;
+  /** Per-launch directory: the working directory of a local process, and the runner's bookkeeping. */
+  workDir: string;
+  /** File that receives the combined stdout and stderr. */
+  logFile: string;
+}
+
+/** Serializable, so it can travel in a heartbeat to the worker that resumes watching. */
+export interface LaunchHandle {
+  name: string;
+  /** Runner-specific identity, e.g. pid and start time of a local process. */
+  ref: Record<string, string | number>;
+}
+
+export type LaunchStatus =
+  | { status: 'running' }
+  | { status: 'exited'; exitCode: number }
+  /** The launch is gone without a recorded exit (killed with its supervisor, node lost, pod deleted). */
+  | { status: 'lost'; reason: string };
+
+export interface Runner {
+  /** Starts the launch, or returns the handle of the existing launch with the same name. */
+  start(spec: LaunchSpec): Promise<LaunchHandle>;
+  /** Resolves when the launch is no longer running; `signal` aborts the wait (not the launch). */
+  wait(handle: LaunchHandle, signal: AbortSignal): Promise<LaunchStatus>;
+  /** Stops the launch and everything it started; idempotent. Waits at most `graceMs` before SIGKILL. */
+  kill(handle: LaunchHandle, graceMs: number): Promise<void>;
+}

@@ -1,0 +1,49 @@
+import type { ContainerSpec, InputDefinitions, OutputDefinitions } from '../spec/types';
+import type { RunState } from '../spec/states';
+import type { RunError } from '../store/types';
+import type { TaskOutputs, TaskSnapshot } from '../workflows/types';
+
+/** Everything one task needs to run, decided by the workflow (inputs are already resolved). */
+export interface TaskActivityInput {
+  runId: string;
+  runName: string;
+  pipelineName: string;
+  pipelineRoot: string;
+  /** RFC3339 run creation time. */
+  createdAt: string;
+  taskName: string;
+  componentName: string;
+  container: ContainerSpec;
+  inputDefinitions?: InputDefinitions;
+  outputDefinitions?: OutputDefinitions;
+  inputs: TaskOutputs;
+  /** Launches allowed for this task: 1 + KFP's maxRetryCount. */
+  maxStepAttempts: number;
+}
+
+export interface TaskActivityResult {
+  outputs: TaskOutputs;
+  /** Launch number that succeeded (1 when the first launch did). */
+  attempts: number;
+  podName: string;
+}
+
+export interface RunStateUpdate {
+  runId: string;
+  state: RunState;
+  /** RFC3339, from workflow time, so a replayed write carries the same value. */
+  at: string;
+  error?: RunError;
+  /** Tasks whose state only the workflow knows (skipped, canceled before start). */
+  tasks?: TaskSnapshot[];
+}
+
+/** Failure types the API shows; an activity throws `ApplicationFailure` with one of these. */
+export const FailureTypes = {
+  /** The step exited non-zero (or was lost) on its last allowed launch. */
+  stepFailed: 'StepFailed',
+  /** The step exited non-zero and KFP's retry policy allows another launch. */
+  stepFailedRetryable: 'StepFailedRetryable',
+  /** Inputs, placeholders or outputs violate the spec: no retry can fix it. */
+  invalidTask: 'InvalidTask',
+} as const;

@@ -1,0 +1,107 @@
+import { join } from 'node:path';
+import { Client, Connection } from '@temporalio/client';
+import { NativeConnection } from '@temporalio/worker';
+import { createApp } from '../api/app';
+import { startApiServer } from '../api/server';
+import { PROJECT_ROOT, type SluiceConfig } from '../config/config';
+import { PgStore } from '../store/pg-store';
+import { createSluiceWorker, quietTemporalRuntime } from '../worker/create-worker';
+import { startEmbeddedPostgres } from './embedded-postgres';
+import { startTemporalDevServer } from './temporal-dev-server';
+import { waitFor } from './wait';
+
+export interface DevStack {
+  apiUrl: string;
+  dashboardUrl: string;
+  temporalUiUrl?: string;
+  temporalAddress: string;
+  databaseUrl: string;
+  /** Stops everything in reverse order of start; safe to call twice. */
+  stop(): Promise<void>;
+}
+
+/**
+ * The embedded stack on one machine: Temporal's dev server (SQLite file), embedded PostgreSQL,
+ * an in-process worker and the API, started in that order, each after the previous one answers.
+ * `DATABASE_URL` / `TEMPORAL_ADDRESS` in the config select external servers instead.
+ */
+export async function startDevStack(config: SluiceConfig, opts: { log?: (line: string) => void } = {}): Promise<DevStack> {
+  const log = opts.log ?? (() => undefined);
+  const stops: Array<() => Promise<void>> = [];
+  const stop = async () => {
+    while (stops.length) await (stops.pop() as () => Promise<void>)().catch((err) => log(`stop: ${(err as Error).message}`));
+  };
+  try {
+    quietTemporalRuntime();
+    let temporalAddress = config.temporalAddress;
+    let temporalUiUrl: string | undefined;
+    if (!temporalAddress) {
+      log(`starting Temporal dev server on 127.0.0.1:${config.temporalPort}`);
+      const temporal = await startTemporalDevServer({
+        cli: config.temporalCli,
+        dbFile: join(config.dataDir, 'temporal', 'temporal.db'),
+        port: config.temporalPort,
+        uiPort: config.temporalUiPort,
+        namespace: config.temporalNamespace,
+        logFile: join(config.dataDir, 'logs', 'temporal.log'),
+      });
+      stops.push(() => temporal.stop());
+      temporalAddress = temporal.address;
+      temporalUiUrl = temporal.uiUrl;
+    }
+
+    let databaseUrl = config.databaseUrl;
+    if (!databaseUrl) {
+      log(`starting embedded PostgreSQL on 127.0.0.1:${config.postgresPort}`);
+      const pg = await startEmbeddedPostgres({ dataDir: join(config.dataDir, 'postgres'), port: config.postgresPort });
+      stops.push(() => pg.stop());
+      databaseUrl = pg.url;
+    }
+    const store = await PgStore.connect(databaseUrl);
+    stops.push(() => store.close());
+    await store.migrate();
+
+    log('starting the worker');
+    const workerConnection = await NativeConnection.connect({ address: temporalAddress });
+    stops.push(() => workerConnection.close());
+    const worker = await createSluiceWorker({ config, store, connection: workerConnection });
+    const running = worker.run();
+    stops.push(async () => {
+      if (worker.getState() === 'RUNNING') worker.shutdown();
+      await running;
+    });
+    const clientConnection = await Connection.connect({ address: temporalAddress });
+    stops.push(() => clientConnection.close());
+    const client = new Client({ connection: clientConnection, namespace: config.temporalNamespace });
+    await waitFor('the worker to poll its task queue', async () => {
+      const { pollers } = await client.workflowService.describeTaskQueue({
+        namespace: config.temporalNamespace,
+        taskQueue: { name: config.taskQueue },
+        taskQueueType: 1, // TASK_QUEUE_TYPE_WORKFLOW
+      });
+      if (!pollers?.length) throw new Error('no pollers yet');
+    }, { timeoutMs: 30_000 });
+
+    log('starting the API');
+    const app = createApp({
+      store,
+      temporal: client,
+      taskQueue: config.taskQueue,
+      artifactRoot: config.artifactRoot,
+      parallelism: config.parallelism,
+      heartbeatTimeoutSeconds: config.heartbeatTimeoutSeconds,
+      uiDir: join(PROJECT_ROOT, 'ui'),
+    });
+    const api = await startApiServer(app, { host: config.apiHost, port: config.apiPort });
+    stops.push(() => api.close());
+    await waitFor('the API health check', async () => {
+      const res = await fetch(`${api.url}/apis/v2beta1/healthz`);
+      if (!res.ok) throw new Error(`healthz answered ${res.status}`);
+    }, { timeoutMs: 10_000 });
+
+    return { apiUrl: api.url, dashboardUrl: `${api.url}/`, temporalUiUrl, temporalAddress, databaseUrl, stop };
+  } catch (err) {
+    await stop();
+    throw err;
+  }
+}

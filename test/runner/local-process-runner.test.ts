@@ -1,0 +1,87 @@
+import { mkdtempSync, readFileSync, existsSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { LocalProcessRunner } from '../../activities/runners/local-process-runner';
+import type { LaunchSpec } from '../../activities/runners/runner';
+
+const env = { PATH: process.env.PATH ?? '/usr/bin:/bin' };
+
+function launch(name: string, argv: string[]): LaunchSpec {
+  const workDir = mkdtempSync(join(tmpdir(), 'sluice-runner-'));
+  return { name, image: 'python:3.11', argv, env, workDir, logFile: join(workDir, 'log.txt') };
+}
+
+function alive(pid: number): boolean {
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    return !/\) [ZX] /.test(stat);
+  } catch {
+    return false;
+  }
+}
+
+async function until(check: () => boolean, ms = 5000): Promise<void> {
+  const end = Date.now() + ms;
+  while (!check()) {
+    if (Date.now() > end) throw new Error('condition not met in time');
+    await new Promise((r) => setTimeout(r, 50));
+  }
+}
+
+describe('LocalProcessRunner', () => {
+  test('runs argv without a shell, captures stdout and stderr, reports the exit code', async () => {
+    const runner = new LocalProcessRunner();
+    // A shell metacharacter in an argument must arrive verbatim.
+    const spec = launch('echo-1', ['python3', '-c', 'import sys; print("out", sys.argv[1]); print("err", file=sys.stderr); sys.exit(3)', '$(rm -rf /); `x`']);
+    const handle = await runner.start(spec);
+    const status = await runner.wait(handle, new AbortController().signal);
+    expect(status).toEqual({ status: 'exited', exitCode: 3 });
+    const log = readFileSync(spec.logFile, 'utf8');
+    expect(log).toContain('out $(rm -rf /); `x`');
+    expect(log).toContain('err');
+  });
+
+  test('a missing program fails with exit code 127 and says so in the log', async () => {
+    const runner = new LocalProcessRunner();
+    const spec = launch('missing-1', ['no-such-program-sluice']);
+    const status = await runner.wait(await runner.start(spec), new AbortController().signal);
+    expect(status).toEqual({ status: 'exited', exitCode: 127 });
+    expect(readFileSync(spec.logFile, 'utf8')).toMatch(/not found/);
+  });
+
+  test('a second start with the same name reattaches instead of launching again', async () => {
+    const spec = launch('once-1', ['sh', '-c', 'echo run >> count; sleep 1']);
+    const first = await new LocalProcessRunner().start(spec);
+    // A different runner instance stands for a new worker after a crash.
+    const other = new LocalProcessRunner();
+    const again = await other.start(spec);
+    expect(again.ref.pid).toBe(first.ref.pid);
+    const status = await other.wait(again, new AbortController().signal);
+    expect(status).toEqual({ status: 'exited', exitCode: 0 });
+    expect(readFileSync(join(spec.workDir, 'count'), 'utf8')).toBe('run\n');
+  });
+
+  test('kill stops the whole process tree, including children in other process groups', async () => {
+    const runner = new LocalProcessRunner();
+    const spec = launch('tree-1', ['sh', '-c', 'sleep 300 & echo $! > child.pid; setsid sleep 300 & echo $! > orphan.pid; wait']);
+    const handle = await runner.start(spec);
+    await until(() => existsSync(join(spec.workDir, 'child.pid')) && existsSync(join(spec.workDir, 'orphan.pid')));
+    const child = Number(readFileSync(join(spec.workDir, 'child.pid'), 'utf8'));
+    const orphan = Number(readFileSync(join(spec.workDir, 'orphan.pid'), 'utf8'));
+    expect(alive(child) && alive(orphan)).toBe(true);
+    await runner.kill(handle, 2000);
+    await until(() => !alive(child) && !alive(orphan) && !alive(Number(handle.ref.pid)));
+    const status = await runner.wait(handle, new AbortController().signal);
+    expect(status.status).toBe('lost');
+  });
+
+  test('wait returns "running" when aborted, leaving the launch alone', async () => {
+    const runner = new LocalProcessRunner();
+    const handle = await runner.start(launch('abort-1', ['sleep', '5']));
+    const ctrl = new AbortController();
+    setTimeout(() => ctrl.abort(), 100);
+    expect(await runner.wait(handle, ctrl.signal)).toEqual({ status: 'running' });
+    expect(alive(Number(handle.ref.pid))).toBe(true);
+    await runner.kill(handle, 1000);
+  });
+});

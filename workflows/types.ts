@@ -1,0 +1,49 @@
+import type { ArtifactRef, ParameterValue, PipelineSpec } from '../spec/types';
+import type { RunState, TaskState } from '../spec/states';
+
+/**
+ * The input of one `pipelineRun` workflow. Self-contained (the validated spec travels with it),
+ * so a run replays without reading anything outside its history.
+ */
+export interface RunInput {
+  /** Also the workflow id. */
+  runId: string;
+  runName: string;
+  pipelineName: string;
+  experimentId: string;
+  spec: PipelineSpec;
+  /** Runtime parameters, already validated against the spec, with defaults filled in. */
+  parameters: Record<string, ParameterValue>;
+  /** Root of this run's artifacts (a directory for the local store). */
+  pipelineRoot: string;
+  /** RFC3339 creation time, shown to steps as `{{$.pipeline_job_create_time_utc}}`. */
+  createdAt: string;
+  /** Tasks of this run that may execute at once. */
+  parallelism: number;
+  /** How long a task may go without a heartbeat before Temporal retries it on another worker. */
+  heartbeatTimeoutSeconds: number;
+}
+
+export interface TaskOutputs {
+  parameters: Record<string, ParameterValue>;
+  artifacts: Record<string, ArtifactRef[]>;
+}
+
+/** One task's live state, as the `tasks` query returns it. */
+export interface TaskSnapshot {
+  name: string;
+  componentName: string;
+  state: TaskState;
+  /** Launches so far, counting retries. */
+  attempts: number;
+  startedAt?: string;
+  finishedAt?: string;
+  error?: { message: string; type?: string };
+  outputs?: TaskOutputs;
+}
+
+export interface RunSnapshot {
+  runId: string;
+  state: RunState;
+  tasks: TaskSnapshot[];
+}

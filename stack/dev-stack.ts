@@ -5,6 +5,7 @@ import { createApp } from '../api/app';
 import { startApiServer } from '../api/server';
 import { PROJECT_ROOT, type SluiceConfig } from '../config/config';
 import { PgStore } from '../store/pg-store';
+import type { MetadataStore } from '../store/types';
 import { createSluiceWorker, quietTemporalRuntime } from '../worker/create-worker';
 import { startEmbeddedPostgres } from './embedded-postgres';
 import { startTemporalDevServer } from './temporal-dev-server';
@@ -16,6 +17,8 @@ export interface DevStack {
   temporalUiUrl?: string;
   temporalAddress: string;
   databaseUrl: string;
+  store: MetadataStore;
+  temporal: Client;
   /** Stops everything in reverse order of start; safe to call twice. */
   stop(): Promise<void>;
 }
@@ -25,7 +28,13 @@ export interface DevStack {
  * an in-process worker and the API, started in that order, each after the previous one answers.
  * `DATABASE_URL` / `TEMPORAL_ADDRESS` in the config select external servers instead.
  */
-export async function startDevStack(config: SluiceConfig, opts: { log?: (line: string) => void } = {}): Promise<DevStack> {
+export interface DevStackOptions {
+  log?: (line: string) => void;
+  /** Run a worker inside this process (the default); false when workers run as their own processes. */
+  inProcessWorker?: boolean;
+}
+
+export async function startDevStack(config: SluiceConfig, opts: DevStackOptions = {}): Promise<DevStack> {
   const log = opts.log ?? (() => undefined);
   const stops: Array<() => Promise<void>> = [];
   const stop = async () => {
@@ -61,26 +70,21 @@ export async function startDevStack(config: SluiceConfig, opts: { log?: (line: s
     stops.push(() => store.close());
     await store.migrate();
 
-    log('starting the worker');
-    const workerConnection = await NativeConnection.connect({ address: temporalAddress });
-    stops.push(() => workerConnection.close());
-    const worker = await createSluiceWorker({ config, store, connection: workerConnection });
-    const running = worker.run();
-    stops.push(async () => {
-      if (worker.getState() === 'RUNNING') worker.shutdown();
-      await running;
-    });
     const clientConnection = await Connection.connect({ address: temporalAddress });
     stops.push(() => clientConnection.close());
     const client = new Client({ connection: clientConnection, namespace: config.temporalNamespace });
-    await waitFor('the worker to poll its task queue', async () => {
-      const { pollers } = await client.workflowService.describeTaskQueue({
-        namespace: config.temporalNamespace,
-        taskQueue: { name: config.taskQueue },
-        taskQueueType: 1, // TASK_QUEUE_TYPE_WORKFLOW
+    if (opts.inProcessWorker ?? true) {
+      log('starting the worker');
+      const workerConnection = await NativeConnection.connect({ address: temporalAddress });
+      stops.push(() => workerConnection.close());
+      const worker = await createSluiceWorker({ config, store, connection: workerConnection });
+      const running = worker.run();
+      stops.push(async () => {
+        if (worker.getState() === 'RUNNING') worker.shutdown();
+        await running;
       });
-      if (!pollers?.length) throw new Error('no pollers yet');
-    }, { timeoutMs: 30_000 });
+      await waitForPollers(client, config);
+    }
 
     log('starting the API');
     const app = createApp({
@@ -99,9 +103,21 @@ export async function startDevStack(config: SluiceConfig, opts: { log?: (line: s
       if (!res.ok) throw new Error(`healthz answered ${res.status}`);
     }, { timeoutMs: 10_000 });
 
-    return { apiUrl: api.url, dashboardUrl: `${api.url}/`, temporalUiUrl, temporalAddress, databaseUrl, stop };
+    return { apiUrl: api.url, dashboardUrl: `${api.url}/`, temporalUiUrl, temporalAddress, databaseUrl, store, temporal: client, stop };
   } catch (err) {
     await stop();
     throw err;
   }
+}
+
+/** The worker is ready once Temporal sees it polling the workflow task queue. */
+export async function waitForPollers(client: Client, config: SluiceConfig, timeoutMs = 30_000): Promise<void> {
+  await waitFor(`a worker polling task queue ${config.taskQueue}`, async () => {
+    const { pollers } = await client.workflowService.describeTaskQueue({
+      namespace: config.temporalNamespace,
+      taskQueue: { name: config.taskQueue },
+      taskQueueType: 1, // TASK_QUEUE_TYPE_WORKFLOW
+    });
+    if (!pollers?.length) throw new Error('no pollers yet');
+  }, { timeoutMs });
 }

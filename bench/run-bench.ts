@@ -1,0 +1,132 @@
+import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
+import { createServer } from 'node:net';
+import { cpus, tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { loadConfig, PROJECT_ROOT } from '../config/config';
+import { startDevStack, type DevStack } from '../stack/dev-stack';
+import type { PipelineSpec } from '../spec/types';
+import { noopPipeline } from './noop-specs';
+import { treeMemory } from './process-memory';
+
+/**
+ * `npm run bench`: starts a fresh embedded stack and measures
+ *  - orchestration overhead per step on a 50-step chain of no-op steps
+ *    ((wall time − the steps' own time) / 50, where a step's own time is its launch's
+ *    start-to-exit as the runner saw it);
+ *  - throughput of a 200-wide fan-out of no-op steps;
+ *  - resident memory of every process of the stack, idle and at the fan-out's peak.
+ * Prints a table and writes the figures as JSON under bench/results/.
+ */
+async function main(): Promise<void> {
+  const dataDir = mkdtempSync(join(tmpdir(), 'sluice-bench-'));
+  const [apiPort, temporalPort, temporalUiPort, postgresPort] = await Promise.all([freePort(), freePort(), freePort(), freePort()]);
+  const config = loadConfig({ dataDir, apiPort, temporalPort, temporalUiPort, postgresPort, parallelism: 200 });
+  const stack = await startDevStack(config, { log: (line) => console.error(`bench: ${line}`) });
+  try {
+    await sleep(3000);
+    const idle = treeMemory();
+
+    await runToEnd(stack, noopPipeline('bench-warmup', 3, 'chain'));
+    const chain = await runToEnd(stack, noopPipeline('bench-chain-50', 50, 'chain'));
+    const chainOwnMs = await stepTimeMs(stack, chain.runId);
+    const overheadPerStepMs = (chain.wallMs - chainOwnMs) / 50;
+
+    let peak = treeMemory();
+    const sampler = setInterval(() => {
+      const now = treeMemory();
+      if (now.stackMiB + now.stepsMiB > peak.stackMiB + peak.stepsMiB) peak = now;
+    }, 100);
+    const fanout = await runToEnd(stack, noopPipeline('bench-fanout-200', 200, 'fanout'));
+    clearInterval(sampler);
+
+    const results = {
+      date: new Date().toISOString(),
+      machine: { cpus: cpus().length, model: cpus()[0]?.model, node: process.version },
+      chain50: {
+        wallMs: Math.round(chain.wallMs),
+        stepsOwnMs: Math.round(chainOwnMs),
+        overheadPerStepMs: round(overheadPerStepMs),
+      },
+      fanout200: { wallMs: Math.round(fanout.wallMs), stepsPerSecond: round(200 / (fanout.wallMs / 1000)) },
+      memory: {
+        idleStackMiB: idle.stackMiB,
+        idleProcesses: idle.processes,
+        fanoutPeakStackMiB: peak.stackMiB,
+        fanoutPeakStepsMiB: peak.stepsMiB,
+        fanoutPeakTotalMiB: round(peak.stackMiB + peak.stepsMiB),
+      },
+    };
+    printTable(results);
+    const dir = join(PROJECT_ROOT, 'bench', 'results');
+    mkdirSync(dir, { recursive: true });
+    const file = join(dir, `${results.date.replace(/[:.]/g, '-')}.json`);
+    writeFileSync(file, `${JSON.stringify(results, null, 2)}\n`);
+    console.log(`\nwritten to ${file}`);
+  } finally {
+    await stack.stop();
+  }
+}
+
+async function runToEnd(stack: DevStack, spec: PipelineSpec): Promise<{ runId: string; wallMs: number }> {
+  const started = performance.now();
+  const res = await fetch(`${stack.apiUrl}/apis/v2beta1/runs`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify({ display_name: spec.pipelineInfo.name, pipeline_spec: spec }),
+  });
+  const body = (await res.json()) as { run_id: string };
+  if (!res.ok) throw new Error(`creating ${spec.pipelineInfo.name} failed: ${JSON.stringify(body)}`);
+  for (;;) {
+    const run = await stack.store.getRun(body.run_id);
+    if (run && ['SUCCEEDED', 'FAILED', 'CANCELED'].includes(run.state)) {
+      if (run.state !== 'SUCCEEDED') throw new Error(`${spec.pipelineInfo.name} ended ${run.state}: ${run.error?.message}`);
+      return { runId: body.run_id, wallMs: performance.now() - started };
+    }
+    await sleep(20);
+  }
+}
+
+async function stepTimeMs(stack: DevStack, runId: string): Promise<number> {
+  const attempts = await stack.store.listTaskAttempts(runId);
+  return attempts.reduce((sum, a) => sum + ((a.finishedAt?.getTime() ?? 0) - a.startedAt.getTime()), 0);
+}
+
+function printTable(r: {
+  chain50: { wallMs: number; stepsOwnMs: number; overheadPerStepMs: number };
+  fanout200: { wallMs: number; stepsPerSecond: number };
+  memory: { idleStackMiB: number; fanoutPeakStackMiB: number; fanoutPeakStepsMiB: number; fanoutPeakTotalMiB: number };
+}): void {
+  const rows: [string, string][] = [
+    ['50-step chain: wall time', `${r.chain50.wallMs} ms`],
+    ['50-step chain: steps own time', `${r.chain50.stepsOwnMs} ms`],
+    ['overhead per step', `${r.chain50.overheadPerStepMs} ms`],
+    ['200-wide fan-out: wall time', `${r.fanout200.wallMs} ms`],
+    ['200-wide fan-out: throughput', `${r.fanout200.stepsPerSecond} steps/s`],
+    ['memory idle (whole stack)', `${r.memory.idleStackMiB} MiB`],
+    ['memory fan-out peak (stack)', `${r.memory.fanoutPeakStackMiB} MiB`],
+    ['memory fan-out peak (+ steps)', `${r.memory.fanoutPeakTotalMiB} MiB`],
+  ];
+  const width = Math.max(...rows.map(([k]) => k.length));
+  console.log(`${'figure'.padEnd(width)} | value`);
+  console.log(`${'-'.repeat(width)}-|-${'-'.repeat(16)}`);
+  for (const [k, v] of rows) console.log(`${k.padEnd(width)} | ${v}`);
+}
+
+function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const srv = createServer();
+    srv.once('error', reject);
+    srv.listen(0, '127.0.0.1', () => {
+      const address = srv.address();
+      srv.close(() => resolve(typeof address === 'object' && address ? address.port : 0));
+    });
+  });
+}
+
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+const round = (x: number) => Math.round(x * 100) / 100;
+
+main().catch((err) => {
+  console.error(err);
+  process.exit(1);
+});

@@ -1,0 +1,145 @@
+import { existsSync, mkdtempSync, readFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { startTestEngine, taskByName, type TestEngine } from '../support/engine';
+
+const fixture = (name: string) => join(__dirname, 'fixtures', name);
+
+function alive(pid: number): boolean {
+  try {
+    return !/\) [ZX] /.test(readFileSync(`/proc/${pid}/stat`, 'utf8'));
+  } catch {
+    return false;
+  }
+}
+
+async function until(what: string, check: () => boolean | Promise<boolean>, ms = 20_000): Promise<void> {
+  const end = Date.now() + ms;
+  while (!(await check())) {
+    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 100));
+  }
+}
+
+describe('pipelineRun on the real stack', () => {
+  let engine: TestEngine;
+  beforeAll(async () => {
+    engine = await startTestEngine('engine', { parallelism: 2 });
+  });
+  afterAll(async () => {
+    await engine?.stop();
+  });
+
+  test('passes parameters and artifacts between tasks and records everything', async () => {
+    const { run_id } = await engine.createRun(fixture('two-step.yaml'), { times: '3' });
+    const run = await engine.waitForRun(run_id);
+    expect(run.state).toBe('SUCCEEDED');
+    expect(taskByName(run, 'produce').output_parameters).toEqual({ message: 'hello x3' });
+    expect(taskByName(run, 'consume').output_parameters).toEqual({ lines: 3 });
+
+    const tasks = await engine.store.listTasks(run_id);
+    expect(tasks.map((t) => [t.taskName, t.state, t.attempts])).toEqual(
+      expect.arrayContaining([['produce', 'SUCCEEDED', 1], ['consume', 'SUCCEEDED', 1]]),
+    );
+    const consume = tasks.find((t) => t.taskName === 'consume');
+    expect(consume?.inputs.parameters).toEqual({ message: 'hello x3' });
+    const [artifact] = await engine.store.listArtifacts(run_id);
+    expect(artifact).toMatchObject({ schemaTitle: 'system.Dataset', producerTask: 'produce', outputKey: 'data' });
+    expect(readFileSync(artifact.uri, 'utf8')).toBe('hello\nhello\nhello\n');
+    expect(consume?.inputs.artifacts.data).toEqual([artifact.artifactId]);
+    const lineage = await engine.store.listLineage(run_id);
+    expect(lineage).toEqual(expect.arrayContaining([
+      expect.objectContaining({ artifactId: artifact.artifactId, taskName: 'produce', direction: 'OUTPUT', key: 'data' }),
+      expect.objectContaining({ artifactId: artifact.artifactId, taskName: 'consume', direction: 'INPUT', key: 'data' }),
+    ]));
+    const [attempt] = await engine.store.listTaskAttempts(run_id, 'consume');
+    expect(readFileSync(attempt.logUri, 'utf8')).toContain("got 'hello x3' and 3 lines");
+
+    const stored = await engine.store.getRun(run_id);
+    expect(stored?.stateHistory.map((h) => h.state)).toEqual(['PENDING', 'RUNNING', 'SUCCEEDED']);
+  });
+
+  test('a failing step fails the run with its exit code and log tail; dependents are skipped', async () => {
+    const { run_id } = await engine.createRun(fixture('fail.yaml'));
+    const run = await engine.waitForRun(run_id);
+    expect(run.state).toBe('FAILED');
+    expect(run.error?.message).toMatch(/exit code 3/);
+    expect(run.error?.message).toContain('boom: out of cheese');
+    expect(run.error?.message).toContain('line 5');
+    expect(taskByName(run, 'bad').state).toBe('FAILED');
+    expect(taskByName(run, 'after-bad').state).toBe('SKIPPED');
+    expect(taskByName(run, 'other').state).toBe('SUCCEEDED');
+    const description = await engine.temporal.workflow.getHandle(run_id).describe();
+    expect(description.status.name).toBe('FAILED');
+  });
+
+  test("KFP's retry policy relaunches a failing step until it succeeds", async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'sluice-retry-'));
+    const counter = join(dir, 'launches');
+    const { run_id } = await engine.createRun(fixture('retry.yaml'), { counter });
+    const run = await engine.waitForRun(run_id);
+    expect(run.state).toBe('SUCCEEDED');
+    expect(readFileSync(counter, 'utf8')).toBe('x\nx\nx\n');
+    const attempts = await engine.store.listTaskAttempts(run_id, 'flaky');
+    expect(attempts.map((a) => [a.attempt, a.state, a.exitCode])).toEqual([[1, 'FAILED', 1], [2, 'FAILED', 1], [3, 'SUCCEEDED', 0]]);
+    expect((await engine.store.getTask(run_id, 'flaky'))?.attempts).toBe(3);
+  });
+
+  test('without a retry policy a failing step runs once', async () => {
+    const { run_id } = await engine.createRun(fixture('fail.yaml'));
+    await engine.waitForRun(run_id);
+    expect(await engine.store.listTaskAttempts(run_id, 'bad')).toHaveLength(1);
+  });
+
+  test('parallelism bounds how many tasks run at once', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'sluice-wide-'));
+    const { run_id } = await engine.createRun(fixture('wide.yaml'), { dir });
+    const run = await engine.waitForRun(run_id);
+    expect(run.state).toBe('SUCCEEDED');
+    let running = 0;
+    let peak = 0;
+    for (const line of readFileSync(join(dir, 'events'), 'utf8').trim().split('\n')) {
+      running += line.startsWith('start') ? 1 : -1;
+      peak = Math.max(peak, running);
+    }
+    expect(peak).toBe(2);
+  });
+
+  test('terminate kills the running step and its children, and the run ends CANCELED', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'sluice-term-'));
+    const { run_id } = await engine.createRun(fixture('slow.yaml'), { dir });
+    await until('the slow step to start', () => existsSync(join(dir, 'slow.child.pid')));
+    const pid = Number(readFileSync(join(dir, 'slow.pid'), 'utf8'));
+    const child = Number(readFileSync(join(dir, 'slow.child.pid'), 'utf8'));
+    expect(alive(pid) && alive(child)).toBe(true);
+
+    const res = await fetch(`${engine.apiUrl}/apis/v2beta1/runs/${run_id}:terminate`, { method: 'POST' });
+    expect(res.status).toBe(200);
+    const run = await engine.waitForRun(run_id);
+    expect(run.state).toBe('CANCELED');
+    await until('the step processes to exit', () => !alive(pid) && !alive(child), 10_000);
+    expect(taskByName(run, 'slow').state).toBe('CANCELED');
+    expect(readFileSync(join(dir, 'executions'), 'utf8')).toBe('first\nslow\n');
+    const description = await engine.temporal.workflow.getHandle(run_id).describe();
+    expect(description.status.name).toBe('CANCELLED');
+  });
+
+  test('the workflow query shows live task states while the run is in flight', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'sluice-live-'));
+    const { run_id } = await engine.createRun(fixture('slow.yaml'), { dir, seconds: 2 });
+    await until('the slow step to start', () => existsSync(join(dir, 'slow.pid')));
+    const snapshot = await engine.temporal.workflow.getHandle(run_id).query<{ tasks: { name: string; state: string }[] }>('tasks');
+    expect(snapshot.tasks.map((t) => [t.name, t.state])).toEqual([['first', 'SUCCEEDED'], ['slow', 'RUNNING'], ['last', 'PENDING']]);
+    expect((await engine.waitForRun(run_id)).state).toBe('SUCCEEDED');
+  });
+
+  test('search attributes let the Temporal UI filter runs', async () => {
+    const { run_id } = await engine.createRun(fixture('fail.yaml'));
+    await engine.waitForRun(run_id);
+    const found: string[] = [];
+    for await (const wf of engine.temporal.workflow.list({ query: `SluiceRunId = '${run_id}' AND SluicePipelineName = 'failing'` })) {
+      found.push(wf.workflowId);
+    }
+    expect(found).toEqual([run_id]);
+  });
+});

@@ -143,17 +143,19 @@ export async function pipelineRun(input: RunInput): Promise<RunSnapshot> {
   }
 
   const outcome = cancelRequested() ? 'CANCELED' : runOutcome(graph, states());
-  runState = outcome === 'RUNNING' ? 'FAILED' : outcome;
-  const error = runState === 'FAILED' ? runError(snapshot().tasks) : undefined;
+  const finalState: RunState = outcome === 'RUNNING' ? 'FAILED' : outcome;
+  const error = finalState === 'FAILED' ? runError(snapshot().tasks) : undefined;
   await CancellationScope.nonCancellable(() =>
     recordRunState({
       runId: input.runId,
-      state: runState,
+      state: finalState,
       at: new Date().toISOString(),
       error,
       tasks: [...tasks.values()].filter((t) => t.state !== 'SUCCEEDED'),
     }),
   );
+  // Only now, so the live query never reports a final state the store does not have yet.
+  runState = finalState;
   if (runState === 'CANCELED') throw new CancelledFailure(`run ${input.runId} was canceled`);
   if (runState === 'FAILED') throw ApplicationFailure.create({ message: error?.message ?? 'run failed', type: 'RunFailed', nonRetryable: true });
   return snapshot();

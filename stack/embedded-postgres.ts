@@ -1,5 +1,5 @@
-import { existsSync, mkdirSync } from 'node:fs';
-import { join } from 'node:path';
+import { existsSync, mkdirSync, statSync } from 'node:fs';
+import { dirname, join, parse } from 'node:path';
 import { userInfo } from 'node:os';
 import { Client } from 'pg';
 
@@ -35,6 +35,8 @@ export async function startEmbeddedPostgres(opts: EmbeddedPostgresOptions): Prom
   const log = opts.onLog ?? (() => undefined);
   const alreadyInitialised = existsSync(join(opts.dataDir, 'PG_VERSION'));
   mkdirSync(opts.dataDir, { recursive: true });
+  const asRoot = userInfo().uid === 0;
+  if (asRoot) assertReachableByOthers(dirname(opts.dataDir));
   const pg = new EmbeddedPostgres({
     databaseDir: opts.dataDir,
     port: opts.port,
@@ -42,7 +44,7 @@ export async function startEmbeddedPostgres(opts: EmbeddedPostgresOptions): Prom
     password: PASSWORD,
     persistent: true,
     // PostgreSQL refuses to run as root; the package then runs it as a dedicated system user.
-    createPostgresUser: userInfo().uid === 0,
+    createPostgresUser: asRoot,
     postgresFlags: ['-c', 'listen_addresses=127.0.0.1', '-c', 'max_connections=200'],
     onLog: (m: unknown) => log(String(m).trimEnd()),
     onError: (m: unknown) => log(String(m instanceof Error ? m.message : m).trimEnd()),
@@ -85,4 +87,18 @@ function releaseSignalHooks(): void {
   // eslint-disable-next-line @typescript-eslint/no-require-imports
   const exitHook = require('async-exit-hook') as { unhookEvent?: (event: string) => void };
   for (const event of ['SIGHUP', 'SIGINT', 'SIGTERM', 'SIGBREAK']) exitHook.unhookEvent?.(event);
+}
+
+/**
+ * As root, PostgreSQL runs as a separate system user, which must be able to traverse every
+ * parent of its data directory. Fails early with the fix, instead of initdb's bare
+ * "Permission denied".
+ */
+function assertReachableByOthers(dir: string): void {
+  for (let d = dir; ; d = dirname(d)) {
+    if ((statSync(d).mode & 0o001) === 0) {
+      throw new Error(`PostgreSQL runs as its own system user when Sluice runs as root, and cannot enter ${d}; allow it with \`chmod o+x ${d}\` or choose another data directory`);
+    }
+    if (d === parse(d).root) return;
+  }
 }

@@ -1,5 +1,6 @@
 import { join } from 'node:path';
 import { resolveArgs, type PlaceholderContext } from '../spec/placeholders';
+import { runPlaceholderValues } from '../spec/run-values';
 import type { ArtifactRef } from '../spec/types';
 import type { taskLayout } from './layout';
 import type { LaunchSpec } from './runners/runner';
@@ -23,7 +24,7 @@ export interface LaunchPlan {
  */
 export function prepareLaunch(
   input: TaskActivityInput,
-  opts: { launch: number; layout: ReturnType<typeof taskLayout>; launchName: string; baseEnv: Record<string, string>; taskUuid: string },
+  opts: { launch: number; layout: ReturnType<typeof taskLayout>; launchName: string; baseEnv: Record<string, string> },
 ): LaunchPlan {
   const workDir = opts.layout.launchDir(opts.launch);
   const parameterFiles: Record<string, string> = {};
@@ -42,20 +43,13 @@ export function prepareLaunch(
   }
   const executorOutputFile = join(workDir, 'executor_output.json');
   const ctx: PlaceholderContext = {
+    ...runPlaceholderValues(input, input.taskName),
     inputs: input.inputs,
     outputs: {
       parameters: Object.fromEntries(Object.entries(parameterFiles).map(([k, f]) => [k, { outputFile: f }])),
       artifacts: outputArtifacts,
       outputFile: executorOutputFile,
     },
-    pipelineJobName: input.runName,
-    pipelineJobResourceName: input.runId,
-    pipelineJobUuid: input.runId,
-    pipelineTaskName: input.taskName,
-    pipelineTaskUuid: opts.taskUuid,
-    pipelineRoot: input.pipelineRoot,
-    pipelineJobCreateTimeUtc: input.createdAt,
-    pipelineJobScheduleTimeUtc: input.createdAt,
   };
   const container = input.container;
   const argv = [...resolveArgs(container.command, ctx), ...resolveArgs(container.args, ctx)];

@@ -2,7 +2,6 @@ import { existsSync, mkdirSync, readFileSync, rmSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { ApplicationFailure, CancelledFailure, Context } from '@temporalio/activity';
 import { isFinal } from '../spec/states';
-import { taskIdFor } from '../store/ids';
 import type { MetadataStore, RunError } from '../store/types';
 import type { TaskOutputs } from '../workflows/types';
 import { collectOutputs } from './collect-outputs';
@@ -49,7 +48,7 @@ export function createRunTask(deps: RunTaskDeps) {
     const n = choice.number;
     const layout = taskLayout(input.pipelineRoot, input.runId, input.taskName);
     const name = launchName(input.runId, input.taskName, n);
-    const plan = prepareLaunch(input, { launch: n, layout, launchName: name, baseEnv: deps.stepEnv, taskUuid: taskIdFor(input.runId, input.taskName) });
+    const plan = prepareLaunch(input, { launch: n, layout, launchName: name, baseEnv: deps.stepEnv });
     if (!choice.resume) {
       // A fresh launch must not see a failed launch's partial outputs.
       for (const path of plan.outputPaths) rmSync(path, { recursive: true, force: true });

@@ -1,5 +1,3 @@
-import { createHash } from 'node:crypto';
-
 /**
  * Id of the `Default` experiment. Migration 0001 inserts the experiment with this literal id
  * (migrations are frozen history, so it is written out there rather than imported); the store
@@ -7,24 +5,5 @@ import { createHash } from 'node:crypto';
  */
 export const DEFAULT_EXPERIMENT_ID = '00000000-0000-0000-0000-000000000001';
 
-/**
- * A UUID-shaped id derived from `parts` by SHA-256, so the same inputs always give the same id
- * and a retried write lands on the same row. Version and variant bits are set as RFC 9562's
- * UUIDv8 (custom) requires, so the result passes any UUID validator.
- */
-function deterministicUuid(...parts: string[]): string {
-  // NUL cannot occur in a URI or task name, so distinct part lists never hash the same bytes.
-  const hex = createHash('sha256').update(parts.join('\0')).digest('hex');
-  const variant = ((parseInt(hex[16], 16) & 0x3) | 0x8).toString(16);
-  return `${hex.slice(0, 8)}-${hex.slice(8, 12)}-8${hex.slice(13, 16)}-${variant}${hex.slice(17, 20)}-${hex.slice(20, 32)}`;
-}
-
-/** The artifact id for a payload URI: registering the same URI twice yields the same id. */
-export function artifactIdFor(uri: string): string {
-  return deterministicUuid('artifact', uri);
-}
-
-/** The stable task id of `taskName` within `runId` (`TaskRecord.taskId`). */
-export function taskIdFor(runId: string, taskName: string): string {
-  return deterministicUuid('task', runId, taskName);
-}
+// Row ids derived from content live with the pure spec code, which workflows share.
+export { artifactIdFor, taskIdFor } from '../spec/ids';

@@ -16,6 +16,7 @@ import { buildTaskGraph, type TaskNode } from '../spec/graph';
 import { resolveTaskInputs } from '../spec/inputs';
 import { planNext, runOutcome } from '../spec/plan';
 import { toRetrySettings } from '../spec/retry';
+import { runPlaceholderValues } from '../spec/run-values';
 import { isFinal, type RunState, type TaskState } from '../spec/states';
 import type { RunInput, RunSnapshot, TaskOutputs, TaskSnapshot } from './types';
 
@@ -74,7 +75,7 @@ export async function pipelineRun(input: RunInput): Promise<RunSnapshot> {
     let inputs: TaskOutputs;
     try {
       if (!container) throw new Error(`executor ${node.executorLabel} has no container`);
-      inputs = resolveTaskInputs(input.spec, node.name, input.parameters, outputs);
+      inputs = resolveTaskInputs(input.spec, node.name, input.parameters, outputs, runPlaceholderValues(input, node.name));
     } catch (err) {
       transition(node.name, 'FAILED', { error: { message: (err as Error).message, type: 'InvalidTask' } });
       return;

@@ -1,4 +1,5 @@
-import type { ArtifactRef, ParameterValue, PipelineSpec } from '../spec/types';
+import type { TaskOutputs } from '../spec/inputs';
+import type { ParameterValue, PipelineSpec } from '../spec/types';
 import type { RunState, TaskState } from '../spec/states';
 
 /**
@@ -24,10 +25,7 @@ export interface RunInput {
   heartbeatTimeoutSeconds: number;
 }
 
-export interface TaskOutputs {
-  parameters: Record<string, ParameterValue>;
-  artifacts: Record<string, ArtifactRef[]>;
-}
+export type { TaskOutputs } from '../spec/inputs';
 
 /** One task's live state, as the `tasks` query returns it. */
 export interface TaskSnapshot {

@@ -1,0 +1,24 @@
+import { sha256Hex } from './sha256';
+
+/**
+ * A UUID-shaped id derived from `parts` by SHA-256, so the same inputs always give the same id
+ * and a retried write lands on the same row. Version and variant bits are set as RFC 9562's
+ * UUIDv8 (custom) requires, so the result passes any UUID validator. Pure, so workflow code
+ * (placeholders such as `{{$.pipeline_task_uuid}}`) and the store derive identical ids.
+ */
+function deterministicUuid(...parts: string[]): string {
+  // NUL cannot occur in a URI or task name, so distinct part lists never hash the same bytes.
+  const hex = sha256Hex(parts.join('\0'));
+  const variant = ((parseInt(hex[16], 16) & 0x3) | 0x8).toString(16);
+  return `${hex.slice(0, 8)}-${hex.slice(8, 12)}-8${hex.slice(13, 16)}-${variant}${hex.slice(17, 20)}-${hex.slice(20, 32)}`;
+}
+
+/** The artifact id for a payload URI: registering the same URI twice yields the same id. */
+export function artifactIdFor(uri: string): string {
+  return deterministicUuid('artifact', uri);
+}
+
+/** The stable task id of `taskName` within `runId` (`TaskRecord.taskId`). */
+export function taskIdFor(runId: string, taskName: string): string {
+  return deterministicUuid('task', runId, taskName);
+}

@@ -1,0 +1,604 @@
+/**
+ * Deep validation of a `PipelineSpec` (KFP IR 2.1.0) and of the runtime parameters for a run.
+ * Every check runs and every issue is reported, so an author fixes a spec in one round. Checks
+ * read the raw document defensively: it comes from a user and is only typed once it passes.
+ */
+import { SpecNotSupportedError, SpecValidationError, type SpecIssue } from './errors';
+import { sortTopologically } from './graph';
+import { PARAMETER_TYPES, isParameterType, parameterFromText, parameterToText, typeMismatch } from './parameter-values';
+import { inputParameterReferences } from './placeholders';
+import { isPlainObject, ownValue } from './records';
+import { toRetrySettings } from './retry';
+import type { ParameterType, ParameterValue, PipelineSpec } from './types';
+
+type Doc = Record<string, unknown>;
+type Side = 'inputDefinitions' | 'outputDefinitions';
+type Kind = 'parameters' | 'artifacts';
+
+const SCHEMA_VERSIONS = ['2.1.0', '2.0.0'];
+const PIPELINE_SPEC_FIELDS = ['pipelineInfo', 'deploymentSpec', 'sdkVersion', 'schemaVersion', 'components', 'root', 'defaultPipelineRoot'];
+const INPUT_PARAMETER_SOURCES = ['runtimeValue', 'componentInputParameter', 'taskOutputParameter', 'taskFinalStatus'] as const;
+const INPUT_ARTIFACT_SOURCES = ['taskOutputArtifact', 'componentInputArtifact'] as const;
+// The schema title every artifact type is compatible with, both ways (kfp's check_artifact_type_compatibility).
+const GENERIC_ARTIFACT = 'system.Artifact';
+/** The field naming the producer's output, in task inputs and in DAG output selectors alike. */
+const OUTPUT_KEY = { parameters: 'outputParameterKey', artifacts: 'outputArtifactKey' } as const;
+const SINGULAR = { parameters: 'parameter', artifacts: 'artifact' } as const;
+
+/** A map-valued field as a record; anything else (missing, malformed) reads as empty. */
+function fields(value: unknown): Doc {
+  return isPlainObject(value) ? value : {};
+}
+
+/** `doc[key]` if it is a mapping of its own, else undefined. */
+function ownMap(doc: Doc, key: unknown): Doc | undefined {
+  const value = typeof key === 'string' ? ownValue(doc, key) : undefined;
+  return isPlainObject(value) ? value : undefined;
+}
+
+/** Issues split by kind: errors make the spec invalid, unsupported ones name features this release refuses. */
+class Findings {
+  readonly errors: SpecIssue[] = [];
+  readonly unsupported: SpecIssue[] = [];
+
+  error(path: string, message: string): void {
+    this.errors.push({ path, message });
+  }
+
+  /** @param feature what the user wrote, phrased to end the sentence "... is not supported yet". */
+  notSupported(path: string, feature: string): void {
+    this.unsupported.push({ path, message: `${feature} is not supported yet` });
+  }
+
+  /** Checks a map-valued field: absent is fine unless `required`; present must be a mapping. */
+  map(value: unknown, path: string, required = false): Doc {
+    if (value === undefined || value === null) {
+      if (required) this.error(path, 'required');
+    } else if (!isPlainObject(value)) {
+      this.error(path, 'must be a mapping');
+    }
+    return fields(value);
+  }
+}
+
+/** Everything the checks need to look things up, and where the issues go. */
+interface Scope {
+  findings: Findings;
+  components: Doc;
+  executors: Doc;
+}
+
+/** A component that owns a DAG: the root, or a component with a `dag`. */
+interface DagOwner {
+  component: Doc;
+  /** How messages name it: `the pipeline` or `component "comp-x"`. */
+  label: string;
+}
+
+/**
+ * Checks a pipeline spec deeply and returns it typed.
+ *
+ * Caching options (`cachingOptions.enableCache`) are accepted and ignored: every kfp-compiled
+ * task sets them, and running without a cache gives the same results. Caching arrives in a later
+ * issue.
+ *
+ * @throws SpecNotSupportedError when the only problems are features this release refuses.
+ * @throws SpecValidationError listing every issue otherwise (unsupported features included).
+ */
+export function validatePipelineSpec(spec: unknown): PipelineSpec {
+  if (!isPlainObject(spec)) throw new SpecValidationError([{ path: 'document', message: 'must be a mapping (a PipelineSpec)' }]);
+  const findings = new Findings();
+  checkHeader(spec, findings);
+  const scope: Scope = {
+    findings,
+    components: findings.map(spec.components, 'components', true),
+    executors: findings.map(fields(spec.deploymentSpec).executors, 'deploymentSpec.executors', true),
+  };
+  for (const [name, executor] of Object.entries(scope.executors)) checkExecutor(`deploymentSpec.executors.${name}`, executor, findings);
+  for (const [name, component] of Object.entries(scope.components)) {
+    const path = `components.${name}`;
+    if (!isPlainObject(component)) {
+      findings.error(path, 'must be a mapping');
+      continue;
+    }
+    checkInterface(path, component, findings);
+    checkImplementation(path, component, scope);
+    // Components with a DAG are refused where a task uses them, but their structure is still checked.
+    if (component.dag !== undefined) checkDag(`${path}.dag`, { component, label: `component "${name}"` }, scope);
+  }
+  const root = findings.map(spec.root, 'root', true);
+  if (isPlainObject(spec.root)) {
+    checkInterface('root', root, findings);
+    for (const name of Object.keys(fields(fields(root.inputDefinitions).artifacts))) {
+      findings.notSupported(`root.inputDefinitions.artifacts.${name}`, 'a pipeline input artifact');
+    }
+    const dag = findings.map(root.dag, 'root.dag', true);
+    if (isPlainObject(dag.tasks) && Object.keys(dag.tasks).length === 0) findings.error('root.dag.tasks', 'a pipeline needs at least one task');
+    if (isPlainObject(root.dag)) checkDag('root.dag', { component: root, label: 'the pipeline' }, scope);
+  }
+  return finish(spec, findings);
+}
+
+function finish(spec: Doc, findings: Findings): PipelineSpec {
+  if (findings.errors.length > 0) throw new SpecValidationError([...findings.errors, ...findings.unsupported]);
+  if (findings.unsupported.length > 0) throw new SpecNotSupportedError(findings.unsupported);
+  return spec as unknown as PipelineSpec;
+}
+
+function checkHeader(spec: Doc, findings: Findings): void {
+  const version = spec.schemaVersion;
+  if (version === undefined) findings.error('schemaVersion', 'required');
+  else if (typeof version !== 'string' || !SCHEMA_VERSIONS.includes(version)) {
+    findings.error('schemaVersion', `must be ${SCHEMA_VERSIONS.join(' or ')}, got ${JSON.stringify(version)}`);
+  }
+  const name = findings.map(spec.pipelineInfo, 'pipelineInfo').name;
+  if (typeof name !== 'string' || name.trim() === '') findings.error('pipelineInfo.name', 'required');
+  for (const key of Object.keys(spec)) {
+    // protobuf's JSON parser (KFP's backend) rejects unknown fields too; a typo here would otherwise vanish.
+    if (!PIPELINE_SPEC_FIELDS.includes(key)) findings.error(key, `unknown field; a PipelineSpec has ${PIPELINE_SPEC_FIELDS.join(', ')}`);
+  }
+}
+
+function checkExecutor(path: string, executor: unknown, findings: Findings): void {
+  if (!isPlainObject(executor)) return findings.error(path, 'must be a mapping');
+  if (executor.importer !== undefined) findings.notSupported(`${path}.importer`, 'an importer executor (dsl.importer)');
+  if (executor.resolver !== undefined) findings.notSupported(`${path}.resolver`, 'a resolver executor');
+  if (executor.container === undefined) {
+    if (executor.importer === undefined && executor.resolver === undefined) findings.error(path, 'needs a container');
+    return;
+  }
+  const container = findings.map(executor.container, `${path}.container`);
+  if (typeof container.image !== 'string' || container.image.trim() === '') {
+    findings.error(`${path}.container.image`, container.image === undefined ? 'required' : 'must be a non-empty string');
+  }
+  for (const key of ['command', 'args'] as const) {
+    const list = container[key];
+    if (list === undefined) continue;
+    if (!Array.isArray(list)) {
+      findings.error(`${path}.container.${key}`, 'must be a list of strings');
+      continue;
+    }
+    list.forEach((item, i) => {
+      if (typeof item !== 'string') findings.error(`${path}.container.${key}[${i}]`, 'must be a string');
+    });
+  }
+}
+
+/** Input and output definitions: closed parameter types, typed defaults, unique names. */
+function checkInterface(path: string, component: Doc, findings: Findings): void {
+  for (const side of ['inputDefinitions', 'outputDefinitions'] as const) {
+    const definitions = findings.map(component[side], `${path}.${side}`);
+    const parameters = findings.map(definitions.parameters, `${path}.${side}.parameters`);
+    const artifacts = findings.map(definitions.artifacts, `${path}.${side}.artifacts`);
+    for (const [name, parameter] of Object.entries(parameters)) {
+      const at = `${path}.${side}.parameters.${name}`;
+      const { parameterType: type, defaultValue } = findings.map(parameter, at);
+      if (!isParameterType(type)) {
+        findings.error(`${at}.parameterType`, `must be one of ${PARAMETER_TYPES.join(', ')}, got ${JSON.stringify(type)}`);
+        continue;
+      }
+      if (type === 'TASK_FINAL_STATUS') findings.notSupported(`${at}.parameterType`, 'an exit handler status input (TASK_FINAL_STATUS)');
+      if (side === 'inputDefinitions' && defaultValue !== undefined && defaultValue !== null) {
+        const mismatch = typeMismatch(defaultValue, type);
+        if (mismatch) findings.error(`${at}.defaultValue`, mismatch);
+      }
+    }
+    for (const [name, artifact] of Object.entries(artifacts)) {
+      const at = `${path}.${side}.artifacts.${name}`;
+      const artifactType = findings.map(findings.map(artifact, at).artifactType, `${at}.artifactType`, true);
+      if (typeof artifactType.schemaTitle !== 'string' && typeof artifactType.instanceSchema !== 'string') {
+        findings.error(`${at}.artifactType.schemaTitle`, 'required');
+      }
+      if (Object.hasOwn(parameters, name)) findings.error(at, `"${name}" is also a parameter; parameter and artifact names must differ`);
+    }
+  }
+}
+
+function checkImplementation(path: string, component: Doc, scope: Scope): void {
+  const label = component.executorLabel;
+  if (label === undefined) {
+    if (component.dag === undefined) scope.findings.error(path, 'needs an executorLabel or a dag');
+  } else if (typeof label !== 'string' || !Object.hasOwn(scope.executors, label)) {
+    scope.findings.error(`${path}.executorLabel`, `executor ${JSON.stringify(label)} is not defined in deploymentSpec.executors`);
+  }
+}
+
+/** Declared parameter type of an input or output, if the definition is readable. */
+function parameterType(component: Doc | undefined, side: Side, name: string): ParameterType | undefined {
+  const type = fields(fields(fields(component?.[side]).parameters)[name]).parameterType;
+  return isParameterType(type) ? type : undefined;
+}
+
+function declares(component: Doc | undefined, side: Side, kind: Kind, name: string): boolean {
+  return Object.hasOwn(fields(fields(component?.[side])[kind]), name);
+}
+
+function artifactSpec(component: Doc | undefined, side: Side, name: string): Doc {
+  return fields(fields(fields(component?.[side]).artifacts)[name]);
+}
+
+/** The component a task runs, when its reference resolves. */
+function componentOf(scope: Scope, task: unknown): Doc | undefined {
+  return ownMap(scope.components, fields(fields(task).componentRef).name);
+}
+
+/** Why `component` (run by task `taskName`) has no output `key` of `kind`, or undefined when it has. */
+function missingOutput(taskName: string, component: Doc, kind: Kind, key: unknown): string | undefined {
+  if (typeof key === 'string' && declares(component, 'outputDefinitions', kind, key)) return undefined;
+  const other: Kind = kind === 'parameters' ? 'artifacts' : 'parameters';
+  const hint =
+    typeof key === 'string' && declares(component, 'outputDefinitions', other, key)
+      ? ` (it is an output ${SINGULAR[other]}; consume it under inputs.${other})`
+      : '';
+  return `task "${taskName}" has no output ${SINGULAR[kind]} ${JSON.stringify(key)}${hint}`;
+}
+
+/**
+ * kfp's SDK requires equal parameter types (check_parameter_type_compatibility). KFP's backend
+ * would convert any value to text for a STRING input, but compiled specs never rely on that, so
+ * it is refused here too; the one widening allowed is integer to double, which loses nothing.
+ */
+function parameterTypesCompatible(given: ParameterType, expected: ParameterType): boolean {
+  return given === expected || (given === 'NUMBER_INTEGER' && expected === 'NUMBER_DOUBLE');
+}
+
+/** kfp's rule: same schema title (or either is the generic system.Artifact) and the same list-ness. */
+function artifactMismatch(given: Doc, expected: Doc): string | undefined {
+  const givenTitle = fields(given.artifactType).schemaTitle;
+  const expectedTitle = fields(expected.artifactType).schemaTitle;
+  if (Boolean(given.isArtifactList) !== Boolean(expected.isArtifactList)) {
+    return given.isArtifactList
+      ? 'a list of artifacts cannot feed a single-artifact input'
+      : 'a single artifact cannot feed a list-of-artifacts input';
+  }
+  if (typeof givenTitle !== 'string' || typeof expectedTitle !== 'string') return undefined;
+  if (givenTitle === expectedTitle || givenTitle === GENERIC_ARTIFACT || expectedTitle === GENERIC_ARTIFACT) return undefined;
+  return `artifact type ${givenTitle} does not match the input's type ${expectedTitle}`;
+}
+
+function checkDag(dagPath: string, owner: DagOwner, scope: Scope): void {
+  const { findings } = scope;
+  const dag = fields(owner.component.dag);
+  const tasks = findings.map(dag.tasks, `${dagPath}.tasks`, true);
+  const upstream = new Map<string, string[]>();
+  for (const [name, task] of Object.entries(tasks)) {
+    const path = `${dagPath}.tasks.${name}`;
+    if (!isPlainObject(task)) {
+      findings.error(path, 'must be a mapping');
+      continue;
+    }
+    const edges: string[] = [];
+    upstream.set(name, edges);
+    const context: TaskContext = { path, name, task, owner, tasks, edges, scope, component: checkTaskComponent(path, task, scope) };
+    checkTaskControl(context);
+    checkParameterInputs(context);
+    checkArtifactInputs(context);
+    checkRequiredInputs(context);
+  }
+  const { cycle } = sortTopologically([...upstream.keys()], (name) => upstream.get(name) ?? []);
+  if (cycle) findings.error(`${dagPath}.tasks`, `dependency cycle: ${cycle.join(' -> ')}`);
+  checkDagOutputs(`${dagPath}.outputs`, dag.outputs, owner, tasks, scope);
+}
+
+interface TaskContext {
+  path: string;
+  name: string;
+  task: Doc;
+  owner: DagOwner;
+  /** The sibling tasks of the DAG the task is in. */
+  tasks: Doc;
+  /** Collects the names of the tasks this one waits for (valid references only). */
+  edges: string[];
+  scope: Scope;
+  /** The task's component, when the reference resolves. */
+  component: Doc | undefined;
+}
+
+function checkTaskComponent(path: string, task: Doc, scope: Scope): Doc | undefined {
+  const name = fields(task.componentRef).name;
+  if (typeof name !== 'string') {
+    scope.findings.error(`${path}.componentRef.name`, 'required');
+    return undefined;
+  }
+  const component = ownMap(scope.components, name);
+  if (!component) {
+    scope.findings.error(`${path}.componentRef.name`, `component "${name}" is not defined in components`);
+    return undefined;
+  }
+  if (component.dag !== undefined) {
+    const feature = `a task that runs a sub-DAG (component "${name}": a nested pipeline, or a condition, loop or exit-handler group)`;
+    scope.findings.notSupported(path, feature);
+  }
+  return component;
+}
+
+/** Dependencies, trigger policy, iterators and retry policy. */
+function checkTaskControl(ctx: TaskContext): void {
+  const { path, task, scope } = ctx;
+  const { findings } = scope;
+  const trigger = findings.map(task.triggerPolicy, `${path}.triggerPolicy`);
+  if (trigger.condition !== undefined && trigger.condition !== '') {
+    findings.notSupported(`${path}.triggerPolicy.condition`, 'a condition (dsl.If / dsl.Condition)');
+  }
+  const strategy = trigger.strategy;
+  if (strategy === 'ALL_UPSTREAM_TASKS_COMPLETED') {
+    const feature = 'running after failed upstream tasks (ALL_UPSTREAM_TASKS_COMPLETED, used by exit handlers)';
+    findings.notSupported(`${path}.triggerPolicy.strategy`, feature);
+  } else if (strategy !== undefined && strategy !== 'ALL_UPSTREAM_TASKS_SUCCEEDED' && strategy !== 'TRIGGER_STRATEGY_UNSPECIFIED') {
+    findings.error(`${path}.triggerPolicy.strategy`, `unknown strategy ${JSON.stringify(strategy)}`);
+  }
+  for (const key of ['parameterIterator', 'artifactIterator'] as const) {
+    if (task[key] !== undefined) findings.notSupported(`${path}.${key}`, `a ParallelFor loop (${key})`);
+  }
+  if (task.iteratorPolicy !== undefined) findings.notSupported(`${path}.iteratorPolicy`, 'a ParallelFor parallelism limit (iteratorPolicy)');
+  if (task.dependentTasks !== undefined) {
+    if (!Array.isArray(task.dependentTasks)) findings.error(`${path}.dependentTasks`, 'must be a list of task names');
+    else for (const dependency of task.dependentTasks) addDependency(ctx, `${path}.dependentTasks`, dependency, 'depend on');
+  }
+  if (task.retryPolicy !== undefined) {
+    try {
+      toRetrySettings(findings.map(task.retryPolicy, `${path}.retryPolicy`), `${path}.retryPolicy`);
+    } catch (error) {
+      if (!(error instanceof SpecValidationError)) throw error;
+      findings.errors.push(...error.issues);
+    }
+  }
+}
+
+/** Records an edge to a sibling task, or the reason it is not one. Returns whether it is valid. */
+function addDependency(ctx: TaskContext, path: string, target: unknown, verb: string): boolean {
+  if (typeof target !== 'string') {
+    ctx.scope.findings.error(path, `expected a task name, got ${JSON.stringify(target)}`);
+    return false;
+  }
+  if (target === ctx.name) {
+    ctx.scope.findings.error(path, `a task cannot ${verb} itself`);
+    return false;
+  }
+  if (!ownMap(ctx.tasks, target)) {
+    ctx.scope.findings.error(path, `task "${target}" does not exist in this DAG`);
+    return false;
+  }
+  ctx.edges.push(target);
+  return true;
+}
+
+/** The one source an input sets, or undefined after reporting none or several. */
+function singleSource<K extends string>(ctx: TaskContext, path: string, input: Doc, sources: readonly K[]): K | undefined {
+  const set = sources.filter((key) => input[key] !== undefined);
+  if (set.length === 1) return set[0];
+  ctx.scope.findings.error(path, set.length === 0 ? `needs one of ${sources.join(', ')}` : `sets ${set.join(' and ')}; exactly one is allowed`);
+  return undefined;
+}
+
+function componentLabel(ctx: TaskContext): string {
+  return `component "${fields(ctx.task.componentRef).name}"`;
+}
+
+function checkParameterInputs(ctx: TaskContext): void {
+  const { findings } = ctx.scope;
+  const inputs = findings.map(ctx.task.inputs, `${ctx.path}.inputs`);
+  const parameters = findings.map(inputs.parameters, `${ctx.path}.inputs.parameters`);
+  // Inputs that constants interpolate (kfp's "pipelinechannel--" inputs) need not be declared by the component.
+  const interpolated = new Set(
+    Object.values(parameters).flatMap((input) => {
+      const constant = fields(fields(input).runtimeValue).constant;
+      return typeof constant === 'string' ? inputParameterReferences(constant) : [];
+    }),
+  );
+  for (const [name, raw] of Object.entries(parameters)) {
+    const path = `${ctx.path}.inputs.parameters.${name}`;
+    const input = findings.map(raw, path);
+    const expected = parameterType(ctx.component, 'inputDefinitions', name);
+    if (ctx.component && !declares(ctx.component, 'inputDefinitions', 'parameters', name) && !interpolated.has(name)) {
+      findings.error(
+        path,
+        declares(ctx.component, 'inputDefinitions', 'artifacts', name)
+          ? `is an artifact input of ${componentLabel(ctx)}; supply it under inputs.artifacts`
+          : `${componentLabel(ctx)} declares no input parameter "${name}"`,
+      );
+    }
+    if (input.parameterExpressionSelector !== undefined) {
+      findings.notSupported(`${path}.parameterExpressionSelector`, 'a parameter expression selector');
+    }
+    const consumer = { name, type: expected };
+    const source = singleSource(ctx, path, input, INPUT_PARAMETER_SOURCES);
+    if (source === 'runtimeValue') checkConstant(ctx, `${path}.runtimeValue`, consumer, fields(input.runtimeValue), parameters);
+    if (source === 'taskFinalStatus') findings.notSupported(`${path}.taskFinalStatus`, 'an exit handler status input (taskFinalStatus)');
+    if (source === 'componentInputParameter') {
+      const from = input.componentInputParameter;
+      const at = `${path}.componentInputParameter`;
+      if (typeof from !== 'string' || !declares(ctx.owner.component, 'inputDefinitions', 'parameters', from)) {
+        findings.error(at, `${ctx.owner.label} declares no input parameter ${JSON.stringify(from)}`);
+      } else {
+        const given = parameterType(ctx.owner.component, 'inputDefinitions', from);
+        checkParameterTypes(ctx, at, `input "${from}" of ${ctx.owner.label}`, given, consumer);
+      }
+    }
+    if (source === 'taskOutputParameter') {
+      const at = `${path}.taskOutputParameter`;
+      const output = producedOutput(ctx, at, fields(input.taskOutputParameter), 'parameters');
+      if (output) {
+        const given = parameterType(output.producer, 'outputDefinitions', output.key);
+        checkParameterTypes(ctx, at, `output "${output.key}" of task "${output.task}"`, given, consumer);
+      }
+    }
+  }
+}
+
+/** An input parameter of the task's component: its name and declared type (if readable). */
+interface Consumer {
+  name: string;
+  type?: ParameterType;
+}
+
+/** A constant must fit the declared type, and any `{{$.inputs.parameters['x']}}` in it must name another input. */
+function checkConstant(ctx: TaskContext, path: string, consumer: Consumer, runtimeValue: Doc, parameters: Doc): void {
+  const { findings } = ctx.scope;
+  if (!Object.hasOwn(runtimeValue, 'constant')) return findings.error(`${path}.constant`, 'required');
+  const constant = runtimeValue.constant;
+  if (consumer.type && constant !== null) {
+    const mismatch = typeMismatch(constant, consumer.type);
+    if (mismatch) findings.error(`${path}.constant`, mismatch);
+  }
+  if (typeof constant !== 'string') return;
+  for (const reference of inputParameterReferences(constant)) {
+    if (reference === consumer.name || !Object.hasOwn(parameters, reference)) {
+      findings.error(`${path}.constant`, `refers to input "${reference}", which the task does not supply`);
+    }
+  }
+}
+
+function checkParameterTypes(ctx: TaskContext, path: string, source: string, given: ParameterType | undefined, consumer: Consumer): void {
+  if (given && consumer.type && !parameterTypesCompatible(given, consumer.type)) {
+    ctx.scope.findings.error(path, `${source} is ${given} but input "${consumer.name}" of ${componentLabel(ctx)} is ${consumer.type}`);
+  }
+}
+
+/**
+ * Checks a `taskOutputParameter`/`taskOutputArtifact` reference and records the edge to its
+ * producer. Returns the producer and the output key when both resolve.
+ */
+function producedOutput(ctx: TaskContext, path: string, reference: Doc, kind: Kind): { task: string; producer: Doc; key: string } | undefined {
+  const task = reference.producerTask;
+  if (!addDependency(ctx, `${path}.producerTask`, task, 'consume an output of')) return undefined;
+  const producer = componentOf(ctx.scope, ownMap(ctx.tasks, task));
+  if (!producer) return undefined;
+  const key = reference[OUTPUT_KEY[kind]];
+  const missing = missingOutput(task as string, producer, kind, key);
+  if (!missing) return { task: task as string, producer, key: key as string };
+  ctx.scope.findings.error(`${path}.${OUTPUT_KEY[kind]}`, missing);
+  return undefined;
+}
+
+function checkArtifactInputs(ctx: TaskContext): void {
+  const { findings } = ctx.scope;
+  const artifacts = findings.map(fields(ctx.task.inputs).artifacts, `${ctx.path}.inputs.artifacts`);
+  for (const [name, raw] of Object.entries(artifacts)) {
+    const path = `${ctx.path}.inputs.artifacts.${name}`;
+    const input = findings.map(raw, path);
+    if (ctx.component && !declares(ctx.component, 'inputDefinitions', 'artifacts', name)) {
+      findings.error(
+        path,
+        declares(ctx.component, 'inputDefinitions', 'parameters', name)
+          ? `is a parameter input of ${componentLabel(ctx)}; supply it under inputs.parameters`
+          : `${componentLabel(ctx)} declares no input artifact "${name}"`,
+      );
+    }
+    const expected = artifactSpec(ctx.component, 'inputDefinitions', name);
+    const source = singleSource(ctx, path, input, INPUT_ARTIFACT_SOURCES);
+    if (source === 'componentInputArtifact') {
+      const from = input.componentInputArtifact;
+      const at = `${path}.componentInputArtifact`;
+      if (typeof from !== 'string' || !declares(ctx.owner.component, 'inputDefinitions', 'artifacts', from)) {
+        findings.error(at, `${ctx.owner.label} declares no input artifact ${JSON.stringify(from)}`);
+      } else {
+        const mismatch = artifactMismatch(artifactSpec(ctx.owner.component, 'inputDefinitions', from), expected);
+        if (mismatch && ctx.component) findings.error(at, mismatch);
+      }
+    }
+    if (source === 'taskOutputArtifact') {
+      const at = `${path}.taskOutputArtifact`;
+      const output = producedOutput(ctx, at, fields(input.taskOutputArtifact), 'artifacts');
+      const mismatch = output && ctx.component && artifactMismatch(artifactSpec(output.producer, 'outputDefinitions', output.key), expected);
+      if (mismatch) findings.error(at, mismatch);
+    }
+  }
+}
+
+/** Inputs the component requires (not optional, no default) must be supplied, except a loop's item input. */
+function checkRequiredInputs(ctx: TaskContext): void {
+  if (!ctx.component) return;
+  const definitions = fields(ctx.component.inputDefinitions);
+  const supplied = fields(ctx.task.inputs);
+  const itemInputs = new Set([fields(ctx.task.parameterIterator).itemInput, fields(ctx.task.artifactIterator).itemInput]);
+  for (const kind of ['parameters', 'artifacts'] as const) {
+    for (const [name, definition] of Object.entries(fields(definitions[kind]))) {
+      const { isOptional, defaultValue } = fields(definition);
+      if (isOptional === true || defaultValue !== undefined || itemInputs.has(name)) continue;
+      if (!Object.hasOwn(fields(supplied[kind]), name)) {
+        ctx.scope.findings.error(`${ctx.path}.inputs.${kind}.${name}`, `required by ${componentLabel(ctx)} but not supplied`);
+      }
+    }
+  }
+}
+
+/** A DAG's outputs must name its own declared outputs and come from a sibling that declares them. */
+function checkDagOutputs(path: string, value: unknown, owner: DagOwner, tasks: Doc, scope: Scope): void {
+  const { findings } = scope;
+  const outputs = findings.map(value, path);
+  const selected = (at: string, selector: Doc, kind: Kind) => {
+    const producer = selector.producerSubtask;
+    const task = ownMap(tasks, producer);
+    if (!task) return findings.error(`${at}.producerSubtask`, `task ${JSON.stringify(producer)} does not exist in this DAG`);
+    const component = componentOf(scope, task);
+    const missing = component && missingOutput(producer as string, component, kind, selector[OUTPUT_KEY[kind]]);
+    if (missing) findings.error(`${at}.${OUTPUT_KEY[kind]}`, missing);
+  };
+  const declared = (at: string, kind: Kind, name: string) => {
+    if (declares(owner.component, 'outputDefinitions', kind, name)) return;
+    findings.error(at, `${owner.label} declares no output ${SINGULAR[kind]} "${name}"`);
+  };
+  for (const [name, raw] of Object.entries(findings.map(outputs.parameters, `${path}.parameters`))) {
+    const at = `${path}.parameters.${name}`;
+    const spec = findings.map(raw, at);
+    declared(at, 'parameters', name);
+    if (spec.valueFromOneof !== undefined) findings.notSupported(`${at}.valueFromOneof`, 'a dsl.OneOf output');
+    else if (spec.valueFromParameter !== undefined) selected(`${at}.valueFromParameter`, fields(spec.valueFromParameter), 'parameters');
+    else findings.error(at, 'needs valueFromParameter');
+  }
+  for (const [name, raw] of Object.entries(findings.map(outputs.artifacts, `${path}.artifacts`))) {
+    const at = `${path}.artifacts.${name}`;
+    const selectors = findings.map(raw, at).artifactSelectors;
+    declared(at, 'artifacts', name);
+    if (!Array.isArray(selectors) || selectors.length === 0) findings.error(`${at}.artifactSelectors`, 'needs one selector');
+    else if (selectors.length > 1) findings.notSupported(`${at}.artifactSelectors`, 'a dsl.OneOf output (several artifact selectors)');
+    else selected(`${at}.artifactSelectors[0]`, fields(selectors[0]), 'artifacts');
+  }
+}
+
+/**
+ * Checks runtime parameters against the pipeline's declared inputs and returns the values to
+ * run with, defaults filled in. Strings are read as the declared type (CLI `-p key=value` and
+ * kfp's client send strings), so `"3"` is an integer and `'{"a": 1}'` a struct; numbers and
+ * booleans given for a STRING parameter become their text. A null value counts as not given.
+ *
+ * @throws SpecValidationError with paths `runtime_config.parameters.<name>` for unknown names,
+ *   wrong types (integers must be integral) and required parameters that are missing.
+ */
+export function validateRunParameters(spec: PipelineSpec, params: Record<string, unknown>): Record<string, ParameterValue> {
+  const declared = spec.root.inputDefinitions?.parameters ?? {};
+  const issues: SpecIssue[] = [];
+  const values: Record<string, ParameterValue> = {};
+  const path = (name: string) => `runtime_config.parameters.${name}`;
+  for (const [name, value] of Object.entries(params)) {
+    const definition = ownValue(declared, name);
+    if (!definition) {
+      const known = Object.keys(declared);
+      const declaredNames = known.length > 0 ? known.join(', ') : 'no parameters';
+      issues.push({ path: path(name), message: `unknown parameter; the pipeline declares ${declaredNames}` });
+    } else if (value !== null && value !== undefined) {
+      try {
+        values[name] = runParameterValue(value, definition.parameterType);
+      } catch (error) {
+        issues.push({ path: path(name), message: (error as Error).message });
+      }
+    }
+  }
+  for (const [name, definition] of Object.entries(declared)) {
+    const given = ownValue(params, name);
+    if (given !== null && given !== undefined) continue;
+    if (definition.defaultValue !== undefined && definition.defaultValue !== null) values[name] = definition.defaultValue;
+    else if (!definition.isOptional) issues.push({ path: path(name), message: `required (${definition.parameterType}, no default)` });
+  }
+  if (issues.length > 0) throw new SpecValidationError(issues, 'invalid runtime parameters');
+  return values;
+}
+
+function runParameterValue(value: unknown, type: ParameterType): ParameterValue {
+  if (type === 'STRING' && (typeof value === 'number' || typeof value === 'boolean')) return parameterToText(value);
+  if (type !== 'STRING' && typeof value === 'string') return parameterFromText(value, type);
+  const mismatch = typeMismatch(value, type);
+  if (mismatch) throw new Error(mismatch);
+  return value as ParameterValue;
+}

@@ -1,0 +1,18 @@
+import { createHash } from 'node:crypto';
+import { artifactIdFor, taskIdFor } from '../../spec/ids';
+import { sha256Hex } from '../../spec/sha256';
+
+describe('pure SHA-256 and derived ids', () => {
+  test.each(['', 'abc', 'a'.repeat(55), 'a'.repeat(56), 'a'.repeat(64), 'x'.repeat(1000), 'héllo wörld ✓', 'task\0run\0name'])(
+    'matches node:crypto for %j', (text) => {
+      expect(sha256Hex(text)).toBe(createHash('sha256').update(text).digest('hex'));
+    });
+
+  test('ids are stable, UUID-shaped (v8) and distinct per input', () => {
+    const id = taskIdFor('run-1', 'train');
+    expect(id).toBe(taskIdFor('run-1', 'train'));
+    expect(id).toMatch(/^[0-9a-f]{8}-[0-9a-f]{4}-8[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/);
+    expect(taskIdFor('run-1', 'eval')).not.toBe(id);
+    expect(artifactIdFor('/a/b')).not.toBe(artifactIdFor('/a/c'));
+  });
+});

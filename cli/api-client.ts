@@ -1,0 +1,139 @@
+import type { RunState } from '../spec/states';
+import type { ApiErrorBody, CreateRunRequest, ListRunsResponse, Run } from './api-types';
+
+export const DEFAULT_API_URL = 'http://127.0.0.1:8888';
+const API_PREFIX = '/apis/v2beta1';
+/** Ordinary calls answer in milliseconds; a server that takes this long is as good as unreachable. */
+const REQUEST_TIMEOUT_MS = 30_000;
+
+/** Thrown when the API answers with an error status; `message` is the server's own message. */
+export class ApiError extends Error {
+  constructor(
+    readonly status: number,
+    message: string,
+    readonly path: string,
+  ) {
+    super(message);
+  }
+}
+
+/** Thrown when no HTTP answer came back at all (refused, DNS failure, timeout); names the URL tried. */
+export class ServerUnreachableError extends Error {
+  constructor(
+    readonly url: string,
+    reason: string,
+    options?: ErrorOptions,
+  ) {
+    super(
+      `cannot reach the Sluice API at ${url} (${reason}). Start it with \`sluice dev\`, ` +
+        'or point --api / SLUICE_API at a running server.',
+      options,
+    );
+  }
+}
+
+export interface ListRunsQuery {
+  pageSize?: number;
+  pageToken?: string;
+  experimentId?: string;
+  state?: RunState;
+}
+
+/** Typed calls to Sluice's KFP-v2beta1-shaped REST API. Every method throws `ApiError` or `ServerUnreachableError`. */
+export class ApiClient {
+  /** @param baseUrl the server's root, e.g. `http://127.0.0.1:8888` (a trailing slash is ignored). */
+  constructor(readonly baseUrl: string) {
+    this.baseUrl = baseUrl.replace(/\/+$/, '');
+  }
+
+  createRun(request: CreateRunRequest): Promise<Run> {
+    return this.json('POST', '/runs', request);
+  }
+
+  getRun(runId: string): Promise<Run> {
+    return this.json('GET', `/runs/${encodeURIComponent(runId)}`);
+  }
+
+  /** Newest first. A state filter becomes KFP's JSON filter predicate on `state`. */
+  listRuns(query: ListRunsQuery = {}): Promise<ListRunsResponse> {
+    const params = new URLSearchParams({ sort_by: 'created_at desc' });
+    if (query.pageSize !== undefined) params.set('page_size', String(query.pageSize));
+    if (query.pageToken) params.set('page_token', query.pageToken);
+    if (query.experimentId) params.set('experiment_id', query.experimentId);
+    if (query.state) {
+      params.set('filter', JSON.stringify({ predicates: [{ key: 'state', operation: 'EQUALS', string_value: query.state }] }));
+    }
+    return this.json('GET', `/runs?${params}`);
+  }
+
+  async terminateRun(runId: string): Promise<void> {
+    await this.json('POST', `/runs/${encodeURIComponent(runId)}:terminate`);
+  }
+
+  /**
+   * Copies a task's log to `onChunk` as it arrives. With `follow`, the server keeps the response
+   * open until the task ends, so this resolves only then; there is no timeout in that case.
+   */
+  async streamTaskLog(runId: string, taskName: string, opts: { follow: boolean }, onChunk: (text: string) => void): Promise<void> {
+    const path = `/runs/${encodeURIComponent(runId)}/tasks/${encodeURIComponent(taskName)}/logs${opts.follow ? '?follow=true' : ''}`;
+    const res = await this.send('GET', path, undefined, opts.follow ? undefined : REQUEST_TIMEOUT_MS);
+    if (!res.body) return;
+    const decoder = new TextDecoder();
+    try {
+      for await (const chunk of res.body) {
+        const text = decoder.decode(chunk, { stream: true });
+        if (text) onChunk(text);
+      }
+    } catch (err) {
+      throw new ServerUnreachableError(this.baseUrl, `log stream broke off: ${networkReason(err)}`, { cause: err });
+    }
+    const rest = decoder.decode();
+    if (rest) onChunk(rest);
+  }
+
+  private async json<T>(method: string, path: string, body?: unknown): Promise<T> {
+    const res = await this.send(method, path, body, REQUEST_TIMEOUT_MS);
+    const text = await res.text();
+    return (text ? JSON.parse(text) : {}) as T;
+  }
+
+  /** Sends one request; resolves only for a 2xx response. */
+  private async send(method: string, path: string, body: unknown, timeoutMs: number | undefined): Promise<Response> {
+    const url = `${this.baseUrl}${API_PREFIX}${path}`;
+    let res: Response;
+    try {
+      res = await fetch(url, {
+        method,
+        headers: body === undefined ? undefined : { 'content-type': 'application/json' },
+        body: body === undefined ? undefined : JSON.stringify(body),
+        signal: timeoutMs === undefined ? undefined : AbortSignal.timeout(timeoutMs),
+      });
+    } catch (err) {
+      throw new ServerUnreachableError(this.baseUrl, networkReason(err), { cause: err });
+    }
+    if (!res.ok) throw new ApiError(res.status, await errorMessage(res), path);
+    return res;
+  }
+}
+
+/** The server's message from a KFP error body, else the raw text, else the status line. */
+async function errorMessage(res: Response): Promise<string> {
+  const text = await res.text().catch(() => '');
+  try {
+    const body = JSON.parse(text) as ApiErrorBody;
+    const message = body.error_message || body.message;
+    if (message) return message;
+  } catch {
+    // Not JSON (a proxy's HTML page, say): the text itself is the best message there is.
+  }
+  return text.trim() || `${res.status} ${res.statusText}`;
+}
+
+/** fetch() hides the system error (ECONNREFUSED, ENOTFOUND…) in `cause`; that is the useful part. */
+function networkReason(err: unknown): string {
+  if (err instanceof Error && (err.name === 'TimeoutError' || err.name === 'AbortError')) {
+    return `no answer within ${REQUEST_TIMEOUT_MS / 1000}s`;
+  }
+  const cause = err instanceof Error ? (err.cause as { code?: string; message?: string } | undefined) : undefined;
+  return cause?.code ?? cause?.message ?? (err instanceof Error ? err.message : String(err));
+}

@@ -1,0 +1,111 @@
+import { isRunState, type RunState } from '../spec/states';
+import type { ParameterValue, PipelineSpec } from '../spec/types';
+
+/**
+ * The JSON the API returns, as the CLI reads it: KFP v2beta1's `Run` (backend/api/v2beta1/
+ * run.proto) in snake_case, plus Sluice's additions on task details (`pod_name`, `attempts`,
+ * `input_parameters`, `output_parameters`). Protobuf JSON omits empty fields, so almost every
+ * field is optional, and KFP writes unset timestamps as the epoch (see `parseTime`).
+ */
+
+/** `google.rpc.Status`, as KFP puts it in `Run.error` and `PipelineTaskDetail.error`. */
+export interface ApiStatus {
+  code?: number;
+  message?: string;
+}
+
+export interface TaskDetail {
+  run_id?: string;
+  task_id?: string;
+  /** The task's name in the DAG; also the `{task_name}` of the logs endpoint. */
+  display_name: string;
+  state?: string;
+  create_time?: string;
+  start_time?: string;
+  end_time?: string;
+  error?: ApiStatus;
+  /** Pod (Kubernetes) or process (local runner) name of the latest attempt. */
+  pod_name?: string;
+  /** Launches so far, counting retries. */
+  attempts?: number;
+  input_parameters?: Record<string, ParameterValue>;
+  output_parameters?: Record<string, ParameterValue>;
+  outputs?: Record<string, { artifact_ids?: string[] }>;
+  parent_task_id?: string;
+}
+
+/** `pipeline_spec` is the spec itself, or KFP's wrapper when the file carried a platform spec too. */
+export type PipelineSpecPayload = PipelineSpec | { pipeline_spec: PipelineSpec; platform_spec: Record<string, unknown> };
+
+export interface Run {
+  run_id: string;
+  display_name?: string;
+  experiment_id?: string;
+  description?: string;
+  storage_state?: string;
+  pipeline_spec?: PipelineSpecPayload;
+  pipeline_version_reference?: { pipeline_id?: string; pipeline_version_id?: string };
+  runtime_config?: { parameters?: Record<string, ParameterValue>; pipeline_root?: string };
+  created_at?: string;
+  scheduled_at?: string;
+  finished_at?: string;
+  state?: string;
+  error?: ApiStatus;
+  run_details?: { task_details?: TaskDetail[] };
+}
+
+export interface ListRunsResponse {
+  runs?: Run[];
+  total_size?: number;
+  next_page_token?: string;
+}
+
+export interface CreateRunRequest {
+  display_name: string;
+  experiment_id?: string;
+  pipeline_spec: PipelineSpecPayload;
+  /** Values are the strings the user typed; the server coerces them to the declared types. */
+  runtime_config: { parameters: Record<string, string> };
+}
+
+/** The error body of every 4xx/5xx (grpc-gateway's shape, which KFP's clients parse). */
+export interface ApiErrorBody {
+  error_message?: string;
+  message?: string;
+  code?: number;
+}
+
+/** A state string from the API as a `RunState`; an absent or unknown state reads as PENDING. */
+export function stateOf(entity: { state?: string }): RunState {
+  return entity.state !== undefined && isRunState(entity.state) ? entity.state : 'PENDING';
+}
+
+/** A timestamp from the API, or undefined when absent or the epoch (KFP's "unset"). */
+export function parseTime(value: string | undefined): Date | undefined {
+  if (!value) return undefined;
+  const date = new Date(value);
+  return Number.isNaN(date.getTime()) || date.getTime() <= 0 ? undefined : date;
+}
+
+export function tasksOf(run: Run): TaskDetail[] {
+  return run.run_details?.task_details ?? [];
+}
+
+/**
+ * Tasks in the order they started (name breaks ties; unstarted tasks last). Every view that lists
+ * tasks (the live table, `runs get`, `logs`) uses this order, so they agree with each other.
+ */
+export function orderTasks(tasks: readonly TaskDetail[]): TaskDetail[] {
+  const start = (t: TaskDetail) => parseTime(t.start_time)?.getTime() ?? Number.POSITIVE_INFINITY;
+  return [...tasks].sort((a, b) => start(a) - start(b) || a.display_name.localeCompare(b.display_name));
+}
+
+/** The spec inside either form of `pipeline_spec`. */
+export function pipelineSpecOf(payload: PipelineSpecPayload): PipelineSpec {
+  return 'pipelineInfo' in payload ? (payload as PipelineSpec) : (payload.pipeline_spec as PipelineSpec);
+}
+
+/** The pipeline's name as its spec declares it; undefined where the run carries no spec (list pages). */
+export function pipelineNameOf(run: Run): string | undefined {
+  return run.pipeline_spec && pipelineSpecOf(run.pipeline_spec).pipelineInfo?.name;
+}

@@ -1,0 +1,65 @@
+import { isFinal } from '../../spec/states';
+import type { ApiClient } from '../api-client';
+import { pipelineSpecOf, stateOf, type Run } from '../api-types';
+import { apiClientFor, println, useColor, type CliContext, type GlobalOptions } from '../context';
+import { ExitCode } from '../exit-codes';
+import { formatTimestamp } from '../format';
+import { interruptOnSignal } from '../interrupt';
+import { dashboardRunUrl, temporalRunUrl, temporalUiBase } from '../links';
+import { loadPipelineFile } from '../pipeline-file';
+import { finalSummary } from '../run-progress';
+import { createRunView, watchRun, type RunView } from '../watch-run';
+
+export interface RunOptions {
+  param: Record<string, string>;
+  name?: string;
+  experiment?: string;
+  wait?: boolean;
+}
+
+/** `sluice run FILE`: submits the pipeline; with `--wait`, shows it live and exits by its final state. */
+export async function runCommand(ctx: CliContext, globals: GlobalOptions, file: string, opts: RunOptions): Promise<ExitCode> {
+  const pipelineSpec = loadPipelineFile(file);
+  const client = apiClientFor(ctx, globals);
+  const name = opts.name ?? `${pipelineSpecOf(pipelineSpec).pipelineInfo.name} ${formatTimestamp(new Date())}`;
+  const run = await client.createRun({
+    display_name: name,
+    experiment_id: opts.experiment,
+    pipeline_spec: pipelineSpec,
+    runtime_config: { parameters: opts.param },
+  });
+  println(ctx.stdout, `Run ${run.run_id} created: ${run.display_name ?? name}`);
+  println(ctx.stdout, `  Dashboard:   ${dashboardRunUrl(client.baseUrl, run.run_id)}`);
+  println(ctx.stdout, `  Temporal UI: ${temporalRunUrl(temporalUiBase(ctx, globals), run.run_id)}  (workflow history, retries)`);
+  if (!opts.wait) return ExitCode.Success;
+  const interrupt = interruptOnSignal(ctx);
+  try {
+    const final = await watchAndReport(ctx, client, run.run_id, createRunView(ctx.stdout, useColor(ctx)), interrupt.signal);
+    if (!isFinal(stateOf(final))) {
+      println(ctx.stderr, `Stopped watching; run ${run.run_id} goes on. \`sluice runs terminate ${run.run_id}\` stops it.`);
+      return ExitCode.Interrupted;
+    }
+    return stateOf(final) === 'SUCCEEDED' ? ExitCode.Success : ExitCode.Failed;
+  } finally {
+    interrupt.dispose();
+  }
+}
+
+/**
+ * Shows the run in `view` until it ends or `signal` aborts, then, if it ended, its final state
+ * and, for a failure, its error (which carries the failing task's exit code and log tail).
+ * Returns the last snapshot: not final when `signal` stopped the watch.
+ */
+export async function watchAndReport(ctx: CliContext, client: ApiClient, runId: string, view: RunView, signal: AbortSignal): Promise<Run> {
+  let run: Run;
+  try {
+    run = await watchRun(client, runId, view, { signal });
+  } finally {
+    view.close();
+  }
+  if (isFinal(stateOf(run))) {
+    println(ctx.stdout, finalSummary(run, new Date()));
+    if (run.error?.message && stateOf(run) !== 'SUCCEEDED') println(ctx.stdout, run.error.message);
+  }
+  return run;
+}

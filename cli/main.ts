@@ -1,0 +1,129 @@
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { Command, CommanderError, Option } from 'commander';
+import { PROJECT_ROOT } from '../config/config';
+import { RUN_STATES } from '../spec/states';
+import { ApiError } from './api-client';
+import { compileCommand } from './commands/compile';
+import { devCommand } from './commands/dev';
+import { logsCommand } from './commands/logs';
+import { runCommand } from './commands/run';
+import { runsGetCommand } from './commands/runs-get';
+import { runsListCommand } from './commands/runs-list';
+import { runsTerminateCommand } from './commands/runs-terminate';
+import { println, type CliContext, type GlobalOptions } from './context';
+import { EXIT_CODES_HELP, ExitCode, exitCodeFor } from './exit-codes';
+import { collectParam, parsePort, parsePositiveInt } from './params';
+
+/**
+ * The `sluice` command line: commander wiring only. Each command lives in `commands/`, takes a
+ * `CliContext` and its parsed options, and returns an exit code or throws; `exitCodeFor` maps
+ * what it throws.
+ */
+export function buildProgram(ctx: CliContext, setExitCode: (code: number) => void): Command {
+  const globals = (cmd: Command) => cmd.optsWithGlobals<GlobalOptions>();
+  const program = new Command('sluice')
+    .description('Run Kubeflow Pipelines v2 pipelines durably, as Temporal workflows.')
+    .version(packageVersion())
+    .option('--api <url>', 'Sluice API server (default: $SLUICE_API, else http://127.0.0.1:8888)')
+    .option('--temporal-ui <url>', 'Temporal UI base for links (default: $SLUICE_TEMPORAL_UI, else http://127.0.0.1:8233)')
+    // Set before adding commands: subcommands copy these settings when they are created.
+    .exitOverride()
+    .configureOutput({ writeOut: (s) => ctx.stdout.write(s), writeErr: (s) => ctx.stderr.write(s) })
+    .showHelpAfterError('(add --help for usage)')
+    .addHelpText('after', EXIT_CODES_HELP);
+
+  program
+    .command('run')
+    .description('submit a pipeline run: a compiled spec (.yaml, .yml, .json) or an SDK module (.ts, .js) whose default export is a pipeline')
+    .argument('<file>', 'pipeline file')
+    .option('-p, --param <key=value>', 'a pipeline parameter, repeatable; the server converts the string to the declared type', collectParam, {})
+    .option('--name <name>', 'run display name (default: pipeline name and time)')
+    .option('--experiment <id>', 'experiment to run in (default: the Default experiment)')
+    .option('--wait', 'show live task status until the run ends; exit 0 only if it SUCCEEDED')
+    .action(async (file: string, opts, cmd: Command) => setExitCode(await runCommand(ctx, globals(cmd), file, opts)));
+
+  const runs = program.command('runs').description('list, inspect and terminate runs');
+  runs
+    .command('list')
+    .description('list runs, newest first')
+    .option('--experiment <id>', 'only runs of this experiment')
+    .addOption(new Option('--state <state>', 'only runs in this state').choices(RUN_STATES))
+    .option('--limit <n>', 'most runs to show', parsePositiveInt, 20)
+    .option('--json', 'print the runs as JSON')
+    .action((opts, cmd: Command) => runsListCommand(ctx, globals(cmd), opts));
+  runs
+    .command('get')
+    .description('show a run: summary, tasks, output parameters')
+    .argument('<run>', 'run id')
+    .option('--json', 'print the run as JSON')
+    .action((runId: string, opts, cmd: Command) => runsGetCommand(ctx, globals(cmd), runId, opts));
+  runs
+    .command('terminate')
+    .description('cancel a run; its running tasks are stopped')
+    .argument('<run>', 'run id')
+    .action((runId: string, _opts, cmd: Command) => runsTerminateCommand(ctx, globals(cmd), runId));
+
+  program
+    .command('logs')
+    .description("print a task's log, or every task's log in start order")
+    .argument('<run>', 'run id')
+    .argument('[task]', 'task name (default: all tasks)')
+    .option('-f, --follow', 'stream logs while the tasks run')
+    .action((runId: string, task: string | undefined, opts, cmd: Command) => logsCommand(ctx, globals(cmd), runId, task, opts));
+
+  program
+    .command('compile')
+    .description('compile an SDK pipeline module to PipelineSpec YAML')
+    .argument('<file>', 'TypeScript or JavaScript module whose default export is a pipeline')
+    .option('-o, --output <file>', 'write the YAML here instead of stdout')
+    .action((file: string, opts) => compileCommand(ctx, file, opts));
+
+  program
+    .command('dev')
+    .description('start the embedded stack (Temporal dev server, PostgreSQL, worker, API, dashboard) until Ctrl-C')
+    .option('--data-dir <dir>', 'where Temporal, PostgreSQL and artifacts keep their data (default: .sluice)')
+    .option('--api-port <port>', 'API and dashboard port (default: 8888)', parsePort)
+    .option('--temporal-port <port>', 'Temporal frontend port (default: 7233)', parsePort)
+    .option('--temporal-ui-port <port>', 'Temporal UI port (default: 8233)', parsePort)
+    .option('--postgres-port <port>', 'PostgreSQL port (default: 5488)', parsePort)
+    .option('--demo', 'run the demo pipeline once the stack is up and show its live status')
+    .action(async (opts) => setExitCode(await devCommand(ctx, opts)));
+
+  return program;
+}
+
+/** Runs the CLI on `argv` (without node and script) and resolves to the exit code; never throws. */
+export async function runCli(argv: string[], ctx: CliContext): Promise<number> {
+  let code: number = ExitCode.Success;
+  const program = buildProgram(ctx, (c) => (code = c));
+  try {
+    await program.parseAsync(argv, { from: 'user' });
+    return code;
+  } catch (err) {
+    // Commander has already printed its own usage errors.
+    if (!(err instanceof CommanderError)) println(ctx.stderr, `error: ${describeError(err)}`);
+    return exitCodeFor(err);
+  }
+}
+
+function describeError(err: unknown): string {
+  if (err instanceof ApiError) return `${err.message} (HTTP ${err.status})`;
+  return err instanceof Error ? err.message : String(err);
+}
+
+function packageVersion(): string {
+  return (JSON.parse(readFileSync(join(PROJECT_ROOT, 'package.json'), 'utf8')) as { version: string }).version;
+}
+
+/** The process entry point (`bin/sluice.js`): exits with `runCli`'s code once output is flushed. */
+export async function main(argv: string[] = process.argv.slice(2)): Promise<never> {
+  // `sluice runs list | head` closes the pipe early: that ends the output, it is not an error.
+  process.stdout.on('error', (err: NodeJS.ErrnoException) => {
+    if (err.code !== 'EPIPE') throw err;
+    process.exit(ExitCode.Success);
+  });
+  const code = await runCli(argv, { stdout: process.stdout, stderr: process.stderr, env: process.env, process });
+  await Promise.all([process.stdout, process.stderr].map((s) => new Promise((resolve) => s.write('', resolve))));
+  process.exit(code);
+}

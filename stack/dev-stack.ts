@@ -6,7 +6,7 @@ import { startApiServer } from '../api/server';
 import { PROJECT_ROOT, type SluiceConfig } from '../config/config';
 import { PgStore } from '../store/pg-store';
 import type { MetadataStore } from '../store/types';
-import { createSluiceWorker, quietTemporalRuntime } from '../worker/create-worker';
+import { createSluiceWorker, installTemporalRuntime } from '../worker/create-worker';
 import { submitDemoRun } from './demo';
 import { startEmbeddedPostgres } from './embedded-postgres';
 import { startTemporalDevServer } from './temporal-dev-server';
@@ -46,7 +46,7 @@ export async function startDevStack(config: SluiceConfig, opts: DevStackOptions 
     while (stops.length) await (stops.pop() as () => Promise<void>)().catch((err) => log(`stop: ${(err as Error).message}`));
   };
   try {
-    quietTemporalRuntime();
+    installTemporalRuntime(log);
     let temporalAddress = config.temporalAddress;
     let temporalUiUrl: string | undefined;
     if (!temporalAddress) {

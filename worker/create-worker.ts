@@ -1,6 +1,6 @@
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
-import { DefaultLogger, NativeConnection, Runtime, Worker, type WorkerOptions } from '@temporalio/worker';
+import { DefaultLogger, NativeConnection, Runtime, Worker, type LogEntry, type WorkerOptions } from '@temporalio/worker';
 import { createActivities } from '../activities';
 import { LocalProcessRunner } from '../activities/runners/local-process-runner';
 import type { Runner } from '../activities/runners/runner';
@@ -43,11 +43,24 @@ export async function createSluiceWorker(deps: SluiceWorkerDeps): Promise<Worker
   });
 }
 
-/** Temporal's core logs at WARN and above only; its INFO lines would drown the stack's output. */
-export function quietTemporalRuntime(): void {
+/** Failure types that are a pipeline's own outcome, already recorded and shown; not worker trouble. */
+const EXPECTED_FAILURES = new Set(['StepFailed', 'StepFailedRetryable', 'InvalidTask', 'RunFailed']);
+
+/**
+ * Routes the Temporal SDK's logs (its TypeScript side and its native core) through `log`, at
+ * WARN and above, one line each. A failed step or run is an outcome the store and API already
+ * show, so its SDK warnings are dropped rather than printed with a stack trace.
+ * Call once per process, before the first worker or connection.
+ */
+export function installTemporalRuntime(log: (line: string) => void): void {
+  const logger = new DefaultLogger('WARN', (entry: LogEntry) => {
+    const error = entry.meta?.error as { type?: string; message?: string } | undefined;
+    if (error?.type && EXPECTED_FAILURES.has(error.type)) return;
+    log(`temporal ${entry.level.toLowerCase()}: ${entry.message}${error?.message ? `: ${error.message.split('\n')[0]}` : ''}`);
+  });
   try {
-    Runtime.install({ logger: new DefaultLogger('WARN') });
+    Runtime.install({ logger, telemetryOptions: { logging: { filter: { core: 'WARN', other: 'ERROR' }, forward: {} } } });
   } catch {
-    // Already installed by an earlier call in this process.
+    // Installed already by an earlier stack in this process (tests start several).
   }
 }

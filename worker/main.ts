@@ -1,7 +1,7 @@
 import { NativeConnection } from '@temporalio/worker';
 import { loadConfig } from '../config/config';
 import { PgStore } from '../store/pg-store';
-import { createSluiceWorker, quietTemporalRuntime } from './create-worker';
+import { createSluiceWorker, installTemporalRuntime } from './create-worker';
 
 /**
  * A standalone worker process (`sluice worker`, the Helm chart's worker pods, and the crash
@@ -10,7 +10,7 @@ import { createSluiceWorker, quietTemporalRuntime } from './create-worker';
 export async function runWorkerProcess(env: NodeJS.ProcessEnv = process.env): Promise<void> {
   const config = loadConfig({}, env);
   if (!config.databaseUrl) throw new Error('DATABASE_URL is required to run a worker on its own');
-  quietTemporalRuntime();
+  installTemporalRuntime((line) => console.error(line));
   const store = await PgStore.connect(config.databaseUrl);
   await store.migrate();
   const connection = await NativeConnection.connect({ address: config.temporalAddress ?? `127.0.0.1:${config.temporalPort}` });

@@ -11,7 +11,7 @@ export default tseslint.config(
     },
   },
   {
-    files: ['scripts/**/*.mjs', 'bin/**/*.js', '*.js', '*.mjs'],
+    files: ['scripts/**/*.mjs', 'test/**/*.mjs', 'bin/**/*.js', '*.js', '*.mjs'],
     languageOptions: { globals: { process: 'readonly', console: 'readonly', require: 'readonly', module: 'writable', __dirname: 'readonly' } },
     rules: { '@typescript-eslint/no-require-imports': 'off' },
   },
@@ -19,11 +19,11 @@ export default tseslint.config(
     // Workflow code runs in Temporal's deterministic sandbox: no Node built-ins, no I/O.
     files: ['workflows/**/*.ts'],
     rules: {
-      'no-restricted-imports': ['error', {
+      '@typescript-eslint/no-restricted-imports': ['error', {
         patterns: [
           { group: ['node:*', 'fs', 'fs/*', 'path', 'os', 'child_process', 'crypto', 'http', 'https', 'net', 'process', 'timers', 'util', 'stream', 'events', 'worker_threads'], message: 'Workflow code must not import Node built-ins.' },
-          { group: ['**/activities/*', '!**/activities/types'], message: 'Import activities with `import type` only.', allowTypeImports: true },
-          { group: ['**/store/*', '**/api/*', '**/stack/*', '**/cli/*'], message: 'Workflow code may import only spec/ and config/constants.' },
+          { group: ['**/activities', '**/activities/*'], message: 'Import activities with `import type` only.', allowTypeImports: true },
+          { group: ['**/store/*', '**/api/*', '**/stack/*', '**/cli/*', '**/worker/*'], message: 'Workflow code may import only spec/ and config/constants.', allowTypeImports: true },
         ],
       }],
     },

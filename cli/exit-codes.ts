@@ -1,3 +1,4 @@
+import { ConfigError } from '../config/config';
 import { CommanderError } from 'commander';
 import { ApiError, ServerUnreachableError } from './api-client';
 
@@ -32,7 +33,7 @@ export class OperationError extends Error {}
 /** The one place that decides which exit code an error means. */
 export function exitCodeFor(err: unknown): ExitCode {
   if (err instanceof CommanderError) return err.exitCode === 0 ? ExitCode.Success : ExitCode.BadInput;
-  if (err instanceof UsageError) return ExitCode.BadInput;
+  if (err instanceof UsageError || err instanceof ConfigError) return ExitCode.BadInput;
   if (err instanceof ServerUnreachableError) return ExitCode.Unreachable;
   if (err instanceof ApiError) return err.status >= 400 && err.status < 500 ? ExitCode.BadInput : ExitCode.Failed;
   return ExitCode.Failed;

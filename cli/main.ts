@@ -11,6 +11,7 @@ import { runCommand } from './commands/run';
 import { runsGetCommand } from './commands/runs-get';
 import { runsListCommand } from './commands/runs-list';
 import { runsTerminateCommand } from './commands/runs-terminate';
+import { workerCommand } from './commands/worker';
 import { println, type CliContext, type GlobalOptions } from './context';
 import { EXIT_CODES_HELP, ExitCode, exitCodeFor } from './exit-codes';
 import { collectParam, parsePort, parsePositiveInt } from './params';
@@ -89,6 +90,11 @@ export function buildProgram(ctx: CliContext, setExitCode: (code: number) => voi
     .option('--postgres-port <port>', 'PostgreSQL port (default: 5488)', parsePort)
     .option('--demo', 'run the demo pipeline once the stack is up and show its live status')
     .action(async (opts) => setExitCode(await devCommand(ctx, opts)));
+
+  program
+    .command('worker')
+    .description('run a worker for an existing stack; needs DATABASE_URL and TEMPORAL_ADDRESS (or SLUICE_TEMPORAL_PORT) in the environment')
+    .action(async () => setExitCode(await workerCommand(ctx)));
 
   return program;
 }

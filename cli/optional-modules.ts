@@ -16,6 +16,12 @@ export function loadSdk(): SdkModule {
   return loadModule<SdkModule>('../sdk', 'compilePipeline');
 }
 
+export type WorkerProcessModule = Pick<typeof import('../worker/main'), 'runWorkerProcess'>;
+
+export function loadWorkerProcess(): WorkerProcessModule {
+  return loadModule<WorkerProcessModule>('../worker/main', 'runWorkerProcess');
+}
+
 export function loadDevStack(): DevStackModule {
   return loadModule<DevStackModule>('../stack/dev-stack', 'startDevStack');
 }

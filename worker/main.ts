@@ -1,5 +1,5 @@
 import { NativeConnection } from '@temporalio/worker';
-import { loadConfig } from '../config/config';
+import { ConfigError, loadConfig } from '../config/config';
 import { PgStore } from '../store/pg-store';
 import { createSluiceWorker, installTemporalRuntime } from './create-worker';
 
@@ -9,7 +9,7 @@ import { createSluiceWorker, installTemporalRuntime } from './create-worker';
  */
 export async function runWorkerProcess(env: NodeJS.ProcessEnv = process.env): Promise<void> {
   const config = loadConfig({}, env);
-  if (!config.databaseUrl) throw new Error('DATABASE_URL is required to run a worker on its own');
+  if (!config.databaseUrl) throw new ConfigError('DATABASE_URL is required to run a worker on its own');
   installTemporalRuntime((line) => console.error(line));
   const store = await PgStore.connect(config.databaseUrl);
   await store.migrate();

@@ -1,4 +1,5 @@
 import { ConfigError, loadConfig } from '../../config/config';
+import { orderTasks, tasksOf } from '../api-types';
 import { ApiClient } from '../api-client';
 import { println, useColor, type CliContext } from '../context';
 import { ExitCode, UsageError } from '../exit-codes';
@@ -7,6 +8,7 @@ import { dashboardRunUrl, temporalRunUrl } from '../links';
 import { loadDevStack, type DevStack } from '../optional-modules';
 import { createRunView, type RunView } from '../watch-run';
 import { watchAndReport } from './run';
+import { outputParameterLines } from './runs-get';
 
 export interface DevOptions {
   dataDir?: string;
@@ -83,5 +85,11 @@ async function showDemoRun(ctx: CliContext, stack: DevStack, view: RunView, sign
   if (!stack.demoRunId) return;
   println(ctx.stdout, `Demo run ${stack.demoRunId}: ${dashboardRunUrl(stack.dashboardUrl, stack.demoRunId)}`);
   if (stack.temporalUiUrl) println(ctx.stdout, `  Temporal UI: ${temporalRunUrl(stack.temporalUiUrl, stack.demoRunId)}`);
-  await watchAndReport(ctx, new ApiClient(stack.apiUrl), stack.demoRunId, view, signal);
+  const client = new ApiClient(stack.apiUrl);
+  await watchAndReport(ctx, client, stack.demoRunId, view, signal);
+  if (signal.aborted) return;
+  const run = await client.getRun(stack.demoRunId);
+  const results = outputParameterLines(orderTasks(tasksOf(run)));
+  if (results.length) println(ctx.stdout, ['Results:', ...results].join('\n'));
+  println(ctx.stdout, `Metrics, confusion matrix and logs: ${dashboardRunUrl(stack.dashboardUrl, stack.demoRunId)}`);
 }

@@ -1,4 +1,4 @@
-import { orderTasks, parseTime, pipelineNameOf, stateOf, tasksOf, type Run } from '../api-types';
+import { orderTasks, parseTime, pipelineNameOf, stateOf, tasksOf, type Run, type TaskDetail } from '../api-types';
 import { apiClientFor, println, useColor, type CliContext, type GlobalOptions } from '../context';
 import { elapsed, formatDuration, formatState, formatTimestamp, formatValue, renderFields, renderTable } from '../format';
 import { dashboardRunUrl, temporalRunUrl, temporalUiBase } from '../links';
@@ -42,11 +42,16 @@ export function describeRun(run: Run, now: Date, color: boolean, links: { dashbo
     formatDuration(elapsed(parseTime(t.start_time), parseTime(t.end_time), now)),
     t.pod_name ?? '-',
   ]);
-  const outputs = tasks.flatMap((t) => Object.entries(t.output_parameters ?? {}).map(([k, v]) => `  ${t.display_name}.${k} = ${formatValue(v)}`));
+  const outputs = outputParameterLines(tasks);
   return [
     ...renderFields(fields),
     '',
     ...(tasks.length ? renderTable(['TASK', 'STATE', 'ATTEMPTS', 'STARTED', 'DURATION', 'POD/PROCESS'], rows, { color }) : ['No tasks yet.']),
     ...(outputs.length ? ['', 'Output parameters:', ...outputs] : []),
   ];
+}
+
+/** `  task.output = value` for every output parameter of `tasks`, in their order. */
+export function outputParameterLines(tasks: TaskDetail[]): string[] {
+  return tasks.flatMap((t) => Object.entries(t.output_parameters ?? {}).map(([k, v]) => `  ${t.display_name}.${k} = ${formatValue(v)}`));
 }

@@ -43,6 +43,10 @@ export async function startTemporalDevServer(opts: TemporalDevServerOptions): Pr
     // The worker that schedules a task usually runs it: hand the activity over in the same
     // round trip instead of through another poll.
     '--dynamic-config-value', 'system.enableActivityEagerExecution=true',
+    // WAL with synchronous=NORMAL survives a crash of any process (not a power cut) and saves
+    // an fsync per history write, which dominates step-to-step latency on the dev server.
+    '--sqlite-pragma', 'journal_mode=wal',
+    '--sqlite-pragma', 'synchronous=normal',
     ...Object.values(SEARCH_ATTRIBUTES).flatMap((name) => ['--search-attribute', `${name}=Keyword`]),
     ...(opts.headless ? ['--headless'] : ['--ui-port', String(opts.uiPort)]),
   ];

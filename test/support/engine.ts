@@ -1,7 +1,7 @@
 import { mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { parse } from 'yaml';
+import { parsePipelineDocument } from '../../spec/parse';
 import { loadConfig, type SluiceConfig } from '../../config/config';
 import { startDevStack, type DevStack, type DevStackOptions } from '../../stack/dev-stack';
 import { createTestDatabase } from './test-database';
@@ -88,8 +88,9 @@ export async function startTestEngine(name: string, overrides: Partial<Parameter
   };
 }
 
+/** Parsed as the API parses uploads, so KFP's YAML quirks and a platform document are handled. */
 function parseYamlFile(file: string): unknown {
-  return parse(readFileSync(file, 'utf8'));
+  return parsePipelineDocument(readFileSync(file, 'utf8')).spec;
 }
 
 export function taskByName(run: ApiRun, name: string): ApiTask {

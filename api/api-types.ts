@@ -1,0 +1,136 @@
+import type { RunState } from '../spec/states';
+import type { ParameterValue, PipelineSpec } from '../spec/types';
+
+/**
+ * The JSON the API sends: KFP v2beta1's messages (backend/api/v2beta1/*.proto) in snake_case,
+ * as grpc-gateway writes them, plus Sluice's additions, which are marked. Times are RFC3339
+ * strings; a field with no value is left out rather than sent empty.
+ */
+
+/** `google.rpc.Status`: the `error` of a run, a task or a state change, and every error response. */
+export interface ApiStatus {
+  /** gRPC status code (3 INVALID_ARGUMENT, 5 NOT_FOUND, ...), as KFP sends it. */
+  code: number;
+  message: string;
+  details: ApiStatusDetail[];
+}
+
+/** A `google.protobuf.Any` in `details`; `@type` says which message it holds. */
+export type ApiStatusDetail =
+  | { '@type': 'type.googleapis.com/google.rpc.BadRequest'; field_violations: FieldViolation[] }
+  | { '@type': 'type.googleapis.com/sluice.RunError'; type?: string; [detail: string]: unknown };
+
+export interface FieldViolation {
+  /** Dotted path of the offending request field, e.g. `runtime_config.parameters.n`. */
+  field: string;
+  description: string;
+}
+
+/** Error response body: grpc-gateway's status plus KFP's `error_message`. */
+export interface ApiErrorBody extends ApiStatus {
+  error_message: string;
+}
+
+export interface ApiPipeline {
+  pipeline_id: string;
+  name: string;
+  display_name: string;
+  description: string;
+  namespace: string;
+  created_at: string;
+}
+
+/** KFP's form: the spec itself, or `{pipeline_spec, platform_spec}` when the upload carried both. */
+export type ApiPipelineSpecPayload = PipelineSpec | { pipeline_spec: PipelineSpec; platform_spec: Record<string, unknown> };
+
+export interface ApiPipelineVersion {
+  pipeline_id: string;
+  pipeline_version_id: string;
+  name: string;
+  display_name: string;
+  description: string;
+  created_at: string;
+  pipeline_spec: ApiPipelineSpecPayload;
+}
+
+export interface ApiExperiment {
+  experiment_id: string;
+  display_name: string;
+  description: string;
+  namespace: string;
+  storage_state: 'AVAILABLE' | 'ARCHIVED';
+  created_at: string;
+  last_run_created_at?: string;
+}
+
+export interface ApiRuntimeStatus {
+  update_time: string;
+  state: RunState;
+  error?: ApiStatus;
+}
+
+export interface ApiArtifactList {
+  artifact_ids: string[];
+}
+
+export interface ApiTaskDetail {
+  run_id: string;
+  task_id: string;
+  /** The task's name in the DAG; also the `{task_name}` of the logs endpoint. */
+  display_name: string;
+  create_time: string;
+  start_time?: string;
+  end_time?: string;
+  state: RunState;
+  error?: ApiStatus;
+  /** Process (local runner) or pod (Kubernetes) name of the latest attempt. */
+  pod_name?: string;
+  executor_detail: { main_job?: string; failed_main_jobs: string[] };
+  state_history: ApiRuntimeStatus[];
+  /** Tasks that depend on this one. */
+  child_tasks: { task_id: string }[];
+  /** Input and output artifact ids by key. */
+  inputs: Record<string, ApiArtifactList>;
+  outputs: Record<string, ApiArtifactList>;
+  /** Sluice: resolved input parameter values. */
+  input_parameters: Record<string, ParameterValue>;
+  /** Sluice: output parameter values. */
+  output_parameters: Record<string, ParameterValue>;
+  /** Sluice: launches so far, counting retries. */
+  attempts: number;
+}
+
+export interface ApiRun {
+  run_id: string;
+  experiment_id: string;
+  display_name: string;
+  description: string;
+  storage_state: 'AVAILABLE' | 'ARCHIVED';
+  pipeline_version_reference?: { pipeline_id: string; pipeline_version_id?: string };
+  /** The spec the run executes; sent by `GET /runs/{id}` only, to keep list pages small. */
+  pipeline_spec?: PipelineSpec;
+  runtime_config: { parameters: Record<string, ParameterValue>; pipeline_root?: string };
+  created_at: string;
+  scheduled_at: string;
+  finished_at?: string;
+  state: RunState;
+  error?: ApiStatus;
+  state_history: ApiRuntimeStatus[];
+  /** Sent by `GET /runs/{id}` only. */
+  run_details?: { task_details: ApiTaskDetail[] };
+}
+
+/** Sluice: an artifact of a run, with the tasks that produced and consumed it. */
+export interface ApiArtifact {
+  artifact_id: string;
+  run_id: string;
+  name: string;
+  uri: string;
+  schema_title: string;
+  schema_version: string;
+  metadata: Record<string, ParameterValue>;
+  producer_task?: string;
+  output_key?: string;
+  created_at: string;
+  lineage: { task_name: string; direction: 'INPUT' | 'OUTPUT'; key: string }[];
+}

@@ -1,0 +1,76 @@
+import type { Client } from '@temporalio/client';
+import express from 'express';
+import type { MetadataStore } from '../store/types';
+import { NotFoundError, errorHandler } from './errors';
+import { MAX_PIPELINE_FILE_BYTES } from './pipeline-input';
+import { artifactsRouter } from './routes/artifacts';
+import { experimentsRouter } from './routes/experiments';
+import { healthzRouter } from './routes/healthz';
+import { pipelinesRouter } from './routes/pipelines';
+import { runsRouter } from './routes/runs';
+import { ArtifactService } from './services/artifact-service';
+import { ExperimentService } from './services/experiment-service';
+import { PipelineService } from './services/pipeline-service';
+import { RunDetailsService } from './services/run-details-service';
+import { RunService } from './services/run-service';
+import { RunWorkflows } from './services/run-workflows';
+import { TaskLogService } from './services/task-log-service';
+
+/** KFP's REST prefix; `kfp.Client` and the KFP UI call these paths. */
+export const API_PREFIX = '/apis/v2beta1';
+
+export interface ApiDeps {
+  store: MetadataStore;
+  /** Connected to the namespace the worker polls. */
+  temporal: Client;
+  /** Task queue the `pipelineRun` workflows are started on. */
+  taskQueue: string;
+  /** Pipeline root of runs that do not name one (`runtime_config.pipeline_root`). */
+  artifactRoot: string;
+  /** Tasks of one run that may execute at once. */
+  parallelism: number;
+  /** Passed to each run: how long a task may go without a heartbeat before Temporal retries it. */
+  heartbeatTimeoutSeconds: number;
+  /** A built dashboard to serve at `/`. */
+  uiDir?: string;
+}
+
+/**
+ * The API server's composition root: KFP v2beta1 routes → services → the metadata store and
+ * Temporal. Every error leaves as KFP's JSON error body (see `errors.ts`), including 404 for an
+ * unknown route.
+ */
+export function createApp(deps: ApiDeps): express.Express {
+  const { store } = deps;
+  const workflows = new RunWorkflows(deps.temporal, deps.taskQueue);
+  const pipelines = new PipelineService(store);
+  const experiments = new ExperimentService(store);
+  const artifacts = new ArtifactService(store);
+  const runs = new RunService({
+    store,
+    workflows,
+    pipelines,
+    experiments,
+    artifactRoot: deps.artifactRoot,
+    parallelism: deps.parallelism,
+    heartbeatTimeoutSeconds: deps.heartbeatTimeoutSeconds,
+  });
+
+  const app = express();
+  app.disable('x-powered-by');
+  app.use(express.json({ limit: MAX_PIPELINE_FILE_BYTES }));
+  app.use(
+    API_PREFIX,
+    healthzRouter(),
+    pipelinesRouter(pipelines),
+    experimentsRouter(experiments),
+    runsRouter({ runs, details: new RunDetailsService(store, workflows), logs: new TaskLogService(store), artifacts }),
+    artifactsRouter(artifacts),
+  );
+  if (deps.uiDir) app.use(express.static(deps.uiDir));
+  app.use((req) => {
+    throw new NotFoundError('route', `${req.method} ${req.path}`);
+  });
+  app.use(errorHandler);
+  return app;
+}

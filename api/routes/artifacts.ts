@@ -1,0 +1,13 @@
+import { Router } from 'express';
+import { toApiArtifact } from '../converters/artifacts';
+import type { ArtifactService } from '../services/artifact-service';
+
+/** Sluice: one artifact by id, with its lineage. */
+export function artifactsRouter(artifacts: ArtifactService): Router {
+  const router = Router();
+  router.get('/artifacts/:artifact_id', async (req, res) => {
+    const { artifact, lineage } = await artifacts.get(req.params.artifact_id);
+    res.json(toApiArtifact(artifact, lineage));
+  });
+  return router;
+}

@@ -1,0 +1,41 @@
+import { Router } from 'express';
+import { toListResponse } from '../converters/common';
+import { toApiExperiment } from '../converters/experiments';
+import { ListQuery } from '../schemas/common';
+import { ExperimentBody } from '../schemas/experiments';
+import type { ExperimentService } from '../services/experiment-service';
+import { customMethodPath } from './custom-method';
+
+/** KFP's ExperimentService routes. */
+export function experimentsRouter(experiments: ExperimentService): Router {
+  const router = Router();
+
+  router.post('/experiments', async (req, res) => {
+    res.json(toApiExperiment(await experiments.create(ExperimentBody.parse(req.body ?? {}))));
+  });
+
+  router.get('/experiments', async (req, res) => {
+    res.json(toListResponse('experiments', await experiments.list(ListQuery.parse(req.query)), toApiExperiment));
+  });
+
+  router.get('/experiments/:experiment_id', async (req, res) => {
+    res.json(toApiExperiment(await experiments.get(req.params.experiment_id)));
+  });
+
+  router.delete('/experiments/:experiment_id', async (req, res) => {
+    await experiments.delete(req.params.experiment_id);
+    res.json({});
+  });
+
+  router.post(customMethodPath('experiments', 'experiment_id', 'archive'), async (req, res) => {
+    await experiments.setStorageState(req.params.experiment_id, 'ARCHIVED');
+    res.json({});
+  });
+
+  router.post(customMethodPath('experiments', 'experiment_id', 'unarchive'), async (req, res) => {
+    await experiments.setStorageState(req.params.experiment_id, 'AVAILABLE');
+    res.json({});
+  });
+
+  return router;
+}

@@ -1,0 +1,55 @@
+import { z } from 'zod';
+import { ListQuery, jsonObject, optionalInt, optionalString, queryFlag, requiredString } from './common';
+
+const RuntimeConfig = z
+  .object({
+    // Values are checked against their declared types (and coerced from text) by spec/.
+    parameters: z
+      .record(z.unknown(), { invalid_type_error: 'expected a JSON object of parameter values' })
+      .nullish()
+      .transform((p) => p ?? {}),
+    pipeline_root: optionalString,
+  })
+  .strict();
+
+/**
+ * `POST /runs`: KFP's `Run`. The pipeline comes from exactly one of `pipeline_version_reference`
+ * (the latest version when `pipeline_version_id` is absent) or an inline `pipeline_spec`.
+ */
+export const CreateRunBody = z
+  .object({
+    display_name: optionalString,
+    description: optionalString,
+    experiment_id: optionalString,
+    pipeline_version_reference: z
+      .object({ pipeline_id: requiredString, pipeline_version_id: optionalString })
+      .strict()
+      .optional(),
+    pipeline_version_id: optionalString,
+    pipeline_spec: jsonObject.optional(),
+    runtime_config: RuntimeConfig.nullish().transform((c) => c ?? { parameters: {}, pipeline_root: undefined }),
+    service_account: optionalString,
+  })
+  .superRefine((run, ctx) => {
+    const issue = (path: string, message: string) => ctx.addIssue({ code: z.ZodIssueCode.custom, path: [path], message });
+    if (run.pipeline_version_id !== undefined) {
+      issue('pipeline_version_id', 'deprecated; use pipeline_version_reference {pipeline_id, pipeline_version_id}');
+    } else if (run.pipeline_version_reference && run.pipeline_spec) {
+      issue('pipeline_spec', 'give either pipeline_version_reference or pipeline_spec, not both');
+    } else if (!run.pipeline_version_reference && !run.pipeline_spec) {
+      issue('pipeline_version_reference', 'required (or pipeline_spec)');
+    }
+    if (run.service_account !== undefined) {
+      issue('service_account', 'not supported: steps run with the worker\'s own identity');
+    }
+  });
+export type CreateRunBody = z.infer<typeof CreateRunBody>;
+
+export const ListRunsQuery = ListQuery.extend({ experiment_id: optionalString });
+export type ListRunsQuery = z.infer<typeof ListRunsQuery>;
+
+export const TaskLogQuery = z.object({
+  attempt: optionalInt(1),
+  follow: queryFlag,
+});
+

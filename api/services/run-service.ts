@@ -1,0 +1,191 @@
+import { randomUUID } from 'node:crypto';
+import { isAbsolute } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { isFinal } from '../../spec/states';
+import type { PipelineSpec } from '../../spec/types';
+import { assertLocalRunnerSupports } from '../../spec/platform';
+import { validatePipelineSpec, validateRunParameters } from '../../spec/validate';
+import type { ExperimentRecord, MetadataStore, Page, RunRecord } from '../../store/types';
+import type { RunInput } from '../../workflows/types';
+import { RUN_FILTER_KEYS, toRunFilter } from '../converters/run-filter';
+import { FailedPreconditionError, InvalidArgumentError, NotFoundError, UnavailableError } from '../errors';
+import { parseFilter } from '../filter';
+import { readPipelineSpecObject, specIssuesAt } from '../pipeline-input';
+import { toListOptions } from '../schemas/common';
+import type { CreateRunBody, ListRunsQuery } from '../schemas/runs';
+import type { ExperimentService } from './experiment-service';
+import type { PipelineService } from './pipeline-service';
+import type { RunWorkflows } from './run-workflows';
+
+export interface RunServiceDeps {
+  store: MetadataStore;
+  workflows: RunWorkflows;
+  pipelines: PipelineService;
+  experiments: ExperimentService;
+  /** Pipeline root of runs that do not name one: the local artifact store's directory. */
+  artifactRoot: string;
+  parallelism: number;
+  heartbeatTimeoutSeconds: number;
+}
+
+/** Where a run's spec came from. */
+interface RunSource {
+  spec: PipelineSpec;
+  pipelineId?: string;
+  pipelineVersionId?: string;
+}
+
+/** Creating, listing and ending runs. Reading one run with its tasks is `RunDetailsService`. */
+export class RunService {
+  constructor(private readonly deps: RunServiceDeps) {}
+
+  /**
+   * Validates everything (source, spec, experiment, parameters, pipeline root) before writing
+   * anything, so bad input leaves no trace; then records the run PENDING and starts its
+   * workflow. If the workflow cannot be started the run is recorded FAILED with the reason and
+   * `UnavailableError` is thrown, so no run waits in PENDING for a workflow that never comes.
+   */
+  async create(body: CreateRunBody): Promise<RunRecord> {
+    const { store } = this.deps;
+    const source = await this.resolveSource(body);
+    const experiment = await this.resolveExperiment(body.experiment_id);
+    // Its issue paths already start with `runtime_config.parameters.`.
+    const parameters = validateRunParameters(source.spec, body.runtime_config.parameters);
+    const pipelineRoot = resolvePipelineRoot(body.runtime_config.pipeline_root, this.deps.artifactRoot);
+
+    const runId = randomUUID();
+    const now = new Date();
+    const info = source.spec.pipelineInfo;
+    const run = await store.createRun({
+      runId,
+      displayName: body.display_name ?? info.displayName ?? info.name,
+      description: body.description ?? '',
+      experimentId: experiment.experimentId,
+      pipelineId: source.pipelineId,
+      pipelineVersionId: source.pipelineVersionId,
+      spec: source.spec,
+      parameters,
+      pipelineRoot,
+      state: 'PENDING',
+      createdAt: now,
+      scheduledAt: now,
+    });
+    const input: RunInput = {
+      runId,
+      runName: run.displayName,
+      pipelineName: info.name,
+      experimentId: experiment.experimentId,
+      spec: source.spec,
+      parameters,
+      pipelineRoot,
+      createdAt: now.toISOString(),
+      parallelism: this.deps.parallelism,
+      heartbeatTimeoutSeconds: this.deps.heartbeatTimeoutSeconds,
+    };
+    try {
+      await this.deps.workflows.start(input);
+    } catch (err) {
+      const message = `could not start the run's workflow: ${(err as Error).message}`;
+      await store.recordRunState(runId, { state: 'FAILED', at: new Date(), error: { message, type: 'WorkflowStartFailed' } });
+      throw new UnavailableError(`run "${runId}" was recorded as FAILED: ${message}`, { cause: err });
+    }
+    return run;
+  }
+
+  async get(runId: string): Promise<RunRecord> {
+    const run = await this.deps.store.getRun(runId);
+    if (!run) throw new NotFoundError('run', runId);
+    return run;
+  }
+
+  list(query: ListRunsQuery): Promise<Page<RunRecord>> {
+    const filter = toRunFilter(parseFilter(query.filter, RUN_FILTER_KEYS), query.experiment_id);
+    return this.deps.store.listRuns(filter, toListOptions(query));
+  }
+
+  /**
+   * Records CANCELING and cancels the workflow, which stops the running steps and records
+   * CANCELED. A run whose workflow no longer exists is recorded CANCELED at once.
+   * @throws FailedPreconditionError when the run has already finished.
+   */
+  async terminate(runId: string): Promise<void> {
+    const { store, workflows } = this.deps;
+    const run = await this.get(runId);
+    if (isFinal(run.state)) {
+      throw new FailedPreconditionError(`run "${runId}" is already ${run.state}; only a run that has not finished can be terminated`);
+    }
+    await store.recordRunState(runId, { state: 'CANCELING', at: new Date() });
+    if (!(await workflows.cancel(runId))) {
+      await store.recordRunState(runId, {
+        state: 'CANCELED',
+        at: new Date(),
+        error: { message: 'terminated; the run had no open workflow', type: 'Canceled' },
+      });
+    }
+  }
+
+  async setStorageState(runId: string, state: RunRecord['storageState']): Promise<void> {
+    if (!(await this.deps.store.setRunStorageState(runId, state))) throw new NotFoundError('run', runId);
+  }
+
+  /**
+   * Deletes a finished run and its tasks. An active run is refused: its workflow would go on
+   * writing tasks of a run that no longer exists.
+   */
+  async delete(runId: string): Promise<void> {
+    const run = await this.get(runId);
+    if (!isFinal(run.state)) {
+      throw new FailedPreconditionError(`run "${runId}" is ${run.state}; terminate it and let it finish before deleting it`);
+    }
+    if (!(await this.deps.store.deleteRun(runId))) throw new NotFoundError('run', runId);
+  }
+
+  private async resolveSource(body: CreateRunBody): Promise<RunSource> {
+    if (body.pipeline_spec) {
+      const doc = readPipelineSpecObject(body.pipeline_spec, 'pipeline_spec');
+      specIssuesAt('pipeline_spec', () => assertLocalRunnerSupports(doc.platformSpec));
+      return { spec: doc.spec };
+    }
+    // The body schema guarantees one of the two sources.
+    const ref = body.pipeline_version_reference as NonNullable<CreateRunBody['pipeline_version_reference']>;
+    const { pipelines } = this.deps;
+    const version = ref.pipeline_version_id
+      ? await pipelines.getVersion(ref.pipeline_id, ref.pipeline_version_id, 'pipeline_version_reference.pipeline_version_id')
+      : await pipelines.latestVersion(ref.pipeline_id, 'pipeline_version_reference.pipeline_id');
+    // Revalidated: the version may predate a stricter validator.
+    const spec = specIssuesAt('pipeline_version_reference', () => validatePipelineSpec(version.spec));
+    specIssuesAt('pipeline_version_reference', () => assertLocalRunnerSupports(version.platformSpec));
+    return { spec, pipelineId: version.pipelineId, pipelineVersionId: version.pipelineVersionId };
+  }
+
+  /** The named experiment, or `Default`; runs may not join an archived experiment. */
+  private async resolveExperiment(experimentId: string | undefined): Promise<ExperimentRecord> {
+    if (experimentId === undefined) return this.deps.store.getDefaultExperiment();
+    const experiment = await this.deps.experiments.get(experimentId, 'experiment_id');
+    if (experiment.storageState === 'ARCHIVED') {
+      throw new FailedPreconditionError(`experiment_id: experiment "${experimentId}" is archived; unarchive it or choose another`);
+    }
+    return experiment;
+  }
+}
+
+/**
+ * The pipeline root a run writes under (the activities add `<run id>/<task>`). The local artifact
+ * store takes an absolute directory or a `file://` URL; remote roots (gs://, s3://, minio://)
+ * need a store Sluice does not have yet, so they are refused rather than silently redirected.
+ */
+function resolvePipelineRoot(given: string | undefined, artifactRoot: string): string {
+  if (given === undefined) return artifactRoot;
+  if (isAbsolute(given)) return given;
+  if (given.startsWith('file://')) {
+    try {
+      return fileURLToPath(given);
+    } catch (err) {
+      throw InvalidArgumentError.of('runtime_config.pipeline_root', `not a usable file URL: ${(err as Error).message}`);
+    }
+  }
+  throw InvalidArgumentError.of(
+    'runtime_config.pipeline_root',
+    `the local artifact store needs an absolute directory or a file:// URL, got "${given}"`,
+  );
+}

@@ -1,0 +1,136 @@
+import { randomUUID } from 'node:crypto';
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { Client, Connection } from '@temporalio/client';
+import { defaultPayloadConverter } from '@temporalio/common';
+import { API_PREFIX, createApp } from '../../api/app';
+import { startApiServer } from '../../api/server';
+import { DEFAULT_NAMESPACE } from '../../config/constants';
+import { PgStore } from '../../store/pg-store';
+import type { RunInput } from '../../workflows/types';
+import { createTestDatabase } from '../support/test-database';
+
+/**
+ * The API on a real PostgreSQL database (fresh per test file) and the jest run's real Temporal
+ * dev server. Runs start on a task queue of their own that no worker polls, so their workflows
+ * stay open exactly as the API left them; `close()` terminates them.
+ */
+export interface ApiHarness {
+  url: string;
+  store: PgStore;
+  temporal: Client;
+  taskQueue: string;
+  artifactRoot: string;
+  /** One JSON (or text) request; never throws on an error status. */
+  call(method: string, path: string, body?: unknown): Promise<ApiResponse>;
+  /** Multipart upload of `content` as the `uploadfile` field. */
+  upload(path: string, fileName: string, content: string | Buffer): Promise<ApiResponse>;
+  /** The input the run's workflow was started with, read from its first history event. */
+  workflowInput(runId: string): Promise<RunInput>;
+  close(): Promise<void>;
+}
+
+export interface ApiResponse {
+  status: number;
+  // eslint-disable-next-line @typescript-eslint/no-explicit-any -- test assertions index freely into response JSON
+  body: any;
+  text: string;
+}
+
+export const API = API_PREFIX;
+
+export interface HarnessOptions {
+  /** Temporal namespace the API starts workflows in; a missing one makes every start fail. */
+  namespace?: string;
+  /** A dashboard directory to serve at `/`. */
+  uiDir?: string;
+}
+
+export async function startApiHarness(prefix: string, opts: HarnessOptions = {}): Promise<ApiHarness> {
+  const address = process.env.SLUICE_TEST_TEMPORAL_ADDRESS;
+  if (!address) throw new Error('SLUICE_TEST_TEMPORAL_ADDRESS is not set: run the tests through jest (global setup)');
+  const db = await createTestDatabase(prefix);
+  const store = await PgStore.connect(db.url);
+  await store.migrate();
+  const connection = await Connection.connect({ address });
+  const temporal = new Client({ connection, namespace: opts.namespace ?? DEFAULT_NAMESPACE });
+  const taskQueue = `api-test-${randomUUID()}`;
+  const artifactRoot = mkdtempSync(join(tmpdir(), 'sluice-api-test-'));
+  const app = createApp({ store, temporal, taskQueue, artifactRoot, parallelism: 4, heartbeatTimeoutSeconds: 15, uiDir: opts.uiDir });
+  const server = await startApiServer(app, { host: '127.0.0.1', port: 0 });
+  const started: string[] = [];
+
+  const call = async (method: string, path: string, body?: unknown): Promise<ApiResponse> => {
+    const res = await fetch(`${server.url}${path}`, {
+      method,
+      headers: body === undefined ? undefined : { 'content-type': 'application/json' },
+      body: body === undefined ? undefined : JSON.stringify(body),
+    });
+    const response = await toResponse(res);
+    if (method === 'POST' && path === `${API}/runs` && response.status === 200) started.push(response.body.run_id);
+    return response;
+  };
+
+  return {
+    url: server.url,
+    store,
+    temporal,
+    taskQueue,
+    artifactRoot,
+    call,
+    async upload(path, fileName, content) {
+      const form = new FormData();
+      form.append('uploadfile', new Blob([content]), fileName);
+      return toResponse(await fetch(`${server.url}${path}`, { method: 'POST', body: form }));
+    },
+    async workflowInput(runId) {
+      const history = await temporal.workflow.getHandle(runId).fetchHistory();
+      const payload = history.events?.[0]?.workflowExecutionStartedEventAttributes?.input?.payloads?.[0];
+      if (!payload) throw new Error(`workflow ${runId} has no start input`);
+      return defaultPayloadConverter.fromPayload<RunInput>(payload);
+    },
+    async close() {
+      await Promise.allSettled(started.map((id) => temporal.workflow.getHandle(id).terminate('API test finished')));
+      await server.close();
+      await connection.close();
+      await store.close();
+      await db.drop();
+    },
+  };
+}
+
+async function toResponse(res: Response): Promise<ApiResponse> {
+  const text = await res.text();
+  let body: unknown = text;
+  if (res.headers.get('content-type')?.includes('application/json')) body = JSON.parse(text);
+  return { status: res.status, body, text };
+}
+
+/** A minimal valid PipelineSpec with one container task and the given root parameters. */
+export function tinySpec(name: string, parameters: Record<string, { parameterType: string; defaultValue?: unknown; isOptional?: boolean }> = {}) {
+  const inputs = Object.keys(parameters).length ? { parameters } : undefined;
+  return {
+    pipelineInfo: { name },
+    schemaVersion: '2.1.0',
+    sdkVersion: 'kfp-2.14.6',
+    components: {
+      'comp-echo': { executorLabel: 'exec-echo', ...(inputs ? { inputDefinitions: inputs } : {}) },
+    },
+    deploymentSpec: { executors: { 'exec-echo': { container: { image: 'python:3.11', command: ['echo', 'hello'] } } } },
+    root: {
+      dag: {
+        tasks: {
+          echo: {
+            taskInfo: { name: 'echo' },
+            componentRef: { name: 'comp-echo' },
+            ...(inputs
+              ? { inputs: { parameters: Object.fromEntries(Object.keys(parameters).map((p) => [p, { componentInputParameter: p }])) } }
+              : {}),
+          },
+        },
+      },
+      ...(inputs ? { inputDefinitions: inputs } : {}),
+    },
+  };
+}

@@ -1,0 +1,46 @@
+import { execFile } from 'node:child_process';
+import { existsSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { promisify } from 'node:util';
+import YAML from 'yaml';
+import { PROJECT_ROOT } from '../../config/config';
+import { startApiHarness, tinySpec, type ApiHarness } from './harness';
+
+const PYTHON = join(PROJECT_ROOT, '.venv', 'bin', 'python');
+
+let h: ApiHarness;
+
+beforeAll(async () => {
+  h = await startApiHarness('api_kfp_client');
+});
+
+afterAll(async () => {
+  await h?.close();
+});
+
+/** The official Python client is the compatibility contract: design decision 8. */
+test('kfp.Client uploads, looks up, runs, lists and terminates through the API', async () => {
+  if (!existsSync(PYTHON)) {
+    console.warn(`skipped the kfp.Client session: no Python venv at ${PYTHON} (npm run setup creates it)`);
+    return;
+  }
+  const file = join(h.artifactRoot, 'adder.yaml');
+  const ints = { a: { parameterType: 'NUMBER_INTEGER' }, b: { parameterType: 'NUMBER_INTEGER' } };
+  writeFileSync(file, YAML.stringify(tinySpec('adder', ints)));
+  // Asynchronous on purpose: the API answering the client runs in this very process.
+  const { stdout } = await promisify(execFile)(PYTHON, [join(__dirname, 'kfp_client_session.py'), h.url, file], { timeout: 90_000 });
+  // kfp.Client prints a link per call; the session's report is the last line.
+  const seen = JSON.parse(stdout.trim().split('\n').at(-1) ?? '');
+  expect(seen).toMatchObject({
+    healthz: { multi_user: false },
+    pipeline_name: 'kfp-client-pipeline',
+    pipeline_id_by_name: true,
+    versions: 2,
+    experiment_reused: true,
+    run_state: 'PENDING',
+    runs_in_experiment: 2,
+    state_after_terminate: 'CANCELING',
+    bad_run: { status: 400, message: 'invalid runtime parameters: runtime_config.parameters.a: expected an integer, got "x"' },
+  });
+  expect((await h.workflowInput(seen.package_run_id)).parameters).toEqual({ a: 3, b: 4 });
+});

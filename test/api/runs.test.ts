@@ -1,0 +1,449 @@
+import { randomUUID } from 'node:crypto';
+import { appendFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { SearchAttributeType, defineSearchAttributeKey } from '@temporalio/common';
+import { PIPELINE_RUN_WORKFLOW, SEARCH_ATTRIBUTES } from '../../config/constants';
+import type { RunState } from '../../spec/states';
+import type { PipelineSpec } from '../../spec/types';
+import { artifactIdFor } from '../../store/ids';
+import { API, startApiHarness, tinySpec, type ApiHarness } from './harness';
+
+let h: ApiHarness;
+/** A pipeline with one required integer `n` and a defaulted string `msg`, and its two versions. */
+let pipelineId: string;
+let v1: string;
+let v2: string;
+const spec = tinySpec('counting', { n: { parameterType: 'NUMBER_INTEGER' }, msg: { parameterType: 'STRING', defaultValue: 'hi' } });
+
+beforeAll(async () => {
+  h = await startApiHarness('api_runs');
+  const created = await h.call('POST', `${API}/pipelines/create`, {
+    pipeline: { name: 'counting' },
+    pipeline_version: { name: 'v1', pipeline_spec: spec },
+  });
+  pipelineId = created.body.pipeline_id;
+  v1 = (await h.call('GET', `${API}/pipelines/${pipelineId}/versions`)).body.pipeline_versions[0].pipeline_version_id;
+  const second = { ...spec, pipelineInfo: { name: 'counting', description: 'second' } };
+  v2 = (await h.call('POST', `${API}/pipelines/${pipelineId}/versions`, { name: 'v2', pipeline_spec: second })).body.pipeline_version_id;
+});
+
+afterAll(async () => {
+  await h?.close();
+});
+
+async function runCount(): Promise<number> {
+  return (await h.store.listRuns({}, {})).totalSize;
+}
+
+/** A run written straight to the store, with no workflow: what a worker would have left behind. */
+async function seedRun(opts: { state?: RunState; experimentId?: string; name?: string; spec?: PipelineSpec } = {}): Promise<string> {
+  const runId = randomUUID();
+  const experimentId = opts.experimentId ?? (await h.store.getDefaultExperiment()).experimentId;
+  const now = new Date();
+  await h.store.createRun({
+    runId,
+    displayName: opts.name ?? `seeded ${runId.slice(0, 8)}`,
+    description: '',
+    experimentId,
+    spec: (opts.spec ?? spec) as PipelineSpec,
+    parameters: { n: 1, msg: 'hi' },
+    pipelineRoot: h.artifactRoot,
+    state: 'PENDING',
+    createdAt: now,
+    scheduledAt: now,
+  });
+  if (opts.state && opts.state !== 'PENDING') await h.store.recordRunState(runId, { state: opts.state, at: new Date() });
+  return runId;
+}
+
+describe('creating runs', () => {
+  test('from a pipeline version: recorded PENDING, workflow started with the validated input', async () => {
+    const res = await h.call('POST', `${API}/runs`, {
+      display_name: 'from version',
+      pipeline_version_reference: { pipeline_id: pipelineId, pipeline_version_id: v1 },
+      runtime_config: { parameters: { n: 3 } },
+    });
+    expect(res.status).toBe(200);
+    const defaultExperiment = await h.store.getDefaultExperiment();
+    expect(res.body).toMatchObject({
+      display_name: 'from version',
+      experiment_id: defaultExperiment.experimentId,
+      state: 'PENDING',
+      storage_state: 'AVAILABLE',
+      pipeline_version_reference: { pipeline_id: pipelineId, pipeline_version_id: v1 },
+      runtime_config: { parameters: { n: 3, msg: 'hi' }, pipeline_root: h.artifactRoot },
+      state_history: [{ state: 'PENDING', update_time: res.body.created_at }],
+    });
+    const runId = res.body.run_id;
+
+    const description = await h.temporal.workflow.getHandle(runId).describe();
+    expect(description.type).toBe(PIPELINE_RUN_WORKFLOW);
+    expect(description.taskQueue).toBe(h.taskQueue);
+    expect(description.status.name).toBe('RUNNING');
+    const keyword = (name: string) => defineSearchAttributeKey(name, SearchAttributeType.KEYWORD);
+    expect(description.typedSearchAttributes.get(keyword(SEARCH_ATTRIBUTES.runId))).toBe(runId);
+    expect(description.typedSearchAttributes.get(keyword(SEARCH_ATTRIBUTES.pipelineName))).toBe('counting');
+    expect(description.typedSearchAttributes.get(keyword(SEARCH_ATTRIBUTES.experimentId))).toBe(defaultExperiment.experimentId);
+
+    expect(await h.workflowInput(runId)).toEqual({
+      runId,
+      runName: 'from version',
+      pipelineName: 'counting',
+      experimentId: defaultExperiment.experimentId,
+      spec,
+      parameters: { n: 3, msg: 'hi' },
+      pipelineRoot: h.artifactRoot,
+      createdAt: res.body.created_at,
+      parallelism: 4,
+      heartbeatTimeoutSeconds: 15,
+    });
+  });
+
+  test('without a version id the latest version runs; parameters typed as text are coerced', async () => {
+    const res = await h.call('POST', `${API}/runs`, {
+      display_name: 'latest',
+      pipeline_version_reference: { pipeline_id: pipelineId },
+      runtime_config: { parameters: { n: '7', msg: 'yo' } },
+    });
+    expect(res.status).toBe(200);
+    expect(res.body.pipeline_version_reference).toEqual({ pipeline_id: pipelineId, pipeline_version_id: v2 });
+    const input = await h.workflowInput(res.body.run_id);
+    expect(input.parameters).toEqual({ n: 7, msg: 'yo' });
+    expect(input.spec.pipelineInfo.description).toBe('second');
+  });
+
+  test('from an inline spec, also PipelineJob-wrapped, in a named experiment with a pipeline root', async () => {
+    const experiment = await h.call('POST', `${API}/experiments`, { display_name: 'inline runs' });
+    const root = join(h.artifactRoot, 'elsewhere');
+    const plain = await h.call('POST', `${API}/runs`, {
+      display_name: 'inline',
+      experiment_id: experiment.body.experiment_id,
+      pipeline_spec: spec,
+      runtime_config: { parameters: { n: 1 }, pipeline_root: root },
+    });
+    expect(plain.status).toBe(200);
+    expect(plain.body).toMatchObject({ experiment_id: experiment.body.experiment_id, runtime_config: { pipeline_root: root } });
+    expect(plain.body.pipeline_version_reference).toBeUndefined();
+    expect((await h.workflowInput(plain.body.run_id)).pipelineRoot).toBe(root);
+
+    const wrapped = await h.call('POST', `${API}/runs`, {
+      display_name: 'wrapped',
+      pipeline_spec: { pipeline_spec: spec, platform_spec: { platforms: {} } },
+      runtime_config: { parameters: { n: 2 }, pipeline_root: `file://${root}` },
+    });
+    expect(wrapped.status).toBe(200);
+    const input = await h.workflowInput(wrapped.body.run_id);
+    expect(input.spec).toEqual(spec);
+    expect(input.pipelineRoot).toBe(root);
+    expect((await h.call('GET', `${API}/experiments/${experiment.body.experiment_id}`)).body.last_run_created_at).toBeDefined();
+  });
+
+  const ref = () => ({ pipeline_id: pipelineId, pipeline_version_id: v1 });
+  test.each([
+    ['an unknown parameter', () => ({ pipeline_version_reference: ref(), runtime_config: { parameters: { n: 1, zzz: 1 } } }), 400,
+      'runtime_config.parameters.zzz: unknown parameter; the pipeline declares n, msg'],
+    ['a wrongly typed parameter', () => ({ pipeline_version_reference: ref(), runtime_config: { parameters: { n: 'abc' } } }), 400,
+      'runtime_config.parameters.n: expected an integer, got "abc"'],
+    ['a missing required parameter', () => ({ pipeline_version_reference: ref(), runtime_config: { parameters: {} } }), 400,
+      'runtime_config.parameters.n: required'],
+    ['an unknown experiment', () => ({ pipeline_version_reference: ref(), experiment_id: 'no-such', runtime_config: { parameters: { n: 1 } } }), 404,
+      'experiment_id: experiment "no-such" not found'],
+    ['an invalid inline spec', () => ({ pipeline_spec: { ...spec, root: { dag: { tasks: {} } } }, runtime_config: { parameters: {} } }), 400,
+      'pipeline_spec.root.dag.tasks'],
+    ['an unknown pipeline version', () => ({ pipeline_version_reference: { pipeline_id: pipelineId, pipeline_version_id: 'nope' } }), 404,
+      'pipeline_version_reference.pipeline_version_id: pipeline version "nope" not found'],
+    ['an unknown pipeline', () => ({ pipeline_version_reference: { pipeline_id: 'nope' } }), 404,
+      'pipeline_version_reference.pipeline_id: pipeline "nope" not found'],
+    ['no pipeline at all', () => ({ display_name: 'x' }), 400, 'pipeline_version_reference: required (or pipeline_spec)'],
+    ['both sources', () => ({ pipeline_version_reference: ref(), pipeline_spec: spec }), 400, 'pipeline_spec: give either'],
+    ['a remote pipeline root', () => ({ pipeline_spec: spec, runtime_config: { parameters: { n: 1 }, pipeline_root: 'gs://bucket/root' } }), 400,
+      'runtime_config.pipeline_root: the local artifact store needs an absolute directory'],
+    ['a misspelt runtime_config field', () => ({ pipeline_spec: spec, runtime_config: { paramters: { n: 1 } } }), 400,
+      'runtime_config: Unrecognized key(s) in object: \'paramters\''],
+    ['parameters that are not an object', () => ({ pipeline_spec: spec, runtime_config: { parameters: [1] } }), 400,
+      'runtime_config.parameters: expected a JSON object of parameter values'],
+    ['a Kubernetes-only feature on the local runner', () => ({
+      pipeline_spec: { pipeline_spec: spec, platform_spec: { platforms: { kubernetes: { deploymentSpec: { executors: { 'exec-x': { pvcMount: [{ mountPath: '/data' }] } } } } } } },
+      runtime_config: { parameters: { n: 1 } },
+    }), 400, "pipeline_spec.platforms.kubernetes.deploymentSpec.executors.exec-x.pvcMount: Kubernetes feature 'pvcMount' is not supported yet by the local process runner"],
+  ])('%s is refused naming the field, and writes nothing', async (_what, body, status, message) => {
+    const before = await runCount();
+    const res = await h.call('POST', `${API}/runs`, body());
+    expect(res.status).toBe(status);
+    expect(res.body.error_message).toContain(message);
+    expect(await runCount()).toBe(before);
+  });
+
+  test('an archived experiment takes no new runs', async () => {
+    const experiment = await h.call('POST', `${API}/experiments`, { display_name: 'shelved' });
+    await h.call('POST', `${API}/experiments/${experiment.body.experiment_id}:archive`);
+    const res = await h.call('POST', `${API}/runs`, { experiment_id: experiment.body.experiment_id, pipeline_spec: spec, runtime_config: { parameters: { n: 1 } } });
+    expect(res.status).toBe(400);
+    expect(res.body.error_message).toMatch(/^experiment_id: experiment ".*" is archived/);
+  });
+
+  test('when the workflow cannot start, the run is recorded FAILED with the reason', async () => {
+    const broken = await startApiHarness('api_runs_no_namespace', { namespace: `missing-${randomUUID()}` });
+    try {
+      const res = await broken.call('POST', `${API}/runs`, { display_name: 'doomed', pipeline_spec: spec, runtime_config: { parameters: { n: 1 } } });
+      expect(res.status).toBe(503);
+      expect(res.body.code).toBe(14);
+      expect(res.body.error_message).toMatch(/^run ".*" was recorded as FAILED: could not start the run's workflow: /);
+      const [run] = (await broken.store.listRuns({}, {})).items;
+      expect(run).toMatchObject({ displayName: 'doomed', state: 'FAILED', error: { type: 'WorkflowStartFailed' } });
+      expect(run.error?.message).toMatch(/could not start the run's workflow/);
+    } finally {
+      await broken.close();
+    }
+  });
+});
+
+describe('reading a run', () => {
+  test('task details come from the store, in KFP\'s shape with Sluice\'s parameters beside them', async () => {
+    const twoSteps = tinySpec('two-steps') as unknown as PipelineSpec;
+    twoSteps.root.dag.tasks.after = { taskInfo: { name: 'after' }, componentRef: { name: 'comp-echo' }, dependentTasks: ['echo'] };
+    const created = await h.call('POST', `${API}/runs`, { display_name: 'details', pipeline_spec: twoSteps });
+    expect(created.status).toBe(200);
+    const runId = created.body.run_id;
+    const t0 = new Date(Date.now() - 60_000);
+    const t1 = new Date(t0.getTime() + 10_000);
+    const t2 = new Date(t0.getTime() + 20_000);
+    const outUri = join(h.artifactRoot, runId, 'echo', 'outputs', 'data');
+    const artifact = await h.store.upsertArtifact({ runId, name: 'data', uri: outUri, schemaTitle: 'system.Dataset', schemaVersion: '0.0.1', metadata: {}, producerTask: 'echo', outputKey: 'data' });
+    expect(artifact.artifactId).toBe(artifactIdFor(outUri));
+    await h.store.upsertTask({
+      runId, taskName: 'echo', componentName: 'comp-echo', state: 'SUCCEEDED', attempts: 2, podName: 'echo-pod-2', createdAt: t0, startedAt: t0, finishedAt: t2,
+      inputs: { parameters: { x: 1 }, artifacts: {} },
+      outputs: { parameters: { y: 'two' }, artifacts: { data: [artifact.artifactId] } },
+    });
+    await h.store.upsertTaskAttempt({ runId, taskName: 'echo', attempt: 1, state: 'FAILED', podName: 'echo-pod-1', logUri: '/tmp/1.log', startedAt: t0, finishedAt: t1, error: { message: 'exit 1' } });
+    await h.store.upsertTaskAttempt({ runId, taskName: 'echo', attempt: 2, state: 'SUCCEEDED', podName: 'echo-pod-2', logUri: '/tmp/2.log', startedAt: t1, finishedAt: t2 });
+
+    const started = Date.now();
+    const res = await h.call('GET', `${API}/runs/${runId}`);
+    // No worker polls the task queue: the live query times out quickly and the store answers alone.
+    expect(Date.now() - started).toBeLessThan(10_000);
+    expect(res.status).toBe(200);
+    expect(res.body.state).toBe('PENDING');
+    expect(res.body.pipeline_spec).toEqual(JSON.parse(JSON.stringify(twoSteps)));
+    const [echo] = res.body.run_details.task_details;
+    expect(echo).toEqual({
+      run_id: runId,
+      task_id: expect.any(String),
+      display_name: 'echo',
+      create_time: t0.toISOString(),
+      start_time: t0.toISOString(),
+      end_time: t2.toISOString(),
+      state: 'SUCCEEDED',
+      pod_name: 'echo-pod-2',
+      executor_detail: { main_job: 'echo-pod-2', failed_main_jobs: ['echo-pod-1'] },
+      state_history: [
+        { state: 'PENDING', update_time: t0.toISOString() },
+        { state: 'RUNNING', update_time: t0.toISOString() },
+        { state: 'FAILED', update_time: t1.toISOString(), error: { code: 2, message: 'exit 1', details: [] } },
+        { state: 'RUNNING', update_time: t1.toISOString() },
+        { state: 'SUCCEEDED', update_time: t2.toISOString() },
+      ],
+      child_tasks: [{ task_id: expect.any(String) }],
+      inputs: {},
+      outputs: { data: { artifact_ids: [artifact.artifactId] } },
+      input_parameters: { x: 1 },
+      output_parameters: { y: 'two' },
+      attempts: 2,
+    });
+
+    const artifacts = await h.call('GET', `${API}/runs/${runId}/artifacts`);
+    expect(artifacts.body.artifacts).toHaveLength(1);
+    expect(artifacts.body.artifacts[0]).toMatchObject({ artifact_id: artifact.artifactId, uri: outUri, producer_task: 'echo', schema_title: 'system.Dataset' });
+    await h.store.addLineage({ artifactId: artifact.artifactId, runId, taskName: 'echo', direction: 'OUTPUT', key: 'data' });
+    const one = await h.call('GET', `${API}/artifacts/${artifact.artifactId}`);
+    expect(one.body.lineage).toEqual([{ task_name: 'echo', direction: 'OUTPUT', key: 'data' }]);
+    expect((await h.call('GET', `${API}/artifacts/nope`)).status).toBe(404);
+    expect((await h.call('GET', `${API}/runs/nope/artifacts`)).status).toBe(404);
+  });
+
+  test('an unknown run is a 404 naming it', async () => {
+    const res = await h.call('GET', `${API}/runs/nope`);
+    expect(res.status).toBe(404);
+    expect(res.body.error_message).toBe('run "nope" not found');
+  });
+});
+
+describe('listing runs', () => {
+  let experimentId: string;
+  const states: RunState[] = ['SUCCEEDED', 'FAILED', 'SUCCEEDED', 'RUNNING', 'CANCELED'];
+  beforeAll(async () => {
+    experimentId = (await h.call('POST', `${API}/experiments`, { display_name: 'listing' })).body.experiment_id;
+    for (const [i, state] of states.entries()) await seedRun({ state, experimentId, name: `listed-${i}` });
+  });
+
+  const list = (query: string) => h.call('GET', `${API}/runs?experiment_id=${experimentId}&${query}`);
+  const filter = (predicates: unknown[]) => `filter=${encodeURIComponent(JSON.stringify({ predicates }))}`;
+  const names = (body: { runs: { display_name: string }[] }) => body.runs.map((r) => r.display_name);
+
+  test('by experiment, sorted, paged with tokens', async () => {
+    const first = await list('page_size=2&sort_by=created_at%20desc');
+    expect(first.body.total_size).toBe(5);
+    expect(names(first.body)).toEqual(['listed-4', 'listed-3']);
+    const second = await list(`page_size=2&sort_by=created_at%20desc&page_token=${first.body.next_page_token}`);
+    expect(names(second.body)).toEqual(['listed-2', 'listed-1']);
+    const third = await list(`page_size=2&sort_by=created_at%20desc&page_token=${second.body.next_page_token}`);
+    expect(names(third.body)).toEqual(['listed-0']);
+    expect(third.body.next_page_token).toBeUndefined();
+    expect(first.body.runs[0].run_details).toBeUndefined();
+  });
+
+  test('by state: EQUALS, IN, NOT_EQUALS, and kfp.Client\'s numeric form', async () => {
+    const equals = await list(filter([{ key: 'state', operation: 'EQUALS', string_value: 'SUCCEEDED' }]));
+    expect(names(equals.body).sort()).toEqual(['listed-0', 'listed-2']);
+    const inList = await list(`sort_by=name&${filter([{ key: 'state', operation: 'IN', string_values: { values: ['FAILED', 'CANCELED'] } }])}`);
+    expect(names(inList.body)).toEqual(['listed-1', 'listed-4']);
+    const notEquals = await list(filter([{ key: 'state', operation: 'NOT_EQUALS', string_value: 'SUCCEEDED' }]));
+    expect(names(notEquals.body).sort()).toEqual(['listed-1', 'listed-3', 'listed-4']);
+    const numeric = await list(filter([{ key: 'state', operation: 1, stringValue: 'RUNNING' }]));
+    expect(names(numeric.body)).toEqual(['listed-3']);
+    const viaFilter = await h.call('GET', `${API}/runs?${filter([{ key: 'experiment_id', operation: 'EQUALS', string_value: experimentId }])}`);
+    expect(viaFilter.body.total_size).toBe(5);
+  });
+
+  test('by storage state', async () => {
+    const target = (await list(filter([{ key: 'state', operation: 'EQUALS', string_value: 'FAILED' }]))).body.runs[0].run_id;
+    expect((await h.call('POST', `${API}/runs/${target}:archive`)).status).toBe(200);
+    const active = await list(filter([{ key: 'storage_state', operation: 'NOT_EQUALS', string_value: 'ARCHIVED' }]));
+    expect(names(active.body)).not.toContain('listed-1');
+    expect((await h.call('POST', `${API}/runs/${target}:unarchive`)).status).toBe(200);
+    expect((await h.call('GET', `${API}/runs/${target}`)).body.storage_state).toBe('AVAILABLE');
+  });
+
+  test.each([
+    [[{ key: 'name', operation: 'EQUALS', string_value: 'x' }], 'filter.predicates.0.key: cannot filter on "name"; supported keys: state, experiment_id, storage_state'],
+    [[{ key: 'state', operation: 'IS_SUBSTRING', string_value: 'RUN' }], 'filter.predicates.0.operation: operation IS_SUBSTRING is not supported on "state"; supported: EQUALS, NOT_EQUALS, IN'],
+    [[{ key: 'state', operation: 'EQUALS', string_value: 'DONE' }], 'filter.predicates.0: "DONE" is not a state; expected one of PENDING, RUNNING'],
+    [[{ key: 'state', operation: 'EQUALS' }], 'filter.predicates.0: operation EQUALS needs a value (string_value)'],
+    [[{ key: 'state', operation: 'EQUALS', string_value: 'FAILED' }, { key: 'state', operation: 'EQUALS', string_value: 'SUCCEEDED' }], 'filter.predicates.1: the predicates on state exclude each other'],
+    [[{ key: 'state', operation: 'EQUALS', string_valu: 'FAILED' }], 'filter.predicates.0: Unrecognized key(s) in object: \'string_valu\''],
+  ])('an unsupported filter is a 400 naming it (%#)', async (predicates, message) => {
+    const res = await list(filter(predicates));
+    expect(res.status).toBe(400);
+    expect(res.body.error_message).toContain(message);
+  });
+
+  test('an unknown sort field is a 400 naming it', async () => {
+    const res = await list('sort_by=colour');
+    expect(res.status).toBe(400);
+    expect(res.body.error_message).toMatch(/^sort_by: cannot sort runs by "colour"/);
+  });
+});
+
+describe('ending runs', () => {
+  test('terminate records CANCELING and asks the workflow to cancel', async () => {
+    const created = await h.call('POST', `${API}/runs`, { display_name: 'to stop', pipeline_spec: spec, runtime_config: { parameters: { n: 1 } } });
+    const runId = created.body.run_id;
+    const res = await h.call('POST', `${API}/runs/${runId}:terminate`);
+    expect(res.status).toBe(200);
+    expect(res.body).toEqual({});
+    expect((await h.store.getRun(runId))?.state).toBe('CANCELING');
+    const history = await h.temporal.workflow.getHandle(runId).fetchHistory();
+    expect((history.events ?? []).some((e) => e.workflowExecutionCancelRequestedEventAttributes)).toBe(true);
+    // Terminating again while it cancels is harmless.
+    expect((await h.call('POST', `${API}/runs/${runId}:terminate`)).status).toBe(200);
+    // An active run cannot be deleted.
+    const del = await h.call('DELETE', `${API}/runs/${runId}`);
+    expect(del.status).toBe(400);
+    expect(del.body.error_message).toMatch(/is CANCELING; terminate it and let it finish before deleting it/);
+  });
+
+  test('a run with no workflow is recorded CANCELED at once', async () => {
+    const runId = await seedRun({ state: 'RUNNING' });
+    expect((await h.call('POST', `${API}/runs/${runId}:terminate`)).status).toBe(200);
+    const run = await h.store.getRun(runId);
+    expect(run?.state).toBe('CANCELED');
+    expect(run?.stateHistory.map((c) => c.state)).toEqual(['PENDING', 'RUNNING', 'CANCELING', 'CANCELED']);
+  });
+
+  test('terminating a finished run is refused naming its state; a finished run can be deleted', async () => {
+    const runId = await seedRun({ state: 'SUCCEEDED' });
+    const res = await h.call('POST', `${API}/runs/${runId}:terminate`);
+    expect(res.status).toBe(400);
+    expect(res.body).toMatchObject({ code: 9, error_message: `run "${runId}" is already SUCCEEDED; only a run that has not finished can be terminated` });
+    expect((await h.call('DELETE', `${API}/runs/${runId}`)).status).toBe(200);
+    expect((await h.call('GET', `${API}/runs/${runId}`)).status).toBe(404);
+    expect((await h.call('POST', `${API}/runs/${runId}:terminate`)).status).toBe(404);
+  });
+});
+
+describe('task logs', () => {
+  let runId: string;
+  let logFile: string;
+  beforeAll(async () => {
+    runId = await seedRun({ state: 'RUNNING' });
+    logFile = join(h.artifactRoot, `${runId}.log`);
+    writeFileSync(logFile, 'line 1\n');
+    await h.store.upsertTask({ runId, taskName: 'echo', componentName: 'comp-echo', state: 'RUNNING', attempts: 1 });
+    await h.store.upsertTaskAttempt({ runId, taskName: 'echo', attempt: 1, state: 'RUNNING', podName: 'p1', logUri: logFile, startedAt: new Date() });
+    await h.store.upsertTask({ runId, taskName: 'waiting', componentName: 'comp-echo', state: 'PENDING' });
+  });
+
+  const logs = (task: string, query = '') => h.call('GET', `${API}/runs/${runId}/tasks/${task}/logs${query}`);
+
+  test('the latest attempt\'s log is returned as text', async () => {
+    const res = await fetch(`${h.url}${API}/runs/${runId}/tasks/echo/logs`);
+    expect(res.status).toBe(200);
+    expect(res.headers.get('content-type')).toBe('text/plain; charset=utf-8');
+    expect(await res.text()).toBe('line 1\n');
+    expect((await logs('echo', '?attempt=1')).text).toBe('line 1\n');
+  });
+
+  test.each([
+    ['an unknown run', () => h.call('GET', `${API}/runs/nope/tasks/echo/logs`), () => 'run "nope" not found'],
+    ['an unknown task', () => logs('nope'), () => `task "nope" not found: run "${runId}" has no task of that name (yet)`],
+    ['a task that has not started', () => logs('waiting'), () => 'log of task "waiting" not found: the task has not started (it is PENDING)'],
+    ['an unknown attempt', () => logs('echo', '?attempt=3'), () => 'attempt: attempt of task "echo" "3" not found: the task has attempts 1'],
+  ])('%s is a 404 naming what is missing', async (_what, request, message) => {
+    const res = await request();
+    expect(res.status).toBe(404);
+    expect(res.body.error_message).toBe(message());
+  });
+
+  test('a bad attempt number is a 400', async () => {
+    const res = await logs('echo', '?attempt=0');
+    expect(res.status).toBe(400);
+    expect(res.body.error_message).toMatch(/^attempt: /);
+  });
+
+  test('follow streams the log as it grows, across a retry, until the task ends', async () => {
+    const res = await fetch(`${h.url}${API}/runs/${runId}/tasks/echo/logs?follow=true`);
+    expect(res.status).toBe(200);
+    const reader = (res.body as ReadableStream<Uint8Array>).getReader();
+    const decoder = new TextDecoder();
+    let received = '';
+    const readUntil = async (text: string) => {
+      while (!received.includes(text)) {
+        const { value, done } = await reader.read();
+        if (done) throw new Error(`stream ended before "${text}"; got ${JSON.stringify(received)}`);
+        received += decoder.decode(value, { stream: true });
+      }
+    };
+    await readUntil('line 1\n');
+    appendFileSync(logFile, 'line 2\n');
+    await readUntil('line 2\n');
+
+    // The first attempt fails and a second starts, writing a log of its own.
+    const retryLog = join(h.artifactRoot, `${runId}-2.log`);
+    appendFileSync(logFile, 'last of attempt 1\n');
+    await h.store.upsertTaskAttempt({ runId, taskName: 'echo', attempt: 1, state: 'FAILED', finishedAt: new Date() });
+    writeFileSync(retryLog, 'attempt 2 says hi\n');
+    await h.store.upsertTaskAttempt({ runId, taskName: 'echo', attempt: 2, state: 'RUNNING', podName: 'p2', logUri: retryLog, startedAt: new Date() });
+    await readUntil('attempt 2 says hi\n');
+
+    appendFileSync(retryLog, 'done\n');
+    await h.store.upsertTaskAttempt({ runId, taskName: 'echo', attempt: 2, state: 'SUCCEEDED', finishedAt: new Date() });
+    await h.store.upsertTask({ runId, taskName: 'echo', state: 'SUCCEEDED', finishedAt: new Date() });
+    for (;;) {
+      const { value, done } = await reader.read();
+      if (done) break;
+      received += decoder.decode(value, { stream: true });
+    }
+    expect(received).toBe('line 1\nline 2\nlast of attempt 1\nattempt 2 says hi\ndone\n');
+  });
+});

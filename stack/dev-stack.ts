@@ -46,7 +46,6 @@ export async function startDevStack(config: SluiceConfig, opts: DevStackOptions 
     while (stops.length) await (stops.pop() as () => Promise<void>)().catch((err) => log(`stop: ${(err as Error).message}`));
   };
   try {
-    installTemporalRuntime(log);
     let temporalAddress = config.temporalAddress;
     let temporalUiUrl: string | undefined;
     if (!temporalAddress) {
@@ -80,6 +79,8 @@ export async function startDevStack(config: SluiceConfig, opts: DevStackOptions 
     const client = new Client({ connection: clientConnection, namespace: config.temporalNamespace });
     if (opts.inProcessWorker ?? true) {
       log('starting the worker');
+      // Only with a worker: the native runtime keeps the process alive until a worker stops it.
+      installTemporalRuntime(log);
       const workerConnection = await NativeConnection.connect({ address: temporalAddress });
       stops.push(() => workerConnection.close());
       const worker = await createSluiceWorker({ config, store, connection: workerConnection });

@@ -145,7 +145,7 @@ function heartbeatEveryMs(timeoutMs: number | undefined): number {
 }
 
 /** The last lines of a launch log, for the error a user sees first. */
-export function logTail(logFile: string, maxLines = 20, maxBytes = 4096): string {
+function logTail(logFile: string, maxLines = 20, maxBytes = 4096): string {
   if (!existsSync(logFile)) return '';
   const text = readFileSync(logFile);
   const slice = text.subarray(Math.max(0, text.length - maxBytes)).toString('utf8');

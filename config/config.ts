@@ -1,10 +1,10 @@
 import { existsSync } from 'node:fs';
-import { delimiter, join, resolve } from 'node:path';
+import { basename, delimiter, dirname, join, resolve } from 'node:path';
 import { z } from 'zod';
 import { DEFAULT_NAMESPACE, DEFAULT_PORTS, DEFAULT_TASK_QUEUE } from './constants';
 
 /** The project root (where package.json and .venv live), whether running from source or dist/. */
-export const PROJECT_ROOT = resolve(__dirname, __dirname.includes(`${'/'}dist${'/'}`) ? '../..' : '..');
+export const PROJECT_ROOT = resolve(__dirname, basename(dirname(__dirname)) === 'dist' ? '../..' : '..');
 
 const port = z.coerce.number().int().min(0).max(65535);
 

@@ -6,17 +6,21 @@ export async function waitFor(
 ): Promise<void> {
   const deadline = Date.now() + opts.timeoutMs;
   let last: unknown;
+  let gaveUp = false;
   for (;;) {
     try {
       await probe();
       return;
     } catch (err) {
       last = err;
-      if (opts.fatal?.(err)) break;
+      if (opts.fatal?.(err)) {
+        gaveUp = true;
+        break;
+      }
     }
     if (Date.now() > deadline) break;
     await new Promise((r) => setTimeout(r, opts.intervalMs ?? 200));
   }
   const reason = last instanceof Error ? last.message : String(last);
-  throw new Error(`timed out waiting for ${what}: ${reason}`, { cause: last });
+  throw new Error(`${gaveUp ? 'failed' : 'timed out'} waiting for ${what}: ${reason}`, { cause: last });
 }

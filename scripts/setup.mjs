@@ -27,13 +27,11 @@ function run(cmd, args, what) {
 
 const sha = (file) => createHash('sha256').update(readFileSync(file)).digest('hex');
 
-/** Re-runs `install` only when `inputFile` changed since the last successful run. */
+/** Re-runs `install` only when `inputFile` changed since the last successful run (which may itself rewrite it). */
 function whenChanged(inputFile, stampFile, install) {
-  const want = sha(inputFile);
-  if (existsSync(stampFile) && readFileSync(stampFile, 'utf8') === want) return false;
+  if (existsSync(stampFile) && readFileSync(stampFile, 'utf8') === sha(inputFile)) return;
   install();
-  writeFileSync(stampFile, want);
-  return true;
+  writeFileSync(stampFile, sha(inputFile));
 }
 
 function onPath(name) {
@@ -46,14 +44,12 @@ if (major < 20) fail(`Node.js 20 or newer is required; this is ${process.version
 const python = process.env.PYTHON || onPath('python3');
 if (!python) fail('python3 was not found on PATH; install Python 3.9+ (with its venv module) and run again');
 
-// 2. Node modules, reinstalled when package-lock.json changes.
-const lock = join(root, 'package-lock.json');
-if (!existsSync(join(root, 'node_modules'))) {
-  run('npm', ['ci', '--no-audit', '--no-fund'], 'installing node modules');
-  writeFileSync(join(root, 'node_modules', '.sluice-lock'), sha(lock));
-} else {
-  whenChanged(lock, join(root, 'node_modules', '.sluice-lock'), () => run('npm', ['install', '--no-audit', '--no-fund'], 'updating node modules'));
-}
+// 2. Node modules, (re)installed when package-lock.json changes. `npm install`, not `npm ci`:
+// the registries reachable here lack other platforms' optional binaries, which npm ci insists on
+// finding in the lock file; npm install honours the locked versions and skips those.
+whenChanged(join(root, 'package-lock.json'), join(root, 'node_modules', '.sluice-lock'), () => {
+  run('npm', ['install', '--no-audit', '--no-fund'], 'installing node modules');
+});
 
 // 3. The project venv and the Python packages steps use.
 const venvPython = join(venv, 'bin', 'python');

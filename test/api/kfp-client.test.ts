@@ -5,6 +5,7 @@ import { promisify } from 'node:util';
 import YAML from 'yaml';
 import { PROJECT_ROOT } from '../../config/config';
 import { startApiHarness, tinySpec, type ApiHarness } from './harness';
+import { saySkipped } from '../support/say-skipped';
 
 const PYTHON = join(PROJECT_ROOT, '.venv', 'bin', 'python');
 
@@ -21,7 +22,7 @@ afterAll(async () => {
 /** The official Python client is the compatibility contract: design decision 8. */
 test('kfp.Client uploads, looks up, runs, lists and terminates through the API', async () => {
   if (!existsSync(PYTHON)) {
-    console.warn(`skipped the kfp.Client session: no Python venv at ${PYTHON} (npm run setup creates it)`);
+    saySkipped(`the kfp.Client session: no Python venv at ${PYTHON} (npm run setup creates it)`);
     return;
   }
   const file = join(h.artifactRoot, 'adder.yaml');

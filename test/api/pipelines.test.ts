@@ -2,6 +2,7 @@ import { existsSync, readFileSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import YAML from 'yaml';
 import { API, startApiHarness, tinySpec, type ApiHarness } from './harness';
+import { saySkipped } from '../support/say-skipped';
 
 const INVALID_CORPUS = '/work/shared/kfp-corpus/invalid';
 
@@ -70,7 +71,7 @@ describe('upload', () => {
 
   test('each invalid file of the KFP corpus is a 400 that says what is wrong, and writes nothing', async () => {
     if (!existsSync(INVALID_CORPUS)) {
-      console.warn(`skipped the KFP invalid corpus: ${INVALID_CORPUS} does not exist`);
+      saySkipped(`the KFP invalid corpus: ${INVALID_CORPUS} does not exist`);
       return;
     }
     const files = readdirSync(INVALID_CORPUS);

@@ -1,6 +1,7 @@
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { startTestEngine, type TestEngine } from '../support/engine';
+import { saySkipped } from '../support/say-skipped';
 
 const CORPUS = process.env.KFP_CORPUS_DIR ?? join(__dirname, '..', '..', '..', 'shared', 'kfp-corpus');
 
@@ -19,7 +20,7 @@ const CONTAINER_ONLY = [
 ];
 
 const describeCorpus = existsSync(CORPUS) ? describe : describe.skip;
-if (!existsSync(CORPUS)) console.warn(`skipped the KFP corpus runs: ${CORPUS} does not exist`);
+if (!existsSync(CORPUS)) saySkipped(`the KFP corpus runs: ${CORPUS} does not exist`);
 
 describeCorpus('KFP-compiled container pipelines run unchanged', () => {
   let engine: TestEngine;

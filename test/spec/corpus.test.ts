@@ -7,10 +7,11 @@ import { join } from 'node:path';
 import { SpecNotSupportedError, SpecValidationError } from '../../spec/errors';
 import { parsePipelineDocument } from '../../spec/parse';
 import { validatePipelineSpec } from '../../spec/validate';
+import { saySkipped } from '../support/say-skipped';
 
 const CORPUS = process.env.KFP_CORPUS_DIR ?? '/work/shared/kfp-corpus';
 const present = existsSync(CORPUS);
-if (!present) console.log(`skipped the kfp corpus tests: ${CORPUS} does not exist`);
+if (!present) saySkipped(`the kfp corpus tests: ${CORPUS} does not exist`);
 
 function files(folder: string): string[] {
   const dir = join(CORPUS, folder);

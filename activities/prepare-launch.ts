@@ -1,4 +1,4 @@
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import { resolveArgs, type PlaceholderContext } from '../spec/placeholders';
 import { runPlaceholderValues } from '../spec/run-values';
 import type { ArtifactRef } from '../spec/types';
@@ -56,15 +56,24 @@ export function prepareLaunch(
   if (argv.length === 0) throw new Error(`executor of ${input.componentName} has neither command nor args`);
   const env: Record<string, string> = { ...opts.baseEnv };
   for (const { name, value } of container.env ?? []) env[name] = value;
+  const outputPaths = [
+    ...Object.values(parameterFiles),
+    ...Object.values(outputArtifacts).flatMap((list) => list.map((a) => a.uri)),
+    executorOutputFile,
+  ];
   return {
-    spec: { name: opts.launchName, image: container.image, argv, env, workDir, logFile: opts.layout.logFile(opts.launch) },
+    spec: {
+      name: opts.launchName,
+      image: container.image,
+      argv,
+      env,
+      workDir,
+      logFile: opts.layout.logFile(opts.launch),
+      writableDirs: [...new Set(outputPaths.map((path) => dirname(path)))],
+    },
     parameterFiles,
     outputArtifacts,
     executorOutputFile,
-    outputPaths: [
-      ...Object.values(parameterFiles),
-      ...Object.values(outputArtifacts).flatMap((list) => list.map((a) => a.uri)),
-      executorOutputFile,
-    ],
+    outputPaths,
   };
 }

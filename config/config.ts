@@ -32,6 +32,11 @@ export const ConfigSchema = z.object({
   artifactRoot: z.string().optional(),
   /** Virtualenv whose bin/ goes first on PATH for local steps, so `python3` finds its packages. */
   venv: z.string().default(join(PROJECT_ROOT, '.venv')),
+  /**
+   * User that local steps run as: `nobody` by default when the worker runs as root, so a step
+   * never gets root; otherwise the worker's own user. `inherit` keeps the worker's user.
+   */
+  stepUser: z.string().optional(),
   /** Tasks of one run that may execute at once. */
   parallelism: z.coerce.number().int().min(1).default(16),
   /** How long Temporal waits without a heartbeat before it retries a task on another worker. */
@@ -57,6 +62,7 @@ const ENV_KEYS: Record<string, keyof z.input<typeof ConfigSchema>> = {
   SLUICE_POSTGRES_PORT: 'postgresPort',
   SLUICE_ARTIFACT_ROOT: 'artifactRoot',
   SLUICE_VENV: 'venv',
+  SLUICE_STEP_USER: 'stepUser',
   SLUICE_PARALLELISM: 'parallelism',
   SLUICE_HEARTBEAT_TIMEOUT_SECONDS: 'heartbeatTimeoutSeconds',
   SLUICE_MAX_CONCURRENT_TASKS: 'maxConcurrentTasks',

@@ -83,7 +83,7 @@ export async function startDevStack(config: SluiceConfig, opts: DevStackOptions 
       installTemporalRuntime(log);
       const workerConnection = await NativeConnection.connect({ address: temporalAddress });
       stops.push(() => workerConnection.close());
-      const worker = await createSluiceWorker({ config, store, connection: workerConnection });
+      const worker = await createSluiceWorker({ config, store, connection: workerConnection, log });
       const running = worker.run();
       stops.push(async () => {
         if (worker.getState() === 'RUNNING') worker.shutdown();

@@ -1,7 +1,8 @@
-import { existsSync, mkdirSync, statSync } from 'node:fs';
-import { dirname, join, parse } from 'node:path';
+import { existsSync, mkdirSync } from 'node:fs';
+import { dirname, join } from 'node:path';
 import { userInfo } from 'node:os';
 import { Client } from 'pg';
+import { firstUnreachableDir } from '../config/reachable';
 
 export interface EmbeddedPostgresOptions {
   /** Cluster directory; created and initialised on first start, reused afterwards. */
@@ -36,7 +37,10 @@ export async function startEmbeddedPostgres(opts: EmbeddedPostgresOptions): Prom
   const alreadyInitialised = existsSync(join(opts.dataDir, 'PG_VERSION'));
   mkdirSync(opts.dataDir, { recursive: true });
   const asRoot = userInfo().uid === 0;
-  if (asRoot) assertReachableByOthers(dirname(opts.dataDir));
+  const blocked = asRoot ? firstUnreachableDir(dirname(opts.dataDir)) : undefined;
+  if (blocked) {
+    throw new Error(`PostgreSQL runs as its own system user when Sluice runs as root, and cannot enter ${blocked}; allow it with \`chmod o+x ${blocked}\` or choose another data directory`);
+  }
   const pg = new EmbeddedPostgres({
     databaseDir: opts.dataDir,
     port: opts.port,
@@ -87,18 +91,4 @@ function releaseSignalHooks(): void {
   // eslint-disable-next-line @typescript-eslint/no-require-imports
   const exitHook = require('async-exit-hook') as { unhookEvent?: (event: string) => void };
   for (const event of ['SIGHUP', 'SIGINT', 'SIGTERM', 'SIGBREAK']) exitHook.unhookEvent?.(event);
-}
-
-/**
- * As root, PostgreSQL runs as a separate system user, which must be able to traverse every
- * parent of its data directory. Fails early with the fix, instead of initdb's bare
- * "Permission denied".
- */
-function assertReachableByOthers(dir: string): void {
-  for (let d = dir; ; d = dirname(d)) {
-    if ((statSync(d).mode & 0o001) === 0) {
-      throw new Error(`PostgreSQL runs as its own system user when Sluice runs as root, and cannot enter ${d}; allow it with \`chmod o+x ${d}\` or choose another data directory`);
-    }
-    if (d === parse(d).root) return;
-  }
 }

@@ -4,9 +4,10 @@ import { DefaultLogger, NativeConnection, Runtime, Worker, type LogEntry, type W
 import { createActivities } from '../activities';
 import { LocalProcessRunner } from '../activities/runners/local-process-runner';
 import type { Runner } from '../activities/runners/runner';
-import { PROJECT_ROOT, type SluiceConfig } from '../config/config';
+import { ConfigError, PROJECT_ROOT, type SluiceConfig } from '../config/config';
 import type { MetadataStore } from '../store/types';
 import { buildStepEnv } from './step-env';
+import { resolveStepUser, stepUserBlocked } from './step-user';
 
 /** Workflow code bundled once by `npm run build` (scripts/bundle-workflows.mjs); bundling at start costs seconds. */
 export const PREBUILT_WORKFLOW_BUNDLE = join(PROJECT_ROOT, 'dist', 'workflow-bundle.js');
@@ -16,6 +17,7 @@ export interface SluiceWorkerDeps {
   store: MetadataStore;
   connection: NativeConnection;
   runner?: Runner;
+  log?: (line: string) => void;
   /** Workflow code; the prebuilt bundle when present, else bundled from source now. */
   workflowBundlePath?: string;
 }
@@ -34,13 +36,27 @@ export async function createSluiceWorker(deps: SluiceWorkerDeps): Promise<Worker
     ...workflowSource,
     activities: createActivities({
       store: deps.store,
-      runner: deps.runner ?? new LocalProcessRunner(),
+      runner: deps.runner ?? localRunner(config, deps.log ?? (() => undefined)),
       stepEnv: buildStepEnv(config.venv, process.env),
     }),
     maxConcurrentActivityTaskExecutions: config.maxConcurrentTasks,
     // Steps keep running through a worker shutdown; the next worker reattaches to them.
     shutdownGraceTime: '2s',
   });
+}
+
+/**
+ * A root worker runs steps as an unprivileged user (`nobody` unless configured). When that user
+ * cannot reach the interpreter or the artifact root, a configured user is an error, and the
+ * default falls back to the worker's own user, saying so.
+ */
+function localRunner(config: SluiceConfig, log: (line: string) => void): LocalProcessRunner {
+  const runAs = resolveStepUser(config.stepUser);
+  const blocked = runAs && stepUserBlocked(runAs, config.venv, config.artifactRoot);
+  if (!blocked) return new LocalProcessRunner({ runAs });
+  if (config.stepUser) throw new ConfigError(`stepUser: ${blocked}; allow it with chmod o+x, or set SLUICE_STEP_USER=inherit`);
+  log(`warning: steps run as the worker's own user, because ${blocked}; make it enterable (chmod o+x) to run steps unprivileged`);
+  return new LocalProcessRunner();
 }
 
 /** Failure types that are a pipeline's own outcome, already recorded and shown; not worker trouble. */

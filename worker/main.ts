@@ -15,7 +15,7 @@ export async function runWorkerProcess(env: NodeJS.ProcessEnv = process.env): Pr
   await store.migrate();
   const connection = await NativeConnection.connect({ address: config.temporalAddress ?? `127.0.0.1:${config.temporalPort}` });
   try {
-    const worker = await createSluiceWorker({ config, store, connection });
+    const worker = await createSluiceWorker({ config, store, connection, log: (line) => console.error(line) });
     console.log(`sluice worker polling ${config.taskQueue} on ${config.temporalAddress ?? config.temporalPort}`);
     await worker.run();
   } finally {

@@ -1,5 +1,5 @@
 import { spawn, type ChildProcess } from 'node:child_process';
-import { closeSync, existsSync, mkdirSync, openSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { chownSync, closeSync, existsSync, mkdirSync, openSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { LaunchHandle, LaunchSpec, LaunchStatus, Runner } from './runner';
@@ -30,6 +30,9 @@ export class LocalProcessRunner implements Runner {
   /** Children this worker started itself: their exit is observed directly instead of polled. */
   private readonly children = new Map<string, ChildProcess>();
 
+  /** @param opts.runAs the user steps run as (needs a root worker); the worker's own user when absent. */
+  constructor(private readonly opts: { runAs?: { uid: number; gid: number } } = {}) {}
+
   async start(spec: LaunchSpec): Promise<LaunchHandle> {
     mkdirSync(spec.workDir, { recursive: true });
     const existing = readLaunchState(spec.workDir);
@@ -43,12 +46,16 @@ export class LocalProcessRunner implements Runner {
       }
     }
     writeFileSync(startingMarker, '');
+    const runAs = this.opts.runAs;
+    if (runAs) for (const dir of [spec.workDir, ...spec.writableDirs]) chownSync(dir, runAs.uid, runAs.gid);
     const log = openSync(spec.logFile, 'a');
     let child: ChildProcess;
     try {
       child = spawn('/bin/sh', ['-c', SUPERVISOR, 'sluice-step', ...spec.argv], {
         cwd: spec.workDir,
-        env: { ...spec.env, SLUICE_LAUNCH: spec.name, SLUICE_EXIT_FILE: join(spec.workDir, EXIT_FILE) },
+        // Another user's HOME is out of reach; the launch directory serves instead.
+        env: { ...spec.env, ...(runAs ? { HOME: spec.workDir } : {}), SLUICE_LAUNCH: spec.name, SLUICE_EXIT_FILE: join(spec.workDir, EXIT_FILE) },
+        ...(runAs ? { uid: runAs.uid, gid: runAs.gid } : {}),
         // Its own process group, so the whole tree can be signalled, and so it survives the worker.
         detached: true,
         stdio: ['ignore', log, log],

@@ -16,6 +16,8 @@ export interface LaunchSpec {
   workDir: string;
   /** File that receives the combined stdout and stderr. */
   logFile: string;
+  /** Directories the step writes its outputs into; a runner that runs steps as another user makes them writable for it. */
+  writableDirs: string[];
 }
 
 /** Serializable, so it can travel in a heartbeat to the worker that resumes watching. */

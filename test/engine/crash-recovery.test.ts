@@ -3,6 +3,7 @@ import { existsSync, mkdtempSync, openSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { startTestEngine, taskByName, type TestEngine } from '../support/engine';
+import { stepWritableDir } from '../support/temp-dirs';
 
 const WORKER_MAIN = join(__dirname, '..', '..', 'dist', 'worker', 'main.js');
 
@@ -34,7 +35,7 @@ describe('crash recovery', () => {
   }
 
   test('kill -9 of the worker mid-step: a new worker finishes the run and no completed step runs again', async () => {
-    const dir = mkdtempSync(join(tmpdir(), 'sluice-crash-'));
+    const dir = stepWritableDir('crash');
     const first = startWorker('first');
     const { run_id } = await engine.createRun(join(__dirname, 'fixtures', 'slow.yaml'), { dir, seconds: 6 });
     const deadline = Date.now() + 30_000;

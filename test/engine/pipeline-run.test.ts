@@ -1,7 +1,7 @@
-import { existsSync, mkdtempSync, readFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { startTestEngine, taskByName, type TestEngine } from '../support/engine';
+import { stepWritableDir } from '../support/temp-dirs';
 
 const fixture = (name: string) => join(__dirname, 'fixtures', name);
 
@@ -74,7 +74,7 @@ describe('pipelineRun on the real stack', () => {
   });
 
   test("KFP's retry policy relaunches a failing step until it succeeds", async () => {
-    const dir = mkdtempSync(join(tmpdir(), 'sluice-retry-'));
+    const dir = stepWritableDir('retry');
     const counter = join(dir, 'launches');
     const { run_id } = await engine.createRun(fixture('retry.yaml'), { counter });
     const run = await engine.waitForRun(run_id);
@@ -92,7 +92,7 @@ describe('pipelineRun on the real stack', () => {
   });
 
   test('parallelism bounds how many tasks run at once', async () => {
-    const dir = mkdtempSync(join(tmpdir(), 'sluice-wide-'));
+    const dir = stepWritableDir('wide');
     const { run_id } = await engine.createRun(fixture('wide.yaml'), { dir });
     const run = await engine.waitForRun(run_id);
     expect(run.state).toBe('SUCCEEDED');
@@ -106,7 +106,7 @@ describe('pipelineRun on the real stack', () => {
   });
 
   test('terminate kills the running step and its children, and the run ends CANCELED', async () => {
-    const dir = mkdtempSync(join(tmpdir(), 'sluice-term-'));
+    const dir = stepWritableDir('term');
     const { run_id } = await engine.createRun(fixture('slow.yaml'), { dir });
     await until('the slow step to start', () => existsSync(join(dir, 'slow.child.pid')));
     const pid = Number(readFileSync(join(dir, 'slow.pid'), 'utf8'));
@@ -125,7 +125,7 @@ describe('pipelineRun on the real stack', () => {
   });
 
   test('the workflow query shows live task states while the run is in flight', async () => {
-    const dir = mkdtempSync(join(tmpdir(), 'sluice-live-'));
+    const dir = stepWritableDir('live');
     const { run_id } = await engine.createRun(fixture('slow.yaml'), { dir, seconds: 2 });
     await until('the slow step to start', () => existsSync(join(dir, 'slow.pid')));
     const snapshot = await engine.temporal.workflow.getHandle(run_id).query<{ tasks: { name: string; state: string }[] }>('tasks');

@@ -1,14 +1,15 @@
-import { mkdtempSync, readFileSync, existsSync } from 'node:fs';
+import { chmodSync, existsSync, mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { LocalProcessRunner } from '../../activities/runners/local-process-runner';
 import type { LaunchSpec } from '../../activities/runners/runner';
+import { resolveStepUser, type StepUser } from '../../worker/step-user';
 
 const env = { PATH: process.env.PATH ?? '/usr/bin:/bin' };
 
 function launch(name: string, argv: string[]): LaunchSpec {
   const workDir = mkdtempSync(join(tmpdir(), 'sluice-runner-'));
-  return { name, image: 'python:3.11', argv, env, workDir, logFile: join(workDir, 'log.txt') };
+  return { name, image: 'python:3.11', argv, env, workDir, logFile: join(workDir, 'log.txt'), writableDirs: [] };
 }
 
 function alive(pid: number): boolean {
@@ -73,6 +74,22 @@ describe('LocalProcessRunner', () => {
     await until(() => !alive(child) && !alive(orphan) && !alive(Number(handle.ref.pid)));
     const status = await runner.wait(handle, new AbortController().signal);
     expect(status.status).toBe('lost');
+  });
+
+  const asRoot = process.getuid?.() === 0;
+  (asRoot ? test : test.skip)('a root worker runs steps as the given unprivileged user, who can write its outputs', async () => {
+    const nobody = resolveStepUser('nobody') as StepUser;
+    const runner = new LocalProcessRunner({ runAs: nobody });
+    const outputs = mkdtempSync(join(tmpdir(), 'sluice-out-'));
+    const spec = { ...launch('user-1', ['sh', '-c', 'id -u > "$0/uid"; echo "$HOME"; touch /root/forbidden 2>&1 || echo denied', outputs]), writableDirs: [outputs] };
+    chmodSync(spec.workDir, 0o755);
+    const status = await runner.wait(await runner.start(spec), new AbortController().signal);
+    expect(status).toEqual({ status: 'exited', exitCode: 0 });
+    expect(readFileSync(join(outputs, 'uid'), 'utf8').trim()).toBe(String(nobody.uid));
+    const log = readFileSync(spec.logFile, 'utf8');
+    expect(log).toContain(spec.workDir);
+    expect(log).toContain('denied');
+    expect(existsSync('/root/forbidden')).toBe(false);
   });
 
   test('wait returns "running" when aborted, leaving the launch alone', async () => {

@@ -1,4 +1,4 @@
-import { mkdtempSync, readFileSync } from 'node:fs';
+import { chmodSync, mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parsePipelineDocument } from '../../spec/parse';
@@ -42,6 +42,7 @@ const FINAL = ['SUCCEEDED', 'FAILED', 'CANCELED', 'SKIPPED'];
 export async function startTestEngine(name: string, overrides: Partial<Parameters<typeof loadConfig>[0]> = {}, opts: DevStackOptions = {}): Promise<TestEngine> {
   const db = await createTestDatabase(name);
   const dataDir = mkdtempSync(join(tmpdir(), `sluice-${name}-`));
+  chmodSync(dataDir, 0o755); // steps (an unprivileged user under a root worker) write artifacts below it
   const config = loadConfig({
     dataDir,
     databaseUrl: db.url,

@@ -13,6 +13,7 @@ describe('migrations', () => {
   beforeAll(async () => {
     db = await createTestDatabase('store_migrate');
     pool = new Pool({ connectionString: db.url, max: 4 });
+    pool.on('error', () => undefined); // see fixtures.ts: end() resolves before sockets close
   });
   afterAll(async () => {
     await pool?.end();
@@ -35,6 +36,7 @@ describe('migrations', () => {
   test('concurrent migrators: one applies, the other finds nothing left', async () => {
     const other = await createTestDatabase('store_migrate_race');
     const racePool = new Pool({ connectionString: other.url, max: 4 });
+    racePool.on('error', () => undefined);
     try {
       const results = await Promise.all([migrate(racePool), migrate(racePool), migrate(racePool)]);
       expect(results.flat().sort()).toEqual(MIGRATIONS.map((m) => m.version));

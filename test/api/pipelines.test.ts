@@ -2,9 +2,10 @@ import { existsSync, readFileSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import YAML from 'yaml';
 import { API, startApiHarness, tinySpec, type ApiHarness } from './harness';
+import { KFP_CORPUS } from '../support/kfp-corpus';
 import { saySkipped } from '../support/say-skipped';
 
-const INVALID_CORPUS = '/work/shared/kfp-corpus/invalid';
+const INVALID_CORPUS = join(KFP_CORPUS, 'invalid');
 
 let h: ApiHarness;
 

@@ -1,9 +1,10 @@
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { startTestEngine, type TestEngine } from '../support/engine';
+import { KFP_CORPUS } from '../support/kfp-corpus';
 import { saySkipped } from '../support/say-skipped';
 
-const CORPUS = process.env.KFP_CORPUS_DIR ?? join(__dirname, '..', '..', '..', 'shared', 'kfp-corpus');
+const CORPUS = KFP_CORPUS;
 
 /**
  * Pipelines compiled by KFP's own SDK whose steps are plain container commands (no lightweight

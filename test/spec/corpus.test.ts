@@ -7,9 +7,10 @@ import { join } from 'node:path';
 import { SpecNotSupportedError, SpecValidationError } from '../../spec/errors';
 import { parsePipelineDocument } from '../../spec/parse';
 import { validatePipelineSpec } from '../../spec/validate';
+import { KFP_CORPUS } from '../support/kfp-corpus';
 import { saySkipped } from '../support/say-skipped';
 
-const CORPUS = process.env.KFP_CORPUS_DIR ?? '/work/shared/kfp-corpus';
+const CORPUS = KFP_CORPUS;
 const present = existsSync(CORPUS);
 if (!present) saySkipped(`the kfp corpus tests: ${CORPUS} does not exist`);
 

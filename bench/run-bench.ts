@@ -1,9 +1,9 @@
 import { chmodSync, mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { cpus, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { loadConfig, PROJECT_ROOT } from '../config/config';
 import { startDevStack, type DevStack } from '../stack/dev-stack';
+import { freePort } from '../stack/free-port';
 import type { PipelineSpec } from '../spec/types';
 import { noopPipeline } from './noop-specs';
 import { treeMemory } from './process-memory';
@@ -123,17 +123,6 @@ function printTable(r: {
   console.log(`${'figure'.padEnd(width)} | value`);
   console.log(`${'-'.repeat(width)}-|-${'-'.repeat(16)}`);
   for (const [k, v] of rows) console.log(`${k.padEnd(width)} | ${v}`);
-}
-
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const srv = createServer();
-    srv.once('error', reject);
-    srv.listen(0, '127.0.0.1', () => {
-      const address = srv.address();
-      srv.close(() => resolve(typeof address === 'object' && address ? address.port : 0));
-    });
-  });
 }
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));

@@ -1,22 +1,13 @@
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { chmodSync, mkdtempSync, openSync, readFileSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { loadConfig } from '../../config/config';
+import { freePort } from '../../stack/free-port';
 
 const ROOT = join(__dirname, '..', '..');
 const SLUICE = join(ROOT, 'bin', 'sluice.js');
 const fixture = (name: string) => join(ROOT, 'test', 'engine', 'fixtures', name);
-
-function freePort(): Promise<number> {
-  return new Promise((resolve) => {
-    const srv = createServer().listen(0, '127.0.0.1', () => {
-      const { port } = srv.address() as { port: number };
-      srv.close(() => resolve(port));
-    });
-  });
-}
 
 /**
  * The real `sluice dev` as a user starts it: its own Temporal dev server (SQLite file) and

@@ -6,7 +6,6 @@ import { chmodSync, mkdtempSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { freePort } from './free-port.mjs';
 
 const require = createRequire(import.meta.url);
 
@@ -14,6 +13,7 @@ export default async function globalSetup() {
   const { loadConfig } = require('../../dist/config/config.js');
   const { startEmbeddedPostgres } = require('../../dist/stack/embedded-postgres.js');
   const { startTemporalDevServer } = require('../../dist/stack/temporal-dev-server.js');
+  const { freePort } = require('../../dist/stack/free-port.js');
   const root = mkdtempSync(join(tmpdir(), 'sluice-test-'));
   chmodSync(root, 0o755); // as root, PostgreSQL runs as its own system user and must reach its data dir
   const config = loadConfig({ dataDir: root });

@@ -109,6 +109,8 @@ export interface ApiRun {
   pipeline_version_reference?: { pipeline_id: string; pipeline_version_id?: string };
   /** The spec the run executes; sent by `GET /runs/{id}` only, to keep list pages small. */
   pipeline_spec?: PipelineSpec;
+  /** Sluice: `pipelineInfo.name` of the run's spec, on list pages too. */
+  pipeline_name: string;
   runtime_config: { parameters: Record<string, ParameterValue>; pipeline_root?: string };
   created_at: string;
   scheduled_at: string;

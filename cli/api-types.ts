@@ -44,6 +44,8 @@ export interface Run {
   description?: string;
   storage_state?: string;
   pipeline_spec?: PipelineSpecPayload;
+  /** Sluice: the spec's pipeline name, also on list pages. */
+  pipeline_name?: string;
   pipeline_version_reference?: { pipeline_id?: string; pipeline_version_id?: string };
   runtime_config?: { parameters?: Record<string, ParameterValue>; pipeline_root?: string };
   created_at?: string;
@@ -107,5 +109,5 @@ export function pipelineSpecOf(payload: PipelineSpecPayload): PipelineSpec {
 
 /** The pipeline's name as its spec declares it; undefined where the run carries no spec (list pages). */
 export function pipelineNameOf(run: Run): string | undefined {
-  return run.pipeline_spec && pipelineSpecOf(run.pipeline_spec).pipelineInfo?.name;
+  return run.pipeline_name ?? (run.pipeline_spec && pipelineSpecOf(run.pipeline_spec).pipelineInfo?.name);
 }

@@ -93,6 +93,7 @@ function stateBadge(state) {
 
 /** The pipeline's name, from either form of `pipeline_spec` (bare, or KFP's platform wrapper). */
 function pipelineName(run) {
+  if (run.pipeline_name) return run.pipeline_name;
   const spec = run.pipeline_spec?.pipelineInfo ? run.pipeline_spec : run.pipeline_spec?.pipeline_spec;
   return spec?.pipelineInfo?.name ?? '–';
 }

@@ -21,6 +21,7 @@ export function toApiRun(run: RunRecord, taskDetails?: ApiTaskDetail[]): ApiRun 
       ? { pipeline_id: run.pipelineId, pipeline_version_id: run.pipelineVersionId }
       : undefined,
     pipeline_spec: taskDetails && run.spec,
+    pipeline_name: run.spec.pipelineInfo.name,
     runtime_config: { parameters: run.parameters, pipeline_root: run.pipelineRoot },
     created_at: rfc3339(run.createdAt),
     scheduled_at: rfc3339(run.scheduledAt),

@@ -1,5 +1,5 @@
 import type { RunState } from '../../spec/states';
-import { parseTime, stateOf } from '../api-types';
+import { parseTime, pipelineNameOf, stateOf } from '../api-types';
 import { apiClientFor, println, useColor, type CliContext, type GlobalOptions } from '../context';
 import { elapsed, formatDuration, formatState, formatTimestamp, renderTable } from '../format';
 
@@ -27,11 +27,12 @@ export async function runsListCommand(ctx: CliContext, globals: GlobalOptions, o
   const rows = runs.map((run) => [
     run.run_id,
     run.display_name ?? '',
+    pipelineNameOf(run) ?? '-',
     { text: formatState(stateOf(run), false), styled: formatState(stateOf(run), color) },
     formatTimestamp(parseTime(run.created_at)),
     formatDuration(elapsed(parseTime(run.created_at), parseTime(run.finished_at), now)),
   ]);
-  for (const line of renderTable(['RUN ID', 'NAME', 'STATE', 'CREATED', 'DURATION'], rows, { color })) println(ctx.stdout, line);
+  for (const line of renderTable(['RUN ID', 'NAME', 'PIPELINE', 'STATE', 'CREATED', 'DURATION'], rows, { color })) println(ctx.stdout, line);
   const total = page.total_size ?? runs.length;
   if (total > runs.length) println(ctx.stdout, `${runs.length} of ${total} runs; --limit shows more.`);
 }

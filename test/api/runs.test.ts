@@ -291,6 +291,9 @@ describe('listing runs', () => {
     expect(names(third.body)).toEqual(['listed-0']);
     expect(third.body.next_page_token).toBeUndefined();
     expect(first.body.runs[0].run_details).toBeUndefined();
+    // Without the spec, a list page still says which pipeline each run is.
+    expect(first.body.runs[0].pipeline_spec).toBeUndefined();
+    expect(first.body.runs[0].pipeline_name).toBe('counting');
   });
 
   test('by state: EQUALS, IN, NOT_EQUALS, and kfp.Client\'s numeric form', async () => {

@@ -200,8 +200,8 @@ describe('sluice runs', () => {
     expect(table.code).toBe(0);
     expect(table.stdout).toBe(
       [
-        'RUN ID  NAME           STATE        CREATED              DURATION',
-        'run-1   add-numbers 1  ✔ SUCCEEDED  2025-01-01 12:00:00  42s',
+        'RUN ID  NAME           PIPELINE     STATE        CREATED              DURATION',
+        'run-1   add-numbers 1  add-numbers  ✔ SUCCEEDED  2025-01-01 12:00:00  42s',
         '1 of 3 runs; --limit shows more.',
         '',
       ].join('\n'),

@@ -149,6 +149,7 @@ export function run(state: RunState, tasks: ApiTaskDetail[] = [], extra: Partial
     experiment_id: 'exp-1',
     display_name: 'add-numbers 1',
     description: '',
+    pipeline_name: 'add-numbers',
     storage_state: 'AVAILABLE',
     runtime_config: { parameters: { a: 1, b: 2 } },
     created_at: '2025-01-01T12:00:00Z',

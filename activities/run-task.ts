@@ -8,7 +8,8 @@ import { collectOutputs } from './collect-outputs';
 import { launchName, taskLayout } from './layout';
 import { prepareLaunch } from './prepare-launch';
 import { TaskRecorder } from './task-recorder';
-import { FailureTypes, type TaskActivityInput, type TaskActivityResult } from './types';
+import { FailureTypes } from '../config/constants';
+import type { TaskActivityInput, TaskActivityResult } from './types';
 import type { LaunchHandle, LaunchStatus, Runner } from './runners/runner';
 
 export interface RunTaskDeps {

@@ -37,13 +37,3 @@ export interface RunStateUpdate {
   /** Tasks whose state only the workflow knows (skipped, canceled before start). */
   tasks?: TaskSnapshot[];
 }
-
-/** Failure types the API shows; an activity throws `ApplicationFailure` with one of these. */
-export const FailureTypes = {
-  /** The step exited non-zero (or was lost) on its last allowed launch. */
-  stepFailed: 'StepFailed',
-  /** The step exited non-zero and KFP's retry policy allows another launch. */
-  stepFailedRetryable: 'StepFailedRetryable',
-  /** Inputs, placeholders or outputs violate the spec: no retry can fix it. */
-  invalidTask: 'InvalidTask',
-} as const;

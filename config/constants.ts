@@ -18,3 +18,18 @@ export const DEFAULT_EXPERIMENT_NAME = 'Default';
 
 /** Default ports: KFP's API port, and Temporal's own defaults. */
 export const DEFAULT_PORTS = { api: 8888, temporal: 7233, temporalUi: 8233, postgres: 5488 } as const;
+
+/**
+ * Failure types the API shows, carried by `ApplicationFailure.type`. Shared here because the
+ * activities throw them, the workflow decides retries by them, and the worker's log filters them.
+ */
+export const FailureTypes = {
+  /** The step exited non-zero (or was lost) on its last allowed launch. */
+  stepFailed: 'StepFailed',
+  /** The step exited non-zero and KFP's retry policy allows another launch. */
+  stepFailedRetryable: 'StepFailedRetryable',
+  /** Inputs, placeholders or outputs violate the spec: no retry can fix it. */
+  invalidTask: 'InvalidTask',
+  /** The run ended FAILED because a task did. */
+  runFailed: 'RunFailed',
+} as const;

@@ -5,6 +5,7 @@ import { createActivities } from '../activities';
 import { LocalProcessRunner } from '../activities/runners/local-process-runner';
 import type { Runner } from '../activities/runners/runner';
 import { ConfigError, PROJECT_ROOT, type SluiceConfig } from '../config/config';
+import { FailureTypes } from '../config/constants';
 import type { MetadataStore } from '../store/types';
 import { buildStepEnv } from './step-env';
 import { resolveStepUser, stepUserBlocked } from './step-user';
@@ -60,7 +61,7 @@ function localRunner(config: SluiceConfig, log: (line: string) => void): LocalPr
 }
 
 /** Failure types that are a pipeline's own outcome, already recorded and shown; not worker trouble. */
-const EXPECTED_FAILURES = new Set(['StepFailed', 'StepFailedRetryable', 'InvalidTask', 'RunFailed']);
+const EXPECTED_FAILURES = new Set<string>(Object.values(FailureTypes));
 
 /**
  * Routes the Temporal SDK's logs (its TypeScript side and its native core) through `log`, at

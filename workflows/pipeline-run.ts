@@ -11,7 +11,7 @@ import {
 } from '@temporalio/workflow';
 import type { Activities } from '../activities';
 import type { RunError } from '../store/types';
-import { TASKS_QUERY } from '../config/constants';
+import { FailureTypes, TASKS_QUERY } from '../config/constants';
 import { buildTaskGraph, type TaskNode } from '../spec/graph';
 import { resolveTaskInputs } from '../spec/inputs';
 import { planNext, runOutcome } from '../spec/plan';
@@ -29,7 +29,7 @@ const { recordRunState } = proxyActivities<Activities>({
 });
 
 /** Step failures are retried by KFP's policy; anything else (worker loss, store outage) until it passes. */
-const NON_RETRYABLE = ['StepFailed', 'InvalidTask'];
+const NON_RETRYABLE: string[] = [FailureTypes.stepFailed, FailureTypes.invalidTask];
 
 /**
  * One pipeline run. Interprets the spec: each task starts as soon as everything it depends on
@@ -77,7 +77,7 @@ export async function pipelineRun(input: RunInput): Promise<RunSnapshot> {
       if (!container) throw new Error(`executor ${node.executorLabel} has no container`);
       inputs = resolveTaskInputs(input.spec, node.name, input.parameters, outputs, runPlaceholderValues(input, node.name));
     } catch (err) {
-      transition(node.name, 'FAILED', { error: { message: (err as Error).message, type: 'InvalidTask' } });
+      transition(node.name, 'FAILED', { error: { message: (err as Error).message, type: FailureTypes.invalidTask } });
       return;
     }
     const retry = toRetrySettings(task.retryPolicy);
@@ -158,7 +158,7 @@ export async function pipelineRun(input: RunInput): Promise<RunSnapshot> {
   // Only now, so the live query never reports a final state the store does not have yet.
   runState = finalState;
   if (runState === 'CANCELED') throw new CancelledFailure(`run ${input.runId} was canceled`);
-  if (runState === 'FAILED') throw ApplicationFailure.create({ message: error?.message ?? 'run failed', type: 'RunFailed', nonRetryable: true });
+  if (runState === 'FAILED') throw ApplicationFailure.create({ message: error?.message ?? 'run failed', type: FailureTypes.runFailed, nonRetryable: true });
   return snapshot();
 }
 
@@ -171,6 +171,6 @@ function failureOf(err: unknown): { message: string; type?: string } {
 /** The run's error is its first failed task's, which carries the exit code and log tail. */
 function runError(tasks: TaskSnapshot[]): RunError {
   const failed = tasks.find((t) => t.state === 'FAILED');
-  if (!failed?.error) return { message: 'run failed', type: 'RunFailed' };
+  if (!failed?.error) return { message: 'run failed', type: FailureTypes.runFailed };
   return { message: failed.error.message, type: failed.error.type, details: { task: failed.name } };
 }

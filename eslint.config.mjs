@@ -23,7 +23,7 @@ export default tseslint.config(
         patterns: [
           { group: ['node:*', 'fs', 'fs/*', 'path', 'os', 'child_process', 'crypto', 'http', 'https', 'net', 'process', 'timers', 'util', 'stream', 'events', 'worker_threads'], message: 'Workflow code must not import Node built-ins.' },
           { group: ['**/activities', '**/activities/*'], message: 'Import activities with `import type` only.', allowTypeImports: true },
-          { group: ['**/store/*', '**/api/*', '**/stack/*', '**/cli/*', '**/worker/*'], message: 'Workflow code may import only spec/ and config/constants.', allowTypeImports: true },
+          { group: ['**/store/*', '**/api/*', '**/stack/*', '**/cli/*', '**/worker/*'], message: 'Workflow code may import only ir/ and config/constants.', allowTypeImports: true },
         ],
       }],
     },

@@ -1,7 +1,7 @@
 import { existsSync, readFileSync } from 'node:fs';
-import { mergeExecutorOutput, parseOutputParameter } from '../spec/outputs';
-import type { ParameterValue } from '../spec/types';
-import type { TaskOutputs } from '../workflows/types';
+import { mergeExecutorOutput, parseOutputParameter } from '../ir/outputs';
+import type { ParameterValue } from '../ir/types';
+import type { TaskOutputs } from '../ir/types';
 import type { LaunchPlan } from './prepare-launch';
 import type { TaskActivityInput } from './types';
 

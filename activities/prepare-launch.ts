@@ -1,7 +1,7 @@
 import { dirname, join } from 'node:path';
-import { resolveArgs, type PlaceholderContext } from '../spec/placeholders';
-import { runPlaceholderValues } from '../spec/run-values';
-import type { ArtifactRef } from '../spec/types';
+import { resolveArgs, type PlaceholderContext } from '../ir/placeholders';
+import { runPlaceholderValues } from '../ir/run-values';
+import type { ArtifactRef } from '../ir/types';
 import type { taskLayout } from './layout';
 import type { LaunchSpec } from './runners/runner';
 import type { TaskActivityInput } from './types';

@@ -1,9 +1,9 @@
 import { existsSync, mkdirSync, readFileSync, rmSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { ApplicationFailure, CancelledFailure, Context } from '@temporalio/activity';
-import { isFinal } from '../spec/states';
+import { isFinal } from '../ir/states';
 import type { MetadataStore, RunError } from '../store/types';
-import type { TaskOutputs } from '../workflows/types';
+import type { TaskOutputs } from '../ir/types';
 import { collectOutputs } from './collect-outputs';
 import { launchName, taskLayout } from './layout';
 import { prepareLaunch } from './prepare-launch';

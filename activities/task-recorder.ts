@@ -1,6 +1,6 @@
-import type { ArtifactRef } from '../spec/types';
+import type { ArtifactRef } from '../ir/types';
 import type { MetadataStore, RunError } from '../store/types';
-import type { TaskOutputs } from '../workflows/types';
+import type { TaskOutputs } from '../ir/types';
 import type { TaskActivityInput, TaskActivityResult } from './types';
 
 /**

@@ -1,7 +1,8 @@
-import type { ContainerSpec, InputDefinitions, OutputDefinitions } from '../spec/types';
-import type { RunState } from '../spec/states';
+import type { ContainerSpec, InputDefinitions, OutputDefinitions } from '../ir/types';
+import type { RunState } from '../ir/states';
 import type { RunError } from '../store/types';
-import type { TaskOutputs, TaskSnapshot } from '../workflows/types';
+import type { TaskOutputs } from '../ir/types';
+import type { TaskSnapshot } from '../workflows/types';
 
 /** Everything one task needs to run, decided by the workflow (inputs are already resolved). */
 export interface TaskActivityInput {

@@ -1,5 +1,5 @@
-import type { RunState } from '../spec/states';
-import type { ParameterValue, PipelineSpec } from '../spec/types';
+import type { RunState } from '../ir/states';
+import type { ParameterValue, PipelineSpec } from '../ir/types';
 
 /**
  * The JSON the API sends: KFP v2beta1's messages (backend/api/v2beta1/*.proto) in snake_case,

@@ -1,7 +1,7 @@
 import type { ErrorRequestHandler } from 'express';
 import { MulterError } from 'multer';
 import { ZodError } from 'zod';
-import { SpecValidationError } from '../spec/errors';
+import { SpecValidationError } from '../ir/errors';
 import { StoreConflictError, StoreInputError, StoreNotFoundError } from '../store/errors';
 import type { ApiErrorBody, FieldViolation } from './api-types';
 

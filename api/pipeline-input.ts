@@ -1,7 +1,7 @@
 import { extname } from 'node:path';
-import { SpecValidationError } from '../spec/errors';
-import { parsePipelineDocument, parsePipelineSpecObject, type ParsedPipelineDocument } from '../spec/parse';
-import { validatePipelineSpec } from '../spec/validate';
+import { SpecValidationError } from '../ir/errors';
+import { parsePipelineDocument, parsePipelineSpecObject, type ParsedPipelineDocument } from '../ir/parse';
+import { validatePipelineSpec } from '../ir/validate';
 import { InvalidArgumentError } from './errors';
 
 /**

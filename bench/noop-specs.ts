@@ -1,4 +1,4 @@
-import type { PipelineSpec } from '../spec/types';
+import type { PipelineSpec } from '../ir/types';
 
 /** A pipeline of `n` no-op steps (`true`), either chained one after another or all independent. */
 export function noopPipeline(name: string, n: number, shape: 'chain' | 'fanout'): PipelineSpec {

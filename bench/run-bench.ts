@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { loadConfig, PROJECT_ROOT } from '../config/config';
 import { startDevStack, type DevStack } from '../stack/dev-stack';
 import { freePort } from '../stack/free-port';
-import type { PipelineSpec } from '../spec/types';
+import type { PipelineSpec } from '../ir/types';
 import { noopPipeline } from './noop-specs';
 import { treeMemory } from './process-memory';
 

@@ -1,4 +1,4 @@
-import type { RunState } from '../spec/states';
+import type { RunState } from '../ir/states';
 import type { ApiErrorBody, CreateRunRequest, ListRunsResponse, Run } from './api-types';
 
 export const DEFAULT_API_URL = 'http://127.0.0.1:8888';

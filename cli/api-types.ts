@@ -1,5 +1,5 @@
-import { isRunState, type RunState } from '../spec/states';
-import type { ParameterValue, PipelineSpec } from '../spec/types';
+import { isRunState, type RunState } from '../ir/states';
+import type { ParameterValue, PipelineSpec } from '../ir/types';
 
 /**
  * The JSON the API returns, as the CLI reads it: KFP v2beta1's `Run` (backend/api/v2beta1/

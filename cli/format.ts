@@ -1,4 +1,4 @@
-import type { RunState } from '../spec/states';
+import type { RunState } from '../ir/states';
 
 /** Text helpers shared by every command's output. Pure: no I/O, no clock (callers pass `now`). */
 

@@ -2,7 +2,7 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { Command, CommanderError, Option } from 'commander';
 import { PROJECT_ROOT } from '../config/config';
-import { RUN_STATES } from '../spec/states';
+import { RUN_STATES } from '../ir/states';
 import { ApiError } from './api-client';
 import { compileCommand } from './commands/compile';
 import { devCommand } from './commands/dev';

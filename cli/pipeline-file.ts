@@ -1,6 +1,6 @@
 import { extname } from 'node:path';
 import { parseAllDocuments } from 'yaml';
-import type { PipelineSpec } from '../spec/types';
+import type { PipelineSpec } from '../ir/types';
 import type { PipelineSpecPayload } from './api-types';
 import { UsageError } from './exit-codes';
 import { readInputFile } from './input-file';

@@ -1,6 +1,6 @@
 import { extname, resolve } from 'node:path';
 import type { Pipeline } from '../sdk';
-import type { PipelineSpec } from '../spec/types';
+import type { PipelineSpec } from '../ir/types';
 import { UsageError } from './exit-codes';
 import { readInputFile } from './input-file';
 import { loadSdk, type SdkModule } from './optional-modules';

@@ -1,4 +1,4 @@
-import { RUN_STATES, type RunState } from '../spec/states';
+import { RUN_STATES, type RunState } from '../ir/states';
 import { orderTasks, parseTime, stateOf, tasksOf, type Run, type TaskDetail } from './api-types';
 import { elapsed, formatClock, formatDuration, formatState, renderTable, type Cell } from './format';
 

@@ -1,4 +1,4 @@
-import { isFinal } from '../spec/states';
+import { isFinal } from '../ir/states';
 import type { ApiClient } from './api-client';
 import { stateOf, type Run } from './api-types';
 import type { Terminal } from './context';

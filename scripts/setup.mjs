@@ -72,7 +72,7 @@ say(`temporal CLI: ${temporal} (${execFileSync(temporal, ['--version'], { encodi
 // 5. Compile TypeScript (incremental) and bundle the workflow code when it changed.
 run(join(root, 'node_modules', '.bin', 'tsc'), ['-p', 'tsconfig.build.json'], 'compiling TypeScript');
 const bundle = join(root, 'dist', 'workflow-bundle.js');
-const newest = Math.max(...['workflows', 'spec', 'config'].flatMap((d) => jsFiles(join(root, 'dist', d))).map((f) => statSync(f).mtimeMs));
+const newest = Math.max(...['workflows', 'ir', 'config'].flatMap((d) => jsFiles(join(root, 'dist', d))).map((f) => statSync(f).mtimeMs));
 if (!existsSync(bundle) || statSync(bundle).mtimeMs < newest) {
   run(process.execPath, [join(root, 'scripts', 'bundle-workflows.mjs')], 'bundling workflow code');
 }

@@ -1,4 +1,4 @@
-import type { ArtifactSpec } from '../spec/types';
+import type { ArtifactSpec } from '../ir/types';
 
 /** KFP's generic artifact type: an input of this type accepts any artifact, and its outputs feed any input. */
 export const GENERIC_ARTIFACT = 'system.Artifact';

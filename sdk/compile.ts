@@ -1,4 +1,4 @@
-import type { ComponentSpec, ExecutorSpec, PipelineSpec, PipelineTaskSpec } from '../spec/types';
+import type { ComponentSpec, ExecutorSpec, PipelineSpec, PipelineTaskSpec } from '../ir/types';
 import { PipelineBuilder, runWithBuilder } from './build-context';
 import { ParameterChannel } from './channels';
 import { renderComponent } from './component';

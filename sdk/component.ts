@@ -1,4 +1,4 @@
-import type { ComponentSpec, ExecutorSpec } from '../spec/types';
+import type { ComponentSpec, ExecutorSpec } from '../ir/types';
 import { toArtifactSpec, type ArtifactDecl } from './artifact-types';
 import { activeBuilder } from './build-context';
 import { componentIO, type ComponentIO } from './component-io';

@@ -1,4 +1,4 @@
-import type { ParameterSpec, ParameterType, ParameterValue } from '../spec/types';
+import type { ParameterSpec, ParameterType, ParameterValue } from '../ir/types';
 
 /** The parameter types a component or pipeline can declare (KFP's, less the internal `TASK_FINAL_STATUS`). */
 export type ParameterTypeName = Exclude<ParameterType, 'TASK_FINAL_STATUS'>;

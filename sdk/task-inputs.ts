@@ -1,4 +1,4 @@
-import type { TaskInputArtifact, TaskInputParameter } from '../spec/types';
+import type { TaskInputArtifact, TaskInputParameter } from '../ir/types';
 import { ArtifactDecl, isAcceptedSchema, type AcceptedSchema } from './artifact-types';
 import { ArtifactChannel, describeChannel, ParameterChannel, type CompileScope } from './channels';
 import type { InputDecls } from './declarations';

@@ -1,4 +1,4 @@
-import type { PipelineTaskSpec, RetryPolicy, TaskInputArtifact, TaskInputParameter } from '../spec/types';
+import type { PipelineTaskSpec, RetryPolicy, TaskInputArtifact, TaskInputParameter } from '../ir/types';
 import type { ArtifactDecl } from './artifact-types';
 import { ArtifactChannel, ParameterChannel, type CompileScope } from './channels';
 import type { ComponentDefinition } from './component';

@@ -1,5 +1,5 @@
 import { stringify } from 'yaml';
-import type { PipelineSpec } from '../spec/types';
+import type { PipelineSpec } from '../ir/types';
 
 /**
  * YAML 1.1 quoting keeps strings such as `on` or `yes` strings for YAML 1.1 readers (PyYAML in

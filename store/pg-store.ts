@@ -1,5 +1,5 @@
 import { Pool } from 'pg';
-import { RUN_STATES, isFinal, type RunState } from '../spec/states';
+import { RUN_STATES, isFinal, type RunState } from '../ir/states';
 import { StoreConflictError, StoreNotFoundError } from './errors';
 import { DEFAULT_EXPERIMENT_ID, artifactIdFor, taskIdFor } from './ids';
 import { migrate as runMigrations } from './migrate';

@@ -1,5 +1,5 @@
-import type { ParameterValue, PipelineSpec } from '../spec/types';
-import type { RunState, TaskState } from '../spec/states';
+import type { ParameterValue, PipelineSpec } from '../ir/types';
+import type { RunState, TaskState } from '../ir/states';
 import type {
   ArtifactRecord,
   ExperimentRecord,

@@ -1,5 +1,5 @@
-import type { ArtifactRef, ParameterValue, PipelineSpec } from '../spec/types';
-import type { RunState, TaskState } from '../spec/states';
+import type { ArtifactRef, ParameterValue, PipelineSpec } from '../ir/types';
+import type { RunState, TaskState } from '../ir/states';
 
 /**
  * The metadata store's contract. PostgreSQL implements it (`store/pg-store.ts`); the activities

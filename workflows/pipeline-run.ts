@@ -12,13 +12,14 @@ import {
 import type { Activities } from '../activities';
 import type { RunError } from '../store/types';
 import { FailureTypes, TASKS_QUERY } from '../config/constants';
-import { buildTaskGraph, type TaskNode } from '../spec/graph';
-import { resolveTaskInputs } from '../spec/inputs';
-import { planNext, runOutcome } from '../spec/plan';
-import { toRetrySettings } from '../spec/retry';
-import { runPlaceholderValues } from '../spec/run-values';
-import { isFinal, type RunState, type TaskState } from '../spec/states';
-import type { RunInput, RunSnapshot, TaskOutputs, TaskSnapshot } from './types';
+import { buildTaskGraph, type TaskNode } from '../ir/graph';
+import { resolveTaskInputs } from '../ir/inputs';
+import { planNext, runOutcome } from '../ir/plan';
+import { toRetrySettings } from '../ir/retry';
+import { runPlaceholderValues } from '../ir/run-values';
+import { isFinal, type RunState, type TaskState } from '../ir/states';
+import type { TaskOutputs } from '../ir/types';
+import type { RunInput, RunSnapshot, TaskSnapshot } from './types';
 
 export const tasksQuery = defineQuery<RunSnapshot>(TASKS_QUERY);
 

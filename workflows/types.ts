@@ -1,6 +1,5 @@
-import type { TaskOutputs } from '../spec/inputs';
-import type { ParameterValue, PipelineSpec } from '../spec/types';
-import type { RunState, TaskState } from '../spec/states';
+import type { ParameterValue, PipelineSpec, TaskOutputs } from '../ir/types';
+import type { RunState, TaskState } from '../ir/states';
 
 /**
  * The input of one `pipelineRun` workflow. Self-contained (the validated spec travels with it),
@@ -24,8 +23,6 @@ export interface RunInput {
   /** How long a task may go without a heartbeat before Temporal retries it on another worker. */
   heartbeatTimeoutSeconds: number;
 }
-
-export type { TaskOutputs } from '../spec/inputs';
 
 /** One task's live state, as the `tasks` query returns it. */
 export interface TaskSnapshot {

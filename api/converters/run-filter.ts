@@ -1,4 +1,4 @@
-import { RUN_STATES, isRunState } from '../../spec/states';
+import { RUN_STATES, isRunState } from '../../ir/states';
 import type { RunFilter } from '../../store/types';
 import { InvalidArgumentError } from '../errors';
 import type { FilterKeys, Predicate } from '../filter';

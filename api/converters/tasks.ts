@@ -1,4 +1,4 @@
-import { isFinal } from '../../spec/states';
+import { isFinal } from '../../ir/states';
 import type { RunStateChange, TaskAttemptRecord, TaskRecord } from '../../store/types';
 import type { ApiArtifactList, ApiTaskDetail } from '../api-types';
 import { optionalRfc3339, rfc3339, toRunErrorStatus } from './common';

@@ -19,7 +19,7 @@ export const queryFlag = z
   .preprocess(blankToUndefined, z.enum(['true', 'false', '1', '0'], { message: 'expected true or false' }).optional())
   .transform((v) => v === 'true' || v === '1');
 
-/** A JSON object (a pipeline spec, say), checked for shape later by spec/. */
+/** A JSON object (a pipeline spec, say), checked for shape later by ir/. */
 export const jsonObject = z.record(z.unknown(), { invalid_type_error: 'expected a JSON object' });
 
 /** KFP's list query parameters. `page_size` 0 means the store's default. */

@@ -3,7 +3,7 @@ import { ListQuery, jsonObject, optionalInt, optionalString, queryFlag, required
 
 const RuntimeConfig = z
   .object({
-    // Values are checked against their declared types (and coerced from text) by spec/.
+    // Values are checked against their declared types (and coerced from text) by ir/.
     parameters: z
       .record(z.unknown(), { invalid_type_error: 'expected a JSON object of parameter values' })
       .nullish()

@@ -1,4 +1,4 @@
-import { isFinal, type RunState } from '../../spec/states';
+import { isFinal, type RunState } from '../../ir/states';
 import { taskIdFor } from '../../store/ids';
 import type { RunRecord, TaskRecord } from '../../store/types';
 import type { RunSnapshot, TaskSnapshot } from '../../workflows/types';

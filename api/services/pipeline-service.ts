@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import type { ParsedPipelineDocument } from '../../spec/parse';
+import type { ParsedPipelineDocument } from '../../ir/parse';
 import type { MetadataStore, Page, PipelineRecord, PipelineVersionRecord } from '../../store/types';
 import { FailedPreconditionError, NotFoundError } from '../errors';
 import { parseFilter, type FilterKeys } from '../filter';

@@ -1,6 +1,6 @@
-import { buildTaskGraph } from '../../spec/graph';
-import { isFinal } from '../../spec/states';
-import type { PipelineSpec } from '../../spec/types';
+import { buildTaskGraph } from '../../ir/graph';
+import { isFinal } from '../../ir/states';
+import type { PipelineSpec } from '../../ir/types';
 import { taskIdFor } from '../../store/ids';
 import type { MetadataStore, RunRecord, TaskAttemptRecord } from '../../store/types';
 import type { TaskView } from '../converters/tasks';

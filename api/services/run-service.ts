@@ -1,10 +1,10 @@
 import { randomUUID } from 'node:crypto';
 import { isAbsolute } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { isFinal } from '../../spec/states';
-import type { PipelineSpec } from '../../spec/types';
-import { assertLocalRunnerSupports } from '../../spec/platform';
-import { validatePipelineSpec, validateRunParameters } from '../../spec/validate';
+import { isFinal } from '../../ir/states';
+import type { PipelineSpec } from '../../ir/types';
+import { assertLocalRunnerSupports } from '../../ir/platform';
+import { validatePipelineSpec, validateRunParameters } from '../../ir/validate';
 import type { ExperimentRecord, MetadataStore, Page, RunRecord } from '../../store/types';
 import type { RunInput } from '../../workflows/types';
 import { RUN_FILTER_KEYS, toRunFilter } from '../converters/run-filter';

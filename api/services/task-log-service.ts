@@ -2,7 +2,7 @@ import { open, readFile } from 'node:fs/promises';
 import { isAbsolute } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { fileURLToPath } from 'node:url';
-import { isFinal } from '../../spec/states';
+import { isFinal } from '../../ir/states';
 import type { MetadataStore, TaskAttemptRecord } from '../../store/types';
 import { FailedPreconditionError, NotFoundError } from '../errors';
 

@@ -1,4 +1,4 @@
-import { isFinal } from '../../spec/states';
+import { isFinal } from '../../ir/states';
 import { ApiError, type ApiClient } from '../api-client';
 import { orderTasks, stateOf, tasksOf, type TaskDetail } from '../api-types';
 import { apiClientFor, println, type CliContext, type GlobalOptions, type Terminal } from '../context';

@@ -1,4 +1,4 @@
-import { isFinal } from '../../spec/states';
+import { isFinal } from '../../ir/states';
 import type { ApiClient } from '../api-client';
 import { pipelineSpecOf, stateOf, type Run } from '../api-types';
 import { apiClientFor, println, useColor, type CliContext, type GlobalOptions } from '../context';

@@ -1,4 +1,4 @@
-import type { RunState } from '../../spec/states';
+import type { RunState } from '../../ir/states';
 import { parseTime, pipelineNameOf, stateOf } from '../api-types';
 import { apiClientFor, println, useColor, type CliContext, type GlobalOptions } from '../context';
 import { elapsed, formatDuration, formatState, formatTimestamp, renderTable } from '../format';

@@ -1,6 +1,6 @@
 import { mergeLiveState } from '../../api/services/live-state';
-import type { RunState, TaskState } from '../../spec/states';
-import type { PipelineSpec } from '../../spec/types';
+import type { RunState, TaskState } from '../../ir/states';
+import type { PipelineSpec } from '../../ir/types';
 import { taskIdFor } from '../../store/ids';
 import type { RunRecord, TaskRecord } from '../../store/types';
 import type { RunSnapshot, TaskSnapshot } from '../../workflows/types';

@@ -3,8 +3,8 @@ import { appendFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { SearchAttributeType, defineSearchAttributeKey } from '@temporalio/common';
 import { PIPELINE_RUN_WORKFLOW, SEARCH_ATTRIBUTES } from '../../config/constants';
-import type { RunState } from '../../spec/states';
-import type { PipelineSpec } from '../../spec/types';
+import type { RunState } from '../../ir/states';
+import type { PipelineSpec } from '../../ir/types';
 import { artifactIdFor } from '../../store/ids';
 import { API, startApiHarness, tinySpec, type ApiHarness } from './harness';
 

@@ -4,7 +4,7 @@ import type { AddressInfo } from 'node:net';
 import type { ApiRun, ApiTaskDetail } from '../../api/api-types';
 import type { CliContext, Terminal } from '../../cli/context';
 import { runCli } from '../../cli/main';
-import type { RunState } from '../../spec/states';
+import type { RunState } from '../../ir/states';
 
 /** A `Terminal` that keeps what was written. */
 export class Collector implements Terminal {

@@ -10,7 +10,7 @@ import { join } from 'node:path';
 import { PROJECT_ROOT } from '../../config/config';
 import digits from '../../examples/digits/pipeline';
 import { compilePipeline } from '../../sdk';
-import type { PipelineSpec, PipelineTaskSpec } from '../../spec/types';
+import type { PipelineSpec, PipelineTaskSpec } from '../../ir/types';
 
 const spec = compilePipeline(digits);
 let workDir: string;

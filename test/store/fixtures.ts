@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { Pool } from 'pg';
-import type { PipelineSpec } from '../../spec/types';
+import type { PipelineSpec } from '../../ir/types';
 import { DEFAULT_EXPERIMENT_ID } from '../../store/ids';
 import { PgStore } from '../../store/pg-store';
 import type { MetadataStore } from '../../store/types';

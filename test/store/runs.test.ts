@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import type { RunState } from '../../spec/states';
+import type { RunState } from '../../ir/states';
 import { StoreInputError, StoreNotFoundError } from '../../store/errors';
 import type { ListOptions, RunFilter, RunRecord } from '../../store/types';
 import { at, newRun, useStore } from './fixtures';

@@ -1,7 +1,7 @@
 import { chmodSync, mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { parsePipelineDocument } from '../../spec/parse';
+import { parsePipelineDocument } from '../../ir/parse';
 import { loadConfig, type SluiceConfig } from '../../config/config';
 import { startDevStack, type DevStack, type DevStackOptions } from '../../stack/dev-stack';
 import { createTestDatabase } from './test-database';

@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
-import { artifactIdFor, taskIdFor } from '../../spec/ids';
-import { sha256Hex } from '../../spec/sha256';
+import { artifactIdFor, taskIdFor } from '../../ir/ids';
+import { sha256Hex } from '../../ir/sha256';
 
 describe('pure SHA-256 and derived ids', () => {
   test.each(['', 'abc', 'a'.repeat(55), 'a'.repeat(56), 'a'.repeat(64), 'x'.repeat(1000), 'héllo wörld ✓', 'task\0run\0name'])(

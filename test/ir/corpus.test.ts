@@ -4,9 +4,9 @@
  */
 import { existsSync, readFileSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
-import { SpecNotSupportedError, SpecValidationError } from '../../spec/errors';
-import { parsePipelineDocument } from '../../spec/parse';
-import { validatePipelineSpec } from '../../spec/validate';
+import { SpecNotSupportedError, SpecValidationError } from '../../ir/errors';
+import { parsePipelineDocument } from '../../ir/parse';
+import { validatePipelineSpec } from '../../ir/validate';
 import { KFP_CORPUS } from '../support/kfp-corpus';
 import { saySkipped } from '../support/say-skipped';
 

@@ -1,6 +1,6 @@
-import { SpecParseError, SpecValidationError } from '../../spec/errors';
-import { parsePipelineDocument, parsePipelineSpecObject } from '../../spec/parse';
-import { validatePipelineSpec } from '../../spec/validate';
+import { SpecParseError, SpecValidationError } from '../../ir/errors';
+import { parsePipelineDocument, parsePipelineSpecObject } from '../../ir/parse';
+import { validatePipelineSpec } from '../../ir/validate';
 import { baseSpec, readFixture } from './load-fixtures';
 
 function parseError(text: string): SpecParseError {

@@ -1,6 +1,6 @@
-import { SpecNotSupportedError, SpecValidationError, type SpecIssue } from '../../spec/errors';
-import type { PipelineSpec } from '../../spec/types';
-import { validatePipelineSpec, validateRunParameters } from '../../spec/validate';
+import { SpecNotSupportedError, SpecValidationError, type SpecIssue } from '../../ir/errors';
+import type { PipelineSpec } from '../../ir/types';
+import { validatePipelineSpec, validateRunParameters } from '../../ir/validate';
 import { baseSpec, deletePath, getPath, setPath } from './load-fixtures';
 
 type Mutation = (spec: PipelineSpec) => void;

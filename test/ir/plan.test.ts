@@ -1,6 +1,6 @@
-import type { TaskNode } from '../../spec/graph';
-import { planNext, runOutcome, type Plan } from '../../spec/plan';
-import type { TaskState } from '../../spec/states';
+import type { TaskNode } from '../../ir/graph';
+import { planNext, runOutcome, type Plan } from '../../ir/plan';
+import type { TaskState } from '../../ir/states';
 
 function graph(edges: Record<string, string[]>): TaskNode[] {
   return Object.entries(edges).map(([name, upstream]) => ({ name, componentName: `comp-${name}`, executorLabel: `exec-${name}`, upstream }));

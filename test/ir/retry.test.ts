@@ -1,6 +1,6 @@
-import { SpecValidationError } from '../../spec/errors';
-import { parseDurationMs, toRetrySettings, type RetrySettings } from '../../spec/retry';
-import type { RetryPolicy } from '../../spec/types';
+import { SpecValidationError } from '../../ir/errors';
+import { parseDurationMs, toRetrySettings, type RetrySettings } from '../../ir/retry';
+import type { RetryPolicy } from '../../ir/types';
 
 /** attempts, initial interval (ms), coefficient, maximum interval (ms) */
 function settings(maxStepAttempts: number, initialIntervalMs: number, backoffCoefficient: number, maximumIntervalMs: number): RetrySettings {

@@ -1,5 +1,5 @@
-import { SpecNotSupportedError } from '../../spec/errors';
-import { assertLocalRunnerSupports } from '../../spec/platform';
+import { SpecNotSupportedError } from '../../ir/errors';
+import { assertLocalRunnerSupports } from '../../ir/platform';
 
 describe('Kubernetes platform config on the local runner', () => {
   test('a pipeline without platform config is fine', () => {

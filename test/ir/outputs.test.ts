@@ -1,6 +1,6 @@
-import { ExecutorOutputError } from '../../spec/errors';
-import { mergeExecutorOutput, parseOutputParameter } from '../../spec/outputs';
-import type { ArtifactRef, OutputDefinitions, ParameterType, ParameterValue } from '../../spec/types';
+import { ExecutorOutputError } from '../../ir/errors';
+import { mergeExecutorOutput, parseOutputParameter } from '../../ir/outputs';
+import type { ArtifactRef, OutputDefinitions, ParameterType, ParameterValue } from '../../ir/types';
 
 function caught(run: () => unknown): ExecutorOutputError {
   try {

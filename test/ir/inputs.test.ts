@@ -1,7 +1,7 @@
-import { PlaceholderError, SpecValidationError } from '../../spec/errors';
-import { resolveTaskInputs, type TaskOutputs } from '../../spec/inputs';
-import type { RunPlaceholderValues } from '../../spec/placeholders';
-import type { ArtifactRef, PipelineSpec } from '../../spec/types';
+import { PlaceholderError, SpecValidationError } from '../../ir/errors';
+import { resolveTaskInputs, type TaskOutputs } from '../../ir/inputs';
+import type { RunPlaceholderValues } from '../../ir/placeholders';
+import type { ArtifactRef, PipelineSpec } from '../../ir/types';
 import { baseSpec, setPath } from './load-fixtures';
 
 const dataset: ArtifactRef = {

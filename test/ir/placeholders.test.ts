@@ -1,12 +1,12 @@
-import { PlaceholderError } from '../../spec/errors';
+import { PlaceholderError } from '../../ir/errors';
 import {
   artifactLocalPath,
   buildExecutorInput,
   inputParameterReferences,
   resolveArgs,
   type PlaceholderContext,
-} from '../../spec/placeholders';
-import type { ArtifactRef, StructuredArg } from '../../spec/types';
+} from '../../ir/placeholders';
+import type { ArtifactRef, StructuredArg } from '../../ir/types';
 
 function artifact(name: string, uri: string, metadata: ArtifactRef['metadata'] = {}): ArtifactRef {
   return { name, uri, schemaTitle: 'system.Dataset', schemaVersion: '0.0.1', metadata };

@@ -1,5 +1,5 @@
-import { SpecValidationError } from '../../spec/errors';
-import { buildTaskGraph, sortTopologically, taskUpstream } from '../../spec/graph';
+import { SpecValidationError } from '../../ir/errors';
+import { buildTaskGraph, sortTopologically, taskUpstream } from '../../ir/graph';
 import { baseSpec, deletePath, setPath } from './load-fixtures';
 
 describe('buildTaskGraph', () => {

@@ -145,3 +145,9 @@ export interface ArtifactRef {
   schemaVersion: string;
   metadata: Record<string, ParameterValue>;
 }
+
+/** What a finished task produced: its output parameters and artifacts by output name. */
+export interface TaskOutputs {
+  parameters: Record<string, ParameterValue>;
+  artifacts: Record<string, ArtifactRef[]>;
+}

@@ -7,13 +7,9 @@ import { SpecValidationError, type SpecIssue } from './errors';
 import { parameterToText, typeMismatch } from './parameter-values';
 import { resolveConstantPlaceholders, type RunPlaceholderValues } from './placeholders';
 import { ownValue } from './records';
-import type { ArtifactRef, ParameterType, ParameterValue, PipelineSpec, TaskInputParameter } from './types';
+import type { ArtifactRef, ParameterType, ParameterValue, PipelineSpec, TaskInputParameter, TaskOutputs } from './types';
 
-/** What a finished task produced: its output parameters and artifacts by output name. */
-export interface TaskOutputs {
-  parameters: Record<string, ParameterValue>;
-  artifacts: Record<string, ArtifactRef[]>;
-}
+export type { TaskOutputs } from './types';
 
 export interface ResolvedInputs {
   parameters: Record<string, ParameterValue>;

@@ -5,7 +5,7 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import YAML from 'yaml';
-import type { PipelineSpec } from '../../spec/types';
+import type { PipelineSpec } from '../../ir/types';
 
 export const FIXTURE_DIR = join(__dirname, 'fixtures');
 

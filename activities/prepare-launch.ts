@@ -43,7 +43,7 @@ export function prepareLaunch(
   }
   const executorOutputFile = join(workDir, 'executor_output.json');
   const ctx: PlaceholderContext = {
-    ...runPlaceholderValues(input, input.taskName),
+    ...runPlaceholderValues(input, input.taskPath),
     inputs: input.inputs,
     outputs: {
       parameters: Object.fromEntries(Object.entries(parameterFiles).map(([k, f]) => [k, { outputFile: f }])),

@@ -5,7 +5,8 @@ import { isFinal } from '../ir/states';
 import type { MetadataStore, RunError } from '../store/types';
 import type { TaskOutputs } from '../ir/types';
 import { collectOutputs } from './collect-outputs';
-import { launchName, taskLayout } from './layout';
+import { launchNameFor } from '../ir/task-path';
+import { taskLayout } from './layout';
 import { prepareLaunch } from './prepare-launch';
 import { TaskRecorder } from './task-recorder';
 import { FailureTypes } from '../config/constants';
@@ -47,8 +48,8 @@ export function createRunTask(deps: RunTaskDeps) {
     if (choice.kind === 'done') return choice.result;
 
     const n = choice.number;
-    const layout = taskLayout(input.pipelineRoot, input.runId, input.taskName);
-    const name = launchName(input.runId, input.taskName, n);
+    const layout = taskLayout(input.pipelineRoot, input.runId, input.taskPath);
+    const name = launchNameFor(input.runId, input.taskPath, n);
     const plan = prepareLaunch(input, { launch: n, layout, launchName: name, baseEnv: deps.stepEnv });
     if (!choice.resume) {
       // A fresh launch must not see a failed launch's partial outputs.
@@ -75,14 +76,14 @@ export function createRunTask(deps: RunTaskDeps) {
       try {
         outputs = collectOutputs(input, plan);
       } catch (err) {
-        return failLaunch(recorder, input, n, { message: `outputs of ${input.taskName}: ${(err as Error).message}`, type: FailureTypes.invalidTask }, 0, plan.spec.logFile);
+        return failLaunch(recorder, input, n, { message: `outputs of ${input.taskPath}: ${(err as Error).message}`, type: FailureTypes.invalidTask }, 0, plan.spec.logFile);
       }
       await recorder.succeeded(n, outputs);
       return { outputs, attempts: n, podName: name };
     }
     const message = status.status === 'exited'
-      ? `task ${input.taskName} failed: exit code ${status.exitCode}`
-      : `task ${input.taskName} failed: ${status.reason}`;
+      ? `task ${input.taskPath} failed: exit code ${status.exitCode}`
+      : `task ${input.taskPath} failed: ${status.reason}`;
     return failLaunch(recorder, input, n, { message, type: FailureTypes.stepFailed }, status.status === 'exited' ? status.exitCode : undefined, plan.spec.logFile);
   };
 }
@@ -93,14 +94,14 @@ async function chooseLaunch(
   input: TaskActivityInput,
   details: HeartbeatDetails | undefined,
 ): Promise<LaunchChoice> {
-  const attempts = await store.listTaskAttempts(input.runId, input.taskName);
+  const attempts = await store.listTaskAttempts(input.runId, input.taskPath);
   for (let n = details?.launch ?? 1; ; n++) {
     const attempt = attempts.find((a) => a.attempt === n);
     if (!attempt || !isFinal(attempt.state)) return { kind: 'launch', number: n, resume: attempt !== undefined };
     if (attempt.state === 'SUCCEEDED') return { kind: 'done', result: await recorder.recordedResult(n, attempt.podName) };
     if (n >= input.maxStepAttempts) {
       // An earlier attempt recorded the final failure but crashed before reporting it.
-      throw ApplicationFailure.create({ message: attempt.error?.message ?? `task ${input.taskName} failed`, type: FailureTypes.stepFailed, nonRetryable: true });
+      throw ApplicationFailure.create({ message: attempt.error?.message ?? `task ${input.taskPath} failed`, type: FailureTypes.stepFailed, nonRetryable: true });
     }
   }
 }

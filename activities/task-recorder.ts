@@ -14,7 +14,7 @@ export class TaskRecorder {
   ) {}
 
   private get key() {
-    return { runId: this.input.runId, taskName: this.input.taskName };
+    return { runId: this.input.runId, taskName: this.input.taskPath };
   }
 
   async started(launch: number, podName: string, logUri: string): Promise<void> {
@@ -54,21 +54,21 @@ export class TaskRecorder {
 
   async canceled(launch: number): Promise<void> {
     const now = new Date();
-    const error = { message: `task ${this.input.taskName} was canceled`, type: 'Canceled' };
+    const error = { message: `task ${this.input.taskPath} was canceled`, type: 'Canceled' };
     await this.store.upsertTaskAttempt({ ...this.key, attempt: launch, state: 'CANCELED', error, finishedAt: now });
     await this.store.upsertTask({ ...this.key, state: 'CANCELED', error, finishedAt: now });
   }
 
   /** The result an earlier attempt recorded before its worker died, rebuilt from the store. */
   async recordedResult(launch: number, podName: string): Promise<TaskActivityResult> {
-    const task = await this.store.getTask(this.input.runId, this.input.taskName);
-    if (!task) throw new Error(`task ${this.input.taskName} of run ${this.input.runId} has a succeeded launch but no task row`);
+    const task = await this.store.getTask(this.input.runId, this.input.taskPath);
+    if (!task) throw new Error(`task ${this.input.taskPath} of run ${this.input.runId} has a succeeded launch but no task row`);
     const artifacts: Record<string, ArtifactRef[]> = {};
     for (const [key, ids] of Object.entries(task.outputs.artifacts)) {
       artifacts[key] = [];
       for (const id of ids) {
         const a = await this.store.getArtifact(id);
-        if (!a) throw new Error(`artifact ${id} (output ${key} of ${this.input.taskName}) is missing from the store`);
+        if (!a) throw new Error(`artifact ${id} (output ${key} of ${this.input.taskPath}) is missing from the store`);
         artifacts[key].push({ name: a.name, uri: a.uri, schemaTitle: a.schemaTitle, schemaVersion: a.schemaVersion, metadata: a.metadata });
       }
     }
@@ -83,10 +83,10 @@ export class TaskRecorder {
         const record = await this.store.upsertArtifact({
           ...ref,
           runId: this.input.runId,
-          producerTask: direction === 'OUTPUT' ? this.input.taskName : undefined,
+          producerTask: direction === 'OUTPUT' ? this.input.taskPath : undefined,
           outputKey: direction === 'OUTPUT' ? key : undefined,
         });
-        await this.store.addLineage({ artifactId: record.artifactId, runId: this.input.runId, taskName: this.input.taskName, direction, key });
+        await this.store.addLineage({ artifactId: record.artifactId, runId: this.input.runId, taskName: this.input.taskPath, direction, key });
         ids[key].push(record.artifactId);
       }
     }

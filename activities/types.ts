@@ -12,7 +12,10 @@ export interface TaskActivityInput {
   pipelineRoot: string;
   /** RFC3339 run creation time. */
   createdAt: string;
-  taskName: string;
+  /** The task's identity (`root/for-loop-2[17]/train`, see ir/task-path.ts). */
+  taskPath: string;
+  /** The task's name in its DAG, as users see it. */
+  displayName: string;
   componentName: string;
   container: ContainerSpec;
   inputDefinitions?: InputDefinitions;

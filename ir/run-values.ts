@@ -1,17 +1,27 @@
 import { taskIdFor } from './ids';
 import type { RunPlaceholderValues } from './placeholders';
+import { displayNameOf } from './task-path';
+
+/**
+ * KFP's `{{$.pipeline_job_resource_name}}`: `<pipeline-name>-<suffix>` as KFP's backend names
+ * the run's workflow object, derived from the run id so every task of a run sees the same name.
+ */
+export function pipelineJobResourceName(pipelineName: string, runId: string): string {
+  const slug = pipelineName.toLowerCase().replace(/[^a-z0-9-]+/g, '-').replace(/^-+|-+$/g, '').slice(0, 50) || 'pipeline';
+  return `${slug}-${runId.replace(/[^a-z0-9]/gi, '').slice(0, 5).toLowerCase()}`;
+}
 
 /** What a run contributes to placeholders: the same values for constants (workflow) and argv (activity). */
 export function runPlaceholderValues(
-  run: { runId: string; runName: string; pipelineRoot: string; createdAt: string },
-  taskName: string,
+  run: { runId: string; runName: string; pipelineName: string; pipelineRoot: string; createdAt: string },
+  taskPath: string,
 ): RunPlaceholderValues {
   return {
     pipelineJobName: run.runName,
-    pipelineJobResourceName: run.runId,
+    pipelineJobResourceName: pipelineJobResourceName(run.pipelineName, run.runId),
     pipelineJobUuid: run.runId,
-    pipelineTaskName: taskName,
-    pipelineTaskUuid: taskIdFor(run.runId, taskName),
+    pipelineTaskName: displayNameOf(taskPath).replace(/\[\d+\]$/, ''),
+    pipelineTaskUuid: taskIdFor(run.runId, taskPath),
     pipelineRoot: run.pipelineRoot,
     pipelineJobCreateTimeUtc: run.createdAt,
     pipelineJobScheduleTimeUtc: run.createdAt,

@@ -1,5 +1,5 @@
-import type { ContainerSpec, InputDefinitions, OutputDefinitions } from '../ir/types';
-import type { RunState } from '../ir/states';
+import type { ContainerSpec, InputDefinitions, OutputDefinitions, ParameterValue, PipelineSpec } from '../ir/types';
+import type { RunState, TaskKind, TaskState } from '../ir/states';
 import type { RunError } from '../store/types';
 import type { TaskOutputs } from '../ir/types';
 import type { TaskSnapshot } from '../workflows/types';
@@ -40,4 +40,53 @@ export interface RunStateUpdate {
   error?: RunError;
   /** Tasks whose state only the workflow knows (skipped, canceled before start). */
   tasks?: TaskSnapshot[];
+}
+
+/**
+ * One task state change decided by the workflow (not by a launch): a DAG, loop or iteration
+ * starting or ending, a task skipped, not triggered, failed before launch, or canceled.
+ * `recordTaskStates` writes a batch of them in one transaction; a final state is never
+ * overwritten, and `at` (workflow time) sets `started_at` only when the row has none.
+ */
+export interface TaskTransition {
+  taskPath: string;
+  displayName: string;
+  /** Path of the enclosing DAG task; undefined for tasks of the root DAG. */
+  parentTaskPath?: string;
+  kind: TaskKind;
+  iterationIndex?: number;
+  componentName: string;
+  state: TaskState;
+  /** RFC3339, from workflow time, so a replayed write carries the same value. */
+  at: string;
+  error?: RunError;
+  /** Why a task did not run: `NOT_TRIGGERED` (its condition was false), `UPSTREAM_FAILED`, … */
+  reason?: string;
+  /** Resolved input parameters (DAG-like tasks and tasks that failed before launch). */
+  inputParameters?: Record<string, ParameterValue>;
+  /** A DAG's or loop's outputs (`dag.outputs`), once it ends. */
+  outputs?: TaskOutputs;
+}
+
+export interface TaskStatesBatch {
+  runId: string;
+  transitions: TaskTransition[];
+}
+
+/**
+ * What `registerRun` upserts as the run's row: a run started by a Temporal Schedule or
+ * `temporal workflow start` records itself exactly as one created through the API.
+ */
+export interface RegisterRunInput {
+  runId: string;
+  runName: string;
+  experimentId?: string;
+  pipelineId?: string;
+  pipelineVersionId?: string;
+  spec: PipelineSpec;
+  platformSpec?: Record<string, unknown>;
+  parameters: Record<string, ParameterValue>;
+  pipelineRoot: string;
+  /** RFC3339, from the workflow's start time. */
+  createdAt: string;
 }

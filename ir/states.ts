@@ -26,3 +26,11 @@ export function isFulfilled(state: RunState): boolean {
 export function isRunState(value: string): value is RunState {
   return (RUN_STATES as readonly string[]).includes(value);
 }
+
+/**
+ * What a task row stands for. CONTAINER and IMPORTER tasks execute (activities); DAG tasks
+ * (condition branches, nested pipelines, exit-handler groups), LOOP tasks and their ITERATIONs
+ * are DAG instances the workflow interprets, recorded so the task tree mirrors the spec.
+ */
+export const TASK_KINDS = ['CONTAINER', 'IMPORTER', 'DAG', 'LOOP', 'ITERATION'] as const;
+export type TaskKind = (typeof TASK_KINDS)[number];

@@ -53,24 +53,30 @@ export async function listTaskPage(db: Queryable, runId: string, opts: TaskPageO
   return { items, totalSize: totals[0].total, nextPageToken };
 }
 
+/**
+ * Two index-range queries for all of `parentTaskPaths`: the first `limit` children of each (a
+ * LIMIT per parent, so a loop of 10,000 iterations costs `limit` rows), and the counts.
+ */
 export async function listTaskChildren(db: Queryable, runId: string, parentTaskPaths: readonly string[], limit: number): Promise<TaskChildren[]> {
   if (parentTaskPaths.length === 0) return [];
-  const { rows } = await db.query<{ parent: string; total: number; task_path: string; task_id: string; pod_name: string | null }>(
-    `SELECT p.parent, n.total, c.task_path, c.task_id, c.pod_name
-     FROM unnest($2::text[]) AS p(parent)
-     CROSS JOIN LATERAL (SELECT count(*)::int AS total FROM tasks WHERE run_id = $1 AND ${PARENT_KEY} = p.parent) AS n
-     CROSS JOIN LATERAL (
-       SELECT task_path, task_id, pod_name FROM tasks WHERE run_id = $1 AND ${PARENT_KEY} = p.parent
-       ORDER BY ${INDEX_KEY}, task_path LIMIT $3
-     ) AS c`,
-    [runId, parentTaskPaths, limit],
-  );
-  const byParent = new Map<string, TaskChildren>();
-  for (const r of rows) {
-    const entry = byParent.get(r.parent) ?? { parentTaskPath: r.parent, total: r.total, children: [] };
-    entry.children.push({ taskPath: r.task_path, taskId: r.task_id, podName: r.pod_name ?? undefined });
-    byParent.set(r.parent, entry);
-  }
+  const [{ rows: counts }, { rows }] = await Promise.all([
+    db.query<{ parent: string; total: number }>(
+      `SELECT ${PARENT_KEY} AS parent, count(*)::int AS total FROM tasks
+       WHERE run_id = $1 AND ${PARENT_KEY} = ANY($2::text[]) GROUP BY 1`,
+      [runId, parentTaskPaths],
+    ),
+    db.query<{ parent: string; task_path: string; task_id: string; pod_name: string | null }>(
+      `SELECT p.parent, c.task_path, c.task_id, c.pod_name
+       FROM unnest($2::text[]) AS p(parent)
+       CROSS JOIN LATERAL (
+         SELECT task_path, task_id, pod_name FROM tasks WHERE run_id = $1 AND ${PARENT_KEY} = p.parent
+         ORDER BY ${INDEX_KEY}, task_path LIMIT $3
+       ) AS c`,
+      [runId, parentTaskPaths, limit],
+    ),
+  ]);
+  const byParent = new Map(counts.map((c): [string, TaskChildren] => [c.parent, { parentTaskPath: c.parent, total: c.total, children: [] }]));
+  for (const r of rows) byParent.get(r.parent)?.children.push({ taskPath: r.task_path, taskId: r.task_id, podName: r.pod_name ?? undefined });
   return [...byParent.values()];
 }
 

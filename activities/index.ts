@@ -1,5 +1,7 @@
 import type { MetadataStore } from '../store/types';
 import { createRecordRunState } from './record-run';
+import { createRecordTaskStates } from './record-task-states';
+import { createRegisterRun } from './register-run';
 import { createRunTask } from './run-task';
 import type { Runner } from './runners/runner';
 
@@ -15,6 +17,8 @@ export function createActivities(deps: ActivityDeps) {
   return {
     runTask: createRunTask({ ...deps, killGraceMs: deps.killGraceMs ?? 5_000 }),
     recordRunState: createRecordRunState(deps.store),
+    recordTaskStates: createRecordTaskStates(deps.store),
+    registerRun: createRegisterRun(deps.store),
   };
 }
 

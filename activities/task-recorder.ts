@@ -1,62 +1,49 @@
-import type { ArtifactRef } from '../ir/types';
-import type { MetadataStore, RunError } from '../store/types';
-import type { TaskOutputs } from '../ir/types';
+import { ROOT_PATH, parentPath } from '../ir/task-path';
+import type { ArtifactRef, TaskOutputs } from '../ir/types';
+import type { LaunchRecord, MetadataStore, RunError } from '../store/types';
 import type { TaskActivityInput, TaskActivityResult } from './types';
 
 /**
- * Every store write of one task, as idempotent upserts keyed by (run, task, launch): a retried
- * or replayed activity writes the same rows again and changes nothing.
+ * Every store write of one task's launches. Each outcome (started, succeeded, failed, canceled)
+ * is one `recordLaunch` transaction: attempt row, task row, artifacts and lineage land together
+ * or not at all. The writes are idempotent, keyed by (run, task path, launch), so a retried or
+ * replayed activity writes the same rows again and changes nothing; a reattached launch keeps
+ * its task's first start time.
  */
 export class TaskRecorder {
   constructor(
     private readonly store: MetadataStore,
     private readonly input: TaskActivityInput,
+    private readonly kind: 'CONTAINER' | 'IMPORTER' = 'CONTAINER',
   ) {}
 
-  private get key() {
-    return { runId: this.input.runId, taskName: this.input.taskPath };
-  }
-
   async started(launch: number, podName: string, logUri: string): Promise<void> {
-    const inputArtifactIds = await this.registerArtifacts(this.input.inputs.artifacts, 'INPUT');
-    const now = new Date();
-    await this.store.upsertTaskAttempt({ ...this.key, attempt: launch, state: 'RUNNING', podName, logUri, startedAt: now });
-    await this.store.upsertTask({
-      ...this.key,
-      componentName: this.input.componentName,
-      state: 'RUNNING',
-      inputs: { parameters: this.input.inputs.parameters, artifacts: inputArtifactIds },
-      attempts: launch,
-      podName,
-      startedAt: launch === 1 ? now : undefined,
+    await this.record({
+      task: { state: 'RUNNING', inputParameters: this.input.inputs.parameters },
+      attempt: { attempt: launch, state: 'RUNNING', podName, logUri },
+      inputArtifacts: this.input.inputs.artifacts,
     });
   }
 
   async succeeded(launch: number, outputs: TaskOutputs): Promise<void> {
-    const artifactIds = await this.registerArtifacts(outputs.artifacts, 'OUTPUT');
-    const now = new Date();
-    await this.store.upsertTaskAttempt({ ...this.key, attempt: launch, state: 'SUCCEEDED', exitCode: 0, finishedAt: now });
-    await this.store.upsertTask({
-      ...this.key,
-      state: 'SUCCEEDED',
-      outputs: { parameters: outputs.parameters, artifacts: artifactIds },
-      attempts: launch,
-      finishedAt: now,
+    await this.record({
+      task: { state: 'SUCCEEDED', outputParameters: outputs.parameters },
+      attempt: { attempt: launch, state: 'SUCCEEDED', exitCode: 0 },
+      outputArtifacts: outputs.artifacts,
     });
   }
 
   /** `last`: no launch follows, so the task itself fails; otherwise it stays RUNNING for the retry. */
   async failed(launch: number, error: RunError, exitCode: number | undefined, last: boolean): Promise<void> {
-    const now = new Date();
-    await this.store.upsertTaskAttempt({ ...this.key, attempt: launch, state: 'FAILED', exitCode, error, finishedAt: now });
-    await this.store.upsertTask({ ...this.key, state: last ? 'FAILED' : 'RUNNING', error, attempts: launch, finishedAt: last ? now : undefined });
+    await this.record({
+      task: { state: last ? 'FAILED' : 'RUNNING', error },
+      attempt: { attempt: launch, state: 'FAILED', exitCode, error },
+    });
   }
 
   async canceled(launch: number): Promise<void> {
-    const now = new Date();
     const error = { message: `task ${this.input.taskPath} was canceled`, type: 'Canceled' };
-    await this.store.upsertTaskAttempt({ ...this.key, attempt: launch, state: 'CANCELED', error, finishedAt: now });
-    await this.store.upsertTask({ ...this.key, state: 'CANCELED', error, finishedAt: now });
+    await this.record({ task: { state: 'CANCELED', error }, attempt: { attempt: launch, state: 'CANCELED', error } });
   }
 
   /** The result an earlier attempt recorded before its worker died, rebuilt from the store. */
@@ -75,21 +62,26 @@ export class TaskRecorder {
     return { outputs: { parameters: task.outputs.parameters, artifacts }, attempts: launch, podName };
   }
 
-  private async registerArtifacts(byKey: Record<string, ArtifactRef[]>, direction: 'INPUT' | 'OUTPUT'): Promise<Record<string, string[]>> {
-    const ids: Record<string, string[]> = {};
-    for (const [key, refs] of Object.entries(byKey)) {
-      ids[key] = [];
-      for (const ref of refs) {
-        const record = await this.store.upsertArtifact({
-          ...ref,
-          runId: this.input.runId,
-          producerTask: direction === 'OUTPUT' ? this.input.taskPath : undefined,
-          outputKey: direction === 'OUTPUT' ? key : undefined,
-        });
-        await this.store.addLineage({ artifactId: record.artifactId, runId: this.input.runId, taskName: this.input.taskPath, direction, key });
-        ids[key].push(record.artifactId);
-      }
-    }
-    return ids;
+  private record(outcome: {
+    task: Pick<LaunchRecord['task'], 'state' | 'inputParameters' | 'outputParameters' | 'error'>;
+    attempt: LaunchRecord['attempt'];
+    inputArtifacts?: LaunchRecord['inputArtifacts'];
+    outputArtifacts?: LaunchRecord['outputArtifacts'];
+  }): Promise<void> {
+    const { runId, taskPath, displayName, componentName } = this.input;
+    const parent = parentPath(taskPath);
+    return this.store.recordLaunch({
+      ...outcome,
+      runId,
+      task: {
+        ...outcome.task,
+        taskPath,
+        displayName,
+        parentTaskPath: parent === ROOT_PATH ? undefined : parent,
+        kind: this.kind,
+        componentName,
+      },
+      at: new Date(),
+    });
   }
 }

@@ -2,7 +2,6 @@ import type { ContainerSpec, InputDefinitions, OutputDefinitions, ParameterValue
 import type { RunState, TaskKind, TaskState } from '../ir/states';
 import type { RunError } from '../store/types';
 import type { TaskOutputs } from '../ir/types';
-import type { TaskSnapshot } from '../workflows/types';
 
 /** Everything one task needs to run, decided by the workflow (inputs are already resolved). */
 export interface TaskActivityInput {
@@ -38,8 +37,8 @@ export interface RunStateUpdate {
   /** RFC3339, from workflow time, so a replayed write carries the same value. */
   at: string;
   error?: RunError;
-  /** Tasks whose state only the workflow knows (skipped, canceled before start). */
-  tasks?: TaskSnapshot[];
+  /** Task transitions to write before the run's state (tasks skipped or canceled at the end). */
+  tasks?: TaskTransition[];
 }
 
 /**

@@ -1,4 +1,4 @@
-import type { RunState } from '../ir/states';
+import type { RunState, TaskKind } from '../ir/states';
 import type { ParameterValue, PipelineSpec } from '../ir/types';
 
 /**
@@ -73,11 +73,20 @@ export interface ApiArtifactList {
   artifact_ids: string[];
 }
 
+/** KFP's `PipelineTaskDetail.ChildTask`: a task inside this one (a DAG's tasks, a loop's iterations). */
+export interface ApiChildTask {
+  task_id: string;
+  pod_name?: string;
+}
+
 export interface ApiTaskDetail {
   run_id: string;
+  /** Derived from run id and task path (`taskIdFor`), so it never changes. */
   task_id: string;
-  /** The task's name in the DAG; also the `{task_name}` of the logs endpoint. */
+  /** The task's name in its DAG; `name[i]` for a loop iteration. */
   display_name: string;
+  /** The enclosing DAG, loop or iteration task; absent for tasks of the root DAG. */
+  parent_task_id?: string;
   create_time: string;
   start_time?: string;
   end_time?: string;
@@ -87,17 +96,46 @@ export interface ApiTaskDetail {
   pod_name?: string;
   executor_detail: { main_job?: string; failed_main_jobs: string[] };
   state_history: ApiRuntimeStatus[];
-  /** Tasks that depend on this one. */
-  child_tasks: { task_id: string }[];
+  /** The tasks directly inside this one, in listing order; at most a bounded number (see `child_task_count`). */
+  child_tasks: ApiChildTask[];
   /** Input and output artifact ids by key. */
   inputs: Record<string, ApiArtifactList>;
   outputs: Record<string, ApiArtifactList>;
+  /** Sluice: the task's path, `root/for-loop-2[17]/train`; also the `{task}` of the logs endpoint. */
+  task_path: string;
+  /** Sluice: CONTAINER, IMPORTER, DAG, LOOP or ITERATION. */
+  kind: TaskKind;
+  /** Sluice: the iteration's index, for an ITERATION. */
+  iteration_index?: number;
+  /** Sluice: why the task did not run, e.g. `NOT_TRIGGERED` (its condition was false) for a SKIPPED task. */
+  state_reason?: string;
+  /** Sluice: how many tasks are directly inside this one; page them with `GET /runs/{id}/tasks?parent_task_id=`. */
+  child_task_count: number;
   /** Sluice: resolved input parameter values. */
   input_parameters: Record<string, ParameterValue>;
   /** Sluice: output parameter values. */
   output_parameters: Record<string, ParameterValue>;
   /** Sluice: launches so far, counting retries. */
   attempts: number;
+}
+
+/** KFP's `RunDetails`, bounded: a huge run's tasks are paged (`GET /runs/{id}/tasks`). */
+export interface ApiRunDetails {
+  /** The run's first tasks in tree order (parents before children), at most the server's limit. */
+  task_details: ApiTaskDetail[];
+  /** Sluice: how many tasks the run has. */
+  task_count: number;
+  /** Sluice: how many tasks are in each state (states with none are left out). */
+  task_state_counts: Partial<Record<RunState, number>>;
+  /** Sluice: present when `task_details` is cut short; pass it as `page_token` to `GET /runs/{id}/tasks`. */
+  task_details_next_page_token?: string;
+}
+
+/** Sluice: `GET /runs/{id}/tasks`. */
+export interface ApiTaskList {
+  tasks: ApiTaskDetail[];
+  total_size: number;
+  next_page_token?: string;
 }
 
 export interface ApiRun {
@@ -109,7 +147,7 @@ export interface ApiRun {
   pipeline_version_reference?: { pipeline_id: string; pipeline_version_id?: string };
   /** The spec the run executes; sent by `GET /runs/{id}` only, to keep list pages small. */
   pipeline_spec?: PipelineSpec;
-  /** Sluice: `pipelineInfo.name` of the run's spec, on list pages too. */
+  /** Sluice: `pipelineInfo.name` of the run's spec (stored beside it), on list pages too. */
   pipeline_name: string;
   runtime_config: { parameters: Record<string, ParameterValue>; pipeline_root?: string };
   created_at: string;
@@ -119,7 +157,7 @@ export interface ApiRun {
   error?: ApiStatus;
   state_history: ApiRuntimeStatus[];
   /** Sent by `GET /runs/{id}` only. */
-  run_details?: { task_details: ApiTaskDetail[] };
+  run_details?: ApiRunDetails;
 }
 
 /** Sluice: an artifact of a run, with the tasks that produced and consumed it. */
@@ -131,8 +169,9 @@ export interface ApiArtifact {
   schema_title: string;
   schema_version: string;
   metadata: Record<string, ParameterValue>;
-  producer_task?: string;
+  /** Path of the task that produced it. */
+  producer_task_path?: string;
   output_key?: string;
   created_at: string;
-  lineage: { task_name: string; direction: 'INPUT' | 'OUTPUT'; key: string }[];
+  lineage: { task_path: string; direction: 'INPUT' | 'OUTPUT'; key: string }[];
 }

@@ -33,6 +33,8 @@ export interface ApiDeps {
   heartbeatTimeoutSeconds: number;
   /** A built dashboard to serve at `/`. */
   uiDir?: string;
+  /** Most task details `GET /runs/{id}` carries (the rest are paged); `DEFAULT_TASK_DETAILS_LIMIT` when unset. */
+  taskDetailsLimit?: number;
 }
 
 /**
@@ -64,7 +66,7 @@ export function createApp(deps: ApiDeps): express.Express {
     healthzRouter(),
     pipelinesRouter(pipelines),
     experimentsRouter(experiments),
-    runsRouter({ runs, details: new RunDetailsService(store, workflows), logs: new TaskLogService(store), artifacts }),
+    runsRouter({ runs, details: new RunDetailsService(store, deps.taskDetailsLimit), logs: new TaskLogService(store), artifacts }),
     artifactsRouter(artifacts),
   );
   if (deps.uiDir) app.use(express.static(deps.uiDir));

@@ -17,8 +17,17 @@ export interface ApiStatus {
 export interface TaskDetail {
   run_id?: string;
   task_id?: string;
-  /** The task's name in the DAG; also the `{task_name}` of the logs endpoint. */
+  /** The task's name in its DAG (`name[i]` for a loop iteration). */
   display_name: string;
+  /** Sluice: the task's path, `root/for-loop-2[17]/train`; the `{task}` of the logs endpoint. */
+  task_path?: string;
+  /** Sluice: CONTAINER, IMPORTER, DAG, LOOP or ITERATION. */
+  kind?: string;
+  iteration_index?: number;
+  /** Sluice: why a SKIPPED task did not run, e.g. `NOT_TRIGGERED`. */
+  state_reason?: string;
+  /** Sluice: how many tasks are directly inside this one (all of a loop's iterations). */
+  child_task_count?: number;
   state?: string;
   create_time?: string;
   start_time?: string;
@@ -53,7 +62,12 @@ export interface Run {
   finished_at?: string;
   state?: string;
   error?: ApiStatus;
-  run_details?: { task_details?: TaskDetail[] };
+  run_details?: {
+    task_details?: TaskDetail[];
+    /** Sluice: all of the run's tasks, of which `task_details` holds the first. */
+    task_count?: number;
+    task_state_counts?: Partial<Record<string, number>>;
+  };
 }
 
 export interface ListRunsResponse {
@@ -87,6 +101,11 @@ export function parseTime(value: string | undefined): Date | undefined {
   if (!value) return undefined;
   const date = new Date(value);
   return Number.isNaN(date.getTime()) || date.getTime() <= 0 ? undefined : date;
+}
+
+/** The task's path (older servers sent only the name). */
+export function taskKey(task: TaskDetail): string {
+  return task.task_path ?? task.display_name;
 }
 
 export function tasksOf(run: Run): TaskDetail[] {

@@ -1,4 +1,4 @@
-import type { RunState } from '../ir/states';
+import { RUN_STATES, type RunState } from '../ir/states';
 
 /** Text helpers shared by every command's output. Pure: no I/O, no clock (callers pass `now`). */
 
@@ -25,6 +25,18 @@ const STATE_STYLE: Record<RunState, { symbol: string; color: Color }> = {
 export function formatState(state: RunState, color: boolean): string {
   const style = STATE_STYLE[state];
   return paint(`${style.symbol} ${state}`, style.color, color);
+}
+
+/** `2 succeeded, 1 running`, in the order of `RUN_STATES`; empty when every count is zero. */
+export function formatCounts(counts: Partial<Record<RunState, number>>): string {
+  return RUN_STATES.filter((s) => counts[s]).map((s) => `${counts[s]} ${s.toLowerCase()}`).join(', ');
+}
+
+/** How many of `states` are in each state. */
+export function tally(states: Iterable<RunState>): Partial<Record<RunState, number>> {
+  const counts: Partial<Record<RunState, number>> = {};
+  for (const s of states) counts[s] = (counts[s] ?? 0) + 1;
+  return counts;
 }
 
 /** `850ms`, `4.2s`, `42s`, `4m05s`, `2h03m`; `-` when unknown. */

@@ -24,9 +24,16 @@ export interface Listing {
   /** Names the listing in messages and binds tokens to it. */
   entity: string;
   table: string;
+  /** What a page selects; every column when absent. */
+  columns?: string;
   idColumn: string;
   sortable: Readonly<Record<string, SortColumn>>;
 }
+
+/** The columns of `RunSummaryRow`. */
+export const RUN_SUMMARY_COLUMNS =
+  'run_id, display_name, description, experiment_id, pipeline_id, pipeline_version_id, pipeline_name, parameters, ' +
+  'pipeline_root, state, error, storage_state, created_at, scheduled_at, finished_at';
 
 const createdAt: SortColumn = { expr: 'created_at', type: 'timestamptz' };
 const name: SortColumn = { expr: 'name', type: 'text' };
@@ -55,6 +62,8 @@ export const LISTINGS = {
   runs: {
     entity: 'runs',
     table: 'runs',
+    // Everything but spec and platform_spec: a page of runs never reads a spec.
+    columns: RUN_SUMMARY_COLUMNS,
     idColumn: 'run_id',
     sortable: {
       created_at: createdAt,
@@ -160,7 +169,7 @@ export function pageQuery(listing: Listing, filter: Filter, opts: ListOptions): 
     ? [`(${expr}, ${id}) ${sort.descending ? '<' : '>'} (${param(cursor.value)}::${type}, ${param(cursor.id)})`]
     : [];
   const rowsText =
-    `SELECT *, (${expr})::text AS ${SORT_KEY_COLUMN} FROM ${listing.table} ${filter.where(seek)} ` +
+    `SELECT ${listing.columns ?? '*'}, (${expr})::text AS ${SORT_KEY_COLUMN} FROM ${listing.table} ${filter.where(seek)} ` +
     `ORDER BY ${expr} ${dir}, ${id} ${dir} LIMIT ${pageSize + 1}`;
   // The seek condition is not part of the total: totalSize counts every row the filter matches.
   const countText = `SELECT count(*)::int AS total FROM ${listing.table} ${filter.where()}`;
@@ -185,7 +194,8 @@ export function pageQuery(listing: Listing, filter: Filter, opts: ListOptions): 
   };
 }
 
-function parsePageSize(pageSize: number | undefined): number {
+/** The page size to use: the default for 0 or none, capped at `MAX_PAGE_SIZE`. Throws `StoreInputError` for a negative or fractional size. */
+export function parsePageSize(pageSize: number | undefined): number {
   if (pageSize === undefined || pageSize === 0) return DEFAULT_PAGE_SIZE;
   if (!Number.isInteger(pageSize) || pageSize < 0) {
     throw new StoreInputError('pageSize', `pageSize must be a non-negative integer, got ${pageSize}`);

@@ -1,7 +1,8 @@
 import { Pool } from 'pg';
-import { RUN_STATES, isFinal, type RunState } from '../ir/states';
+import { isFinal, type RunState, type TaskState } from '../ir/states';
+import type { TaskTransition } from '../activities/types';
 import { StoreConflictError, StoreNotFoundError } from './errors';
-import { DEFAULT_EXPERIMENT_ID, artifactIdFor, taskIdFor } from './ids';
+import { DEFAULT_EXPERIMENT_ID } from './ids';
 import { migrate as runMigrations } from './migrate';
 import { Filter, LISTINGS, pageQuery, type Listing } from './pagination';
 import { rethrowBadCursor, rethrowConstraint } from './pg-errors';
@@ -12,9 +13,11 @@ import {
   toLineage,
   toPipeline,
   toPipelineVersion,
-  toRuns,
+  toRun,
+  toRunSummary,
   toTask,
   toTaskAttempt,
+  withHistoryRows,
   type ArtifactRow,
   type ExperimentRow,
   type LineageRow,
@@ -22,13 +25,17 @@ import {
   type PipelineVersionRow,
   type RunRow,
   type RunStateRow,
+  type RunSummaryRow,
   type TaskAttemptRow,
   type TaskRow,
 } from './rows';
+import { countTasksByState, listTaskChildren, listTaskPage, listTasks } from './task-reads';
+import { recordLaunch, recordTaskTransitions } from './task-writes';
 import { withTransaction, type Queryable } from './transaction';
 import type {
   ArtifactRecord,
   ExperimentRecord,
+  LaunchRecord,
   LineageEdge,
   ListOptions,
   MetadataStore,
@@ -38,12 +45,12 @@ import type {
   RunFilter,
   RunRecord,
   RunStateChange,
+  RunSummary,
   TaskAttemptRecord,
+  TaskChildren,
+  TaskPageOptions,
   TaskRecord,
 } from './types';
-
-/** Passed as a parameter so the SQL and `isFinal` can never disagree about which states are final. */
-const FINAL_STATES = RUN_STATES.filter(isFinal);
 
 export interface PgStoreOptions {
   /** Maximum pooled connections. @default 10 */
@@ -53,9 +60,6 @@ export interface PgStoreOptions {
 type NewPipeline = Omit<PipelineRecord, 'createdAt'>;
 type NewPipelineVersion = Omit<PipelineVersionRecord, 'createdAt'>;
 type NewRun = Parameters<MetadataStore['createRun']>[0];
-type TaskUpsert = Parameters<MetadataStore['upsertTask']>[0];
-type TaskAttemptUpsert = Parameters<MetadataStore['upsertTaskAttempt']>[0];
-type ArtifactUpsert = Parameters<MetadataStore['upsertArtifact']>[0];
 
 /**
  * The metadata store on PostgreSQL. Every write is one statement or one transaction and is safe
@@ -241,8 +245,9 @@ export class PgStore implements MetadataStore {
     return withTransaction(this.pool, async (client) => {
       const { rowCount } = await client.query(
         `INSERT INTO runs (run_id, display_name, description, experiment_id, pipeline_id, pipeline_version_id,
-                           spec, parameters, pipeline_root, state, created_at, scheduled_at, finished_at)
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13)
+                           spec, parameters, pipeline_root, state, created_at, scheduled_at, finished_at,
+                           pipeline_name, platform_spec)
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15)
          ON CONFLICT (run_id) DO NOTHING`,
         [
           r.runId,
@@ -258,6 +263,8 @@ export class PgStore implements MetadataStore {
           r.createdAt,
           r.scheduledAt,
           isFinal(r.state) ? r.createdAt : null,
+          r.spec.pipelineInfo.name,
+          jsonParam(r.platformSpec),
         ],
       );
       if (rowCount === 1) {
@@ -281,12 +288,12 @@ export class PgStore implements MetadataStore {
   }
 
   /** An empty `states` list does not filter, like an absent one. */
-  listRuns(filter: RunFilter, opts: ListOptions): Promise<Page<RunRecord>> {
+  listRuns(filter: RunFilter, opts: ListOptions): Promise<Page<RunSummary>> {
     const where = new Filter();
     if (filter.experimentId !== undefined) where.equals('experiment_id', filter.experimentId);
     if (filter.states?.length) where.anyOf('state', filter.states);
     if (filter.storageState !== undefined) where.equals('storage_state', filter.storageState);
-    return this.page(LISTINGS.runs, where, opts, (rows: RunRow[]) => withHistory(this.pool, rows));
+    return this.page(LISTINGS.runs, where, opts, (rows: RunSummaryRow[]) => withHistory(this.pool, rows, toRunSummary));
   }
 
   /**
@@ -329,154 +336,55 @@ export class PgStore implements MetadataStore {
 
   // Tasks.
 
-  /**
-   * Inserts or merges the task row. On insert, omitted fields default to: `taskId` derived by
-   * `taskIdFor`, `componentName` '', `state` PENDING, empty inputs and outputs, `attempts` 0,
-   * `createdAt` now. On merge, `createdAt` keeps its first value and `attempts` the highest seen;
-   * a write that would move a final state back to a non-final one is stale and dropped whole.
-   * Throws `StoreNotFoundError` if the run does not exist.
-   */
-  async upsertTask(t: TaskUpsert): Promise<void> {
-    await this.pool
-      .query(
-        `INSERT INTO tasks AS t (run_id, task_name, task_id, component_name, state, inputs, outputs, attempts,
-                                 pod_name, error, created_at, started_at, finished_at)
-         VALUES ($1, $2, COALESCE($3::text, $14::text), COALESCE($4::text, ''), COALESCE($5::text, 'PENDING'),
-                 COALESCE($6::jsonb, '{"parameters": {}, "artifacts": {}}'), COALESCE($7::jsonb, '{"parameters": {}, "artifacts": {}}'),
-                 COALESCE($8::int, 0), $9::text, $10::jsonb, COALESCE($11::timestamptz, now()), $12::timestamptz, $13::timestamptz)
-         ON CONFLICT (run_id, task_name) DO UPDATE SET
-           task_id        = COALESCE($3::text, t.task_id),
-           component_name = COALESCE($4::text, t.component_name),
-           state          = COALESCE($5::text, t.state),
-           inputs         = COALESCE($6::jsonb, t.inputs),
-           outputs        = COALESCE($7::jsonb, t.outputs),
-           attempts       = GREATEST($8::int, t.attempts),
-           pod_name       = COALESCE($9::text, t.pod_name),
-           error          = COALESCE($10::jsonb, t.error),
-           started_at     = COALESCE($12::timestamptz, t.started_at),
-           finished_at    = COALESCE($13::timestamptz, t.finished_at)
-         WHERE NOT ($15::boolean AND t.state = ANY($16::text[]))`,
-        [
-          t.runId,
-          t.taskName,
-          t.taskId ?? null,
-          t.componentName ?? null,
-          t.state ?? null,
-          jsonParam(t.inputs),
-          jsonParam(t.outputs),
-          t.attempts ?? null,
-          t.podName ?? null,
-          jsonParam(t.error),
-          t.createdAt ?? null,
-          t.startedAt ?? null,
-          t.finishedAt ?? null,
-          taskIdFor(t.runId, t.taskName),
-          regresses(t.state),
-          FINAL_STATES,
-        ],
-      )
-      .catch(rethrowConstraint(t));
+  recordTaskTransitions(runId: string, transitions: readonly TaskTransition[]): Promise<void> {
+    return recordTaskTransitions(this.pool, runId, transitions);
   }
 
-  /**
-   * Inserts or merges one launch of a task, by the same rules as `upsertTask`. On insert,
-   * omitted fields default to: `state` PENDING, `podName` and `logUri` '', `startedAt` now.
-   * Throws `StoreNotFoundError` if the run does not exist.
-   */
-  async upsertTaskAttempt(a: TaskAttemptUpsert): Promise<void> {
-    await this.pool
-      .query(
-        `INSERT INTO task_attempts AS a (run_id, task_name, attempt, state, pod_name, exit_code, error, log_uri,
-                                         started_at, finished_at)
-         VALUES ($1, $2, $3, COALESCE($4::text, 'PENDING'), COALESCE($5::text, ''), $6::int, $7::jsonb,
-                 COALESCE($8::text, ''), COALESCE($9::timestamptz, now()), $10::timestamptz)
-         ON CONFLICT (run_id, task_name, attempt) DO UPDATE SET
-           state       = COALESCE($4::text, a.state),
-           pod_name    = COALESCE($5::text, a.pod_name),
-           exit_code   = COALESCE($6::int, a.exit_code),
-           error       = COALESCE($7::jsonb, a.error),
-           log_uri     = COALESCE($8::text, a.log_uri),
-           started_at  = COALESCE($9::timestamptz, a.started_at),
-           finished_at = COALESCE($10::timestamptz, a.finished_at)
-         WHERE NOT ($11::boolean AND a.state = ANY($12::text[]))`,
-        [
-          a.runId,
-          a.taskName,
-          a.attempt,
-          a.state ?? null,
-          a.podName ?? null,
-          a.exitCode ?? null,
-          jsonParam(a.error),
-          a.logUri ?? null,
-          a.startedAt ?? null,
-          a.finishedAt ?? null,
-          regresses(a.state),
-          FINAL_STATES,
-        ],
-      )
-      .catch(rethrowConstraint(a));
+  recordLaunch(launch: LaunchRecord): Promise<void> {
+    return withTransaction(this.pool, (client) => recordLaunch(client, launch));
   }
 
-  /** Oldest first. */
-  async listTasks(runId: string): Promise<TaskRecord[]> {
-    const { rows } = await this.pool.query<TaskRow>('SELECT * FROM tasks WHERE run_id = $1 ORDER BY created_at, task_name', [
+  listTasks(runId: string): Promise<TaskRecord[]> {
+    return listTasks(this.pool, runId);
+  }
+
+  listTaskPage(runId: string, opts: TaskPageOptions): Promise<Page<TaskRecord>> {
+    return listTaskPage(this.pool, runId, opts);
+  }
+
+  listTaskChildren(runId: string, parentTaskPaths: readonly string[], limit: number): Promise<TaskChildren[]> {
+    return listTaskChildren(this.pool, runId, parentTaskPaths, limit);
+  }
+
+  countTasksByState(runId: string): Promise<Partial<Record<TaskState, number>>> {
+    return countTasksByState(this.pool, runId);
+  }
+
+  async getTask(runId: string, taskPath: string): Promise<TaskRecord | undefined> {
+    const { rows } = await this.pool.query<TaskRow>('SELECT * FROM tasks WHERE run_id = $1 AND task_path = $2', [
       runId,
-    ]);
-    return rows.map(toTask);
-  }
-
-  async getTask(runId: string, taskName: string): Promise<TaskRecord | undefined> {
-    const { rows } = await this.pool.query<TaskRow>('SELECT * FROM tasks WHERE run_id = $1 AND task_name = $2', [
-      runId,
-      taskName,
+      taskPath,
     ]);
     return rows[0] && toTask(rows[0]);
   }
 
-  /** Ordered by task name, then attempt. */
-  async listTaskAttempts(runId: string, taskName?: string): Promise<TaskAttemptRecord[]> {
+  async getTaskById(runId: string, taskId: string): Promise<TaskRecord | undefined> {
+    const { rows } = await this.pool.query<TaskRow>('SELECT * FROM tasks WHERE run_id = $1 AND task_id = $2', [runId, taskId]);
+    return rows[0] && toTask(rows[0]);
+  }
+
+  /** Ordered by task path, then attempt. */
+  async listTaskAttempts(runId: string, taskPath?: string | readonly string[]): Promise<TaskAttemptRecord[]> {
+    const paths = taskPath === undefined ? null : typeof taskPath === 'string' ? [taskPath] : taskPath;
     const { rows } = await this.pool.query<TaskAttemptRow>(
-      `SELECT * FROM task_attempts WHERE run_id = $1 AND ($2::text IS NULL OR task_name = $2)
-       ORDER BY task_name, attempt`,
-      [runId, taskName ?? null],
+      `SELECT * FROM task_attempts WHERE run_id = $1 AND ($2::text[] IS NULL OR task_path = ANY($2))
+       ORDER BY task_path, attempt`,
+      [runId, paths],
     );
     return rows.map(toTaskAttempt);
   }
 
   // Artifacts and lineage.
-
-  /**
-   * The id is `artifactIdFor(uri)`. The URI's first registration keeps its run, producer, output
-   * key and creation time; name, type and metadata take the latest write, which describes the
-   * payload now at that URI. Throws `StoreNotFoundError` if the run does not exist.
-   */
-  async upsertArtifact(a: ArtifactUpsert): Promise<ArtifactRecord> {
-    const { rows } = await this.pool
-      .query<ArtifactRow>(
-        `INSERT INTO artifacts (artifact_id, uri, name, schema_title, schema_version, metadata, run_id,
-                                producer_task, output_key)
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)
-         ON CONFLICT (uri) DO UPDATE SET
-           name           = EXCLUDED.name,
-           schema_title   = EXCLUDED.schema_title,
-           schema_version = EXCLUDED.schema_version,
-           metadata       = EXCLUDED.metadata
-         RETURNING *`,
-        [
-          artifactIdFor(a.uri),
-          a.uri,
-          a.name,
-          a.schemaTitle,
-          a.schemaVersion,
-          jsonParam(a.metadata),
-          a.runId,
-          a.producerTask ?? null,
-          a.outputKey ?? null,
-        ],
-      )
-      .catch(rethrowConstraint(a));
-    return toArtifact(rows[0]);
-  }
 
   async getArtifact(artifactId: string): Promise<ArtifactRecord | undefined> {
     const { rows } = await this.pool.query<ArtifactRow>('SELECT * FROM artifacts WHERE artifact_id = $1', [artifactId]);
@@ -491,21 +399,10 @@ export class PgStore implements MetadataStore {
     return rows.map(toArtifact);
   }
 
-  /** Throws `StoreNotFoundError` if the artifact or the run does not exist. */
-  async addLineage(edge: LineageEdge): Promise<void> {
-    await this.pool
-      .query(
-        `INSERT INTO lineage (artifact_id, run_id, task_name, direction, key) VALUES ($1, $2, $3, $4, $5)
-         ON CONFLICT DO NOTHING`,
-        [edge.artifactId, edge.runId, edge.taskName, edge.direction, edge.key],
-      )
-      .catch(rethrowConstraint(edge));
-  }
-
-  /** Ordered by task name, direction, key. */
+  /** Ordered by task path, direction, key. */
   async listLineage(runId: string): Promise<LineageEdge[]> {
     const { rows } = await this.pool.query<LineageRow>(
-      'SELECT * FROM lineage WHERE run_id = $1 ORDER BY task_name, direction, key, artifact_id',
+      'SELECT * FROM lineage WHERE run_id = $1 ORDER BY task_path, direction, key, artifact_id',
       [runId],
     );
     return rows.map(toLineage);
@@ -526,11 +423,6 @@ export class PgStore implements MetadataStore {
     const cut = query.cut(rows);
     return { items: await convert(cut.rows), totalSize: count.rows[0].total, nextPageToken: cut.nextPageToken };
   }
-}
-
-/** True when `state` is given and not final: such a write must not land on a final row. */
-function regresses(state: RunState | undefined): boolean {
-  return state !== undefined && !isFinal(state);
 }
 
 async function insertPipeline(db: Queryable, p: NewPipeline): Promise<PipelineRecord> {
@@ -561,16 +453,16 @@ async function insertPipelineVersion(db: Queryable, v: NewPipelineVersion): Prom
 
 async function readRun(db: Queryable, runId: string): Promise<RunRecord | undefined> {
   const { rows } = await db.query<RunRow>('SELECT * FROM runs WHERE run_id = $1', [runId]);
-  const [run] = await withHistory(db, rows);
+  const [run] = await withHistory(db, rows, toRun);
   return run;
 }
 
-/** Attaches each run's state history, oldest change first, with one query for all of them. */
-async function withHistory(db: Queryable, runs: RunRow[]): Promise<RunRecord[]> {
+/** Converts `runs` with `convert`, attaching each run's state history (oldest first) from one query for all of them. */
+async function withHistory<R extends RunSummaryRow, T>(db: Queryable, runs: R[], convert: (run: R, history: RunStateRow[]) => T): Promise<T[]> {
   if (runs.length === 0) return [];
   const { rows } = await db.query<RunStateRow>(
     'SELECT run_id, state, at, error FROM run_state_history WHERE run_id = ANY($1) ORDER BY at, seq',
     [runs.map((r) => r.run_id)],
   );
-  return toRuns(runs, rows);
+  return withHistoryRows(runs, rows, convert);
 }

@@ -1,5 +1,5 @@
 import type { ParameterValue, PipelineSpec } from '../ir/types';
-import type { RunState, TaskState } from '../ir/states';
+import type { RunState, TaskKind, TaskState } from '../ir/states';
 import type {
   ArtifactRecord,
   ExperimentRecord,
@@ -9,6 +9,7 @@ import type {
   RunError,
   RunRecord,
   RunStateChange,
+  RunSummary,
   TaskAttemptRecord,
   TaskRecord,
 } from './types';
@@ -53,14 +54,15 @@ export type ExperimentRow = {
   last_run_created_at: Date | null;
 };
 
-export type RunRow = {
+/** A run row without its spec columns, as listings select it. */
+export type RunSummaryRow = {
   run_id: string;
   display_name: string;
   description: string;
   experiment_id: string;
   pipeline_id: string | null;
   pipeline_version_id: string | null;
-  spec: PipelineSpec;
+  pipeline_name: string;
   parameters: Record<string, ParameterValue>;
   pipeline_root: string | null;
   state: RunState;
@@ -69,6 +71,11 @@ export type RunRow = {
   created_at: Date;
   scheduled_at: Date;
   finished_at: Date | null;
+};
+
+export type RunRow = RunSummaryRow & {
+  spec: PipelineSpec;
+  platform_spec: Record<string, unknown> | null;
 };
 
 export type RunStateRow = {
@@ -80,10 +87,15 @@ export type RunStateRow = {
 
 export type TaskRow = {
   run_id: string;
-  task_name: string;
+  task_path: string;
   task_id: string;
+  display_name: string;
+  parent_task_path: string | null;
+  kind: TaskKind;
+  iteration_index: number | null;
   component_name: string;
   state: TaskState;
+  reason: string | null;
   inputs: TaskIo;
   outputs: TaskIo;
   attempts: number;
@@ -96,7 +108,7 @@ export type TaskRow = {
 
 export type TaskAttemptRow = {
   run_id: string;
-  task_name: string;
+  task_path: string;
   attempt: number;
   state: TaskState;
   pod_name: string;
@@ -115,7 +127,7 @@ export type ArtifactRow = {
   schema_version: string;
   metadata: Record<string, ParameterValue>;
   run_id: string;
-  producer_task: string | null;
+  producer_task_path: string | null;
   output_key: string | null;
   created_at: Date;
 };
@@ -123,7 +135,7 @@ export type ArtifactRow = {
 export type LineageRow = {
   artifact_id: string;
   run_id: string;
-  task_name: string;
+  task_path: string;
   direction: 'INPUT' | 'OUTPUT';
   key: string;
 };
@@ -178,7 +190,7 @@ function toRunStateChange(r: RunStateRow): RunStateChange {
 }
 
 /** `history` holds this run's state rows, oldest first. */
-export function toRun(r: RunRow, history: RunStateRow[]): RunRecord {
+export function toRunSummary(r: RunSummaryRow, history: RunStateRow[]): RunSummary {
   return {
     runId: r.run_id,
     displayName: r.display_name,
@@ -186,7 +198,7 @@ export function toRun(r: RunRow, history: RunStateRow[]): RunRecord {
     experimentId: r.experiment_id,
     pipelineId: optional(r.pipeline_id),
     pipelineVersionId: optional(r.pipeline_version_id),
-    spec: r.spec,
+    pipelineName: r.pipeline_name,
     parameters: r.parameters,
     pipelineRoot: optional(r.pipeline_root),
     state: r.state,
@@ -199,24 +211,37 @@ export function toRun(r: RunRow, history: RunStateRow[]): RunRecord {
   };
 }
 
-/** Builds the records of `runs`, giving each the history rows that carry its run id. */
-export function toRuns(runs: RunRow[], history: RunStateRow[]): RunRecord[] {
+export function toRun(r: RunRow, history: RunStateRow[]): RunRecord {
+  return { ...toRunSummary(r, history), spec: r.spec, platformSpec: optional(r.platform_spec) };
+}
+
+/** Builds the records of `runs` with `convert`, giving each the history rows that carry its run id. */
+export function withHistoryRows<R extends RunSummaryRow, T>(
+  runs: R[],
+  history: RunStateRow[],
+  convert: (run: R, history: RunStateRow[]) => T,
+): T[] {
   const byRun = new Map<string, RunStateRow[]>();
   for (const h of history) {
     const list = byRun.get(h.run_id) ?? [];
     list.push(h);
     byRun.set(h.run_id, list);
   }
-  return runs.map((r) => toRun(r, byRun.get(r.run_id) ?? []));
+  return runs.map((r) => convert(r, byRun.get(r.run_id) ?? []));
 }
 
 export function toTask(r: TaskRow): TaskRecord {
   return {
     runId: r.run_id,
-    taskName: r.task_name,
+    taskPath: r.task_path,
     taskId: r.task_id,
+    displayName: r.display_name,
+    parentTaskPath: optional(r.parent_task_path),
+    kind: r.kind,
+    iterationIndex: optional(r.iteration_index),
     componentName: r.component_name,
     state: r.state,
+    reason: optional(r.reason),
     inputs: r.inputs,
     outputs: r.outputs,
     attempts: r.attempts,
@@ -231,7 +256,7 @@ export function toTask(r: TaskRow): TaskRecord {
 export function toTaskAttempt(r: TaskAttemptRow): TaskAttemptRecord {
   return {
     runId: r.run_id,
-    taskName: r.task_name,
+    taskPath: r.task_path,
     attempt: r.attempt,
     state: r.state,
     podName: r.pod_name,
@@ -252,12 +277,12 @@ export function toArtifact(r: ArtifactRow): ArtifactRecord {
     schemaVersion: r.schema_version,
     metadata: r.metadata,
     runId: r.run_id,
-    producerTask: optional(r.producer_task),
+    producerTaskPath: optional(r.producer_task_path),
     outputKey: optional(r.output_key),
     createdAt: r.created_at,
   };
 }
 
 export function toLineage(r: LineageRow): LineageEdge {
-  return { artifactId: r.artifact_id, runId: r.run_id, taskName: r.task_name, direction: r.direction, key: r.key };
+  return { artifactId: r.artifact_id, runId: r.run_id, taskPath: r.task_path, direction: r.direction, key: r.key };
 }

@@ -1,5 +1,6 @@
 import type { ArtifactRef, ParameterValue, PipelineSpec } from '../ir/types';
-import type { RunState, TaskState } from '../ir/states';
+import type { RunState, TaskKind, TaskState } from '../ir/states';
+import type { TaskTransition } from '../activities/types';
 
 /**
  * The metadata store's contract. PostgreSQL implements it (`store/pg-store.ts`); the activities
@@ -70,15 +71,16 @@ export interface RunError {
   details?: Record<string, unknown>;
 }
 
-export interface RunRecord {
+/** A run as listings show it: everything but the spec, which a page of runs never reads. */
+export interface RunSummary {
   runId: string;
   displayName: string;
   description: string;
   experimentId: string;
   pipelineId?: string;
   pipelineVersionId?: string;
-  /** The spec the run executes (copied at creation, so deleting a version never breaks a run). */
-  spec: PipelineSpec;
+  /** `pipelineInfo.name` of the run's spec, stored beside it. */
+  pipelineName: string;
   parameters: Record<string, ParameterValue>;
   pipelineRoot?: string;
   state: RunState;
@@ -90,15 +92,34 @@ export interface RunRecord {
   stateHistory: RunStateChange[];
 }
 
-/** One step of a run. The row is keyed by (runId, taskName); each launch is a `TaskAttemptRecord`. */
+export interface RunRecord extends RunSummary {
+  /** The spec the run executes (copied at creation, so deleting a version never breaks a run). */
+  spec: PipelineSpec;
+  /** The Kubernetes platform config that came with the spec, when there was one. */
+  platformSpec?: Record<string, unknown>;
+}
+
+/**
+ * One task of a run: a container or importer step, or a DAG, loop or loop iteration the workflow
+ * interprets. The row is keyed by (runId, taskPath); each launch is a `TaskAttemptRecord`.
+ */
 export interface TaskRecord {
   runId: string;
-  /** The task's name in the DAG (`taskInfo.name`), unique within a run. */
-  taskName: string;
-  /** Stable id of the task within the run, derived from run id and task name. */
+  /** The task's identity, `root/for-loop-2[17]/train` (ir/task-path.ts), unique within a run. */
+  taskPath: string;
+  /** Stable id of the task within the run: `taskIdFor(runId, taskPath)`. */
   taskId: string;
+  /** The task's name in its DAG (`name[i]` for a loop iteration), as users see it. */
+  displayName: string;
+  /** Path of the enclosing DAG task; undefined for tasks of the root DAG. */
+  parentTaskPath?: string;
+  kind: TaskKind;
+  /** The iteration's index, for an ITERATION task. */
+  iterationIndex?: number;
   componentName: string;
   state: TaskState;
+  /** Why a task did not run (`NOT_TRIGGERED`, `UPSTREAM_FAILED`, …). */
+  reason?: string;
   /** Resolved inputs: parameter values and input artifact ids. */
   inputs: { parameters: Record<string, ParameterValue>; artifacts: Record<string, string[]> };
   /** Collected outputs: parameter values and output artifact ids. */
@@ -115,7 +136,7 @@ export interface TaskRecord {
 
 export interface TaskAttemptRecord {
   runId: string;
-  taskName: string;
+  taskPath: string;
   attempt: number;
   state: TaskState;
   podName: string;
@@ -131,8 +152,8 @@ export interface ArtifactRecord extends ArtifactRef {
   /** Derived from the URI, so registering the same payload twice yields the same id. */
   artifactId: string;
   runId: string;
-  /** Producer task name, or undefined for an imported/pipeline-input artifact. */
-  producerTask?: string;
+  /** Path of the producer task, or undefined for an imported/pipeline-input artifact. */
+  producerTaskPath?: string;
   outputKey?: string;
   createdAt: Date;
 }
@@ -140,7 +161,7 @@ export interface ArtifactRecord extends ArtifactRef {
 export interface LineageEdge {
   artifactId: string;
   runId: string;
-  taskName: string;
+  taskPath: string;
   direction: 'INPUT' | 'OUTPUT';
   /** Input or output key on the task. */
   key: string;
@@ -151,6 +172,58 @@ export interface RunFilter {
   /** Any of these states. */
   states?: RunState[];
   storageState?: 'AVAILABLE' | 'ARCHIVED';
+}
+
+/**
+ * The outcome of one launch of a container or importer task, written by `recordLaunch` in one
+ * transaction: the attempt row, the task row, the artifacts and their lineage.
+ */
+export interface LaunchRecord {
+  runId: string;
+  task: {
+    taskPath: string;
+    displayName: string;
+    parentTaskPath?: string;
+    kind: 'CONTAINER' | 'IMPORTER';
+    componentName: string;
+    /** The task's state after this write: RUNNING while a retry follows a failed launch. */
+    state: TaskState;
+    /** Set when the launch starts (with `inputArtifacts`); kept when undefined. */
+    inputParameters?: Record<string, ParameterValue>;
+    /** Set when the launch succeeds (with `outputArtifacts`); kept when undefined. */
+    outputParameters?: Record<string, ParameterValue>;
+    error?: RunError;
+  };
+  attempt: {
+    /** Launch number, from 1. */
+    attempt: number;
+    state: TaskState;
+    podName?: string;
+    logUri?: string;
+    exitCode?: number;
+    error?: RunError;
+  };
+  /** When it happened: the start time of a RUNNING write, the end time of a final one. */
+  at: Date;
+  /** Artifacts the launch consumed, by input key: registered, linked as INPUT, their ids put in the task's inputs. */
+  inputArtifacts?: Record<string, ArtifactRef[]>;
+  /** Artifacts the launch produced, by output key: registered with this task as producer, linked as OUTPUT. */
+  outputArtifacts?: Record<string, ArtifactRef[]>;
+}
+
+/** A page of a run's tasks in tree order; see `MetadataStore.listTaskPage`. */
+export interface TaskPageOptions {
+  /** Only the tasks directly inside this task (a DAG, loop or iteration). */
+  parentTaskPath?: string;
+  pageSize?: number;
+  pageToken?: string;
+}
+
+/** Some children of a task, and how many it has. */
+export interface TaskChildren {
+  parentTaskPath: string;
+  total: number;
+  children: Pick<TaskRecord, 'taskPath' | 'taskId' | 'podName'>[];
 }
 
 export interface MetadataStore {
@@ -183,10 +256,12 @@ export interface MetadataStore {
   deleteExperiment(experimentId: string): Promise<boolean>;
   setExperimentStorageState(experimentId: string, state: 'AVAILABLE' | 'ARCHIVED'): Promise<boolean>;
 
-  // Runs. createRun is idempotent on runId (a second call returns the existing row).
-  createRun(r: Omit<RunRecord, 'stateHistory' | 'finishedAt' | 'error' | 'storageState'>): Promise<RunRecord>;
+  // Runs. createRun is idempotent on runId (a second call returns the existing row); the
+  // pipeline name is taken from the spec.
+  createRun(r: Omit<RunRecord, 'stateHistory' | 'finishedAt' | 'error' | 'storageState' | 'pipelineName'>): Promise<RunRecord>;
   getRun(runId: string): Promise<RunRecord | undefined>;
-  listRuns(filter: RunFilter, opts: ListOptions): Promise<Page<RunRecord>>;
+  /** Pages of run summaries: the spec column is never read. */
+  listRuns(filter: RunFilter, opts: ListOptions): Promise<Page<RunSummary>>;
   /**
    * Records a state transition. Idempotent: recording the same state again is a no-op.
    * A final state (SUCCEEDED/FAILED/CANCELED/SKIPPED) is never overwritten, so a late
@@ -196,20 +271,42 @@ export interface MetadataStore {
   setRunStorageState(runId: string, state: 'AVAILABLE' | 'ARCHIVED'): Promise<boolean>;
   deleteRun(runId: string): Promise<boolean>;
 
-  // Tasks. Upserts merge: fields left undefined keep their stored value; a final state is
-  // never replaced by a non-final one.
-  upsertTask(t: Partial<TaskRecord> & Pick<TaskRecord, 'runId' | 'taskName'>): Promise<void>;
-  upsertTaskAttempt(a: Partial<TaskAttemptRecord> & Pick<TaskAttemptRecord, 'runId' | 'taskName' | 'attempt'>): Promise<void>;
+  // Tasks. Every write is idempotent under retries and replays, and a task in a final state is
+  // never changed again (neither by a non-final state nor by another final one).
+  /**
+   * Writes a batch of workflow-decided transitions in one statement. A batch may hold the same
+   * task more than once (its changes apply in order). `at` sets `createdAt` of a new row,
+   * `startedAt` on RUNNING only when the row has none, and `finishedAt` on a final state.
+   * Throws `StoreNotFoundError` if the run does not exist.
+   */
+  recordTaskTransitions(runId: string, transitions: readonly TaskTransition[]): Promise<void>;
+  /**
+   * Writes one launch outcome in one transaction (see `LaunchRecord`). The task's `startedAt`
+   * is set only when it has none, so a reattached or retried launch keeps the first start time;
+   * `attempts` keeps the highest launch seen. Throws `StoreNotFoundError` if the run does not exist.
+   */
+  recordLaunch(launch: LaunchRecord): Promise<void>;
+  /** All of a run's tasks in tree order (see `listTaskPage`). For small runs and tests; the API pages. */
   listTasks(runId: string): Promise<TaskRecord[]>;
-  getTask(runId: string, taskName: string): Promise<TaskRecord | undefined>;
-  listTaskAttempts(runId: string, taskName?: string): Promise<TaskAttemptRecord[]>;
+  /**
+   * One page of a run's tasks, ordered by (parent path, iteration index, path), so a parent
+   * always comes before its children and a loop's iterations come in index order.
+   * `totalSize` counts the tasks the filter matches. Throws `StoreInputError` for a bad page
+   * size or token.
+   */
+  listTaskPage(runId: string, opts: TaskPageOptions): Promise<Page<TaskRecord>>;
+  /** The first `limit` children (in listing order) of each of `parentTaskPaths`, and their count; parents without children are left out. */
+  listTaskChildren(runId: string, parentTaskPaths: readonly string[], limit: number): Promise<TaskChildren[]>;
+  /** How many of the run's tasks are in each state; absent states have none. */
+  countTasksByState(runId: string): Promise<Partial<Record<TaskState, number>>>;
+  getTask(runId: string, taskPath: string): Promise<TaskRecord | undefined>;
+  getTaskById(runId: string, taskId: string): Promise<TaskRecord | undefined>;
+  /** Attempts of the run, or of the named task(s), ordered by task path, then attempt. */
+  listTaskAttempts(runId: string, taskPath?: string | readonly string[]): Promise<TaskAttemptRecord[]>;
 
-  // Artifacts and lineage.
-  /** Registers an artifact; idempotent on its URI. Returns the stored record (with its id). */
-  upsertArtifact(a: Omit<ArtifactRecord, 'artifactId' | 'createdAt'>): Promise<ArtifactRecord>;
+  // Artifacts and lineage (written by `recordLaunch`).
   getArtifact(artifactId: string): Promise<ArtifactRecord | undefined>;
+  /** Artifacts first registered by the run, oldest first. */
   listArtifacts(runId: string): Promise<ArtifactRecord[]>;
-  /** Idempotent on (artifactId, runId, taskName, direction, key). */
-  addLineage(edge: LineageEdge): Promise<void>;
   listLineage(runId: string): Promise<LineageEdge[]>;
 }

@@ -104,6 +104,48 @@ function orderTasks(tasks) {
   return [...tasks].sort((a, b) => start(a) - start(b) || a.display_name.localeCompare(b.display_name));
 }
 
+/** A task's identity: its path (`root/for-loop-2[3]/train`), which the logs endpoint takes. */
+const taskKey = (t) => t.task_path ?? t.display_name;
+
+/** A loop shows its iterations one by one up to this many; beyond, one summary row (as the CLI does). */
+const MAX_ITERATION_ROWS = 5;
+
+/**
+ * The tasks as tree rows `{ depth, task }` or `{ depth, summary, state }`: each task under its
+ * parent, siblings in start order, iterations by index, a loop with many iterations summarised.
+ */
+function taskTree(tasks) {
+  const loaded = new Set(tasks.map((t) => t.task_id));
+  const children = new Map();
+  for (const t of tasks) {
+    const parent = loaded.has(t.parent_task_id) ? t.parent_task_id : undefined;
+    children.set(parent, [...(children.get(parent) ?? []), t]);
+  }
+  const rows = [];
+  const walk = (parentId, depth, loop) => {
+    const kids = children.get(parentId) ?? [];
+    const ordered = kids.every((t) => t.iteration_index !== undefined)
+      ? [...kids].sort((a, b) => a.iteration_index - b.iteration_index)
+      : orderTasks(kids);
+    const total = Math.max(kids.length, loop?.child_task_count ?? 0);
+    if (loop && total > MAX_ITERATION_ROWS) {
+      const counts = {};
+      for (const t of kids) counts[stateOf(t)] = (counts[stateOf(t)] ?? 0) + 1;
+      const parts = Object.entries(counts).map(([state, n]) => `${n} ${state.toLowerCase()}`);
+      if (kids.length < total) parts.push(`${total - kids.length} not loaded`);
+      const state = ['FAILED', 'RUNNING', 'PENDING'].find((s) => counts[s]) ?? 'SUCCEEDED';
+      rows.push({ depth, summary: `${total} iterations: ${parts.join(', ')}`, state });
+      return;
+    }
+    for (const t of ordered) {
+      rows.push({ depth, task: t });
+      walk(t.task_id, depth + 1, t.kind === 'LOOP' ? t : undefined);
+    }
+  };
+  walk(undefined, 0);
+  return rows;
+}
+
 function setStatus(text, isError = false) {
   const el = document.getElementById('status');
   el.textContent = text;
@@ -235,7 +277,7 @@ function runDetailPage(root, runId) {
     const taskList = orderTasks(lastRun.run_details?.task_details ?? []);
     fill(summary, runSummary(lastRun));
     fill(tasks, h('h2', {}, 'Tasks'), taskList.length ? tasksTable(runId, taskList, selected) : h('p', { class: 'muted' }, 'No tasks yet.'));
-    const task = taskList.find((t) => t.display_name === selected);
+    const task = taskList.find((t) => taskKey(t) === selected);
     taskPanel.hidden = !task;
     if (task) {
       fill(taskInfo, taskDetail(task));
@@ -298,13 +340,18 @@ async function terminateRun(runId) {
 }
 
 function tasksTable(runId, tasks, selected) {
-  const rows = tasks.map((t) => {
-    const href = `#/runs/${encodeURIComponent(runId)}?task=${encodeURIComponent(t.display_name)}`;
+  const rows = taskTree(tasks).map((row) => {
+    const indent = { style: `padding-left: ${0.5 + row.depth * 1.25}rem` };
+    if (!row.task) {
+      return h('tr', { class: 'summary' }, h('td', indent, h('span', { class: 'muted' }, `… ${row.summary}`)), h('td', {}, stateBadge(row.state)), h('td', { colspan: 5 }));
+    }
+    const t = row.task;
+    const href = `#/runs/${encodeURIComponent(runId)}?task=${encodeURIComponent(taskKey(t))}`;
     const outputs = Object.entries(t.output_parameters ?? {});
     return h(
       'tr',
-      { class: t.display_name === selected ? 'selected' : undefined },
-      h('td', {}, h('a', { href }, t.display_name)),
+      { class: taskKey(t) === selected ? 'selected' : undefined },
+      h('td', indent, h('a', { href, title: taskKey(t) }, t.display_name), t.state_reason ? h('span', { class: 'muted' }, ` (${t.state_reason})`) : null),
       h('td', {}, stateBadge(stateOf(t))),
       h('td', { class: 'num' }, t.attempts ?? '–'),
       h('td', {}, formatTime(t.start_time)),
@@ -321,6 +368,7 @@ function taskDetail(task) {
   const inputs = Object.entries(task.input_parameters ?? {});
   return [
     h('h2', {}, `Task ${task.display_name}`),
+    h('p', { class: 'muted' }, h('code', {}, taskKey(task)), task.kind && task.kind !== 'CONTAINER' ? ` · ${task.kind}` : ''),
     inputs.length ? h('p', {}, 'Inputs: ', inputs.map(([k, v]) => h('code', { class: 'param' }, `${k}=${formatValue(v)}`))) : null,
     task.error?.message ? h('pre', { class: 'error-box' }, task.error.message) : null,
     h('h3', {}, 'Log', stateOf(task) === 'RUNNING' ? h('span', { class: 'live' }, '● live') : null),
@@ -343,15 +391,19 @@ class LogView {
 
   show(task) {
     const state = stateOf(task);
-    if (task.display_name !== this.task) {
+    if (taskKey(task) !== this.task) {
       this.stop();
-      this.task = task.display_name;
+      this.task = taskKey(task);
       this.loaded = false;
       this.el.textContent = '';
     }
     if (this.loaded || this.controller) return;
+    if (task.kind && task.kind !== 'CONTAINER' && task.kind !== 'IMPORTER') {
+      this.el.textContent = `(a ${task.kind.toLowerCase()} task runs no process of its own: see the tasks inside it)`;
+      return;
+    }
     if (state === 'PENDING' || state === 'SKIPPED') {
-      this.el.textContent = state === 'SKIPPED' ? '(skipped: never ran)' : '(waiting for the task to start)';
+      this.el.textContent = state === 'SKIPPED' ? `(skipped: never ran${task.state_reason ? `, ${task.state_reason}` : ''})` : '(waiting for the task to start)';
       return;
     }
     this.load(!isFinal(state));
@@ -401,7 +453,7 @@ class LogView {
 
 // ---------- Artifacts ----------
 
-/** Expects `{ artifacts: [{ artifact_id, name, uri, schema_title, metadata, producer_task, output_key }] }`. */
+/** Expects `{ artifacts: [{ artifact_id, name, uri, schema_title, metadata, producer_task_path, output_key }] }`. */
 function artifactsSection(artifacts) {
   if (!artifacts.length) return [];
   return [h('h2', {}, 'Artifacts'), ...artifacts.map(artifactCard)];
@@ -413,7 +465,7 @@ function artifactCard(a) {
   return h(
     'div',
     { class: 'card' },
-    h('div', { class: 'card-head' }, h('strong', {}, a.producer_task ? `${a.producer_task} · ${a.output_key || a.name}` : a.name), h('span', { class: 'type' }, type)),
+    h('div', { class: 'card-head' }, h('strong', {}, a.producer_task_path ? `${a.producer_task_path.replace(/^root\//, '')} · ${a.output_key || a.name}` : a.name), h('span', { class: 'type' }, type)),
     h('div', { class: 'uri' }, h('code', {}, a.uri)),
     type === 'system.Metrics' ? metricsTable(metadata) : null,
     type === 'system.ClassificationMetrics' ? classificationMetrics(metadata) : null,

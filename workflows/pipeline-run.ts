@@ -154,7 +154,9 @@ export async function pipelineRun(input: RunInput): Promise<RunSnapshot> {
       state: finalState,
       at: new Date().toISOString(),
       error,
-      tasks: [...tasks.values()].filter((t) => t.state !== 'SUCCEEDED'),
+      tasks: [...tasks.values()]
+        .filter((t) => t.state !== 'SUCCEEDED')
+        .map((t) => ({ taskPath: t.name, displayName: t.name, kind: 'CONTAINER' as const, componentName: t.componentName, state: t.state, at: t.finishedAt ?? new Date().toISOString(), error: t.error })),
     }),
   );
   // Only now, so the live query never reports a final state the store does not have yet.

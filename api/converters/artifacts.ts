@@ -12,11 +12,11 @@ export function toApiArtifact(a: ArtifactRecord, lineage: readonly LineageEdge[]
     schema_title: a.schemaTitle,
     schema_version: a.schemaVersion,
     metadata: a.metadata,
-    producer_task: a.producerTask,
+    producer_task_path: a.producerTaskPath,
     output_key: a.outputKey,
     created_at: rfc3339(a.createdAt),
     lineage: lineage
       .filter((e) => e.artifactId === a.artifactId)
-      .map((e) => ({ task_name: e.taskName, direction: e.direction, key: e.key })),
+      .map((e) => ({ task_path: e.taskPath, direction: e.direction, key: e.key })),
   };
 }

@@ -1,16 +1,13 @@
-import type { RunRecord, RunStateChange } from '../../store/types';
-import type { ApiRun, ApiRuntimeStatus, ApiTaskDetail } from '../api-types';
+import type { RunRecord, RunStateChange, RunSummary } from '../../store/types';
+import type { ApiRun, ApiRunDetails, ApiRuntimeStatus } from '../api-types';
 import { optionalRfc3339, rfc3339, toRunErrorStatus } from './common';
 
 export function toApiRuntimeStatus(change: RunStateChange): ApiRuntimeStatus {
   return { update_time: rfc3339(change.at), state: change.state, error: change.error && toRunErrorStatus(change.error) };
 }
 
-/**
- * A run as KFP's `Run`. With `taskDetails` (a single-run read) it also carries `run_details`
- * and the spec the run executes; list pages leave both out to stay small.
- */
-export function toApiRun(run: RunRecord, taskDetails?: ApiTaskDetail[]): ApiRun {
+/** A run as KFP's `Run`, as list pages and `POST /runs` show it: without its spec and task details. */
+export function toApiRun(run: RunSummary): ApiRun {
   return {
     run_id: run.runId,
     experiment_id: run.experimentId,
@@ -20,8 +17,7 @@ export function toApiRun(run: RunRecord, taskDetails?: ApiTaskDetail[]): ApiRun 
     pipeline_version_reference: run.pipelineId
       ? { pipeline_id: run.pipelineId, pipeline_version_id: run.pipelineVersionId }
       : undefined,
-    pipeline_spec: taskDetails && run.spec,
-    pipeline_name: run.spec.pipelineInfo.name,
+    pipeline_name: run.pipelineName,
     runtime_config: { parameters: run.parameters, pipeline_root: run.pipelineRoot },
     created_at: rfc3339(run.createdAt),
     scheduled_at: rfc3339(run.scheduledAt),
@@ -29,6 +25,10 @@ export function toApiRun(run: RunRecord, taskDetails?: ApiTaskDetail[]): ApiRun 
     state: run.state,
     error: run.error && toRunErrorStatus(run.error),
     state_history: run.stateHistory.map(toApiRuntimeStatus),
-    run_details: taskDetails && { task_details: taskDetails },
   };
+}
+
+/** A single-run read (`GET /runs/{id}`): the run with the spec it executes and its (bounded) task details. */
+export function toApiRunWithDetails(run: RunRecord, details: ApiRunDetails): ApiRun {
+  return { ...toApiRun(run), pipeline_spec: run.spec, run_details: details };
 }

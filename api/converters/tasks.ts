@@ -1,5 +1,6 @@
 import { isFinal } from '../../ir/states';
-import type { RunStateChange, TaskAttemptRecord, TaskRecord } from '../../store/types';
+import { taskIdFor } from '../../store/ids';
+import type { RunStateChange, TaskAttemptRecord, TaskChildren, TaskRecord } from '../../store/types';
 import type { ApiArtifactList, ApiTaskDetail } from '../api-types';
 import { optionalRfc3339, rfc3339, toRunErrorStatus } from './common';
 import { toApiRuntimeStatus } from './runs';
@@ -9,16 +10,17 @@ export interface TaskView {
   task: TaskRecord;
   /** This task's attempts, any order. */
   attempts: readonly TaskAttemptRecord[];
-  /** Task ids of the tasks that depend on this one. */
-  childTaskIds: readonly string[];
+  /** The first of the tasks directly inside this one, with their count; undefined when there are none. */
+  children?: TaskChildren;
 }
 
-export function toApiTaskDetail({ task, attempts, childTaskIds }: TaskView): ApiTaskDetail {
+export function toApiTaskDetail({ task, attempts, children }: TaskView): ApiTaskDetail {
   const ordered = [...attempts].sort((a, b) => a.attempt - b.attempt);
   return {
     run_id: task.runId,
     task_id: task.taskId,
-    display_name: task.taskName,
+    display_name: task.displayName,
+    parent_task_id: task.parentTaskPath === undefined ? undefined : taskIdFor(task.runId, task.parentTaskPath),
     create_time: rfc3339(task.createdAt),
     start_time: optionalRfc3339(task.startedAt),
     end_time: optionalRfc3339(task.finishedAt),
@@ -30,9 +32,14 @@ export function toApiTaskDetail({ task, attempts, childTaskIds }: TaskView): Api
       failed_main_jobs: ordered.filter((a) => a.state === 'FAILED').map((a) => a.podName),
     },
     state_history: taskStateHistory(task, ordered).map(toApiRuntimeStatus),
-    child_tasks: childTaskIds.map((id) => ({ task_id: id })),
+    child_tasks: (children?.children ?? []).map((c) => ({ task_id: c.taskId, pod_name: c.podName })),
     inputs: toArtifactLists(task.inputs.artifacts),
     outputs: toArtifactLists(task.outputs.artifacts),
+    task_path: task.taskPath,
+    kind: task.kind,
+    iteration_index: task.iterationIndex,
+    state_reason: task.reason,
+    child_task_count: children?.total ?? 0,
     input_parameters: task.inputs.parameters,
     output_parameters: task.outputs.parameters,
     attempts: task.attempts,
@@ -41,7 +48,8 @@ export function toApiTaskDetail({ task, attempts, childTaskIds }: TaskView): Api
 
 /**
  * The store keeps no per-task history, so it is derived: PENDING at creation, then RUNNING and
- * the outcome of each attempt, ending in the task's current state.
+ * the outcome of each attempt (a DAG-like task, which has no attempts, ran from its start time),
+ * ending in the task's current state.
  */
 export function taskStateHistory(task: TaskRecord, orderedAttempts: readonly TaskAttemptRecord[]): RunStateChange[] {
   const history: RunStateChange[] = [{ state: 'PENDING', at: task.createdAt }];
@@ -49,6 +57,7 @@ export function taskStateHistory(task: TaskRecord, orderedAttempts: readonly Tas
     history.push({ state: 'RUNNING', at: a.startedAt });
     if (a.finishedAt && isFinal(a.state)) history.push({ state: a.state, at: a.finishedAt, error: a.error });
   }
+  if (orderedAttempts.length === 0 && task.startedAt) history.push({ state: 'RUNNING', at: task.startedAt });
   if (history[history.length - 1].state !== task.state) {
     history.push({ state: task.state, at: task.finishedAt ?? task.startedAt ?? task.createdAt, error: task.error });
   }

@@ -1,9 +1,9 @@
 import { Router } from 'express';
 import { toApiArtifact } from '../converters/artifacts';
 import { toListResponse } from '../converters/common';
-import { toApiRun } from '../converters/runs';
+import { toApiRun, toApiRunWithDetails } from '../converters/runs';
 import { toApiTaskDetail } from '../converters/tasks';
-import { CreateRunBody, ListRunsQuery, TaskLogQuery } from '../schemas/runs';
+import { CreateRunBody, ListRunsQuery, ListTasksQuery, TaskLogQuery } from '../schemas/runs';
 import type { ArtifactService } from '../services/artifact-service';
 import type { RunDetailsService } from '../services/run-details-service';
 import type { RunService } from '../services/run-service';
@@ -30,8 +30,22 @@ export function runsRouter({ runs, details, logs, artifacts }: RunRoutesDeps): R
   });
 
   router.get('/runs/:run_id', async (req, res) => {
-    const { run, tasks } = await details.get(req.params.run_id);
-    res.json(toApiRun(run, tasks.map(toApiTaskDetail)));
+    const { run, tasks, stateCounts } = await details.get(req.params.run_id);
+    res.json(
+      toApiRunWithDetails(run, {
+        task_details: tasks.items.map(toApiTaskDetail),
+        task_count: tasks.totalSize,
+        task_state_counts: stateCounts,
+        task_details_next_page_token: tasks.nextPageToken,
+      }),
+    );
+  });
+
+  /** Sluice: the run's tasks page by page in tree order, or (`parent_task_id`) the tasks inside one task. */
+  router.get('/runs/:run_id/tasks', async (req, res) => {
+    const q = ListTasksQuery.parse(req.query);
+    const page = await details.listTasks(req.params.run_id, { parentTaskId: q.parent_task_id, pageSize: q.page_size, pageToken: q.page_token });
+    res.json(toListResponse('tasks', page, toApiTaskDetail));
   });
 
   router.delete('/runs/:run_id', async (req, res) => {
@@ -54,10 +68,13 @@ export function runsRouter({ runs, details, logs, artifacts }: RunRoutesDeps): R
     res.json({});
   });
 
-  /** Sluice: a task's log as text; `?follow=true` streams it (chunked) until the task ends. */
-  router.get('/runs/:run_id/tasks/:task_name/logs', async (req, res) => {
+  /**
+   * Sluice: a task's log as text; `?follow=true` streams it (chunked) until the task ends.
+   * `{task}` is the task's path (URL-encoded), or the name of a task of the root DAG.
+   */
+  router.get('/runs/:run_id/tasks/:task/logs', async (req, res) => {
     const q = TaskLogQuery.parse(req.query);
-    const logRequest = { runId: req.params.run_id, taskName: req.params.task_name, attempt: q.attempt };
+    const logRequest = { runId: req.params.run_id, task: req.params.task, attempt: q.attempt };
     if (!q.follow) {
       res.type('text/plain; charset=utf-8').send(await logs.read(logRequest));
       return;

@@ -48,6 +48,14 @@ export type CreateRunBody = z.infer<typeof CreateRunBody>;
 export const ListRunsQuery = ListQuery.extend({ experiment_id: optionalString });
 export type ListRunsQuery = z.infer<typeof ListRunsQuery>;
 
+/** `GET /runs/{id}/tasks`: a page of the run's tasks in tree order, or of one task's children. */
+export const ListTasksQuery = z.object({
+  page_token: optionalString,
+  page_size: optionalInt(0),
+  parent_task_id: optionalString,
+});
+export type ListTasksQuery = z.infer<typeof ListTasksQuery>;
+
 export const TaskLogQuery = z.object({
   attempt: optionalInt(1),
   follow: queryFlag,

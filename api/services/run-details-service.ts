@@ -1,65 +1,82 @@
-import { buildTaskGraph } from '../../ir/graph';
-import { isFinal } from '../../ir/states';
-import type { PipelineSpec } from '../../ir/types';
-import { taskIdFor } from '../../store/ids';
-import type { MetadataStore, RunRecord, TaskAttemptRecord } from '../../store/types';
+import type { TaskState } from '../../ir/states';
+import type { MetadataStore, Page, RunRecord, TaskAttemptRecord, TaskRecord } from '../../store/types';
 import type { TaskView } from '../converters/tasks';
 import { NotFoundError } from '../errors';
-import { mergeLiveState } from './live-state';
-import type { RunWorkflows } from './run-workflows';
+
+/** How many task details `GET /runs/{id}` carries unless configured otherwise. */
+export const DEFAULT_TASK_DETAILS_LIMIT = 1000;
+
+/** How many children each task detail lists in `child_tasks`; `child_task_count` has the rest. */
+export const CHILD_TASKS_LIMIT = 100;
 
 export interface RunDetails {
   run: RunRecord;
-  tasks: TaskView[];
+  /** The first page of the run's tasks, in tree order. */
+  tasks: Page<TaskView>;
+  stateCounts: Partial<Record<TaskState, number>>;
 }
 
-/** One run with its tasks: the store's record, brought up to date by the workflow while it runs. */
-export class RunDetailsService {
-  constructor(
-    private readonly store: MetadataStore,
-    private readonly workflows: RunWorkflows,
-  ) {}
-
-  /**
-   * Reads the run, its tasks and their attempts. While the run is not final its workflow is
-   * asked for live state; when that fails (no worker running) the store's view is returned alone.
-   */
-  async get(runId: string): Promise<RunDetails> {
-    const stored = await this.store.getRun(runId);
-    if (!stored) throw new NotFoundError('run', runId);
-    const [storedTasks, attempts, live] = await Promise.all([
-      this.store.listTasks(runId),
-      this.store.listTaskAttempts(runId),
-      isFinal(stored.state) ? undefined : this.workflows.snapshot(runId),
-    ]);
-    const { run, tasks } = live ? mergeLiveState(stored, storedTasks, live) : { run: stored, tasks: storedTasks };
-    const attemptsOf = attemptsByTask(attempts);
-    const children = dependentsByTask(run.spec);
-    return {
-      run,
-      tasks: tasks.map((task) => ({
-        task,
-        attempts: attemptsOf.get(task.taskName) ?? [],
-        childTaskIds: (children.get(task.taskName) ?? []).map((name) => taskIdFor(runId, name)),
-      })),
-    };
-  }
+/** What a page of tasks asks for; the parent is named by its task id, as the API names tasks. */
+export interface TaskPageQuery {
+  parentTaskId?: string;
+  pageSize?: number;
+  pageToken?: string;
 }
 
 /**
- * For each task, the tasks that wait for it, from the same graph the workflow plans with (so
- * data dependencies count as well as `dependentTasks`).
+ * One run with its tasks, from PostgreSQL alone: the workflow writes every transition there
+ * (see ARCHITECTURE.md, "One writer of task state"), so no workflow query is needed. Bounded
+ * however large the run: a page of tasks, their attempts and children are index ranges.
  */
-function dependentsByTask(spec: PipelineSpec): Map<string, string[]> {
-  const dependents = new Map<string, string[]>();
-  for (const node of buildTaskGraph(spec)) {
-    for (const upstream of node.upstream) dependents.set(upstream, [...(dependents.get(upstream) ?? []), node.name]);
-  }
-  return dependents;
-}
+export class RunDetailsService {
+  constructor(
+    private readonly store: MetadataStore,
+    /** Task details in `GET /runs/{id}`: the first page's size. */
+    private readonly taskDetailsLimit = DEFAULT_TASK_DETAILS_LIMIT,
+  ) {}
 
-function attemptsByTask(attempts: readonly TaskAttemptRecord[]): Map<string, TaskAttemptRecord[]> {
-  const byTask = new Map<string, TaskAttemptRecord[]>();
-  for (const a of attempts) byTask.set(a.taskName, [...(byTask.get(a.taskName) ?? []), a]);
-  return byTask;
+  async get(runId: string): Promise<RunDetails> {
+    const run = await this.store.getRun(runId);
+    if (!run) throw new NotFoundError('run', runId);
+    const [page, stateCounts] = await Promise.all([
+      this.store.listTaskPage(runId, { pageSize: this.taskDetailsLimit }),
+      this.store.countTasksByState(runId),
+    ]);
+    return { run, tasks: await this.withViews(runId, page), stateCounts };
+  }
+
+  /**
+   * A page of the run's tasks in tree order, or of the tasks directly inside `parentTaskId`.
+   * @throws NotFoundError for an unknown run, or an unknown parent (naming `parent_task_id`).
+   */
+  async listTasks(runId: string, query: TaskPageQuery): Promise<Page<TaskView>> {
+    const parent = query.parentTaskId === undefined ? undefined : await this.store.getTaskById(runId, query.parentTaskId);
+    if (query.parentTaskId !== undefined && !parent) {
+      await this.assertRunExists(runId);
+      throw new NotFoundError('task', query.parentTaskId, { field: 'parent_task_id', reason: `run "${runId}" has no task with that id` });
+    }
+    const page = await this.store.listTaskPage(runId, { parentTaskPath: parent?.taskPath, pageSize: query.pageSize, pageToken: query.pageToken });
+    if (page.totalSize === 0) await this.assertRunExists(runId);
+    return this.withViews(runId, page);
+  }
+
+  /** Each task of `page` with its attempts and first children: two queries for the whole page. */
+  private async withViews(runId: string, page: Page<TaskRecord>): Promise<Page<TaskView>> {
+    const paths = page.items.map((t) => t.taskPath);
+    const [attempts, children] = await Promise.all([
+      paths.length ? this.store.listTaskAttempts(runId, paths) : [],
+      this.store.listTaskChildren(runId, paths, CHILD_TASKS_LIMIT),
+    ]);
+    const childrenOf = new Map(children.map((c) => [c.parentTaskPath, c]));
+    const attemptsOf = new Map<string, TaskAttemptRecord[]>();
+    for (const a of attempts) attemptsOf.set(a.taskPath, [...(attemptsOf.get(a.taskPath) ?? []), a]);
+    return {
+      ...page,
+      items: page.items.map((task) => ({ task, attempts: attemptsOf.get(task.taskPath) ?? [], children: childrenOf.get(task.taskPath) })),
+    };
+  }
+
+  private async assertRunExists(runId: string): Promise<void> {
+    if (!(await this.store.getRun(runId))) throw new NotFoundError('run', runId);
+  }
 }

@@ -5,7 +5,7 @@ import { isFinal } from '../../ir/states';
 import type { PipelineSpec } from '../../ir/types';
 import { assertLocalRunnerSupports } from '../../ir/platform';
 import { validatePipelineSpec, validateRunParameters } from '../../ir/validate';
-import type { ExperimentRecord, MetadataStore, Page, RunRecord } from '../../store/types';
+import type { ExperimentRecord, MetadataStore, Page, RunRecord, RunSummary } from '../../store/types';
 import type { RunInput } from '../../workflows/types';
 import { RUN_FILTER_KEYS, toRunFilter } from '../converters/run-filter';
 import { FailedPreconditionError, InvalidArgumentError, NotFoundError, UnavailableError } from '../errors';
@@ -31,6 +31,7 @@ export interface RunServiceDeps {
 /** Where a run's spec came from. */
 interface RunSource {
   spec: PipelineSpec;
+  platformSpec?: Record<string, unknown>;
   pipelineId?: string;
   pipelineVersionId?: string;
 }
@@ -64,6 +65,7 @@ export class RunService {
       pipelineId: source.pipelineId,
       pipelineVersionId: source.pipelineVersionId,
       spec: source.spec,
+      platformSpec: source.platformSpec,
       parameters,
       pipelineRoot,
       state: 'PENDING',
@@ -98,7 +100,7 @@ export class RunService {
     return run;
   }
 
-  list(query: ListRunsQuery): Promise<Page<RunRecord>> {
+  list(query: ListRunsQuery): Promise<Page<RunSummary>> {
     const filter = toRunFilter(parseFilter(query.filter, RUN_FILTER_KEYS), query.experiment_id);
     return this.deps.store.listRuns(filter, toListOptions(query));
   }
@@ -144,7 +146,7 @@ export class RunService {
     if (body.pipeline_spec) {
       const doc = readPipelineSpecObject(body.pipeline_spec, 'pipeline_spec');
       specIssuesAt('pipeline_spec', () => assertLocalRunnerSupports(doc.platformSpec));
-      return { spec: doc.spec };
+      return { spec: doc.spec, platformSpec: doc.platformSpec };
     }
     // The body schema guarantees one of the two sources.
     const ref = body.pipeline_version_reference as NonNullable<CreateRunBody['pipeline_version_reference']>;
@@ -155,7 +157,7 @@ export class RunService {
     // Revalidated: the version may predate a stricter validator.
     const spec = specIssuesAt('pipeline_version_reference', () => validatePipelineSpec(version.spec));
     specIssuesAt('pipeline_version_reference', () => assertLocalRunnerSupports(version.platformSpec));
-    return { spec, pipelineId: version.pipelineId, pipelineVersionId: version.pipelineVersionId };
+    return { spec, platformSpec: version.platformSpec, pipelineId: version.pipelineId, pipelineVersionId: version.pipelineVersionId };
   }
 
   /** The named experiment, or `Default`; runs may not join an archived experiment. */

@@ -1,7 +1,7 @@
 import { WorkflowNotFoundError, type Client } from '@temporalio/client';
 import { SearchAttributeType, defineSearchAttributeKey, type SearchAttributePair } from '@temporalio/common';
-import { PIPELINE_RUN_WORKFLOW, SEARCH_ATTRIBUTES, TASKS_QUERY } from '../../config/constants';
-import type { RunInput, RunSnapshot } from '../../workflows/types';
+import { PIPELINE_RUN_WORKFLOW, SEARCH_ATTRIBUTES } from '../../config/constants';
+import type { RunInput } from '../../workflows/types';
 
 const searchAttributeKeys = {
   pipelineName: defineSearchAttributeKey(SEARCH_ATTRIBUTES.pipelineName, SearchAttributeType.KEYWORD),
@@ -9,13 +9,7 @@ const searchAttributeKeys = {
   experimentId: defineSearchAttributeKey(SEARCH_ATTRIBUTES.experimentId, SearchAttributeType.KEYWORD),
 };
 
-/**
- * How long a live-state query may take. A query needs a worker to answer it; with none polling,
- * Temporal holds the call, and a run's page must not hang on that, so it falls back to the store.
- */
-const LIVE_QUERY_TIMEOUT_MS = 2_000;
-
-/** The API's side of Temporal: starting, cancelling and asking `pipelineRun` workflows (workflow id = run id). */
+/** The API's side of Temporal: starting and cancelling `pipelineRun` workflows (workflow id = run id). */
 export class RunWorkflows {
   constructor(
     private readonly client: Client,
@@ -48,17 +42,6 @@ export class RunWorkflows {
     } catch (err) {
       if (err instanceof WorkflowNotFoundError) return false;
       throw err;
-    }
-  }
-
-  /** The workflow's live state, or undefined when it cannot answer in time (no worker running, say). */
-  async snapshot(runId: string): Promise<RunSnapshot | undefined> {
-    try {
-      return await this.client.withDeadline(Date.now() + LIVE_QUERY_TIMEOUT_MS, () =>
-        this.client.workflow.getHandle(runId).query<RunSnapshot>(TASKS_QUERY),
-      );
-    } catch {
-      return undefined;
     }
   }
 }

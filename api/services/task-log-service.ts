@@ -3,7 +3,8 @@ import { isAbsolute } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { fileURLToPath } from 'node:url';
 import { isFinal } from '../../ir/states';
-import type { MetadataStore, TaskAttemptRecord } from '../../store/types';
+import { ROOT_PATH, childPath } from '../../ir/task-path';
+import type { MetadataStore, TaskAttemptRecord, TaskRecord } from '../../store/types';
 import { FailedPreconditionError, NotFoundError } from '../errors';
 
 /** How often a followed log is checked for new output. */
@@ -12,7 +13,8 @@ const FOLLOW_POLL_INTERVAL_MS = 250;
 /** Which log a request means. */
 export interface LogRequest {
   runId: string;
-  taskName: string;
+  /** The task's path, or the name of a task of the root DAG (`train` for `root/train`). */
+  task: string;
   /** A 1-based attempt; the latest when absent (and, when following, whichever attempt is latest). */
   attempt?: number;
 }
@@ -35,7 +37,7 @@ export class TaskLogService {
       return await readFile(path);
     } catch (err) {
       if ((err as NodeJS.ErrnoException).code !== 'ENOENT') throw err;
-      throw new NotFoundError('log file', path, { reason: `attempt ${attempt.attempt} of task "${req.taskName}" has not written one yet` });
+      throw new NotFoundError('log file', path, { reason: `attempt ${attempt.attempt} of task "${req.task}" has not written one yet` });
     }
   }
 
@@ -82,21 +84,26 @@ export class TaskLogService {
     return { finished, attempts };
   }
 
-  private async records({ runId, taskName }: LogRequest) {
-    const [run, task, attempts] = await Promise.all([
-      this.store.getRun(runId),
-      this.store.getTask(runId, taskName),
-      this.store.listTaskAttempts(runId, taskName),
-    ]);
+  private async records({ runId, task: named }: LogRequest) {
+    const [run, task] = await Promise.all([this.store.getRun(runId), this.findTask(runId, named)]);
+    const attempts = task ? await this.store.listTaskAttempts(runId, task.taskPath) : [];
     return { run, task, attempts };
+  }
+
+  /** The task at path `named`, else (for a name without `/`) the root DAG's task of that name. */
+  private async findTask(runId: string, named: string): Promise<TaskRecord | undefined> {
+    const exact = await this.store.getTask(runId, named);
+    if (exact || named.includes('/')) return exact;
+    return this.store.getTask(runId, childPath(ROOT_PATH, named));
   }
 
   /** @throws NotFoundError naming the run, task or attempt that does not exist. */
   private async locate(req: LogRequest): Promise<TaskAttemptRecord> {
-    const { runId, taskName } = req;
+    const { runId } = req;
     const { run, task, attempts } = await this.records(req);
     if (!run) throw new NotFoundError('run', runId);
-    if (!task) throw new NotFoundError('task', taskName, { reason: `run "${runId}" has no task of that name (yet)` });
+    if (!task) throw new NotFoundError('task', req.task, { reason: `run "${runId}" has no task at that path (yet)` });
+    const taskName = task.taskPath;
     if (attempts.length === 0) throw new NotFoundError('log of task', taskName, { reason: `the task has not started (it is ${task.state})` });
     const wanted = req.attempt ?? Math.max(...attempts.map((a) => a.attempt));
     const attempt = attempts.find((a) => a.attempt === wanted);

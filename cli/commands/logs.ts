@@ -1,6 +1,6 @@
 import { isFinal } from '../../ir/states';
 import { ApiError, type ApiClient } from '../api-client';
-import { orderTasks, stateOf, tasksOf, type TaskDetail } from '../api-types';
+import { orderTasks, stateOf, taskKey, tasksOf, type TaskDetail } from '../api-types';
 import { apiClientFor, println, type CliContext, type GlobalOptions, type Terminal } from '../context';
 import { sleep } from '../watch-run';
 
@@ -23,12 +23,12 @@ export async function logsCommand(ctx: CliContext, globals: GlobalOptions, runId
   const shown = new Set<string>();
   for (;;) {
     const run = await client.getRun(runId);
-    const pending = orderTasks(tasksOf(run)).filter((t) => !shown.has(t.display_name) && hasLog(t));
+    const pending = orderTasks(tasksOf(run)).filter((t) => !shown.has(taskKey(t)) && hasLog(t));
     let progressed = false;
     for (const t of follow ? pending.slice(0, 1) : pending) {
       // While following, a task whose log file is not there yet is tried again on the next round.
       if (await printTaskLog(ctx.stdout, client, runId, t, { follow, spaced: shown.size > 0, missingOk: !follow || isFinal(stateOf(t)) || isFinal(stateOf(run)) })) {
-        shown.add(t.display_name);
+        shown.add(taskKey(t));
         progressed = true;
       }
     }
@@ -43,10 +43,11 @@ export async function logsCommand(ctx: CliContext, globals: GlobalOptions, runId
   }
 }
 
-/** A task that never launched (PENDING, or SKIPPED) has no log to show. */
+/** A task that never launched (PENDING, SKIPPED, or a DAG, loop or iteration) has no log to show. */
 function hasLog(task: TaskDetail): boolean {
   const state = stateOf(task);
-  return state !== 'PENDING' && state !== 'SKIPPED';
+  const launches = task.kind === undefined || task.kind === 'CONTAINER' || task.kind === 'IMPORTER';
+  return launches && state !== 'PENDING' && state !== 'SKIPPED';
 }
 
 /**
@@ -65,12 +66,12 @@ async function printTaskLog(
   const header = () => {
     if (headerShown) return;
     if (opts.spaced) println(out);
-    println(out, `==> ${task.display_name} (${stateOf(task)}) <==`);
+    println(out, `==> ${taskKey(task).replace(/^root\//, '')} (${stateOf(task)}) <==`);
     headerShown = true;
   };
   let endsWithNewline = true;
   try {
-    await client.streamTaskLog(runId, task.display_name, { follow: opts.follow }, (text) => {
+    await client.streamTaskLog(runId, taskKey(task), { follow: opts.follow }, (text) => {
       header();
       out.write(text);
       endsWithNewline = text.endsWith('\n');

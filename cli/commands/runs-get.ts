@@ -1,4 +1,5 @@
 import { orderTasks, parseTime, pipelineNameOf, stateOf, tasksOf, type Run, type TaskDetail } from '../api-types';
+import { rowLabel, taskTree } from '../task-tree';
 import { apiClientFor, println, useColor, type CliContext, type GlobalOptions } from '../context';
 import { elapsed, formatDuration, formatState, formatTimestamp, formatValue, renderFields, renderTable } from '../format';
 import { dashboardRunUrl, temporalRunUrl, temporalUiBase } from '../links';
@@ -34,19 +35,25 @@ export function describeRun(run: Run, now: Date, color: boolean, links: { dashbo
   fields.push(['Dashboard', links.dashboard], ['Temporal UI', links.temporal]);
 
   const tasks = orderTasks(tasksOf(run));
-  const rows = tasks.map((t) => [
-    t.display_name,
-    { text: formatState(stateOf(t), false), styled: formatState(stateOf(t), color) },
-    t.attempts === undefined ? '-' : String(t.attempts),
-    formatTimestamp(parseTime(t.start_time)),
-    formatDuration(elapsed(parseTime(t.start_time), parseTime(t.end_time), now)),
-    t.pod_name ?? '-',
-  ]);
+  const rows = taskTree(tasks).map((row) => {
+    if (row.kind === 'summary') return [rowLabel(row), { text: formatState(row.state, false), styled: formatState(row.state, color) }, '-', '-', '-', '-'];
+    const t = row.task;
+    return [
+      rowLabel(row),
+      { text: formatState(stateOf(t), false), styled: formatState(stateOf(t), color) },
+      t.attempts === undefined ? '-' : String(t.attempts),
+      formatTimestamp(parseTime(t.start_time)),
+      formatDuration(elapsed(parseTime(t.start_time), parseTime(t.end_time), now)),
+      t.pod_name ?? '-',
+    ];
+  });
   const outputs = outputParameterLines(tasks);
+  const more = (run.run_details?.task_count ?? tasks.length) - tasks.length;
   return [
     ...renderFields(fields),
     '',
     ...(tasks.length ? renderTable(['TASK', 'STATE', 'ATTEMPTS', 'STARTED', 'DURATION', 'POD/PROCESS'], rows, { color }) : ['No tasks yet.']),
+    ...(more > 0 ? [`… and ${more} more tasks (GET /runs/${run.run_id}/tasks pages them)`] : []),
     ...(outputs.length ? ['', 'Output parameters:', ...outputs] : []),
   ];
 }

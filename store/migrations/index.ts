@@ -1,4 +1,5 @@
 import { initial } from './0001-initial';
+import { taskPaths } from './0002-task-paths';
 
 /**
  * One schema change. Migrations are TypeScript modules holding SQL text (not `.sql` files) so
@@ -13,4 +14,4 @@ export interface Migration {
   sql: string;
 }
 
-export const MIGRATIONS: readonly Migration[] = [initial];
+export const MIGRATIONS: readonly Migration[] = [initial, taskPaths];

@@ -19,6 +19,8 @@ import { createTestDatabase } from '../support/test-database';
 export interface ApiHarness {
   url: string;
   store: PgStore;
+  /** The harness's own database, for seeding in bulk with SQL. */
+  databaseUrl: string;
   temporal: Client;
   taskQueue: string;
   artifactRoot: string;
@@ -75,6 +77,7 @@ export async function startApiHarness(prefix: string, opts: HarnessOptions = {})
   return {
     url: server.url,
     store,
+    databaseUrl: db.url,
     temporal,
     taskQueue,
     artifactRoot,

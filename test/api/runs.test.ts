@@ -1,11 +1,13 @@
 import { randomUUID } from 'node:crypto';
 import { appendFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { Pool } from 'pg';
 import { SearchAttributeType, defineSearchAttributeKey } from '@temporalio/common';
 import { PIPELINE_RUN_WORKFLOW, SEARCH_ATTRIBUTES } from '../../config/constants';
 import type { RunState } from '../../ir/states';
 import type { PipelineSpec } from '../../ir/types';
-import { artifactIdFor } from '../../store/ids';
+import { artifactIdFor, taskIdFor } from '../../store/ids';
+import type { LaunchRecord } from '../../store/types';
 import { API, startApiHarness, tinySpec, type ApiHarness } from './harness';
 
 let h: ApiHarness;
@@ -198,6 +200,31 @@ describe('creating runs', () => {
   });
 });
 
+/** A launch record of container task `taskPath` of `runId`, for seeding what a worker would have written. */
+function launchOf(runId: string, taskPath: string, at: Date, patch: Partial<Omit<LaunchRecord, 'runId' | 'at' | 'task'>> & { task?: Partial<LaunchRecord['task']> } = {}): LaunchRecord {
+  const displayName = taskPath.slice(taskPath.lastIndexOf('/') + 1);
+  return {
+    runId,
+    at,
+    attempt: { attempt: 1, state: 'RUNNING' },
+    ...patch,
+    task: { taskPath, displayName, kind: 'CONTAINER', componentName: 'comp-echo', state: 'RUNNING', ...patch.task },
+  };
+}
+
+/** Median of `n` timed calls of `request`, in milliseconds, and the last response. */
+async function timed<T>(n: number, request: () => Promise<T>): Promise<{ median: number; last: T }> {
+  const times: number[] = [];
+  let last: T | undefined;
+  for (let i = 0; i < n; i++) {
+    const started = performance.now();
+    last = await request();
+    times.push(performance.now() - started);
+  }
+  times.sort((a, b) => a - b);
+  return { median: times[Math.floor(n / 2)], last: last as T };
+}
+
 describe('reading a run', () => {
   test('task details come from the store, in KFP\'s shape with Sluice\'s parameters beside them', async () => {
     const twoSteps = tinySpec('two-steps') as unknown as PipelineSpec;
@@ -209,28 +236,36 @@ describe('reading a run', () => {
     const t1 = new Date(t0.getTime() + 10_000);
     const t2 = new Date(t0.getTime() + 20_000);
     const outUri = join(h.artifactRoot, runId, 'echo', 'outputs', 'data');
-    const artifact = await h.store.upsertArtifact({ runId, name: 'data', uri: outUri, schemaTitle: 'system.Dataset', schemaVersion: '0.0.1', metadata: {}, producerTask: 'echo', outputKey: 'data' });
-    expect(artifact.artifactId).toBe(artifactIdFor(outUri));
-    await h.store.upsertTask({
-      runId, taskName: 'echo', componentName: 'comp-echo', state: 'SUCCEEDED', attempts: 2, podName: 'echo-pod-2', createdAt: t0, startedAt: t0, finishedAt: t2,
-      inputs: { parameters: { x: 1 }, artifacts: {} },
-      outputs: { parameters: { y: 'two' }, artifacts: { data: [artifact.artifactId] } },
-    });
-    await h.store.upsertTaskAttempt({ runId, taskName: 'echo', attempt: 1, state: 'FAILED', podName: 'echo-pod-1', logUri: '/tmp/1.log', startedAt: t0, finishedAt: t1, error: { message: 'exit 1' } });
-    await h.store.upsertTaskAttempt({ runId, taskName: 'echo', attempt: 2, state: 'SUCCEEDED', podName: 'echo-pod-2', logUri: '/tmp/2.log', startedAt: t1, finishedAt: t2 });
+    const data = { name: 'data', uri: outUri, schemaTitle: 'system.Dataset', schemaVersion: '0.0.1', metadata: {} };
+    const echo = 'root/echo';
+    await h.store.recordLaunch(launchOf(runId, echo, t0, { task: { inputParameters: { x: 1 } }, attempt: { attempt: 1, state: 'RUNNING', podName: 'echo-pod-1', logUri: '/tmp/1.log' } }));
+    await h.store.recordLaunch(launchOf(runId, echo, t1, { task: { error: { message: 'exit 1' } }, attempt: { attempt: 1, state: 'FAILED', error: { message: 'exit 1' } } }));
+    await h.store.recordLaunch(launchOf(runId, echo, t1, { attempt: { attempt: 2, state: 'RUNNING', podName: 'echo-pod-2', logUri: '/tmp/2.log' } }));
+    await h.store.recordLaunch(
+      launchOf(runId, echo, t2, {
+        task: { state: 'SUCCEEDED', outputParameters: { y: 'two' } },
+        attempt: { attempt: 2, state: 'SUCCEEDED', exitCode: 0 },
+        outputArtifacts: { data: [data] },
+      }),
+    );
+    await h.store.recordTaskTransitions(runId, [
+      { taskPath: 'root/after', displayName: 'after', kind: 'CONTAINER', componentName: 'comp-echo', state: 'SKIPPED', reason: 'NOT_TRIGGERED', at: t2.toISOString() },
+    ]);
+    const artifactId = artifactIdFor(outUri);
 
-    const started = Date.now();
     const res = await h.call('GET', `${API}/runs/${runId}`);
-    // No worker polls the task queue: the live query times out quickly and the store answers alone.
-    expect(Date.now() - started).toBeLessThan(10_000);
     expect(res.status).toBe(200);
     expect(res.body.state).toBe('PENDING');
     expect(res.body.pipeline_spec).toEqual(JSON.parse(JSON.stringify(twoSteps)));
-    const [echo] = res.body.run_details.task_details;
-    expect(echo).toEqual({
+    expect(res.body.run_details).toMatchObject({ task_count: 2, task_state_counts: { SUCCEEDED: 1, SKIPPED: 1 } });
+    expect(res.body.run_details.task_details_next_page_token).toBeUndefined();
+    const [after, detail] = res.body.run_details.task_details;
+    expect(detail).toEqual({
       run_id: runId,
-      task_id: expect.any(String),
+      task_id: taskIdFor(runId, echo),
       display_name: 'echo',
+      task_path: echo,
+      kind: 'CONTAINER',
       create_time: t0.toISOString(),
       start_time: t0.toISOString(),
       end_time: t2.toISOString(),
@@ -244,22 +279,102 @@ describe('reading a run', () => {
         { state: 'RUNNING', update_time: t1.toISOString() },
         { state: 'SUCCEEDED', update_time: t2.toISOString() },
       ],
-      child_tasks: [{ task_id: expect.any(String) }],
+      child_tasks: [],
+      child_task_count: 0,
       inputs: {},
-      outputs: { data: { artifact_ids: [artifact.artifactId] } },
+      outputs: { data: { artifact_ids: [artifactId] } },
       input_parameters: { x: 1 },
       output_parameters: { y: 'two' },
       attempts: 2,
     });
+    // A task whose condition was false is SKIPPED with the reason.
+    expect(after).toMatchObject({ display_name: 'after', state: 'SKIPPED', state_reason: 'NOT_TRIGGERED', attempts: 0 });
 
     const artifacts = await h.call('GET', `${API}/runs/${runId}/artifacts`);
     expect(artifacts.body.artifacts).toHaveLength(1);
-    expect(artifacts.body.artifacts[0]).toMatchObject({ artifact_id: artifact.artifactId, uri: outUri, producer_task: 'echo', schema_title: 'system.Dataset' });
-    await h.store.addLineage({ artifactId: artifact.artifactId, runId, taskName: 'echo', direction: 'OUTPUT', key: 'data' });
-    const one = await h.call('GET', `${API}/artifacts/${artifact.artifactId}`);
-    expect(one.body.lineage).toEqual([{ task_name: 'echo', direction: 'OUTPUT', key: 'data' }]);
+    expect(artifacts.body.artifacts[0]).toMatchObject({ artifact_id: artifactId, uri: outUri, producer_task_path: echo, schema_title: 'system.Dataset' });
+    const one = await h.call('GET', `${API}/artifacts/${artifactId}`);
+    expect(one.body.lineage).toEqual([{ task_path: echo, direction: 'OUTPUT', key: 'data' }]);
     expect((await h.call('GET', `${API}/artifacts/nope`)).status).toBe(404);
     expect((await h.call('GET', `${API}/runs/nope/artifacts`)).status).toBe(404);
+  });
+
+  test('the task tree: parent and child ids, as KFP reports them', async () => {
+    const runId = await seedRun({ state: 'RUNNING' });
+    const at = new Date().toISOString();
+    const loop = 'root/for-loop-2';
+    await h.store.recordTaskTransitions(runId, [
+      { taskPath: loop, displayName: 'for-loop-2', kind: 'LOOP', componentName: 'comp-for-loop-2', state: 'RUNNING', at },
+      ...[0, 1].map((i) => ({ taskPath: `${loop}[${i}]`, displayName: `for-loop-2[${i}]`, parentTaskPath: loop, kind: 'ITERATION' as const, iterationIndex: i, componentName: 'comp-for-loop-2', state: 'RUNNING' as const, at })),
+    ]);
+    await h.store.recordLaunch(launchOf(runId, `${loop}[1]/train`, new Date(), { task: { parentTaskPath: `${loop}[1]` }, attempt: { attempt: 1, state: 'RUNNING', podName: 'train-pod' } }));
+
+    const res = await h.call('GET', `${API}/runs/${runId}`);
+    const byPath = new Map(res.body.run_details.task_details.map((t: { task_path: string }) => [t.task_path, t]));
+    expect([...byPath.keys()]).toEqual([loop, `${loop}[0]`, `${loop}[1]`, `${loop}[1]/train`]);
+    expect(byPath.get(loop)).toMatchObject({
+      kind: 'LOOP',
+      child_task_count: 2,
+      child_tasks: [{ task_id: taskIdFor(runId, `${loop}[0]`) }, { task_id: taskIdFor(runId, `${loop}[1]`) }],
+    });
+    expect(byPath.get(loop)).not.toHaveProperty('parent_task_id');
+    expect(byPath.get(`${loop}[1]`)).toMatchObject({
+      display_name: 'for-loop-2[1]',
+      kind: 'ITERATION',
+      iteration_index: 1,
+      parent_task_id: taskIdFor(runId, loop),
+      child_tasks: [{ task_id: taskIdFor(runId, `${loop}[1]/train`), pod_name: 'train-pod' }],
+    });
+    expect(byPath.get(`${loop}[1]/train`)).toMatchObject({ display_name: 'train', parent_task_id: taskIdFor(runId, `${loop}[1]`) });
+  });
+
+  test('a huge run is bounded: the first 1,000 tasks, counts by state, then pages and children by parent', async () => {
+    const runId = await seedRun({ state: 'RUNNING' });
+    const at = new Date().toISOString();
+    const loop = 'root/for-loop-1';
+    await h.store.recordTaskTransitions(runId, [
+      { taskPath: 'root/prepare', displayName: 'prepare', kind: 'CONTAINER', componentName: 'comp', state: 'SUCCEEDED', at },
+      { taskPath: loop, displayName: 'for-loop-1', kind: 'LOOP', componentName: 'comp', state: 'RUNNING', at },
+      ...Array.from({ length: 10_000 }, (_, i) => ({
+        taskPath: `${loop}[${i}]`, displayName: `for-loop-1[${i}]`, parentTaskPath: loop, kind: 'ITERATION' as const, iterationIndex: i, componentName: 'comp',
+        state: i < 9000 ? ('SUCCEEDED' as const) : ('RUNNING' as const), at,
+      })),
+    ]);
+
+    // The target is 50 ms; the bound is generous for a shared test machine, and the median is logged.
+    const { median, last: run } = await timed(5, () => h.call('GET', `${API}/runs/${runId}`));
+    console.log(`GET /runs/{id}, 10,002 tasks, 1,000 details: median ${median.toFixed(1)} ms`);
+    expect(median).toBeLessThan(500);
+    const details = run.body.run_details;
+    expect(details.task_details).toHaveLength(1000);
+    expect(details.task_count).toBe(10_002);
+    expect(details.task_state_counts).toEqual({ SUCCEEDED: 9001, RUNNING: 1001 });
+    expect(details.task_details.slice(0, 3).map((t: { task_path: string }) => t.task_path)).toEqual(['root/for-loop-1', 'root/prepare', `${loop}[0]`]);
+    const loopDetail = details.task_details[0];
+    expect(loopDetail.child_task_count).toBe(10_000);
+    expect(loopDetail.child_tasks).toHaveLength(100);
+
+    // The rest, in order, from the token.
+    const next = await h.call('GET', `${API}/runs/${runId}/tasks?page_size=1000&page_token=${details.task_details_next_page_token}`);
+    expect(next.status).toBe(200);
+    expect(next.body.total_size).toBe(10_002);
+    expect(next.body.tasks[0].task_path).toBe(`${loop}[998]`);
+    expect(next.body.tasks).toHaveLength(1000);
+
+    const children = await h.call('GET', `${API}/runs/${runId}/tasks?parent_task_id=${loopDetail.task_id}&page_size=3`);
+    expect(children.body.tasks.map((t: { display_name: string }) => t.display_name)).toEqual(['for-loop-1[0]', 'for-loop-1[1]', 'for-loop-1[2]']);
+    expect(children.body.total_size).toBe(10_000);
+    const later = await h.call('GET', `${API}/runs/${runId}/tasks?parent_task_id=${loopDetail.task_id}&page_size=3&page_token=${children.body.next_page_token}`);
+    expect(later.body.tasks.map((t: { iteration_index: number }) => t.iteration_index)).toEqual([3, 4, 5]);
+
+    const wrongToken = await h.call('GET', `${API}/runs/${runId}/tasks?page_token=${children.body.next_page_token}`);
+    expect(wrongToken.status).toBe(400);
+    expect(wrongToken.body.details[0].field_violations[0].field).toBe('page_token');
+    const unknownParent = await h.call('GET', `${API}/runs/${runId}/tasks?parent_task_id=nope`);
+    expect(unknownParent.status).toBe(404);
+    expect(unknownParent.body.details[0].field_violations[0].field).toBe('parent_task_id');
+    expect((await h.call('GET', `${API}/runs/nope/tasks`)).status).toBe(404);
+    expect((await h.call('GET', `${API}/runs/${runId}/tasks?page_size=-1`)).status).toBe(400);
   });
 
   test('an unknown run is a 404 naming it', async () => {
@@ -294,6 +409,32 @@ describe('listing runs', () => {
     // Without the spec, a list page still says which pipeline each run is.
     expect(first.body.runs[0].pipeline_spec).toBeUndefined();
     expect(first.body.runs[0].pipeline_name).toBe('counting');
+  });
+
+  test('a page of 50 among 10,000 runs never reads a spec', async () => {
+    const bulk = (await h.call('POST', `${API}/experiments`, { display_name: 'bulk' })).body.experiment_id;
+    const pool = new Pool({ connectionString: h.databaseUrl, max: 1 });
+    try {
+      // Specs of ~200 KB each: a page that read them would show in the time.
+      await pool.query(
+        `INSERT INTO runs (run_id, display_name, experiment_id, spec, pipeline_name, state, created_at, scheduled_at)
+         SELECT gen_random_uuid()::text, 'bulk-' || i, $1, jsonb_build_object('pipelineInfo', jsonb_build_object('name', 'bulk'), 'padding', repeat('x', 200000)),
+                'bulk', 'SUCCEEDED', now() - i * interval '1 second', now()
+         FROM generate_series(1, 10000) AS i`,
+        [bulk],
+      );
+      await pool.query('ANALYZE runs');
+    } finally {
+      await pool.end();
+    }
+    const { median, last } = await timed(9, () => h.call('GET', `${API}/runs?experiment_id=${bulk}&page_size=50&sort_by=created_at%20desc`));
+    console.log(`GET /runs?page_size=50 among 10,000 runs: median ${median.toFixed(1)} ms`);
+    expect(last.body.runs).toHaveLength(50);
+    expect(last.body.total_size).toBe(10_000);
+    expect(last.body.runs[0]).toMatchObject({ display_name: 'bulk-1', pipeline_name: 'bulk' });
+    expect(last.body.runs[0]).not.toHaveProperty('pipeline_spec');
+    // The target is 20 ms; the bound is generous for a shared test machine.
+    expect(median).toBeLessThan(200);
   });
 
   test('by state: EQUALS, IN, NOT_EQUALS, and kfp.Client\'s numeric form', async () => {
@@ -382,9 +523,10 @@ describe('task logs', () => {
     runId = await seedRun({ state: 'RUNNING' });
     logFile = join(h.artifactRoot, `${runId}.log`);
     writeFileSync(logFile, 'line 1\n');
-    await h.store.upsertTask({ runId, taskName: 'echo', componentName: 'comp-echo', state: 'RUNNING', attempts: 1 });
-    await h.store.upsertTaskAttempt({ runId, taskName: 'echo', attempt: 1, state: 'RUNNING', podName: 'p1', logUri: logFile, startedAt: new Date() });
-    await h.store.upsertTask({ runId, taskName: 'waiting', componentName: 'comp-echo', state: 'PENDING' });
+    await h.store.recordLaunch(launchOf(runId, 'root/echo', new Date(), { attempt: { attempt: 1, state: 'RUNNING', podName: 'p1', logUri: logFile } }));
+    await h.store.recordTaskTransitions(runId, [
+      { taskPath: 'root/waiting', displayName: 'waiting', kind: 'CONTAINER', componentName: 'comp-echo', state: 'PENDING', at: new Date().toISOString() },
+    ]);
   });
 
   const logs = (task: string, query = '') => h.call('GET', `${API}/runs/${runId}/tasks/${task}/logs${query}`);
@@ -395,13 +537,15 @@ describe('task logs', () => {
     expect(res.headers.get('content-type')).toBe('text/plain; charset=utf-8');
     expect(await res.text()).toBe('line 1\n');
     expect((await logs('echo', '?attempt=1')).text).toBe('line 1\n');
+    // By its path too (URL-encoded).
+    expect((await logs(encodeURIComponent('root/echo'))).text).toBe('line 1\n');
   });
 
   test.each([
     ['an unknown run', () => h.call('GET', `${API}/runs/nope/tasks/echo/logs`), () => 'run "nope" not found'],
-    ['an unknown task', () => logs('nope'), () => `task "nope" not found: run "${runId}" has no task of that name (yet)`],
-    ['a task that has not started', () => logs('waiting'), () => 'log of task "waiting" not found: the task has not started (it is PENDING)'],
-    ['an unknown attempt', () => logs('echo', '?attempt=3'), () => 'attempt: attempt of task "echo" "3" not found: the task has attempts 1'],
+    ['an unknown task', () => logs('nope'), () => `task "nope" not found: run "${runId}" has no task at that path (yet)`],
+    ['a task that has not started', () => logs('waiting'), () => 'log of task "root/waiting" not found: the task has not started (it is PENDING)'],
+    ['an unknown attempt', () => logs('echo', '?attempt=3'), () => 'attempt: attempt of task "root/echo" "3" not found: the task has attempts 1'],
   ])('%s is a 404 naming what is missing', async (_what, request, message) => {
     const res = await request();
     expect(res.status).toBe(404);
@@ -434,14 +578,13 @@ describe('task logs', () => {
     // The first attempt fails and a second starts, writing a log of its own.
     const retryLog = join(h.artifactRoot, `${runId}-2.log`);
     appendFileSync(logFile, 'last of attempt 1\n');
-    await h.store.upsertTaskAttempt({ runId, taskName: 'echo', attempt: 1, state: 'FAILED', finishedAt: new Date() });
+    await h.store.recordLaunch(launchOf(runId, 'root/echo', new Date(), { attempt: { attempt: 1, state: 'FAILED' } }));
     writeFileSync(retryLog, 'attempt 2 says hi\n');
-    await h.store.upsertTaskAttempt({ runId, taskName: 'echo', attempt: 2, state: 'RUNNING', podName: 'p2', logUri: retryLog, startedAt: new Date() });
+    await h.store.recordLaunch(launchOf(runId, 'root/echo', new Date(), { attempt: { attempt: 2, state: 'RUNNING', podName: 'p2', logUri: retryLog } }));
     await readUntil('attempt 2 says hi\n');
 
     appendFileSync(retryLog, 'done\n');
-    await h.store.upsertTaskAttempt({ runId, taskName: 'echo', attempt: 2, state: 'SUCCEEDED', finishedAt: new Date() });
-    await h.store.upsertTask({ runId, taskName: 'echo', state: 'SUCCEEDED', finishedAt: new Date() });
+    await h.store.recordLaunch(launchOf(runId, 'root/echo', new Date(), { task: { state: 'SUCCEEDED' }, attempt: { attempt: 2, state: 'SUCCEEDED', exitCode: 0 } }));
     for (;;) {
       const { value, done } = await reader.read();
       if (done) break;

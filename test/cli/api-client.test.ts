@@ -265,8 +265,8 @@ describe('sluice logs', () => {
   test('without TASK: every task that ran, in start order, each under a header', async () => {
     const api = await serve((req) => {
       if (req.path === '/runs/run-1') return { json: detail };
-      if (req.path === '/runs/run-1/tasks/prepare/logs') return { chunks: ['loading\n', 'ok'] };
-      if (req.path === '/runs/run-1/tasks/train/logs') return kfpError(404, 'no log file', 5);
+      if (req.path === '/runs/run-1/tasks/root/prepare/logs') return { chunks: ['loading\n', 'ok'] };
+      if (req.path === '/runs/run-1/tasks/root/train/logs') return kfpError(404, 'no log file', 5);
       return undefined;
     });
     const result = await cli(['logs', 'run-1'], { SLUICE_API: api.url });
@@ -285,7 +285,7 @@ describe('sluice logs', () => {
   test('--follow without TASK follows each task in turn until the run is over', async () => {
     const api = await serve((req) => {
       if (req.path === '/runs/run-1') return { json: detail };
-      if (req.path.endsWith('/logs')) return { chunks: [`${req.path.split('/')[4]} says hi\n`] };
+      if (req.path.endsWith('/logs')) return { chunks: [`${req.path.split('/').at(-2)} says hi\n`] };
       return undefined;
     });
     const result = await cli(['logs', 'run-1', '--follow'], { SLUICE_API: api.url });

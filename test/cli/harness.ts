@@ -4,6 +4,7 @@ import type { AddressInfo } from 'node:net';
 import type { ApiRun, ApiTaskDetail } from '../../api/api-types';
 import type { CliContext, Terminal } from '../../cli/context';
 import { runCli } from '../../cli/main';
+import { tally } from '../../cli/format';
 import type { RunState } from '../../ir/states';
 
 /** A `Terminal` that keeps what was written. */
@@ -128,6 +129,9 @@ export function task(name: string, state: RunState, extra: Partial<ApiTaskDetail
     run_id: 'run-1',
     task_id: `t-${name}`,
     display_name: name,
+    task_path: `root/${name}`,
+    kind: 'CONTAINER',
+    child_task_count: 0,
     create_time: '2025-01-01T12:00:00Z',
     state,
     executor_detail: { failed_main_jobs: [] },
@@ -156,7 +160,7 @@ export function run(state: RunState, tasks: ApiTaskDetail[] = [], extra: Partial
     scheduled_at: '2025-01-01T12:00:00Z',
     state,
     state_history: [],
-    run_details: { task_details: tasks },
+    run_details: { task_details: tasks, task_count: tasks.length, task_state_counts: tally(tasks.map((t) => t.state)) },
     ...extra,
   };
 }

@@ -114,6 +114,33 @@ describe('renderProgressTable (TTY: the redrawn table)', () => {
 });
 
 describe('summaries', () => {
+  test('tasks show as a tree, and a loop with many iterations as one summary row', () => {
+    const iterations = Array.from({ length: 12 }, (_, i) =>
+      task(`for-loop-2[${i}]`, i < 10 ? 'SUCCEEDED' : 'RUNNING', { task_id: `it-${i}`, kind: 'ITERATION', iteration_index: i, parent_task_id: 't-for-loop-2' }),
+    );
+    const tree = run('RUNNING', [
+      task('prepare', 'SUCCEEDED', { start_time: '2025-01-01T12:00:01Z', end_time: '2025-01-01T12:00:02Z' }),
+      task('for-loop-2', 'RUNNING', { kind: 'LOOP', start_time: '2025-01-01T12:00:03Z', child_task_count: 100 }),
+      ...iterations,
+      task('branch', 'RUNNING', { kind: 'DAG', start_time: '2025-01-01T12:00:04Z' }),
+      task('train', 'RUNNING', { parent_task_id: 't-branch', start_time: '2025-01-01T12:00:04Z' }),
+      task('gate', 'SKIPPED', { state_reason: 'NOT_TRIGGERED' }),
+    ]);
+    // The header counts the whole run, as the server sums it up, not only the tasks loaded.
+    tree.run_details = { task_details: tree.run_details?.task_details ?? [], task_count: 117, task_state_counts: { SUCCEEDED: 90, RUNNING: 26, SKIPPED: 1 } };
+    const lines = renderProgressTable(tree, { now: at('12:00:05'), color: false });
+    expect(lines[0]).toContain('26 running, 90 succeeded, 1 skipped');
+    expect(lines.slice(1).map((l) => l.replace(/\s+$/, ''))).toEqual([
+      'TASK                                                        STATE        ATTEMPTS  DURATION',
+      'prepare                                                     ✔ SUCCEEDED  1         1.0s',
+      'for-loop-2                                                  ● RUNNING    1         2.0s',
+      '  … 100 iterations: 2 running, 10 succeeded, 88 not loaded  ● RUNNING    -         -',
+      'branch                                                      ● RUNNING    1         1.0s',
+      '  train                                                     ● RUNNING    1         1.0s',
+      'gate                                                        ↷ SKIPPED    1         -',
+    ]);
+  });
+
   test('countStates lists states in lifecycle order', () => {
     expect(countStates([task('a', 'FAILED'), task('b', 'PENDING'), task('c', 'PENDING')])).toBe('2 pending, 1 failed');
     expect(countStates([])).toBe('no tasks yet');

@@ -38,19 +38,19 @@ describe('pipelineRun on the real stack', () => {
     expect(taskByName(run, 'consume').output_parameters).toEqual({ lines: 3 });
 
     const tasks = await engine.store.listTasks(run_id);
-    expect(tasks.map((t) => [t.taskName, t.state, t.attempts])).toEqual(
+    expect(tasks.map((t) => [t.taskPath, t.state, t.attempts])).toEqual(
       expect.arrayContaining([['produce', 'SUCCEEDED', 1], ['consume', 'SUCCEEDED', 1]]),
     );
-    const consume = tasks.find((t) => t.taskName === 'consume');
+    const consume = tasks.find((t) => t.taskPath === 'consume');
     expect(consume?.inputs.parameters).toEqual({ message: 'hello x3' });
     const [artifact] = await engine.store.listArtifacts(run_id);
-    expect(artifact).toMatchObject({ schemaTitle: 'system.Dataset', producerTask: 'produce', outputKey: 'data' });
+    expect(artifact).toMatchObject({ schemaTitle: 'system.Dataset', producerTaskPath: 'produce', outputKey: 'data' });
     expect(readFileSync(artifact.uri, 'utf8')).toBe('hello\nhello\nhello\n');
     expect(consume?.inputs.artifacts.data).toEqual([artifact.artifactId]);
     const lineage = await engine.store.listLineage(run_id);
     expect(lineage).toEqual(expect.arrayContaining([
-      expect.objectContaining({ artifactId: artifact.artifactId, taskName: 'produce', direction: 'OUTPUT', key: 'data' }),
-      expect.objectContaining({ artifactId: artifact.artifactId, taskName: 'consume', direction: 'INPUT', key: 'data' }),
+      expect.objectContaining({ artifactId: artifact.artifactId, taskPath: 'produce', direction: 'OUTPUT', key: 'data' }),
+      expect.objectContaining({ artifactId: artifact.artifactId, taskPath: 'consume', direction: 'INPUT', key: 'data' }),
     ]));
     const [attempt] = await engine.store.listTaskAttempts(run_id, 'consume');
     expect(readFileSync(attempt.logUri, 'utf8')).toContain("got 'hello x3' and 3 lines");

@@ -1,24 +1,23 @@
 import { randomUUID } from 'node:crypto';
-import { StoreNotFoundError } from '../../store/errors';
 import { artifactIdFor, taskIdFor } from '../../store/ids';
-import type { LineageEdge } from '../../store/types';
-import { newRun, useStore } from './fixtures';
+import { launch, newRun, useStore } from './fixtures';
 
 const db = useStore('store_artifacts');
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-8[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/;
 
-function dataset(runId: string, uri: string) {
-  return {
-    runId,
-    name: 'dataset',
-    uri,
-    schemaTitle: 'system.Dataset',
-    schemaVersion: '0.0.1',
-    metadata: { rows: 10 },
-    producerTask: 'load',
-    outputKey: 'dataset',
-  };
+function dataset(uri: string, metadata: Record<string, number> = { rows: 10 }) {
+  return { name: 'dataset', uri, schemaTitle: 'system.Dataset', schemaVersion: '0.0.1', metadata };
+}
+
+/** A succeeded launch of `taskPath` that produced `refs` under output `dataset`. */
+function produced(runId: string, taskPath: string, refs: ReturnType<typeof dataset>[]) {
+  const base = launch(runId, taskPath);
+  return launch(runId, taskPath, {
+    task: { ...base.task, state: 'SUCCEEDED' },
+    attempt: { attempt: 1, state: 'SUCCEEDED', exitCode: 0 },
+    outputArtifacts: { dataset: refs },
+  });
 }
 
 describe('deterministic ids', () => {
@@ -32,17 +31,25 @@ describe('deterministic ids', () => {
 });
 
 describe('artifacts', () => {
-  test('registering a URI twice yields one row with the same id; first producer kept, metadata updated', async () => {
+  test('registering a URI twice yields one row with the same id; first run and producer kept, metadata updated', async () => {
     const { runId } = await db.store().createRun(newRun());
     const uri = `/artifacts/${runId}/load/dataset`;
-    const first = await db.store().upsertArtifact(dataset(runId, uri));
-    expect(first).toEqual({ ...dataset(runId, uri), artifactId: artifactIdFor(uri), createdAt: expect.any(Date) });
+    await db.store().recordLaunch(produced(runId, 'root/load', [dataset(uri)]));
+    const first = await db.store().getArtifact(artifactIdFor(uri));
+    expect(first).toEqual({
+      ...dataset(uri),
+      artifactId: artifactIdFor(uri),
+      runId,
+      producerTaskPath: 'root/load',
+      outputKey: 'dataset',
+      createdAt: expect.any(Date),
+    });
 
     const { runId: laterRun } = await db.store().createRun(newRun());
-    const second = await db.store().upsertArtifact({ ...dataset(laterRun, uri), metadata: { rows: 11 }, producerTask: 'cached' });
+    await db.store().recordLaunch(produced(laterRun, 'root/cached', [dataset(uri, { rows: 11 })]));
+    const second = await db.store().getArtifact(artifactIdFor(uri));
     expect(second).toEqual({ ...first, metadata: { rows: 11 } });
     expect(await db.count('artifacts', 'WHERE uri = $1', [uri])).toBe(1);
-    expect(await db.store().getArtifact(first.artifactId)).toEqual(second);
     expect(await db.store().listArtifacts(runId)).toEqual([second]);
     expect(await db.store().listArtifacts(laterRun)).toEqual([]);
     expect(await db.store().getArtifact(randomUUID())).toBeUndefined();
@@ -51,34 +58,16 @@ describe('artifacts', () => {
   test('concurrent registrations of one URI write one row', async () => {
     const { runId } = await db.store().createRun(newRun());
     const uri = `/artifacts/${runId}/race`;
-    const results = await Promise.all(Array.from({ length: 8 }, () => db.store().upsertArtifact(dataset(runId, uri))));
-    expect(new Set(results.map((a) => a.artifactId))).toEqual(new Set([artifactIdFor(uri)]));
+    await Promise.all(Array.from({ length: 8 }, (_, i) => db.store().recordLaunch(produced(runId, `root/t${i}`, [dataset(uri)]))));
     expect(await db.count('artifacts', 'WHERE uri = $1', [uri])).toBe(1);
   });
 
-  test('an artifact of a missing run is an error', async () => {
-    await expect(db.store().upsertArtifact(dataset(randomUUID(), `/orphan/${randomUUID()}`))).rejects.toThrow(StoreNotFoundError);
-  });
-});
-
-describe('lineage', () => {
-  test('edges are idempotent and listed per run', async () => {
+  test('the same URI twice in one launch is one artifact with two lineage edges', async () => {
     const { runId } = await db.store().createRun(newRun());
-    const a = await db.store().upsertArtifact(dataset(runId, `/artifacts/${runId}/load/dataset`));
-    const out: LineageEdge = { artifactId: a.artifactId, runId, taskName: 'load', direction: 'OUTPUT', key: 'dataset' };
-    const input: LineageEdge = { artifactId: a.artifactId, runId, taskName: 'train', direction: 'INPUT', key: 'data' };
-    for (let i = 0; i < 3; i++) await Promise.all([db.store().addLineage(out), db.store().addLineage(input)]);
-    expect(await db.count('lineage', 'WHERE run_id = $1', [runId])).toBe(2);
-    expect(await db.store().listLineage(runId)).toEqual([out, input]);
-  });
-
-  test('an edge to an unregistered artifact is an error naming it', async () => {
-    const { runId } = await db.store().createRun(newRun());
-    const artifactId = randomUUID();
-    const error = await db.store()
-      .addLineage({ artifactId, runId, taskName: 'train', direction: 'INPUT', key: 'data' })
-      .catch((e: unknown) => e);
-    expect(error).toBeInstanceOf(StoreNotFoundError);
-    expect(error).toMatchObject({ entity: 'artifact', id: artifactId });
+    const uri = `/artifacts/${runId}/twice`;
+    const base = launch(runId, 'root/t');
+    await db.store().recordLaunch({ ...base, inputArtifacts: { a: [dataset(uri)], b: [dataset(uri)] } });
+    expect(await db.count('artifacts', 'WHERE uri = $1', [uri])).toBe(1);
+    expect((await db.store().listLineage(runId)).map((e) => e.key)).toEqual(['a', 'b']);
   });
 });

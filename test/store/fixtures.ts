@@ -3,7 +3,8 @@ import { Pool } from 'pg';
 import type { PipelineSpec } from '../../ir/types';
 import { DEFAULT_EXPERIMENT_ID } from '../../store/ids';
 import { PgStore } from '../../store/pg-store';
-import type { MetadataStore } from '../../store/types';
+import type { TaskTransition } from '../../activities/types';
+import type { LaunchRecord, MetadataStore } from '../../store/types';
 import { createTestDatabase, type TestDatabase } from '../support/test-database';
 
 export interface StoreFixture {
@@ -74,4 +75,29 @@ export function newRun(overrides: Partial<NewRun> = {}): NewRun {
 /** A time `seconds` after a fixed epoch, for ordering assertions that must not depend on the clock. */
 export function at(seconds: number): Date {
   return new Date(Date.UTC(2025, 0, 1) + seconds * 1000);
+}
+
+/** A launch of container task `taskPath` (by default the start of its first attempt), with `patch` applied. */
+export function launch(runId: string, taskPath: string, patch: Partial<Omit<LaunchRecord, 'runId'>> = {}): LaunchRecord {
+  const name = taskPath.slice(taskPath.lastIndexOf('/') + 1);
+  return {
+    runId,
+    at: at(1),
+    ...patch,
+    task: { taskPath, displayName: name, kind: 'CONTAINER', componentName: `comp-${name}`, state: 'RUNNING', ...patch.task },
+    attempt: patch.attempt ?? { attempt: 1, state: 'RUNNING', podName: `${name}-1`, logUri: `/logs/${name}/1` },
+  };
+}
+
+/** A transition of task `taskPath` to `state` at `at(seconds)`. */
+export function transition(taskPath: string, state: TaskTransition['state'], seconds: number, patch: Partial<TaskTransition> = {}): TaskTransition {
+  return {
+    taskPath,
+    displayName: taskPath.slice(taskPath.lastIndexOf('/') + 1),
+    kind: 'CONTAINER',
+    componentName: 'comp',
+    state,
+    at: at(seconds).toISOString(),
+    ...patch,
+  };
 }

@@ -4,6 +4,7 @@ import { DEFAULT_EXPERIMENT_ID } from '../../store/ids';
 import { migrate } from '../../store/migrate';
 import { MIGRATIONS } from '../../store/migrations';
 import { PgStore } from '../../store/pg-store';
+import { taskIdFor } from '../../store/ids';
 import { createTestDatabase, type TestDatabase } from '../support/test-database';
 
 describe('migrations', () => {
@@ -83,6 +84,53 @@ describe('migrations', () => {
     expect(await recorded()).toEqual(MIGRATIONS.map((m) => m.version));
     const { rows } = await pool.query("SELECT to_regclass('half_done') AS t");
     expect(rows[0].t).toBeNull();
+  });
+
+  test('0002 turns flat task names into root paths and backfills the new columns', async () => {
+    const old = await createTestDatabase('store_migrate_0002');
+    const oldPool = new Pool({ connectionString: old.url, max: 2 });
+    oldPool.on('error', () => undefined);
+    try {
+      expect(await migrate(oldPool, MIGRATIONS.filter((m) => m.version === 1))).toEqual([1]);
+      const spec = { pipelineInfo: { name: 'legacy-pipeline' }, root: { dag: { tasks: {} } } };
+      await oldPool.query(
+        `INSERT INTO runs (run_id, display_name, experiment_id, spec, state, created_at, scheduled_at)
+         VALUES ('r1', 'old run', $1, $2, 'SUCCEEDED', now(), now())`,
+        [DEFAULT_EXPERIMENT_ID, JSON.stringify(spec)],
+      );
+      await oldPool.query(
+        `INSERT INTO tasks (run_id, task_name, task_id, component_name, state, inputs, outputs, attempts, started_at)
+         VALUES ('r1', 'train', 'old-id', 'comp-train', 'SUCCEEDED', '{"parameters": {}, "artifacts": {}}', '{"parameters": {}, "artifacts": {}}', 1, now())`,
+      );
+      await oldPool.query(`INSERT INTO task_attempts (run_id, task_name, attempt, state) VALUES ('r1', 'train', 1, 'SUCCEEDED')`);
+      await oldPool.query(
+        `INSERT INTO artifacts (artifact_id, uri, name, schema_title, schema_version, run_id, producer_task, output_key)
+         VALUES ('a1', '/a/model', 'model', 'system.Model', '0.0.1', 'r1', 'train', 'model')`,
+      );
+      await oldPool.query(`INSERT INTO lineage (artifact_id, run_id, task_name, direction, key) VALUES ('a1', 'r1', 'train', 'OUTPUT', 'model')`);
+
+      expect(await migrate(oldPool)).toEqual(MIGRATIONS.filter((m) => m.version > 1).map((m) => m.version));
+      const store = await PgStore.connect(old.url);
+      try {
+        expect(await store.getTask('r1', 'root/train')).toMatchObject({
+          taskPath: 'root/train',
+          taskId: taskIdFor('r1', 'root/train'),
+          displayName: 'train',
+          parentTaskPath: undefined,
+          kind: 'CONTAINER',
+          state: 'SUCCEEDED',
+        });
+        expect(await store.listTaskAttempts('r1', 'root/train')).toHaveLength(1);
+        expect(await store.getArtifact('a1')).toMatchObject({ producerTaskPath: 'root/train' });
+        expect(await store.listLineage('r1')).toEqual([{ artifactId: 'a1', runId: 'r1', taskPath: 'root/train', direction: 'OUTPUT', key: 'model' }]);
+        expect((await store.listRuns({}, {})).items[0]).toMatchObject({ runId: 'r1', pipelineName: 'legacy-pipeline' });
+      } finally {
+        await store.close();
+      }
+    } finally {
+      await oldPool.end();
+      await old.drop();
+    }
   });
 
   test('connect fails fast on an unreachable database', async () => {

@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import type { RunState } from '../../ir/states';
 import { StoreInputError, StoreNotFoundError } from '../../store/errors';
 import type { ListOptions, RunFilter, RunRecord } from '../../store/types';
-import { at, newRun, useStore } from './fixtures';
+import { at, launch, newRun, useStore } from './fixtures';
 
 const db = useStore('store_runs');
 
@@ -32,6 +32,8 @@ describe('createRun', () => {
     const first = await db.store().createRun(input);
     expect(first).toEqual({
       ...input,
+      pipelineName: 'hello',
+      platformSpec: undefined,
       error: undefined,
       storageState: 'AVAILABLE',
       finishedAt: undefined,
@@ -136,6 +138,10 @@ describe('listRuns', () => {
     expect(all.totalSize).toBe(4);
     expect(all.items.map((r) => r.displayName)).toEqual(['a', 'b', 'c', 'd']);
     expect(all.items[1].stateHistory.map((h) => h.state)).toEqual(['PENDING', 'RUNNING']);
+    // A page of runs carries the pipeline name but never reads a spec.
+    expect(all.items[0].pipelineName).toBe('hello');
+    expect(all.items[0]).not.toHaveProperty('spec');
+    expect(all.items[0]).not.toHaveProperty('platformSpec');
 
     const active = await db.store().listRuns({ experimentId, states: ['RUNNING', 'FAILED'] }, {});
     expect(active.items.map((r) => r.displayName)).toEqual(['b', 'c']);
@@ -251,19 +257,8 @@ describe('deleteRun', () => {
     const run = await db.store().createRun(newRun());
     const runId = run.runId;
     await db.store().recordRunState(runId, { state: 'RUNNING', at: new Date() });
-    await db.store().upsertTask({ runId, taskName: 'train', state: 'RUNNING' });
-    await db.store().upsertTaskAttempt({ runId, taskName: 'train', attempt: 1, state: 'RUNNING' });
-    const artifact = await db.store().upsertArtifact({
-      runId,
-      name: 'model',
-      uri: `/artifacts/${runId}/train/model`,
-      schemaTitle: 'system.Model',
-      schemaVersion: '0.0.1',
-      metadata: {},
-      producerTask: 'train',
-      outputKey: 'model',
-    });
-    await db.store().addLineage({ artifactId: artifact.artifactId, runId, taskName: 'train', direction: 'OUTPUT', key: 'model' });
+    const model = { name: 'model', uri: `/artifacts/${runId}/train/model`, schemaTitle: 'system.Model', schemaVersion: '0.0.1', metadata: {} };
+    await db.store().recordLaunch({ ...launch(runId, 'root/train'), outputArtifacts: { model: [model] } });
 
     expect(await db.store().deleteRun(runId)).toBe(true);
     expect(await db.store().deleteRun(runId)).toBe(false);

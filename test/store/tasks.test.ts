@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { StoreNotFoundError } from '../../store/errors';
-import { taskIdFor } from '../../store/ids';
-import { at, newRun, useStore } from './fixtures';
+import { artifactIdFor, taskIdFor } from '../../store/ids';
+import { at, launch, newRun, transition, useStore } from './fixtures';
 
 const db = useStore('store_tasks');
 
@@ -9,114 +9,250 @@ async function runId(): Promise<string> {
   return (await db.store().createRun(newRun())).runId;
 }
 
-describe('upsertTask', () => {
-  test('repeated upserts keep one row and merge the fields each one sets', async () => {
+describe('recordTaskTransitions', () => {
+  test('writes the tree fields, and replaying the batch changes nothing', async () => {
     const id = await runId();
-    const key = { runId: id, taskName: 'train' };
-    await db.store().upsertTask({ ...key, componentName: 'comp-train', state: 'RUNNING', attempts: 1, podName: 'train-1', startedAt: at(1) });
-    await db.store().upsertTask({ ...key, componentName: 'comp-train', state: 'RUNNING', attempts: 1, podName: 'train-1', startedAt: at(1) });
-    await db.store().upsertTask({ ...key, inputs: { parameters: { lr: 0.1 }, artifacts: { data: ['a1'] } } });
-    await db.store().upsertTask({ ...key, attempts: 2, podName: 'train-2' });
-    await db.store().upsertTask({ ...key, attempts: 1 });
+    const batch = [
+      transition('root/for-loop-2', 'RUNNING', 1, { kind: 'LOOP', displayName: 'for-loop-2', inputParameters: { items: [1, 2] } }),
+      transition('root/for-loop-2[0]', 'RUNNING', 2, { kind: 'ITERATION', parentTaskPath: 'root/for-loop-2', iterationIndex: 0, displayName: 'for-loop-2[0]' }),
+      transition('root/gate', 'SKIPPED', 3, { kind: 'DAG', reason: 'NOT_TRIGGERED' }),
+    ];
+    await db.store().recordTaskTransitions(id, batch);
+    const before = await db.store().listTasks(id);
+    await db.store().recordTaskTransitions(id, batch);
+    expect(await db.store().listTasks(id)).toEqual(before);
 
-    expect(await db.count('tasks', 'WHERE run_id = $1', [id])).toBe(1);
-    expect(await db.store().getTask(id, 'train')).toEqual({
-      ...key,
-      taskId: taskIdFor(id, 'train'),
-      componentName: 'comp-train',
-      state: 'RUNNING',
-      inputs: { parameters: { lr: 0.1 }, artifacts: { data: ['a1'] } },
-      outputs: { parameters: {}, artifacts: {} },
-      attempts: 2,
-      podName: 'train-2',
-      error: undefined,
-      createdAt: expect.any(Date),
-      startedAt: at(1),
-      finishedAt: undefined,
-    });
-  });
-
-  test('a final state is not replaced by a non-final one; the stale write is dropped whole', async () => {
-    const id = await runId();
-    const key = { runId: id, taskName: 'eval' };
-    await db.store().upsertTask({ ...key, state: 'RUNNING', podName: 'eval-1' });
-    await db.store().upsertTask({ ...key, state: 'SUCCEEDED', finishedAt: at(9), outputs: { parameters: { acc: 0.9 }, artifacts: {} } });
-    await db.store().upsertTask({ ...key, state: 'RUNNING', podName: 'eval-replayed' });
-    await db.store().upsertTask({ ...key, state: 'PENDING' });
-    const task = await db.store().getTask(id, 'eval');
-    expect(task).toMatchObject({ state: 'SUCCEEDED', podName: 'eval-1', finishedAt: at(9), outputs: { parameters: { acc: 0.9 } } });
-
-    // Writes without a state, and a final state over a final one, still apply.
-    await db.store().upsertTask({ ...key, componentName: 'comp-eval' });
-    await db.store().upsertTask({ ...key, state: 'FAILED', error: { message: 'metrics upload failed' } });
-    expect(await db.store().getTask(id, 'eval')).toMatchObject({
-      state: 'FAILED',
-      componentName: 'comp-eval',
-      error: { message: 'metrics upload failed' },
-    });
-  });
-
-  test('concurrent identical upserts write one row', async () => {
-    const id = await runId();
-    await Promise.all(Array.from({ length: 10 }, (_, i) => db.store().upsertTask({ runId: id, taskName: 'fan', attempts: i })));
-    expect(await db.count('tasks', 'WHERE run_id = $1', [id])).toBe(1);
-    expect((await db.store().getTask(id, 'fan'))?.attempts).toBe(9);
-  });
-
-  test('defaults on first write, listing, and a missing run', async () => {
-    const id = await runId();
-    await db.store().upsertTask({ runId: id, taskName: 'b', createdAt: at(2) });
-    await db.store().upsertTask({ runId: id, taskName: 'a', createdAt: at(1), taskId: 'custom-id' });
-    await db.store().upsertTask({ runId: id, taskName: 'a', createdAt: at(5) });
-    const tasks = await db.store().listTasks(id);
-    expect(tasks.map((t) => [t.taskName, t.taskId, t.state, t.attempts])).toEqual([
-      ['a', 'custom-id', 'PENDING', 0],
-      ['b', taskIdFor(id, 'b'), 'PENDING', 0],
+    expect(before.map((t) => [t.taskPath, t.kind, t.parentTaskPath, t.iterationIndex, t.state])).toEqual([
+      ['root/for-loop-2', 'LOOP', undefined, undefined, 'RUNNING'],
+      ['root/gate', 'DAG', undefined, undefined, 'SKIPPED'],
+      ['root/for-loop-2[0]', 'ITERATION', 'root/for-loop-2', 0, 'RUNNING'],
     ]);
-    expect(tasks[0].createdAt).toEqual(at(1));
-    expect(await db.store().getTask(id, 'missing')).toBeUndefined();
+    expect(await db.store().getTask(id, 'root/gate')).toEqual({
+      runId: id,
+      taskPath: 'root/gate',
+      taskId: taskIdFor(id, 'root/gate'),
+      displayName: 'gate',
+      parentTaskPath: undefined,
+      kind: 'DAG',
+      iterationIndex: undefined,
+      componentName: 'comp',
+      state: 'SKIPPED',
+      reason: 'NOT_TRIGGERED',
+      inputs: { parameters: {}, artifacts: {} },
+      outputs: { parameters: {}, artifacts: {} },
+      attempts: 0,
+      podName: undefined,
+      error: undefined,
+      createdAt: at(3),
+      startedAt: undefined,
+      finishedAt: at(3),
+    });
+    expect(before[0]).toMatchObject({ inputs: { parameters: { items: [1, 2] } }, startedAt: at(1), createdAt: at(1) });
+  });
 
+  test('a final state is never replaced, by a non-final state or another final one', async () => {
+    const id = await runId();
+    const path = 'root/dag';
+    const outputs = { parameters: { n: 1 }, artifacts: { model: [{ name: 'model', uri: '/a/model', schemaTitle: 'system.Model', schemaVersion: '0.0.1', metadata: {} }] } };
+    await db.store().recordTaskTransitions(id, [transition(path, 'RUNNING', 1, { kind: 'DAG' })]);
+    await db.store().recordTaskTransitions(id, [transition(path, 'SUCCEEDED', 2, { kind: 'DAG', outputs })]);
+    await db.store().recordTaskTransitions(id, [transition(path, 'RUNNING', 3, { kind: 'DAG' })]);
+    await db.store().recordTaskTransitions(id, [transition(path, 'FAILED', 4, { kind: 'DAG', error: { message: 'late' } })]);
+    await db.store().recordTaskTransitions(id, [transition(path, 'CANCELED', 5, { kind: 'DAG' })]);
+    expect(await db.store().getTask(id, path)).toMatchObject({
+      state: 'SUCCEEDED',
+      error: undefined,
+      startedAt: at(1),
+      finishedAt: at(2),
+      outputs: { parameters: { n: 1 }, artifacts: { model: [artifactIdFor('/a/model')] } },
+    });
+  });
+
+  test('started_at is set only when the row has none', async () => {
+    const id = await runId();
+    await db.store().recordTaskTransitions(id, [transition('root/train', 'RUNNING', 1)]);
+    await db.store().recordTaskTransitions(id, [transition('root/train', 'RUNNING', 5)]);
+    // A launch (a reattach after a worker restart, say) does not move it either.
+    await db.store().recordLaunch(launch(id, 'root/train', { at: at(7) }));
+    expect((await db.store().getTask(id, 'root/train'))?.startedAt).toEqual(at(1));
+  });
+
+  test('the same task twice in one batch applies its changes in order', async () => {
+    const id = await runId();
+    await db.store().recordTaskTransitions(id, [
+      transition('root/d', 'RUNNING', 1, { kind: 'DAG', inputParameters: { a: 1 } }),
+      transition('root/d', 'FAILED', 2, { kind: 'DAG', error: { message: 'child failed' } }),
+      transition('root/d', 'SUCCEEDED', 3, { kind: 'DAG' }),
+    ]);
+    expect(await db.store().getTask(id, 'root/d')).toMatchObject({
+      state: 'FAILED',
+      error: { message: 'child failed' },
+      inputs: { parameters: { a: 1 } },
+      createdAt: at(1),
+      startedAt: at(1),
+      finishedAt: at(2),
+    });
+  });
+
+  test('a batch of 5,000 transitions is written by one call', async () => {
+    const id = await runId();
+    const loop = 'root/for-loop-1';
+    const batch = Array.from({ length: 5000 }, (_, i) =>
+      transition(`${loop}[${i}]`, 'SUCCEEDED', 1, { kind: 'ITERATION', parentTaskPath: loop, iterationIndex: i, displayName: `for-loop-1[${i}]` }),
+    );
+    await db.store().recordTaskTransitions(id, batch);
+    expect(await db.count('tasks', 'WHERE run_id = $1 AND state = $2', [id, 'SUCCEEDED'])).toBe(5000);
+    const page = await db.store().listTaskPage(id, { parentTaskPath: loop, pageSize: 3 });
+    expect(page.items.map((t) => t.iterationIndex)).toEqual([0, 1, 2]);
+    expect(page.totalSize).toBe(5000);
+  });
+
+  test('an empty batch is a no-op; a missing run is an error', async () => {
+    await db.store().recordTaskTransitions(randomUUID(), []);
     const orphan = randomUUID();
-    const error = await db.store().upsertTask({ runId: orphan, taskName: 'x' }).catch((e: unknown) => e);
+    const error = await db.store().recordTaskTransitions(orphan, [transition('root/x', 'RUNNING', 1)]).catch((e: unknown) => e);
     expect(error).toBeInstanceOf(StoreNotFoundError);
     expect(error).toMatchObject({ entity: 'run', id: orphan });
   });
 });
 
-describe('upsertTaskAttempt', () => {
-  test('repeated upserts keep one row per attempt and merge fields', async () => {
-    const id = await runId();
-    const first = { runId: id, taskName: 'train', attempt: 1 };
-    await db.store().upsertTaskAttempt({ ...first, state: 'RUNNING', podName: 'train-a1', logUri: '/logs/a1', startedAt: at(1) });
-    await db.store().upsertTaskAttempt({ ...first, state: 'RUNNING', podName: 'train-a1', logUri: '/logs/a1', startedAt: at(1) });
-    await db.store().upsertTaskAttempt({ ...first, state: 'FAILED', exitCode: 137, error: { message: 'OOMKilled' }, finishedAt: at(2) });
-    await db.store().upsertTaskAttempt({ ...first, state: 'RUNNING' });
-    await db.store().upsertTaskAttempt({ runId: id, taskName: 'train', attempt: 2, state: 'SUCCEEDED', exitCode: 0 });
-    await db.store().upsertTaskAttempt({ runId: id, taskName: 'other', attempt: 1 });
+describe('recordLaunch', () => {
+  const dataset = { name: 'data', uri: '/a/data', schemaTitle: 'system.Dataset', schemaVersion: '0.0.1', metadata: { rows: 3 } };
+  const model = { name: 'model', uri: '/a/model', schemaTitle: 'system.Model', schemaVersion: '0.0.1', metadata: {} };
 
-    expect(await db.count('task_attempts', 'WHERE run_id = $1', [id])).toBe(3);
-    const attempts = await db.store().listTaskAttempts(id, 'train');
-    expect(attempts).toEqual([
-      {
-        ...first,
-        state: 'FAILED',
-        podName: 'train-a1',
-        exitCode: 137,
-        error: { message: 'OOMKilled' },
-        logUri: '/logs/a1',
-        startedAt: at(1),
-        finishedAt: at(2),
-      },
-      expect.objectContaining({ attempt: 2, state: 'SUCCEEDED', exitCode: 0, podName: '', logUri: '', startedAt: expect.any(Date) }),
+  test('a launch lifecycle: attempt, task row, artifacts and lineage', async () => {
+    const id = await runId();
+    const path = 'root/for-loop-2[3]/train';
+    const parentTaskPath = 'root/for-loop-2[3]';
+    const task = { parentTaskPath, displayName: 'train', inputParameters: { lr: 0.1 } };
+    await db.store().recordLaunch(launch(id, path, { at: at(1), task: { ...launch(id, path).task, ...task }, inputArtifacts: { data: [dataset] } }));
+    await db.store().recordLaunch(
+      launch(id, path, {
+        at: at(2),
+        task: { ...launch(id, path).task, parentTaskPath, state: 'RUNNING', error: { message: 'exit 1, will retry' } },
+        attempt: { attempt: 1, state: 'FAILED', exitCode: 1, error: { message: 'exit 1' } },
+      }),
+    );
+    await db.store().recordLaunch(launch(id, path, { at: at(3), task: { ...launch(id, path).task, parentTaskPath }, attempt: { attempt: 2, state: 'RUNNING', podName: 'train-2' } }));
+    const succeeded = launch(id, path, {
+      at: at(4),
+      task: { ...launch(id, path).task, parentTaskPath, state: 'SUCCEEDED', outputParameters: { acc: 0.9 } },
+      attempt: { attempt: 2, state: 'SUCCEEDED', exitCode: 0 },
+      outputArtifacts: { model: [model] },
+    });
+    await db.store().recordLaunch(succeeded);
+    await db.store().recordLaunch(succeeded);
+
+    expect(await db.store().getTask(id, path)).toEqual({
+      runId: id,
+      taskPath: path,
+      taskId: taskIdFor(id, path),
+      displayName: 'train',
+      parentTaskPath,
+      kind: 'CONTAINER',
+      iterationIndex: undefined,
+      componentName: 'comp-train',
+      state: 'SUCCEEDED',
+      reason: undefined,
+      inputs: { parameters: { lr: 0.1 }, artifacts: { data: [artifactIdFor('/a/data')] } },
+      outputs: { parameters: { acc: 0.9 }, artifacts: { model: [artifactIdFor('/a/model')] } },
+      attempts: 2,
+      podName: 'train-2',
+      error: undefined,
+      createdAt: at(1),
+      startedAt: at(1),
+      finishedAt: at(4),
+    });
+    expect((await db.store().listTaskAttempts(id, path)).map((a) => [a.attempt, a.state, a.exitCode, a.startedAt, a.finishedAt])).toEqual([
+      [1, 'FAILED', 1, at(1), at(2)],
+      [2, 'SUCCEEDED', 0, at(3), at(4)],
     ]);
-    expect((await db.store().listTaskAttempts(id)).map((a) => `${a.taskName}#${a.attempt}`)).toEqual([
-      'other#1',
-      'train#1',
-      'train#2',
+    expect(await db.store().listArtifacts(id)).toEqual([
+      expect.objectContaining({ uri: '/a/data', producerTaskPath: undefined, outputKey: undefined, metadata: { rows: 3 } }),
+      expect.objectContaining({ uri: '/a/model', producerTaskPath: path, outputKey: 'model' }),
+    ]);
+    expect(await db.store().listLineage(id)).toEqual([
+      { artifactId: artifactIdFor('/a/data'), runId: id, taskPath: path, direction: 'INPUT', key: 'data' },
+      { artifactId: artifactIdFor('/a/model'), runId: id, taskPath: path, direction: 'OUTPUT', key: 'model' },
     ]);
   });
 
-  test('an attempt of a missing run is an error', async () => {
-    await expect(db.store().upsertTaskAttempt({ runId: randomUUID(), taskName: 'x', attempt: 1 })).rejects.toThrow(StoreNotFoundError);
+  test('is atomic: a failing write leaves no attempt, task, artifact or lineage behind', async () => {
+    const id = await runId();
+    const broken = launch(id, 'root/bad', { inputArtifacts: { data: [{ ...dataset, uri: `/a/${randomUUID()}` }] } });
+    // A state outside the CHECK constraint fails the last statement, after the artifact rows.
+    broken.task = { ...broken.task, state: 'NOT_A_STATE' as never };
+    await expect(db.store().recordLaunch(broken)).rejects.toThrow();
+    for (const table of ['tasks', 'task_attempts', 'artifacts', 'lineage']) {
+      expect(await db.count(table, 'WHERE run_id = $1', [id])).toBe(0);
+    }
+  });
+
+  test('an output registered again takes the latest metadata; an input leaves it alone', async () => {
+    const id = await runId();
+    const uri = `/a/${randomUUID()}`;
+    await db.store().recordLaunch(launch(id, 'root/load', { task: { ...launch(id, 'root/load').task, state: 'SUCCEEDED' }, outputArtifacts: { out: [{ ...model, uri, metadata: { v: 1 } }] } }));
+    await db.store().recordLaunch(launch(id, 'root/use', { inputArtifacts: { in: [{ ...model, uri, metadata: { v: 0 } }] } }));
+    expect(await db.store().getArtifact(artifactIdFor(uri))).toMatchObject({ metadata: { v: 1 }, producerTaskPath: 'root/load' });
+    await db.store().recordLaunch(launch(id, 'root/load2', { task: { ...launch(id, 'root/load2').task, state: 'SUCCEEDED' }, outputArtifacts: { out: [{ ...model, uri, metadata: { v: 2 } }] } }));
+    expect(await db.store().getArtifact(artifactIdFor(uri))).toMatchObject({ metadata: { v: 2 }, producerTaskPath: 'root/load' });
+  });
+
+  test('a final task is not reopened by a late launch write; a missing run is an error', async () => {
+    const id = await runId();
+    await db.store().recordTaskTransitions(id, [transition('root/t', 'CANCELED', 1)]);
+    await db.store().recordLaunch(launch(id, 'root/t', { at: at(2) }));
+    expect(await db.store().getTask(id, 'root/t')).toMatchObject({ state: 'CANCELED', startedAt: undefined, attempts: 0 });
+    await expect(db.store().recordLaunch(launch(randomUUID(), 'root/x'))).rejects.toThrow(StoreNotFoundError);
+  });
+
+  test('concurrent identical launches write one row each', async () => {
+    const id = await runId();
+    await Promise.all(Array.from({ length: 8 }, () => db.store().recordLaunch(launch(id, 'root/fan', { inputArtifacts: { data: [dataset] } }))));
+    expect(await db.count('tasks', 'WHERE run_id = $1', [id])).toBe(1);
+    expect(await db.count('task_attempts', 'WHERE run_id = $1', [id])).toBe(1);
+    expect(await db.count('lineage', 'WHERE run_id = $1', [id])).toBe(1);
+  });
+});
+
+describe('task tree reads', () => {
+  test('pages in tree order with a parent filter, children and state counts', async () => {
+    const id = await runId();
+    const loop = 'root/loop';
+    await db.store().recordTaskTransitions(id, [
+      transition('root/a', 'SUCCEEDED', 1),
+      transition(loop, 'RUNNING', 1, { kind: 'LOOP' }),
+      ...[10, 2, 1].map((i) => transition(`${loop}[${i}]`, 'RUNNING', 2, { kind: 'ITERATION', parentTaskPath: loop, iterationIndex: i })),
+      transition(`${loop}[2]/train`, 'RUNNING', 3, { parentTaskPath: `${loop}[2]` }),
+      transition('root/z', 'SKIPPED', 3, { reason: 'UPSTREAM_FAILED' }),
+    ]);
+    const all = await db.store().listTasks(id);
+    expect(all.map((t) => t.taskPath)).toEqual(['root/a', 'root/loop', 'root/z', 'root/loop[1]', 'root/loop[2]', 'root/loop[10]', 'root/loop[2]/train']);
+
+    const paths: string[] = [];
+    let pageToken: string | undefined;
+    do {
+      const page = await db.store().listTaskPage(id, { pageSize: 2, pageToken });
+      expect(page.totalSize).toBe(7);
+      paths.push(...page.items.map((t) => t.taskPath));
+      pageToken = page.nextPageToken;
+    } while (pageToken);
+    expect(paths).toEqual(all.map((t) => t.taskPath));
+
+    const first = await db.store().listTaskPage(id, { parentTaskPath: loop, pageSize: 2 });
+    expect(first.items.map((t) => t.taskPath)).toEqual(['root/loop[1]', 'root/loop[2]']);
+    await expect(db.store().listTaskPage(id, { pageToken: first.nextPageToken })).rejects.toMatchObject({ field: 'pageToken' });
+    await expect(db.store().listTaskPage(id, { pageToken: 'garbage' })).rejects.toMatchObject({ field: 'pageToken' });
+
+    const children = await db.store().listTaskChildren(id, [loop, `${loop}[2]`, 'root/a'], 2);
+    expect(children).toEqual(
+      expect.arrayContaining([
+        { parentTaskPath: loop, total: 3, children: [expect.objectContaining({ taskPath: 'root/loop[1]', taskId: taskIdFor(id, 'root/loop[1]') }), expect.objectContaining({ taskPath: 'root/loop[2]' })] },
+        { parentTaskPath: `${loop}[2]`, total: 1, children: [expect.objectContaining({ taskPath: 'root/loop[2]/train' })] },
+      ]),
+    );
+    expect(children).toHaveLength(2);
+    expect(await db.store().countTasksByState(id)).toEqual({ SUCCEEDED: 1, RUNNING: 5, SKIPPED: 1 });
+    expect((await db.store().getTaskById(id, taskIdFor(id, 'root/z')))?.reason).toBe('UPSTREAM_FAILED');
   });
 });

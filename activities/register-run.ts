@@ -1,0 +1,39 @@
+import { DEFAULT_EXPERIMENT_ID } from '../store/ids';
+import type { MetadataStore } from '../store/types';
+import type { RegisterRunInput } from './types';
+
+/** What the workflow learns from the stored run. */
+export interface RegisteredRun {
+  experimentId: string;
+  pipelineName: string;
+}
+
+/**
+ * The first step of every run: makes sure the run has its row, then records it RUNNING. A run
+ * created through the API already has its row, which is left as it is; a run started by a
+ * Temporal Schedule or `temporal workflow start` gets one here, in the Default experiment unless
+ * `experimentId` says otherwise. Both writes are idempotent, so a retry changes nothing. Returns
+ * what the stored row says, which is what the run is filed under.
+ */
+export function createRegisterRun(store: MetadataStore) {
+  return async function registerRun(input: RegisterRunInput): Promise<RegisteredRun> {
+    const createdAt = new Date(input.createdAt);
+    const run = await store.createRun({
+      runId: input.runId,
+      displayName: input.runName,
+      description: '',
+      experimentId: input.experimentId ?? DEFAULT_EXPERIMENT_ID,
+      pipelineId: input.pipelineId,
+      pipelineVersionId: input.pipelineVersionId,
+      spec: input.spec,
+      platformSpec: input.platformSpec,
+      parameters: input.parameters,
+      pipelineRoot: input.pipelineRoot,
+      state: 'PENDING',
+      createdAt,
+      scheduledAt: createdAt,
+    });
+    await store.recordRunState(run.runId, { state: 'RUNNING', at: createdAt });
+    return { experimentId: run.experimentId, pipelineName: run.pipelineName };
+  };
+}

@@ -23,6 +23,13 @@ export interface TaskActivityInput {
   inputs: TaskOutputs;
   /** Launches allowed for this task: 1 + KFP's maxRetryCount. */
   maxStepAttempts: number;
+  /**
+   * How long one launch may run, from its start (a reattach keeps the original deadline); past
+   * it the step is killed and the task fails with `TaskTimedOut`, without retries. KFP has no
+   * such field: it comes from kfp-kubernetes' `activeDeadlineSeconds` for the task's executor
+   * in the run's platform spec. No limit when absent.
+   */
+  timeoutSeconds?: number;
 }
 
 export interface TaskActivityResult {

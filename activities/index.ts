@@ -1,4 +1,5 @@
 import type { MetadataStore } from '../store/types';
+import { createImportArtifact } from './import-artifact';
 import { createRecordRunState } from './record-run';
 import { createRunTask } from './run-task';
 import type { Runner } from './runners/runner';
@@ -15,6 +16,7 @@ export function createActivities(deps: ActivityDeps) {
   return {
     runTask: createRunTask({ ...deps, killGraceMs: deps.killGraceMs ?? 5_000 }),
     recordRunState: createRecordRunState(deps.store),
+    importArtifact: createImportArtifact(deps.store),
   };
 }
 

@@ -1,4 +1,4 @@
-import { existsSync, readFileSync } from 'node:fs';
+import { readFile } from 'node:fs/promises';
 import { mergeExecutorOutput, parseOutputParameter } from '../ir/outputs';
 import type { ParameterValue } from '../ir/types';
 import type { TaskOutputs } from '../ir/types';
@@ -8,18 +8,19 @@ import type { TaskActivityInput } from './types';
 /**
  * Reads what a successful step left behind, as KFP's launcher does: one file per output
  * parameter, then `executor_output.json`, which may set parameters and artifact metadata.
- * Throws, naming the output, when a declared output is missing or malformed.
+ * Throws, naming the output, when a declared output is missing or malformed. Reads
+ * asynchronously, so hundreds of finishing steps never stall the worker's heartbeats.
  */
-export function collectOutputs(input: TaskActivityInput, plan: LaunchPlan): TaskOutputs {
+export async function collectOutputs(input: TaskActivityInput, plan: LaunchPlan): Promise<TaskOutputs> {
   const declared = input.outputDefinitions ?? {};
-  const executorOutput = existsSync(plan.executorOutputFile)
-    ? parseJsonFile(plan.executorOutputFile)
-    : undefined;
+  const executorOutputText = await readIfPresent(plan.executorOutputFile);
+  const executorOutput = executorOutputText === undefined ? undefined : parseJson(plan.executorOutputFile, executorOutputText);
   const fromFiles: Record<string, ParameterValue> = {};
   for (const [name, file] of Object.entries(plan.parameterFiles)) {
-    if (!existsSync(file)) continue;
+    const text = await readIfPresent(file);
+    if (text === undefined) continue;
     const type = declared.parameters?.[name]?.parameterType ?? 'STRING';
-    fromFiles[name] = parseOutputParameter(readFileSync(file, 'utf8'), type);
+    fromFiles[name] = parseOutputParameter(text, type);
   }
   const outputs = mergeExecutorOutput(declared, fromFiles, executorOutput, plan.outputArtifacts);
   const missing = Object.keys(declared.parameters ?? {}).filter((name) => !(name in outputs.parameters));
@@ -29,9 +30,19 @@ export function collectOutputs(input: TaskActivityInput, plan: LaunchPlan): Task
   return outputs;
 }
 
-function parseJsonFile(file: string): unknown {
+/** The file's text, or undefined when the step did not write it. */
+async function readIfPresent(file: string): Promise<string | undefined> {
   try {
-    return JSON.parse(readFileSync(file, 'utf8'));
+    return await readFile(file, 'utf8');
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
+    throw err;
+  }
+}
+
+function parseJson(file: string, text: string): unknown {
+  try {
+    return JSON.parse(text);
   } catch (err) {
     throw new Error(`executor output ${file} is not valid JSON: ${(err as Error).message}`);
   }

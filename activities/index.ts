@@ -1,4 +1,5 @@
 import type { MetadataStore } from '../store/types';
+import { createImportArtifact } from './import-artifact';
 import { createRecordRunState } from './record-run';
 import { createRecordTaskStates } from './record-task-states';
 import { createRegisterRun } from './register-run';
@@ -19,6 +20,7 @@ export function createActivities(deps: ActivityDeps) {
     recordRunState: createRecordRunState(deps.store),
     recordTaskStates: createRecordTaskStates(deps.store),
     registerRun: createRegisterRun(deps.store),
+    importArtifact: createImportArtifact(deps.store),
   };
 }
 

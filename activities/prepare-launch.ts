@@ -1,4 +1,7 @@
 import { dirname, join } from 'node:path';
+import { ApplicationFailure } from '@temporalio/common';
+import { FailureTypes } from '../config/constants';
+import { PlaceholderError } from '../ir/errors';
 import { resolveArgs, type PlaceholderContext } from '../ir/placeholders';
 import { runPlaceholderValues } from '../ir/run-values';
 import type { ArtifactRef } from '../ir/types';
@@ -21,6 +24,10 @@ export interface LaunchPlan {
 /**
  * Decides the exact command of one launch: output locations, KFP placeholders resolved to argv,
  * and the step's environment. Does no I/O, so the same input always yields the same launch.
+ *
+ * @throws ApplicationFailure, non-retryable, of type `InvalidTask`, naming the task and the
+ *   placeholder, when the command cannot be built (an optional input used without `IfPresent`,
+ *   an unknown placeholder, no command at all): the same input fails the same way on every retry.
  */
 export function prepareLaunch(
   input: TaskActivityInput,
@@ -52,8 +59,7 @@ export function prepareLaunch(
     },
   };
   const container = input.container;
-  const argv = [...resolveArgs(container.command, ctx), ...resolveArgs(container.args, ctx)];
-  if (argv.length === 0) throw new Error(`executor of ${input.componentName} has neither command nor args`);
+  const argv = resolveCommand(input, ctx);
   const env: Record<string, string> = { ...opts.baseEnv };
   for (const { name, value } of container.env ?? []) env[name] = value;
   const outputPaths = [
@@ -76,4 +82,18 @@ export function prepareLaunch(
     executorOutputFile,
     outputPaths,
   };
+}
+
+function resolveCommand(input: TaskActivityInput, ctx: PlaceholderContext): string[] {
+  const invalid = (reason: string) =>
+    ApplicationFailure.create({ message: `task ${input.taskPath} (component ${input.componentName}): ${reason}`, type: FailureTypes.invalidTask, nonRetryable: true });
+  let argv: string[];
+  try {
+    argv = [...resolveArgs(input.container.command, ctx), ...resolveArgs(input.container.args, ctx)];
+  } catch (err) {
+    if (err instanceof PlaceholderError) throw invalid(`cannot build its command: placeholder ${err.message}`);
+    throw err;
+  }
+  if (argv.length === 0) throw invalid('its executor has neither command nor args');
+  return argv;
 }

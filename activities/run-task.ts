@@ -1,4 +1,4 @@
-import { existsSync, mkdirSync, readFileSync, rmSync } from 'node:fs';
+import { mkdir, open, rm } from 'node:fs/promises';
 import { dirname } from 'node:path';
 import { ApplicationFailure, CancelledFailure, Context } from '@temporalio/activity';
 import { isFinal } from '../ir/states';
@@ -7,7 +7,7 @@ import type { TaskOutputs } from '../ir/types';
 import { collectOutputs } from './collect-outputs';
 import { launchNameFor } from '../ir/task-path';
 import { taskLayout } from './layout';
-import { prepareLaunch } from './prepare-launch';
+import { prepareLaunch, type LaunchPlan } from './prepare-launch';
 import { TaskRecorder } from './task-recorder';
 import { FailureTypes } from '../config/constants';
 import type { TaskActivityInput, TaskActivityResult } from './types';
@@ -28,7 +28,8 @@ interface HeartbeatDetails {
 }
 
 type LaunchChoice =
-  | { kind: 'launch'; number: number; resume: boolean }
+  /** `startedAt`: when a launch being resumed started (its deadline runs from then). */
+  | { kind: 'launch'; number: number; resume: boolean; startedAt?: Date }
   | { kind: 'done'; result: TaskActivityResult };
 
 /**
@@ -39,6 +40,7 @@ type LaunchChoice =
  * failure must never re-run a step, so the launch number comes from the store and the last
  * heartbeat, not from the activity attempt: an unfinished launch is reattached, a finished
  * failed one is followed by the next launch, and only `maxStepAttempts` launches are allowed.
+ * Only a cancellation of the run itself stops a step (see `handleCancellation`).
  */
 export function createRunTask(deps: RunTaskDeps) {
   return async function runTask(input: TaskActivityInput): Promise<TaskActivityResult> {
@@ -50,31 +52,47 @@ export function createRunTask(deps: RunTaskDeps) {
     const n = choice.number;
     const layout = taskLayout(input.pipelineRoot, input.runId, input.taskPath);
     const name = launchNameFor(input.runId, input.taskPath, n);
-    const plan = prepareLaunch(input, { launch: n, layout, launchName: name, baseEnv: deps.stepEnv });
+    let plan: LaunchPlan;
+    try {
+      plan = prepareLaunch(input, { launch: n, layout, launchName: name, baseEnv: deps.stepEnv });
+    } catch (err) {
+      // No retry can build a command the spec does not allow: record it, so the task does not stay RUNNING.
+      if (!(err instanceof ApplicationFailure)) throw err;
+      return failLaunch(recorder, input, n, { message: err.message, type: err.type ?? FailureTypes.invalidTask }, undefined, undefined);
+    }
     if (!choice.resume) {
       // A fresh launch must not see a failed launch's partial outputs.
-      for (const path of plan.outputPaths) rmSync(path, { recursive: true, force: true });
-      for (const path of plan.outputPaths) mkdirSync(dirname(path), { recursive: true });
-      mkdirSync(dirname(plan.spec.logFile), { recursive: true });
+      await Promise.all(plan.outputPaths.map((path) => rm(path, { recursive: true, force: true })));
+      await Promise.all([...plan.outputPaths, plan.spec.logFile].map((path) => mkdir(dirname(path), { recursive: true })));
+      // A resumed launch was recorded as started by the attempt that started it; recording it
+      // again would move its start time to the time of the reattach.
+      await recorder.started(n, name, plan.spec.logFile);
     }
-    await recorder.started(n, name, plan.spec.logFile);
+    const startedAt = choice.startedAt ?? new Date();
 
     const handle = await deps.runner.start(plan.spec);
     const heartbeat = () => ctx.heartbeat({ launch: n } satisfies HeartbeatDetails);
     heartbeat();
     const timer = setInterval(heartbeat, heartbeatEveryMs(ctx.info.heartbeatTimeoutMs));
+    const deadline = deadlineSignal(startedAt, input.timeoutSeconds);
     let status: LaunchStatus;
     try {
-      status = await deps.runner.wait(handle, ctx.cancellationSignal);
+      status = await deps.runner.wait(handle, AbortSignal.any([ctx.cancellationSignal, deadline.signal]));
     } finally {
       clearInterval(timer);
+      deadline.clear();
     }
-    if (status.status === 'running') return handleCancellation(ctx, deps, recorder, handle, n);
+    if (status.status === 'running' && ctx.cancellationSignal.aborted) return handleCancellation(ctx, deps, recorder, handle, n);
+    if (status.status === 'running') {
+      await deps.runner.kill(handle, deps.killGraceMs);
+      const message = `task ${input.taskPath} timed out: still running after its deadline of ${input.timeoutSeconds} s, so it was killed`;
+      return failLaunch(recorder, input, n, { message, type: FailureTypes.taskTimedOut }, undefined, plan.spec.logFile);
+    }
 
     if (status.status === 'exited' && status.exitCode === 0) {
       let outputs: TaskOutputs;
       try {
-        outputs = collectOutputs(input, plan);
+        outputs = await collectOutputs(input, plan);
       } catch (err) {
         return failLaunch(recorder, input, n, { message: `outputs of ${input.taskPath}: ${(err as Error).message}`, type: FailureTypes.invalidTask }, 0, plan.spec.logFile);
       }
@@ -97,7 +115,7 @@ async function chooseLaunch(
   const attempts = await store.listTaskAttempts(input.runId, input.taskPath);
   for (let n = details?.launch ?? 1; ; n++) {
     const attempt = attempts.find((a) => a.attempt === n);
-    if (!attempt || !isFinal(attempt.state)) return { kind: 'launch', number: n, resume: attempt !== undefined };
+    if (!attempt || !isFinal(attempt.state)) return { kind: 'launch', number: n, resume: attempt !== undefined, startedAt: attempt?.startedAt };
     if (attempt.state === 'SUCCEEDED') return { kind: 'done', result: await recorder.recordedResult(n, attempt.podName) };
     if (n >= input.maxStepAttempts) {
       // An earlier attempt recorded the final failure but crashed before reporting it.
@@ -106,16 +124,19 @@ async function chooseLaunch(
   }
 }
 
+/** Failure types no later launch can fix: the task fails at once, whatever its retry policy. */
+const FINAL_FAILURES: ReadonlySet<string> = new Set([FailureTypes.invalidTask, FailureTypes.taskTimedOut]);
+
 async function failLaunch(
   recorder: TaskRecorder,
   input: TaskActivityInput,
   n: number,
   error: RunError,
   exitCode: number | undefined,
-  logFile: string,
+  logFile: string | undefined,
 ): Promise<never> {
-  const tail = logTail(logFile);
-  const last = n >= input.maxStepAttempts || error.type === FailureTypes.invalidTask;
+  const tail = logFile ? await logTail(logFile) : '';
+  const last = n >= input.maxStepAttempts || FINAL_FAILURES.has(error.type ?? '');
   const full: RunError = {
     message: `${error.message}${last ? '' : ` (launch ${n} of ${input.maxStepAttempts}, will retry)`}${tail ? `\n--- last lines of the log ---\n${tail}` : ''}`,
     type: last ? error.type : FailureTypes.stepFailedRetryable,
@@ -125,6 +146,16 @@ async function failLaunch(
   throw ApplicationFailure.create({ message: full.message, type: full.type, nonRetryable: last, details: [full.details] });
 }
 
+/**
+ * The wait was aborted because Temporal cancelled this attempt. Only a cancellation the
+ * workflow requested (the run was terminated) may stop the step: the SDK marks it
+ * `cancelRequested` (reason `CANCELLED`). Every other reason ends this attempt only, and the
+ * step must go on, because the retry reattaches to it and collects it:
+ * - `TIMED_OUT`: the heartbeat timeout elapsed, e.g. the worker's event loop was too busy to
+ *   heartbeat; the step may well have succeeded meanwhile;
+ * - `NOT_FOUND`: the server no longer knows this attempt (it timed out server-side);
+ * - `WORKER_SHUTDOWN`, `PAUSED`, `RESET`: the activity moves on without this worker.
+ */
 async function handleCancellation(
   ctx: Context,
   deps: RunTaskDeps,
@@ -133,23 +164,48 @@ async function handleCancellation(
   n: number,
 ): Promise<never> {
   const reason = await ctx.cancelled.catch((err: unknown) => err);
-  if (reason instanceof CancelledFailure && reason.message === 'WORKER_SHUTDOWN') {
-    // Leave the step running: the retry on another worker reattaches to it.
-    throw ApplicationFailure.create({ message: 'worker shut down while the step ran', type: 'WorkerShutdown' });
+  if (ctx.cancellationDetails?.cancelRequested) {
+    await deps.runner.kill(handle, deps.killGraceMs);
+    await recorder.canceled(n);
+    throw reason instanceof CancelledFailure ? reason : new CancelledFailure('task canceled');
   }
-  await deps.runner.kill(handle, deps.killGraceMs);
-  await recorder.canceled(n);
-  throw reason instanceof CancelledFailure ? reason : new CancelledFailure('task canceled');
+  // Paused and reset attempts are reported by the SDK from the CancelledFailure itself.
+  if (ctx.cancellationDetails?.paused || ctx.cancellationDetails?.reset) throw reason;
+  const why = reason instanceof CancelledFailure ? reason.message : String(reason);
+  throw ApplicationFailure.retryable(`attempt ended (${why}) while launch ${n} ran; the step goes on and the next attempt reattaches to it`, 'LaunchDetached');
 }
 
+/**
+ * How often the activity heartbeats: a fifth of the timeout (at most 5 s), so four beats can
+ * be late before one is missed. The SDK forwards them to the server at most every 0.8 × timeout
+ * unless the worker's `maxHeartbeatThrottleInterval` is lower; that throttle, not this
+ * interval, sets the server's margin.
+ */
 function heartbeatEveryMs(timeoutMs: number | undefined): number {
-  return Math.max(500, Math.min(10_000, (timeoutMs ?? 30_000) / 3));
+  return Math.max(200, Math.min(5_000, (timeoutMs ?? 30_000) / 5));
 }
 
-/** The last lines of a launch log, for the error a user sees first. */
-function logTail(logFile: string, maxLines = 20, maxBytes = 4096): string {
-  if (!existsSync(logFile)) return '';
-  const text = readFileSync(logFile);
-  const slice = text.subarray(Math.max(0, text.length - maxBytes)).toString('utf8');
-  return slice.trimEnd().split('\n').slice(-maxLines).join('\n');
+/**
+ * Aborts at `startedAt + timeoutSeconds`: a resumed launch keeps the deadline of its start, so
+ * a worker restart does not extend it. Never aborts without a timeout.
+ */
+function deadlineSignal(startedAt: Date, timeoutSeconds: number | undefined): { signal: AbortSignal; clear: () => void } {
+  const controller = new AbortController();
+  if (timeoutSeconds === undefined) return { signal: controller.signal, clear: () => undefined };
+  const timer = setTimeout(() => controller.abort(), Math.max(0, startedAt.getTime() + timeoutSeconds * 1000 - Date.now()));
+  return { signal: controller.signal, clear: () => clearTimeout(timer) };
+}
+
+/** The last lines of a launch log, for the error a user sees first; reads only the log's end. */
+async function logTail(logFile: string, maxLines = 20, maxBytes = 4096): Promise<string> {
+  const file = await open(logFile, 'r').catch(() => undefined);
+  if (!file) return '';
+  try {
+    const { size } = await file.stat();
+    const length = Math.min(size, maxBytes);
+    const { buffer, bytesRead } = await file.read(Buffer.alloc(length), 0, length, size - length);
+    return buffer.subarray(0, bytesRead).toString('utf8').trimEnd().split('\n').slice(-maxLines).join('\n');
+  } finally {
+    await file.close();
+  }
 }

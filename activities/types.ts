@@ -1,4 +1,4 @@
-import type { ContainerSpec, InputDefinitions, OutputDefinitions, ParameterValue, PipelineSpec } from '../ir/types';
+import type { ArtifactTypeSchema, ContainerSpec, InputDefinitions, OutputDefinitions, ParameterValue, PipelineSpec } from '../ir/types';
 import type { RunState, TaskKind, TaskState } from '../ir/states';
 import type { RunError } from '../store/types';
 import type { TaskOutputs } from '../ir/types';
@@ -22,6 +22,41 @@ export interface TaskActivityInput {
   inputs: TaskOutputs;
   /** Launches allowed for this task: 1 + KFP's maxRetryCount. */
   maxStepAttempts: number;
+  /**
+   * How long one launch may run, from its start (a reattach keeps the original deadline); past
+   * it the step is killed and the task fails with `TaskTimedOut`, without retries. KFP has no
+   * such field: it comes from kfp-kubernetes' `activeDeadlineSeconds` for the task's executor
+   * in the run's platform spec. No limit when absent.
+   */
+  timeoutSeconds?: number;
+}
+
+/** KFP's `ImporterSpec` (`deploymentSpec.executors.X.importer`), as the compiler writes it. */
+export interface ImporterSpec {
+  /** A constant URI (a string, or protobuf's `{stringValue}` form), or the input parameter that holds it. */
+  artifactUri: { constant?: ParameterValue; runtimeParameter?: string };
+  typeSchema: ArtifactTypeSchema;
+  /** Becomes the artifact's metadata; string values may hold `{{$.inputs.parameters['x']}}`. */
+  metadata?: Record<string, ParameterValue>;
+  /** True: register the URI afresh. False or absent: reuse the artifact already registered with it. */
+  reimport?: boolean;
+  /** Download into the run's workspace; the local runner has no workspace and downloads nothing. */
+  downloadToWorkspace?: boolean;
+}
+
+/** Everything one importer task needs (`importArtifact`), decided by the workflow. */
+export interface ImportArtifactInput {
+  runId: string;
+  /** The task's identity (`root/for-loop-2[17]/importer`, see ir/task-path.ts). */
+  taskPath: string;
+  /** The task's name in its DAG, as users see it. */
+  displayName: string;
+  componentName: string;
+  importer: ImporterSpec;
+  /** The task's resolved input parameters: the URI's `runtimeParameter` and metadata placeholders read them. */
+  inputParameters: Record<string, ParameterValue>;
+  /** The importer component's outputs: exactly one artifact (`artifact` as kfp compiles it). */
+  outputDefinitions?: OutputDefinitions;
 }
 
 export interface TaskActivityResult {

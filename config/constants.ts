@@ -30,6 +30,8 @@ export const FailureTypes = {
   stepFailedRetryable: 'StepFailedRetryable',
   /** Inputs, placeholders or outputs violate the spec: no retry can fix it. */
   invalidTask: 'InvalidTask',
+  /** The step ran past its deadline (`timeoutSeconds`, from kfp-kubernetes' `activeDeadlineSeconds`) and was killed. */
+  taskTimedOut: 'TaskTimedOut',
   /** The run ended FAILED because a task did. */
   runFailed: 'RunFailed',
 } as const;

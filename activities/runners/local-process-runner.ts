@@ -1,15 +1,28 @@
 import { spawn, type ChildProcess } from 'node:child_process';
-import { chownSync, closeSync, existsSync, mkdirSync, openSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { chown, mkdir, open, readdir, readFile, stat, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { LaunchHandle, LaunchSpec, LaunchStatus, Runner } from './runner';
 
 /**
- * The exit-code file is written by a tiny `sh` supervisor rather than by the worker, because the
- * step must outlive a worker that is killed: a new worker later reads the file to learn how the
- * step ended. The step's argv arrives as "$@" — never spliced into the script.
+ * A tiny `sh` supervisor owns a launch's bookkeeping, because the step must outlive a worker
+ * that is killed and the next worker must learn what happened without guessing:
+ *
+ * 1. before the step can run, the supervisor records its own pid and start time (`launch.json`,
+ *    written to a temporary name and renamed, so it is complete or absent). A worker killed at
+ *    any point after `spawn` therefore leaves either a record (the step may have run: reattach,
+ *    never start it again) or no record (the step has not run: starting it is safe);
+ * 2. after the step, it writes the step's exit code (`exit_code`, renamed into place as well).
+ *
+ * The record is not fsynced: it must survive the worker's death, not the host's, which kills
+ * the step too. The step's argv arrives as "$@" — never spliced into the script. Field 22 of
+ * `/proc/PID/stat` (the 20th after the parenthesised command name) is the start time.
  */
-const SUPERVISOR = '"$@"; c=$?; printf %s "$c" > "$SLUICE_EXIT_FILE.tmp" && mv "$SLUICE_EXIT_FILE.tmp" "$SLUICE_EXIT_FILE"; exit "$c"';
+const SUPERVISOR = [
+  'read -r s < /proc/$$/stat; s=${s##*) }; ticks() { shift 19; printf %s "$1"; }',
+  `printf '{"pid":%s,"startTicks":%s}' "$$" "$(ticks $s)" > "$SLUICE_STATE_FILE.tmp" && mv "$SLUICE_STATE_FILE.tmp" "$SLUICE_STATE_FILE" || exit 125`,
+  '"$@"; c=$?; printf %s "$c" > "$SLUICE_EXIT_FILE.tmp" && mv "$SLUICE_EXIT_FILE.tmp" "$SLUICE_EXIT_FILE"; exit "$c"',
+].join('\n');
 const STATE_FILE = 'launch.json';
 const EXIT_FILE = 'exit_code';
 /** Written before spawning: its presence without a state file means a worker died mid-start. */
@@ -25,6 +38,9 @@ interface LaunchState {
 /**
  * Runs a task's command as a host process in its own process group, in the launch's working
  * directory, with stdout and stderr appended to the launch log. The image is recorded only.
+ *
+ * All file and `/proc` access is asynchronous: a worker watches hundreds of launches on one
+ * event loop, and a blocked loop delays every activity's heartbeat.
  */
 export class LocalProcessRunner implements Runner {
   /** Children this worker started itself: their exit is observed directly instead of polled. */
@@ -34,42 +50,50 @@ export class LocalProcessRunner implements Runner {
   constructor(private readonly opts: { runAs?: { uid: number; gid: number } } = {}) {}
 
   async start(spec: LaunchSpec): Promise<LaunchHandle> {
-    mkdirSync(spec.workDir, { recursive: true });
-    const existing = readLaunchState(spec.workDir);
+    await mkdir(spec.workDir, { recursive: true });
+    const existing = await readLaunchState(spec.workDir);
     if (existing) return handleFor(spec, existing);
+    // An exit code is the launch's outcome even without a record (launches of earlier versions).
+    if ((await readExitCode(spec.workDir)) !== undefined) return handleFor(spec, ENDED);
     const startingMarker = join(spec.workDir, STARTING_FILE);
-    if (existsSync(startingMarker)) {
-      const adopted = findProcessByLaunchName(spec.name);
-      if (adopted) {
-        writeLaunchState(spec.workDir, adopted);
-        return handleFor(spec, adopted);
-      }
+    if (await exists(startingMarker)) {
+      // A worker died between spawn and the supervisor's record: the supervisor may still be about to write it.
+      const adopted = await findProcessByLaunchName(spec.name);
+      if (adopted) return handleFor(spec, adopted);
+      // Otherwise it never reached the step (it records itself first), so starting now runs the step once.
     }
-    writeFileSync(startingMarker, '');
+    await writeFile(startingMarker, '');
     const runAs = this.opts.runAs;
-    if (runAs) for (const dir of [spec.workDir, ...spec.writableDirs]) chownSync(dir, runAs.uid, runAs.gid);
-    const log = openSync(spec.logFile, 'a');
+    if (runAs) for (const dir of [spec.workDir, ...spec.writableDirs]) await chown(dir, runAs.uid, runAs.gid);
+    const log = await open(spec.logFile, 'a');
     let child: ChildProcess;
+    let pid: Promise<number>;
     try {
       child = spawn('/bin/sh', ['-c', SUPERVISOR, 'sluice-step', ...spec.argv], {
         cwd: spec.workDir,
         // Another user's HOME is out of reach; the launch directory serves instead.
-        env: { ...spec.env, ...(runAs ? { HOME: spec.workDir } : {}), SLUICE_LAUNCH: spec.name, SLUICE_EXIT_FILE: join(spec.workDir, EXIT_FILE) },
+        env: {
+          ...spec.env,
+          ...(runAs ? { HOME: spec.workDir } : {}),
+          SLUICE_LAUNCH: spec.name,
+          SLUICE_STATE_FILE: join(spec.workDir, STATE_FILE),
+          SLUICE_EXIT_FILE: join(spec.workDir, EXIT_FILE),
+        },
         ...(runAs ? { uid: runAs.uid, gid: runAs.gid } : {}),
         // Its own process group, so the whole tree can be signalled, and so it survives the worker.
         detached: true,
-        stdio: ['ignore', log, log],
+        stdio: ['ignore', log.fd, log.fd],
       });
+      // Listened for at once: 'spawn' fires on the next tick, before the log is closed.
+      pid = spawned(child);
     } finally {
-      closeSync(log);
+      await log.close();
     }
-    const pid = await spawned(child);
-    const state = { pid, startTicks: processStartTicks(pid) ?? 0 };
-    writeLaunchState(spec.workDir, state);
+    const started = await pid;
     this.children.set(spec.name, child);
     child.once('exit', () => this.children.delete(spec.name));
     child.unref();
-    return handleFor(spec, state);
+    return handleFor(spec, { pid: started, startTicks: (await processStartTicks(started)) ?? 0 });
   }
 
   async wait(handle: LaunchHandle, signal: AbortSignal): Promise<LaunchStatus> {
@@ -88,11 +112,11 @@ export class LocalProcessRunner implements Runner {
       if (signal.aborted) return { status: 'running' };
     }
     while (!signal.aborted) {
-      const exitCode = readExitCode(workDir);
+      const exitCode = await readExitCode(workDir);
       if (exitCode !== undefined) return { status: 'exited', exitCode };
-      if (!isAlive(Number(handle.ref.pid), Number(handle.ref.startTicks))) {
+      if (!(await isAlive(Number(handle.ref.pid), Number(handle.ref.startTicks)))) {
         // The supervisor may have written the file just before exiting.
-        const late = readExitCode(workDir);
+        const late = await readExitCode(workDir);
         if (late !== undefined) return { status: 'exited', exitCode: late };
         return { status: 'lost', reason: `process ${handle.ref.pid} of launch ${handle.name} ended without an exit code (killed)` };
       }
@@ -103,15 +127,18 @@ export class LocalProcessRunner implements Runner {
 
   async kill(handle: LaunchHandle, graceMs: number): Promise<void> {
     const pid = Number(handle.ref.pid);
-    if (!isAlive(pid, Number(handle.ref.startTicks))) return;
+    if (!(await isAlive(pid, Number(handle.ref.startTicks)))) return;
     // Descendants are collected first: a step may move children to other process groups.
-    const tree = [pid, ...descendantsOf(pid)];
+    const tree = [pid, ...(await descendantsOf(pid))];
     signalAll(pid, tree, 'SIGTERM');
     const deadline = Date.now() + graceMs;
-    while (Date.now() < deadline && tree.some((p) => isAlive(p))) await sleep(100);
+    while (Date.now() < deadline && (await anyAlive(tree))) await sleep(100);
     signalAll(pid, tree, 'SIGKILL');
   }
 }
+
+/** The state of a launch known only by its exit code: no process to watch or kill. */
+const ENDED: LaunchState = { pid: 0, startTicks: 0 };
 
 function handleFor(spec: LaunchSpec, state: LaunchState): LaunchHandle {
   return { name: spec.name, ref: { pid: state.pid, startTicks: state.startTicks, workDir: spec.workDir } };
@@ -124,52 +151,57 @@ function spawned(child: ChildProcess): Promise<number> {
   });
 }
 
-function readLaunchState(workDir: string): LaunchState | undefined {
-  const file = join(workDir, STATE_FILE);
-  return existsSync(file) ? (JSON.parse(readFileSync(file, 'utf8')) as LaunchState) : undefined;
+async function exists(file: string): Promise<boolean> {
+  return stat(file).then(() => true, () => false);
 }
 
-function writeLaunchState(workDir: string, state: LaunchState): void {
-  writeFileSync(join(workDir, STATE_FILE), JSON.stringify(state));
+/** Undefined when absent; the supervisor renames the record into place, so it is never partial. */
+async function readLaunchState(workDir: string): Promise<LaunchState | undefined> {
+  const text = await readFile(join(workDir, STATE_FILE), 'utf8').catch(() => undefined);
+  return text === undefined ? undefined : (JSON.parse(text) as LaunchState);
 }
 
-function readExitCode(workDir: string): number | undefined {
-  const file = join(workDir, EXIT_FILE);
-  if (!existsSync(file)) return undefined;
-  const code = Number.parseInt(readFileSync(file, 'utf8'), 10);
+async function readExitCode(workDir: string): Promise<number | undefined> {
+  const text = await readFile(join(workDir, EXIT_FILE), 'utf8').catch(() => undefined);
+  const code = text === undefined ? Number.NaN : Number.parseInt(text, 10);
   return Number.isNaN(code) ? undefined : code;
 }
 
 /** `/proc/PID/stat` fields after the parenthesised command name (which may contain spaces). */
-function statFields(pid: number): string[] | undefined {
+async function statFields(pid: number): Promise<string[] | undefined> {
+  if (!(pid > 0)) return undefined;
   try {
-    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    const stat = await readFile(`/proc/${pid}/stat`, 'utf8');
     return stat.slice(stat.lastIndexOf(')') + 2).split(' ');
   } catch {
     return undefined;
   }
 }
 
-function processStartTicks(pid: number): number | undefined {
-  const fields = statFields(pid);
+async function processStartTicks(pid: number): Promise<number | undefined> {
+  const fields = await statFields(pid);
   return fields ? Number(fields[19]) : undefined;
 }
 
 /** Alive and not a zombie; with `startTicks`, also the same process (not a reused pid). */
-function isAlive(pid: number, startTicks?: number): boolean {
-  const fields = statFields(pid);
+async function isAlive(pid: number, startTicks?: number): Promise<boolean> {
+  const fields = await statFields(pid);
   if (!fields || fields[0] === 'Z' || fields[0] === 'X') return false;
   return !startTicks || Number(fields[19]) === startTicks;
 }
 
-function listPids(): number[] {
-  return readdirSync('/proc').filter((d) => /^\d+$/.test(d)).map(Number);
+async function anyAlive(pids: number[]): Promise<boolean> {
+  return (await Promise.all(pids.map((pid) => isAlive(pid)))).some(Boolean);
 }
 
-function descendantsOf(root: number): number[] {
+async function listPids(): Promise<number[]> {
+  return (await readdir('/proc')).filter((d) => /^\d+$/.test(d)).map(Number);
+}
+
+async function descendantsOf(root: number): Promise<number[]> {
   const children = new Map<number, number[]>();
-  for (const pid of listPids()) {
-    const ppid = Number(statFields(pid)?.[1]);
+  for (const pid of await listPids()) {
+    const ppid = Number((await statFields(pid))?.[1]);
     if (!Number.isNaN(ppid)) children.set(ppid, [...(children.get(ppid) ?? []), pid]);
   }
   const out: number[] = [];
@@ -195,16 +227,16 @@ function signalAll(groupLeader: number, pids: number[], signal: NodeJS.Signals):
 }
 
 /**
- * Finds a process started for `launchName` by a worker that crashed before it recorded the pid
- * (the launch name is in the step's environment).
+ * Finds the supervisor started for `launchName` by a worker that crashed before the supervisor
+ * recorded itself (the launch name is in its environment; it leads its own process group).
  */
-function findProcessByLaunchName(launchName: string): LaunchState | undefined {
+async function findProcessByLaunchName(launchName: string): Promise<LaunchState | undefined> {
   const marker = `SLUICE_LAUNCH=${launchName}\0`;
-  for (const pid of listPids()) {
+  for (const pid of await listPids()) {
     try {
-      const environ = readFileSync(`/proc/${pid}/environ`, 'latin1');
-      if (environ.includes(marker) && statFields(pid)?.[2] === String(pid)) {
-        return { pid, startTicks: processStartTicks(pid) ?? 0 };
+      const environ = await readFile(`/proc/${pid}/environ`, 'latin1');
+      if (environ.includes(marker) && (await statFields(pid))?.[2] === String(pid)) {
+        return { pid, startTicks: (await processStartTicks(pid)) ?? 0 };
       }
     } catch {
       // Not ours to read, or gone.

@@ -44,6 +44,13 @@ describe('crash recovery', () => {
       await new Promise((r) => setTimeout(r, 100));
     }
     const stepPid = Number(readFileSync(join(dir, 'slow.pid'), 'utf8'));
+    let before = await engine.store.listTaskAttempts(run_id, 'slow');
+    while (before.length === 0) {
+      await new Promise((r) => setTimeout(r, 100));
+      before = await engine.store.listTaskAttempts(run_id, 'slow');
+    }
+    // Reattaching must not report a new start: the launch started before the crash.
+    await new Promise((r) => setTimeout(r, 1_100));
     first.kill('SIGKILL');
     await new Promise((r) => first.once('exit', r));
 
@@ -56,6 +63,7 @@ describe('crash recovery', () => {
       expect(Number(readFileSync(join(dir, 'slow.pid'), 'utf8'))).toBe(stepPid);
       const attempts = await engine.store.listTaskAttempts(run_id, 'slow');
       expect(attempts.map((a) => [a.attempt, a.state])).toEqual([[1, 'SUCCEEDED']]);
+      expect(attempts[0].startedAt).toEqual(before[0].startedAt);
       expect(taskByName(run, 'slow').state).toBe('SUCCEEDED');
     } finally {
       second.kill('SIGTERM');

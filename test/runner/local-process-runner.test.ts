@@ -1,9 +1,13 @@
-import { chmodSync, existsSync, mkdtempSync, readFileSync } from 'node:fs';
+import { spawnSync } from 'node:child_process';
+import { chmodSync, existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { LocalProcessRunner } from '../../activities/runners/local-process-runner';
 import type { LaunchSpec } from '../../activities/runners/runner';
 import { resolveStepUser, type StepUser } from '../../worker/step-user';
+
+/** The compiled runner, for a worker process of its own (jest's transform is not there). */
+const RUNNER_JS = join(__dirname, '..', '..', 'dist', 'activities', 'runners', 'local-process-runner.js');
 
 const env = { PATH: process.env.PATH ?? '/usr/bin:/bin' };
 
@@ -59,6 +63,42 @@ describe('LocalProcessRunner', () => {
     expect(again.ref.pid).toBe(first.ref.pid);
     const status = await other.wait(again, new AbortController().signal);
     expect(status).toEqual({ status: 'exited', exitCode: 0 });
+    expect(readFileSync(join(spec.workDir, 'count'), 'utf8')).toBe('run\n');
+  });
+
+  test('a worker killed right after spawning a step leaves enough behind that the step never runs twice', async () => {
+    const spec = launch('crash-window-1', ['sh', '-c', 'echo run >> count']);
+    // A worker process of its own starts the launch and is SIGKILLed at the worst point: the
+    // moment it would record the launch itself, or else as soon as \`start\` returns.
+    const worker = `
+      const fs = require('node:fs');
+      const fsp = require('node:fs/promises');
+      const die = () => process.kill(process.pid, 'SIGKILL');
+      for (const [mod, fn] of [[fs, 'writeFileSync'], [fsp, 'writeFile']]) {
+        const write = mod[fn];
+        mod[fn] = function (file, ...rest) { if (String(file).endsWith('launch.json')) die(); return write.call(this, file, ...rest); };
+      }
+      const { LocalProcessRunner } = require(${JSON.stringify(RUNNER_JS)});
+      new LocalProcessRunner().start(JSON.parse(process.argv[1])).then(die);
+    `;
+    const crashed = spawnSync(process.execPath, ['-e', worker, JSON.stringify(spec)]);
+    expect(crashed.signal).toBe('SIGKILL');
+    // The orphaned step finishes on its own.
+    await until(() => existsSync(join(spec.workDir, 'exit_code')));
+
+    const next = new LocalProcessRunner();
+    const status = await next.wait(await next.start(spec), new AbortController().signal);
+    expect(status).toEqual({ status: 'exited', exitCode: 0 });
+    expect(readFileSync(join(spec.workDir, 'count'), 'utf8')).toBe('run\n');
+  });
+
+  test('an exit code alone is the outcome of a launch, even without the launch record', async () => {
+    const spec = launch('exit-only-1', ['sh', '-c', 'echo run >> count']);
+    const runner = new LocalProcessRunner();
+    expect(await runner.wait(await runner.start(spec), new AbortController().signal)).toEqual({ status: 'exited', exitCode: 0 });
+    rmSync(join(spec.workDir, 'launch.json'));
+    const next = new LocalProcessRunner();
+    expect(await next.wait(await next.start(spec), new AbortController().signal)).toEqual({ status: 'exited', exitCode: 0 });
     expect(readFileSync(join(spec.workDir, 'count'), 'utf8')).toBe('run\n');
   });
 

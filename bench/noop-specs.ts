@@ -20,3 +20,32 @@ export function noopPipeline(name: string, n: number, shape: 'chain' | 'fanout')
     deploymentSpec: { executors: { 'exec-noop': { container: { image: 'busybox', command: ['true'] } } } },
   };
 }
+
+/** A ParallelFor over `n` items whose body is one no-op step, with an optional parallelism limit. */
+export function noopLoopPipeline(name: string, n: number, parallelismLimit = 0): PipelineSpec {
+  return {
+    pipelineInfo: { name },
+    schemaVersion: '2.1.0',
+    sdkVersion: 'sluice-bench',
+    root: {
+      dag: {
+        tasks: {
+          'for-loop-1': {
+            taskInfo: { name: 'for-loop-1' },
+            componentRef: { name: 'comp-for-loop-1' },
+            parameterIterator: { itemInput: 'pipelinechannel--loop-item-param-1', items: { raw: JSON.stringify(Array.from({ length: n }, (_, i) => i)) } },
+            ...(parallelismLimit > 0 ? { iteratorPolicy: { parallelismLimit } } : {}),
+          },
+        },
+      },
+    },
+    components: {
+      'comp-for-loop-1': {
+        inputDefinitions: { parameters: { 'pipelinechannel--loop-item-param-1': { parameterType: 'NUMBER_INTEGER' } } },
+        dag: { tasks: { noop: { taskInfo: { name: 'noop' }, componentRef: { name: 'comp-noop' } } } },
+      },
+      'comp-noop': { executorLabel: 'exec-noop' },
+    },
+    deploymentSpec: { executors: { 'exec-noop': { container: { image: 'busybox', command: ['true'] } } } },
+  };
+}

@@ -5,7 +5,9 @@ import { loadConfig, PROJECT_ROOT } from '../config/config';
 import { startDevStack, type DevStack } from '../stack/dev-stack';
 import { freePort } from '../stack/free-port';
 import type { PipelineSpec } from '../ir/types';
-import { noopPipeline } from './noop-specs';
+import { noopLoopPipeline, noopPipeline } from './noop-specs';
+import { runHistoryStats } from '../stack/run-histories';
+import { seedRuns } from './seed-runs';
 import { treeMemory } from './process-memory';
 
 /**
@@ -39,7 +41,15 @@ async function main(): Promise<void> {
       if (now.stackMiB + now.stepsMiB > peak.stackMiB + peak.stepsMiB) peak = now;
     }, 100);
     const fanout = await runToEnd(stack, noopPipeline('bench-fanout-200', 200, 'fanout'));
+    const loop1k = await runToEnd(stack, noopLoopPipeline('bench-loop-1000', 1000));
+    const loop10k = await runToEnd(stack, noopLoopPipeline('bench-loop-10000', 10_000), 600_000);
     clearInterval(sampler);
+    const histories = await runHistoryStats(stack.temporal, loop10k.runId);
+    const largest = histories.reduce((a, b) => (b.events > a.events ? b : a));
+
+    await seedRuns(stack.store, 10_000);
+    const listP50 = await p50Ms(() => getJson(stack, '/apis/v2beta1/runs?page_size=50'), 50);
+    const bigRunP50 = await p50Ms(() => getJson(stack, `/apis/v2beta1/runs/${loop10k.runId}`), 20);
 
     const results = {
       date: new Date().toISOString(),
@@ -51,6 +61,16 @@ async function main(): Promise<void> {
         medianHandoffMs: handoffMs,
       },
       fanout200: { wallMs: Math.round(fanout.wallMs), stepsPerSecond: round(200 / (fanout.wallMs / 1000)) },
+      loop1000: { wallMs: Math.round(loop1k.wallMs), stepsPerSecond: round(1000 / (loop1k.wallMs / 1000)) },
+      loop10000: {
+        wallMs: Math.round(loop10k.wallMs),
+        stepsPerSecond: round(10_000 / (loop10k.wallMs / 1000)),
+        workflows: histories.length,
+        largestHistoryEvents: largest.events,
+        peakPendingActivities: Math.max(...histories.map((h) => h.peakPendingActivities)),
+        peakPendingChildren: Math.max(...histories.map((h) => h.peakPendingChildren)),
+      },
+      api: { listRunsP50Ms: listP50, tenThousandTaskRunP50Ms: bigRunP50 },
       memory: {
         idleStackMiB: idle.stackMiB,
         idleStackPssMiB: idle.stackPssMiB,
@@ -72,7 +92,7 @@ async function main(): Promise<void> {
   }
 }
 
-async function runToEnd(stack: DevStack, spec: PipelineSpec): Promise<{ runId: string; wallMs: number }> {
+async function runToEnd(stack: DevStack, spec: PipelineSpec, timeoutMs = 300_000): Promise<{ runId: string; wallMs: number }> {
   const started = performance.now();
   const res = await fetch(`${stack.apiUrl}/apis/v2beta1/runs`, {
     method: 'POST',
@@ -82,6 +102,7 @@ async function runToEnd(stack: DevStack, spec: PipelineSpec): Promise<{ runId: s
   const body = (await res.json()) as { run_id: string };
   if (!res.ok) throw new Error(`creating ${spec.pipelineInfo.name} failed: ${JSON.stringify(body)}`);
   for (;;) {
+    if (performance.now() - started > timeoutMs) throw new Error(`${spec.pipelineInfo.name} did not finish within ${timeoutMs} ms`);
     const run = await stack.store.getRun(body.run_id);
     if (run && ['SUCCEEDED', 'FAILED', 'CANCELED'].includes(run.state)) {
       if (run.state !== 'SUCCEEDED') throw new Error(`${spec.pipelineInfo.name} ended ${run.state}: ${run.error?.message}`);
@@ -103,9 +124,30 @@ async function medianHandoffMs(stack: DevStack, runId: string): Promise<number> 
   return gaps[Math.floor(gaps.length / 2)] ?? 0;
 }
 
+async function getJson(stack: DevStack, path: string): Promise<void> {
+  const res = await fetch(`${stack.apiUrl}${path}`);
+  if (!res.ok) throw new Error(`GET ${path} → ${res.status}`);
+  await res.json();
+}
+
+/** Median wall time of `n` sequential calls, after one warm-up call. */
+async function p50Ms(call: () => Promise<void>, n: number): Promise<number> {
+  await call();
+  const times: number[] = [];
+  for (let i = 0; i < n; i++) {
+    const started = performance.now();
+    await call();
+    times.push(performance.now() - started);
+  }
+  return round(times.sort((a, b) => a - b)[Math.floor(n / 2)]);
+}
+
 function printTable(r: {
   chain50: { wallMs: number; stepsOwnMs: number; overheadPerStepMs: number; medianHandoffMs: number };
   fanout200: { wallMs: number; stepsPerSecond: number };
+  loop1000: { wallMs: number; stepsPerSecond: number };
+  loop10000: { wallMs: number; stepsPerSecond: number; workflows: number; largestHistoryEvents: number; peakPendingActivities: number; peakPendingChildren: number };
+  api: { listRunsP50Ms: number; tenThousandTaskRunP50Ms: number };
   memory: { idleStackMiB: number; idleStackPssMiB: number; fanoutPeakStackMiB: number; fanoutPeakStackPssMiB: number; fanoutPeakTotalMiB: number };
 }): void {
   const rows: [string, string][] = [
@@ -115,8 +157,17 @@ function printTable(r: {
     ['  of which step-to-step handoff (median)', `${r.chain50.medianHandoffMs} ms`],
     ['200-wide fan-out: wall time', `${r.fanout200.wallMs} ms`],
     ['200-wide fan-out: throughput', `${r.fanout200.stepsPerSecond} steps/s`],
+    ['1,000-iteration loop: wall time', `${r.loop1000.wallMs} ms`],
+    ['1,000-iteration loop: throughput', `${r.loop1000.stepsPerSecond} steps/s`],
+    ['10,000-iteration loop: wall time', `${r.loop10000.wallMs} ms`],
+    ['10,000-iteration loop: throughput', `${r.loop10000.stepsPerSecond} steps/s`],
+    ['10,000-iteration loop: workflows', `${r.loop10000.workflows}`],
+    ['  largest history (limit 51,200)', `${r.loop10000.largestHistoryEvents} events`],
+    ['  peak pending activities / children (limit 2,000)', `${r.loop10000.peakPendingActivities} / ${r.loop10000.peakPendingChildren}`],
+    ['GET /runs?page_size=50 with 10,000 runs (p50)', `${r.api.listRunsP50Ms} ms`],
+    ['GET /runs/{id} of the 10,000-task run (p50)', `${r.api.tenThousandTaskRunP50Ms} ms`],
     ['memory idle, RSS summed (PSS)', `${r.memory.idleStackMiB} MiB (${r.memory.idleStackPssMiB} MiB)`],
-    ['memory fan-out peak, RSS summed (PSS)', `${r.memory.fanoutPeakStackMiB} MiB (${r.memory.fanoutPeakStackPssMiB} MiB)`],
+    ['memory peak (fan-out and loops), RSS summed (PSS)', `${r.memory.fanoutPeakStackMiB} MiB (${r.memory.fanoutPeakStackPssMiB} MiB)`],
     ['memory fan-out peak incl. steps (RSS)', `${r.memory.fanoutPeakTotalMiB} MiB`],
   ];
   const width = Math.max(...rows.map(([k]) => k.length));

@@ -17,6 +17,7 @@ type Kind = 'parameters' | 'artifacts';
 
 const SCHEMA_VERSIONS = ['2.1.0', '2.0.0'];
 const PIPELINE_SPEC_FIELDS = ['pipelineInfo', 'deploymentSpec', 'sdkVersion', 'schemaVersion', 'components', 'root', 'defaultPipelineRoot'];
+const TRIGGER_STRATEGIES = ['ALL_UPSTREAM_TASKS_SUCCEEDED', 'ALL_UPSTREAM_TASKS_COMPLETED', 'TRIGGER_STRATEGY_UNSPECIFIED'];
 const INPUT_PARAMETER_SOURCES = ['runtimeValue', 'componentInputParameter', 'taskOutputParameter', 'taskFinalStatus'] as const;
 const INPUT_ARTIFACT_SOURCES = ['taskOutputArtifact', 'componentInputArtifact'] as const;
 // The schema title every artifact type is compatible with, both ways (kfp's check_artifact_type_compatibility).
@@ -141,7 +142,6 @@ function checkHeader(spec: Doc, findings: Findings): void {
 
 function checkExecutor(path: string, executor: unknown, findings: Findings): void {
   if (!isPlainObject(executor)) return findings.error(path, 'must be a mapping');
-  if (executor.importer !== undefined) findings.notSupported(`${path}.importer`, 'an importer executor (dsl.importer)');
   if (executor.resolver !== undefined) findings.notSupported(`${path}.resolver`, 'a resolver executor');
   if (executor.container === undefined) {
     if (executor.importer === undefined && executor.resolver === undefined) findings.error(path, 'needs a container');
@@ -177,7 +177,6 @@ function checkInterface(path: string, component: Doc, findings: Findings): void 
         findings.error(`${at}.parameterType`, `must be one of ${PARAMETER_TYPES.join(', ')}, got ${JSON.stringify(type)}`);
         continue;
       }
-      if (type === 'TASK_FINAL_STATUS') findings.notSupported(`${at}.parameterType`, 'an exit handler status input (TASK_FINAL_STATUS)');
       if (side === 'inputDefinitions' && defaultValue !== undefined && defaultValue !== null) {
         const mismatch = typeMismatch(defaultValue, type);
         if (mismatch) findings.error(`${at}.defaultValue`, mismatch);
@@ -305,10 +304,6 @@ function checkTaskComponent(path: string, task: Doc, scope: Scope): Doc | undefi
     scope.findings.error(`${path}.componentRef.name`, `component "${name}" is not defined in components`);
     return undefined;
   }
-  if (component.dag !== undefined) {
-    const feature = `a task that runs a sub-DAG (component "${name}": a nested pipeline, or a condition, loop or exit-handler group)`;
-    scope.findings.notSupported(path, feature);
-  }
   return component;
 }
 
@@ -317,20 +312,14 @@ function checkTaskControl(ctx: TaskContext): void {
   const { path, task, scope } = ctx;
   const { findings } = scope;
   const trigger = findings.map(task.triggerPolicy, `${path}.triggerPolicy`);
-  if (trigger.condition !== undefined && trigger.condition !== '') {
-    findings.notSupported(`${path}.triggerPolicy.condition`, 'a condition (dsl.If / dsl.Condition)');
+  if (trigger.condition !== undefined && typeof trigger.condition !== 'string') {
+    findings.error(`${path}.triggerPolicy.condition`, 'must be a CEL expression (a string)');
   }
   const strategy = trigger.strategy;
-  if (strategy === 'ALL_UPSTREAM_TASKS_COMPLETED') {
-    const feature = 'running after failed upstream tasks (ALL_UPSTREAM_TASKS_COMPLETED, used by exit handlers)';
-    findings.notSupported(`${path}.triggerPolicy.strategy`, feature);
-  } else if (strategy !== undefined && strategy !== 'ALL_UPSTREAM_TASKS_SUCCEEDED' && strategy !== 'TRIGGER_STRATEGY_UNSPECIFIED') {
+  if (strategy !== undefined && !TRIGGER_STRATEGIES.includes(strategy as string)) {
     findings.error(`${path}.triggerPolicy.strategy`, `unknown strategy ${JSON.stringify(strategy)}`);
   }
-  for (const key of ['parameterIterator', 'artifactIterator'] as const) {
-    if (task[key] !== undefined) findings.notSupported(`${path}.${key}`, `a ParallelFor loop (${key})`);
-  }
-  if (task.iteratorPolicy !== undefined) findings.notSupported(`${path}.iteratorPolicy`, 'a ParallelFor parallelism limit (iteratorPolicy)');
+  checkIterator(ctx);
   if (task.dependentTasks !== undefined) {
     if (!Array.isArray(task.dependentTasks)) findings.error(`${path}.dependentTasks`, 'must be a list of task names');
     else for (const dependency of task.dependentTasks) addDependency(ctx, `${path}.dependentTasks`, dependency, 'depend on');
@@ -341,6 +330,43 @@ function checkTaskControl(ctx: TaskContext): void {
     } catch (error) {
       if (!(error instanceof SpecValidationError)) throw error;
       findings.errors.push(...error.issues);
+    }
+  }
+}
+
+/**
+ * A ParallelFor: its iterator names the loop item input (`itemInput`) and where the items come
+ * from (`items.raw` JSON, or an input of the loop task); `iteratorPolicy.parallelismLimit` is a
+ * whole number (0 = no limit). The loop body must be a DAG.
+ */
+function checkIterator(ctx: TaskContext): void {
+  const { path, task, scope } = ctx;
+  const { findings } = scope;
+  const kinds = (['parameterIterator', 'artifactIterator'] as const).filter((key) => task[key] !== undefined);
+  if (kinds.length > 1) findings.error(path, 'sets parameterIterator and artifactIterator; a loop has one');
+  for (const key of kinds) {
+    const at = `${path}.${key}`;
+    const iterator = findings.map(task[key], at);
+    if (typeof iterator.itemInput !== 'string' || iterator.itemInput === '') findings.error(`${at}.itemInput`, 'required');
+    const items = findings.map(iterator.items, `${at}.items`, true);
+    const source = key === 'parameterIterator' ? ['raw', 'inputParameter'] : ['inputArtifact'];
+    const given = source.filter((s) => items[s] !== undefined);
+    if (given.length !== 1) findings.error(`${at}.items`, `needs exactly one of ${source.join(', ')}`);
+    if (typeof items.raw === 'string') {
+      let parsed: unknown;
+      try {
+        parsed = JSON.parse(items.raw);
+      } catch {
+        parsed = undefined;
+      }
+      if (!Array.isArray(parsed)) findings.error(`${at}.items.raw`, 'must be a JSON list');
+    }
+    if (ownMap(scope.components, fields(task.componentRef).name)?.dag === undefined) findings.error(`${path}.componentRef`, 'a loop body must be a DAG component');
+  }
+  if (task.iteratorPolicy !== undefined) {
+    const limit = findings.map(task.iteratorPolicy, `${path}.iteratorPolicy`).parallelismLimit;
+    if (limit !== undefined && !(Number.isInteger(limit) && (limit as number) >= 0)) {
+      findings.error(`${path}.iteratorPolicy.parallelismLimit`, 'must be a whole number >= 0');
     }
   }
 }
@@ -398,32 +424,40 @@ function checkParameterInputs(ctx: TaskContext): void {
           : `${componentLabel(ctx)} declares no input parameter "${name}"`,
       );
     }
-    if (input.parameterExpressionSelector !== undefined) {
-      findings.notSupported(`${path}.parameterExpressionSelector`, 'a parameter expression selector');
+    if (input.parameterExpressionSelector !== undefined && typeof input.parameterExpressionSelector !== 'string') {
+      findings.error(`${path}.parameterExpressionSelector`, 'must be a CEL expression (a string)');
     }
     const consumer = { name, type: expected };
     const source = singleSource(ctx, path, input, INPUT_PARAMETER_SOURCES);
     if (source === 'runtimeValue') checkConstant(ctx, `${path}.runtimeValue`, consumer, fields(input.runtimeValue), parameters);
-    if (source === 'taskFinalStatus') findings.notSupported(`${path}.taskFinalStatus`, 'an exit handler status input (taskFinalStatus)');
+    if (source === 'taskFinalStatus') addDependency(ctx, `${path}.taskFinalStatus.producerTask`, fields(input.taskFinalStatus).producerTask, 'report the final status of');
     if (source === 'componentInputParameter') {
       const from = input.componentInputParameter;
       const at = `${path}.componentInputParameter`;
-      if (typeof from !== 'string' || !declares(ctx.owner.component, 'inputDefinitions', 'parameters', from)) {
+      // KFP's backend checks no types here: loop items and sub-DAG channels legitimately differ from the consumer's type.
+      if (typeof from !== 'string' || (!declares(ctx.owner.component, 'inputDefinitions', 'parameters', from) && !isCompilerChannel(from))) {
         findings.error(at, `${ctx.owner.label} declares no input parameter ${JSON.stringify(from)}`);
-      } else {
-        const given = parameterType(ctx.owner.component, 'inputDefinitions', from);
-        checkParameterTypes(ctx, at, `input "${from}" of ${ctx.owner.label}`, given, consumer);
       }
     }
     if (source === 'taskOutputParameter') {
       const at = `${path}.taskOutputParameter`;
       const output = producedOutput(ctx, at, fields(input.taskOutputParameter), 'parameters');
-      if (output) {
+      if (output && input.parameterExpressionSelector === undefined) {
         const given = parameterType(output.producer, 'outputDefinitions', output.key);
         checkParameterTypes(ctx, at, `output "${output.key}" of task "${output.task}"`, given, consumer);
       }
     }
   }
+}
+
+/**
+ * kfp's compiler refers to loop items and channels of enclosing DAGs by names the owner does not
+ * declare (nested loops: `pipelinechannel--loop-item-param-6` in the inner body, or
+ * `loop-item-param-8` at the root); KFP's driver resolves them from enclosing DAGs, or leaves
+ * them unset.
+ */
+function isCompilerChannel(name: string): boolean {
+  return name.startsWith('pipelinechannel--') || /^loop-item-param-\d+$/.test(name);
 }
 
 /** An input parameter of the task's component: its name and declared type (if readable). */
@@ -543,17 +577,19 @@ function checkDagOutputs(path: string, value: unknown, owner: DagOwner, tasks: D
     const at = `${path}.parameters.${name}`;
     const spec = findings.map(raw, at);
     declared(at, 'parameters', name);
-    if (spec.valueFromOneof !== undefined) findings.notSupported(`${at}.valueFromOneof`, 'a dsl.OneOf output');
-    else if (spec.valueFromParameter !== undefined) selected(`${at}.valueFromParameter`, fields(spec.valueFromParameter), 'parameters');
+    if (spec.valueFromOneof !== undefined) {
+      const selectors = fields(spec.valueFromOneof).parameterSelectors;
+      if (!Array.isArray(selectors) || selectors.length === 0) findings.error(`${at}.valueFromOneof.parameterSelectors`, 'needs at least one selector');
+      else selectors.forEach((selector, i) => selected(`${at}.valueFromOneof.parameterSelectors[${i}]`, fields(selector), 'parameters'));
+    } else if (spec.valueFromParameter !== undefined) selected(`${at}.valueFromParameter`, fields(spec.valueFromParameter), 'parameters');
     else findings.error(at, 'needs valueFromParameter');
   }
   for (const [name, raw] of Object.entries(findings.map(outputs.artifacts, `${path}.artifacts`))) {
     const at = `${path}.artifacts.${name}`;
     const selectors = findings.map(raw, at).artifactSelectors;
     declared(at, 'artifacts', name);
-    if (!Array.isArray(selectors) || selectors.length === 0) findings.error(`${at}.artifactSelectors`, 'needs one selector');
-    else if (selectors.length > 1) findings.notSupported(`${at}.artifactSelectors`, 'a dsl.OneOf output (several artifact selectors)');
-    else selected(`${at}.artifactSelectors[0]`, fields(selectors[0]), 'artifacts');
+    if (!Array.isArray(selectors) || selectors.length === 0) findings.error(`${at}.artifactSelectors`, 'needs at least one selector');
+    else selectors.forEach((selector, i) => selected(`${at}.artifactSelectors[${i}]`, fields(selector), 'artifacts'));
   }
 }
 

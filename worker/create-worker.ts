@@ -41,6 +41,9 @@ export async function createSluiceWorker(deps: SluiceWorkerDeps): Promise<Worker
       stepEnv: buildStepEnv(config.venv, process.env),
     }),
     maxConcurrentActivityTaskExecutions: config.maxConcurrentTasks,
+    // Core forwards heartbeats at most every 0.8 × the heartbeat timeout by default, which leaves a
+    // loaded server too little margin; a quarter keeps healthy steps from timing out.
+    maxHeartbeatThrottleInterval: `${Math.max(1, Math.floor((config.heartbeatTimeoutSeconds * 1000) / 4))}ms`,
     // Steps keep running through a worker shutdown; the next worker reattaches to them.
     shutdownGraceTime: '2s',
   });

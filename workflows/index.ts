@@ -1,2 +1,3 @@
 // The workflow bundle's entry point: every workflow type the worker registers.
 export { pipelineRun, tasksQuery } from './pipeline-run';
+export { dagBatchRun } from './dag-batch-run';

@@ -12,6 +12,8 @@ export interface RunInput {
   pipelineName: string;
   experimentId: string;
   spec: PipelineSpec;
+  /** The upload's Kubernetes platform document (kfp-kubernetes), when it has one. */
+  platformSpec?: Record<string, unknown>;
   /** Runtime parameters, already validated against the spec, with defaults filled in. */
   parameters: Record<string, ParameterValue>;
   /** Root of this run's artifacts (a directory for the local store). */
@@ -40,5 +42,8 @@ export interface TaskSnapshot {
 export interface RunSnapshot {
   runId: string;
   state: RunState;
+  /** The first tasks (by start); a huge run's query lists a bounded number. */
   tasks: TaskSnapshot[];
+  /** Every task the workflow has seen, counted by state. */
+  counts?: Record<string, number>;
 }

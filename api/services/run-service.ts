@@ -78,6 +78,7 @@ export class RunService {
       pipelineName: info.name,
       experimentId: experiment.experimentId,
       spec: source.spec,
+      platformSpec: source.platformSpec,
       parameters,
       pipelineRoot,
       createdAt: now.toISOString(),

@@ -36,10 +36,10 @@ describe('importArtifact', () => {
     const task = await db.store().getTask(input.runId, 'importer');
     expect(task).toMatchObject({ state: 'SUCCEEDED', attempts: 1, componentName: 'comp-importer', inputs: { parameters: { uri, origin: 'the lake' } } });
     const [stored] = await db.store().listArtifacts(input.runId);
-    expect(stored).toMatchObject({ ...artifact, producerTask: 'importer', outputKey: 'artifact' });
+    expect(stored).toMatchObject({ ...artifact, producerTaskPath: 'importer', outputKey: 'artifact' });
     expect(task?.outputs.artifacts).toEqual({ artifact: [stored.artifactId] });
     expect(await db.store().listLineage(input.runId)).toEqual([
-      expect.objectContaining({ artifactId: stored.artifactId, taskName: 'importer', direction: 'OUTPUT', key: 'artifact' }),
+      expect.objectContaining({ artifactId: stored.artifactId, taskPath: 'importer', direction: 'OUTPUT', key: 'artifact' }),
     ]);
     // A retried activity returns what was recorded.
     expect(await importArtifact()(input)).toEqual(result);

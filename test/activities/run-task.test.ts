@@ -45,7 +45,7 @@ describe('runTask on the real stack', () => {
     expect(run.state).toBe('SUCCEEDED');
     expect(taskByName(run, 'step').state).toBe('SUCCEEDED');
     expect(readFileSync(join(dir, 'executions'), 'utf8')).toBe('step\n');
-    const attempts = await engine.store.listTaskAttempts(run_id, 'step');
+    const attempts = await engine.store.listTaskAttempts(run_id, 'root/step');
     expect(attempts.map((a) => [a.attempt, a.state])).toEqual([[1, 'SUCCEEDED']]);
   });
 
@@ -55,7 +55,7 @@ describe('runTask on the real stack', () => {
     expect(run.state).toBe('FAILED');
     const greet = taskByName(run, 'greet');
     expect(greet.state).toBe('FAILED');
-    expect(greet.error?.message).toMatch(/task greet .*\{\{\$\.inputs\.parameters\['name'\]\}\}.*IfPresent/);
+    expect(greet.error?.message).toMatch(/task root\/greet .*\{\{\$\.inputs\.parameters\['name'\]\}\}.*IfPresent/);
     const [task] = await engine.store.listTasks(run_id);
     expect(task).toMatchObject({ state: 'FAILED', attempts: 1, error: { type: 'InvalidTask' } });
   });

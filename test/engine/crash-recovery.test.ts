@@ -44,10 +44,10 @@ describe('crash recovery', () => {
       await new Promise((r) => setTimeout(r, 100));
     }
     const stepPid = Number(readFileSync(join(dir, 'slow.pid'), 'utf8'));
-    let before = await engine.store.listTaskAttempts(run_id, 'slow');
+    let before = await engine.store.listTaskAttempts(run_id, 'root/slow');
     while (before.length === 0) {
       await new Promise((r) => setTimeout(r, 100));
-      before = await engine.store.listTaskAttempts(run_id, 'slow');
+      before = await engine.store.listTaskAttempts(run_id, 'root/slow');
     }
     // Reattaching must not report a new start: the launch started before the crash.
     await new Promise((r) => setTimeout(r, 1_100));
@@ -61,7 +61,7 @@ describe('crash recovery', () => {
       // Every step executed exactly once: `first` was not replayed, `slow` was reattached, not relaunched.
       expect(readFileSync(join(dir, 'executions'), 'utf8')).toBe('first\nslow\nlast\n');
       expect(Number(readFileSync(join(dir, 'slow.pid'), 'utf8'))).toBe(stepPid);
-      const attempts = await engine.store.listTaskAttempts(run_id, 'slow');
+      const attempts = await engine.store.listTaskAttempts(run_id, 'root/slow');
       expect(attempts.map((a) => [a.attempt, a.state])).toEqual([[1, 'SUCCEEDED']]);
       expect(attempts[0].startedAt).toEqual(before[0].startedAt);
       expect(taskByName(run, 'slow').state).toBe('SUCCEEDED');

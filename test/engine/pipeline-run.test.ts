@@ -39,20 +39,20 @@ describe('pipelineRun on the real stack', () => {
 
     const tasks = await engine.store.listTasks(run_id);
     expect(tasks.map((t) => [t.taskPath, t.state, t.attempts])).toEqual(
-      expect.arrayContaining([['produce', 'SUCCEEDED', 1], ['consume', 'SUCCEEDED', 1]]),
+      expect.arrayContaining([['root/produce', 'SUCCEEDED', 1], ['root/consume', 'SUCCEEDED', 1]]),
     );
-    const consume = tasks.find((t) => t.taskPath === 'consume');
+    const consume = tasks.find((t) => t.taskPath === 'root/consume');
     expect(consume?.inputs.parameters).toEqual({ message: 'hello x3' });
     const [artifact] = await engine.store.listArtifacts(run_id);
-    expect(artifact).toMatchObject({ schemaTitle: 'system.Dataset', producerTaskPath: 'produce', outputKey: 'data' });
+    expect(artifact).toMatchObject({ schemaTitle: 'system.Dataset', producerTaskPath: 'root/produce', outputKey: 'data' });
     expect(readFileSync(artifact.uri, 'utf8')).toBe('hello\nhello\nhello\n');
     expect(consume?.inputs.artifacts.data).toEqual([artifact.artifactId]);
     const lineage = await engine.store.listLineage(run_id);
     expect(lineage).toEqual(expect.arrayContaining([
-      expect.objectContaining({ artifactId: artifact.artifactId, taskPath: 'produce', direction: 'OUTPUT', key: 'data' }),
-      expect.objectContaining({ artifactId: artifact.artifactId, taskPath: 'consume', direction: 'INPUT', key: 'data' }),
+      expect.objectContaining({ artifactId: artifact.artifactId, taskPath: 'root/produce', direction: 'OUTPUT', key: 'data' }),
+      expect.objectContaining({ artifactId: artifact.artifactId, taskPath: 'root/consume', direction: 'INPUT', key: 'data' }),
     ]));
-    const [attempt] = await engine.store.listTaskAttempts(run_id, 'consume');
+    const [attempt] = await engine.store.listTaskAttempts(run_id, 'root/consume');
     expect(readFileSync(attempt.logUri, 'utf8')).toContain("got 'hello x3' and 3 lines");
 
     const stored = await engine.store.getRun(run_id);
@@ -80,15 +80,15 @@ describe('pipelineRun on the real stack', () => {
     const run = await engine.waitForRun(run_id);
     expect(run.state).toBe('SUCCEEDED');
     expect(readFileSync(counter, 'utf8')).toBe('x\nx\nx\n');
-    const attempts = await engine.store.listTaskAttempts(run_id, 'flaky');
+    const attempts = await engine.store.listTaskAttempts(run_id, 'root/flaky');
     expect(attempts.map((a) => [a.attempt, a.state, a.exitCode])).toEqual([[1, 'FAILED', 1], [2, 'FAILED', 1], [3, 'SUCCEEDED', 0]]);
-    expect((await engine.store.getTask(run_id, 'flaky'))?.attempts).toBe(3);
+    expect((await engine.store.getTask(run_id, 'root/flaky'))?.attempts).toBe(3);
   });
 
   test('without a retry policy a failing step runs once', async () => {
     const { run_id } = await engine.createRun(fixture('fail.yaml'));
     await engine.waitForRun(run_id);
-    expect(await engine.store.listTaskAttempts(run_id, 'bad')).toHaveLength(1);
+    expect(await engine.store.listTaskAttempts(run_id, 'root/bad')).toHaveLength(1);
   });
 
   test('parallelism bounds how many tasks run at once', async () => {
@@ -129,7 +129,7 @@ describe('pipelineRun on the real stack', () => {
     const { run_id } = await engine.createRun(fixture('slow.yaml'), { dir, seconds: 2 });
     await until('the slow step to start', () => existsSync(join(dir, 'slow.pid')));
     const snapshot = await engine.temporal.workflow.getHandle(run_id).query<{ tasks: { name: string; state: string }[] }>('tasks');
-    expect(snapshot.tasks.map((t) => [t.name, t.state])).toEqual([['first', 'SUCCEEDED'], ['slow', 'RUNNING'], ['last', 'PENDING']]);
+    expect(snapshot.tasks.map((t) => [t.name, t.state])).toEqual([['root/first', 'SUCCEEDED'], ['root/slow', 'RUNNING']]);
     expect((await engine.waitForRun(run_id)).state).toBe('SUCCEEDED');
   });
 

@@ -199,12 +199,6 @@ describe('validatePipelineSpec rejects', () => {
       'output "accuracy" of task "train" is NUMBER_DOUBLE but input "accuracy" of component "comp-evaluate" is NUMBER_INTEGER',
     ],
     [
-      'a pipeline parameter of another type',
-      (s) => setPath(s, 'root.inputDefinitions.parameters.epochs.parameterType', 'STRING'),
-      `${train}.inputs.parameters.epochs.componentInputParameter`,
-      'input "epochs" of the pipeline is STRING but input "epochs" of component "comp-train" is NUMBER_INTEGER',
-    ],
-    [
       'mismatched artifact types',
       (s) => setPath(s, 'components.comp-evaluate.inputDefinitions.artifacts.model.artifactType.schemaTitle', 'system.Dataset'),
       `${evaluate}.inputs.artifacts.model.taskOutputArtifact`,
@@ -334,18 +328,18 @@ describe('validatePipelineSpec rejects', () => {
     const { error, issues } = issuesOf(
       mutated((s) => {
         setPath(s, 'schemaVersion', '3');
-        setPath(s, `${train}.triggerPolicy`, { condition: "inputs.parameter_values['lr'] > 0" });
+        setPath(s, 'deploymentSpec.executors.exec-prepare', { resolver: {} });
       }),
     );
     expect(error).not.toBeInstanceOf(SpecNotSupportedError);
     expect(issues).toEqual([
       { path: 'schemaVersion', message: expect.any(String) },
-      { path: `${train}.triggerPolicy.condition`, message: expect.stringContaining('not supported yet') },
+      { path: 'deploymentSpec.executors.exec-prepare.resolver', message: expect.stringContaining('not supported yet') },
     ]);
   });
 });
 
-describe('validatePipelineSpec refuses unsupported features', () => {
+describe('validatePipelineSpec: control flow accepted, the rest refused as unsupported', () => {
   const subDag = (s: PipelineSpec) => {
     setPath(s, 'components.comp-group', {
       dag: { tasks: { inner: { componentRef: { name: 'comp-prepare' }, taskInfo: { name: 'inner' } } } },
@@ -354,84 +348,10 @@ describe('validatePipelineSpec refuses unsupported features', () => {
   };
   const cases: Array<[string, Mutation, string, string]> = [
     [
-      'a condition',
-      (s) => setPath(s, `${train}.triggerPolicy.condition`, "inputs.parameter_values['lr'] > 0"),
-      `${train}.triggerPolicy.condition`,
-      'a condition (dsl.If / dsl.Condition)',
-    ],
-    [
-      'an exit handler trigger',
-      (s) => setPath(s, `${evaluate}.triggerPolicy.strategy`, 'ALL_UPSTREAM_TASKS_COMPLETED'),
-      `${evaluate}.triggerPolicy.strategy`,
-      'ALL_UPSTREAM_TASKS_COMPLETED',
-    ],
-    [
-      'a ParallelFor over parameters',
-      (s) => setPath(s, `${train}.parameterIterator`, { itemInput: 'lr', items: { raw: '[0.1, 0.2]' } }),
-      `${train}.parameterIterator`,
-      'a ParallelFor loop (parameterIterator)',
-    ],
-    [
-      'a ParallelFor over artifacts',
-      (s) => setPath(s, `${train}.artifactIterator`, { itemInput: 'dataset', items: { inputArtifact: 'x' } }),
-      `${train}.artifactIterator`,
-      'a ParallelFor loop (artifactIterator)',
-    ],
-    ['a ParallelFor parallelism limit', (s) => setPath(s, `${train}.iteratorPolicy`, { parallelismLimit: 2 }), `${train}.iteratorPolicy`, 'parallelism limit'],
-    ['a task that runs a sub-DAG', subDag, 'root.dag.tasks.group', 'a task that runs a sub-DAG (component "comp-group"'],
-    [
-      'an exit handler status input',
-      (s) => setPath(s, `${train}.inputs.parameters.notes`, { taskFinalStatus: { producerTask: 'prepare' } }),
-      `${train}.inputs.parameters.notes.taskFinalStatus`,
-      'an exit handler status input (taskFinalStatus)',
-    ],
-    [
-      'a TASK_FINAL_STATUS parameter type',
-      (s) => setPath(s, 'components.comp-train.inputDefinitions.parameters.notes.parameterType', 'TASK_FINAL_STATUS'),
-      'components.comp-train.inputDefinitions.parameters.notes.parameterType',
-      'TASK_FINAL_STATUS',
-    ],
-    [
-      'a parameter expression selector',
-      (s) => setPath(s, `${train}.inputs.parameters.lr.parameterExpressionSelector`, 'parseJson(string_value)["lr"]'),
-      `${train}.inputs.parameters.lr.parameterExpressionSelector`,
-      'a parameter expression selector',
-    ],
-    [
-      'an importer executor',
-      (s) =>
-        setPath(s, 'deploymentSpec.executors.exec-prepare', {
-          importer: { artifactUri: { constant: 'gs://b/k' }, typeSchema: { schemaTitle: 'system.Dataset' } },
-        }),
-      'deploymentSpec.executors.exec-prepare.importer',
-      'an importer executor (dsl.importer)',
-    ],
-    [
       'a resolver executor',
       (s) => setPath(s, 'deploymentSpec.executors.exec-prepare', { resolver: {} }),
       'deploymentSpec.executors.exec-prepare.resolver',
       'a resolver executor',
-    ],
-    [
-      'a dsl.OneOf parameter output',
-      (s) =>
-        setPath(s, 'root.dag.outputs.parameters.passed', {
-          valueFromOneof: { parameterSelectors: [{ producerSubtask: 'evaluate', outputParameterKey: 'passed' }] },
-        }),
-      'root.dag.outputs.parameters.passed.valueFromOneof',
-      'a dsl.OneOf output',
-    ],
-    [
-      'a dsl.OneOf artifact output',
-      (s) => {
-        setPath(s, 'root.outputDefinitions.artifacts.model', { artifactType: { schemaTitle: 'system.Model', schemaVersion: '0.0.1' } });
-        setPath(s, 'root.dag.outputs.artifacts.model.artifactSelectors', [
-          { producerSubtask: 'train', outputArtifactKey: 'model' },
-          { producerSubtask: 'train', outputArtifactKey: 'model' },
-        ]);
-      },
-      'root.dag.outputs.artifacts.model.artifactSelectors',
-      'a dsl.OneOf output (several artifact selectors)',
     ],
     [
       'a pipeline input artifact',
@@ -440,6 +360,53 @@ describe('validatePipelineSpec refuses unsupported features', () => {
       'a pipeline input artifact',
     ],
   ];
+
+  const accepted: Array<[string, Mutation]> = [
+    ['a condition',
+      (s) => setPath(s, `${train}.triggerPolicy.condition`, "inputs.parameter_values['lr'] > 0")],
+    ['an exit handler trigger',
+      (s) => setPath(s, `${evaluate}.triggerPolicy.strategy`, 'ALL_UPSTREAM_TASKS_COMPLETED')],
+    ['a ParallelFor over parameters',
+      (s) => {
+        subDag(s);
+        setPath(s, 'root.dag.tasks.group.parameterIterator', { itemInput: 'lr', items: { raw: '[0.1, 0.2]' } });
+      }],
+    ['a ParallelFor over artifacts',
+      (s) => {
+        subDag(s);
+        setPath(s, 'root.dag.tasks.group.artifactIterator', { itemInput: 'dataset', items: { inputArtifact: 'x' } });
+      }],
+    ['a ParallelFor parallelism limit', (s) => setPath(s, `${train}.iteratorPolicy`, { parallelismLimit: 2 })],
+    ['a task that runs a sub-DAG', subDag],
+    ['an exit handler status input',
+      (s) => setPath(s, `${train}.inputs.parameters.notes`, { taskFinalStatus: { producerTask: 'prepare' } })],
+    ['a TASK_FINAL_STATUS parameter type',
+      (s) => setPath(s, 'components.comp-train.inputDefinitions.parameters.notes.parameterType', 'TASK_FINAL_STATUS')],
+    ['a parameter expression selector',
+      (s) => setPath(s, `${train}.inputs.parameters.lr.parameterExpressionSelector`, 'parseJson(string_value)["lr"]')],
+    ['an importer executor',
+      (s) =>
+        setPath(s, 'deploymentSpec.executors.exec-prepare', {
+          importer: { artifactUri: { constant: 'gs://b/k' }, typeSchema: { schemaTitle: 'system.Dataset' } },
+        })],
+    ['a dsl.OneOf parameter output',
+      (s) =>
+        setPath(s, 'root.dag.outputs.parameters.passed', {
+          valueFromOneof: { parameterSelectors: [{ producerSubtask: 'evaluate', outputParameterKey: 'passed' }] },
+        })],
+    ['a dsl.OneOf artifact output',
+      (s) => {
+        setPath(s, 'root.outputDefinitions.artifacts.model', { artifactType: { schemaTitle: 'system.Model', schemaVersion: '0.0.1' } });
+        setPath(s, 'root.dag.outputs.artifacts.model.artifactSelectors', [
+          { producerSubtask: 'train', outputArtifactKey: 'model' },
+          { producerSubtask: 'train', outputArtifactKey: 'model' },
+        ]);
+      }],
+  ];
+
+  test.each(accepted)('accepts %s (the engine runs it)', (_name, mutation) => {
+    expect(() => validatePipelineSpec(mutated(mutation))).not.toThrow();
+  });
 
   test.each(cases)('%s', (_name, mutation, path, feature) => {
     const { error, issues } = issuesOf(mutated(mutation));
@@ -527,5 +494,16 @@ describe('validateRunParameters', () => {
     expect(getPath(bare, 'root.inputDefinitions')).toBeUndefined();
     expect(validateRunParameters(bare, {})).toEqual({});
     expect(() => validateRunParameters(bare, { x: 1 })).toThrow('the pipeline declares no parameters');
+  });
+});
+
+describe('validatePipelineSpec checks loops', () => {
+  test.each<[string, unknown, string, string]>([
+    ['raw items that are not a JSON list', { itemInput: 'x', items: { raw: '{"a": 1}' } }, 'root.dag.tasks.train.parameterIterator.items.raw', 'must be a JSON list'],
+    ['no item input', { items: { raw: '[1]' } }, 'root.dag.tasks.train.parameterIterator.itemInput', 'required'],
+    ['a container task as the loop body', { itemInput: 'x', items: { raw: '[1]' } }, 'root.dag.tasks.train.componentRef', 'a loop body must be a DAG component'],
+  ])('%s', (_name, iterator, path, message) => {
+    const { issues } = issuesOf(mutated((s) => setPath(s, 'root.dag.tasks.train.parameterIterator', iterator)));
+    expect(issues).toContainEqual({ path, message: expect.stringContaining(message) });
   });
 });

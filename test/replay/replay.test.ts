@@ -4,6 +4,8 @@ import { execFileSync } from 'node:child_process';
 import { Worker } from '@temporalio/worker';
 import { PREBUILT_WORKFLOW_BUNDLE } from '../../worker/create-worker';
 import { startTestEngine, type TestEngine } from '../support/engine';
+import { compileKfpPipelines } from '../support/kfp-compile';
+import { stepWritableDir } from '../support/temp-dirs';
 
 const HISTORIES = join(__dirname, 'histories');
 const fixture = (name: string) => join(__dirname, '..', 'engine', 'fixtures', name);
@@ -38,19 +40,38 @@ describe('workflow replay', () => {
       await engine?.stop();
     });
 
-    test.each([
-      ['succeeded', 'two-step.yaml', { times: 2 }],
-      ['failed', 'fail.yaml', {}],
-    ])('a %s run replays', async (label, file, params) => {
-      const { run_id } = await engine.createRun(fixture(file), params);
+    const kfp = (name: string) => compileKfpPipelines([join(__dirname, '..', 'engine', 'kfp-pipelines', `${name}.py`)])[name];
+    const cases: Array<[string, () => string, (dir: string) => Record<string, unknown>]> = [
+      ['v2-succeeded', () => fixture('two-step.yaml'), () => ({ times: 2 })],
+      ['v2-failed', () => fixture('fail.yaml'), () => ({})],
+      ['v2-conditions', () => kfp('conditions'), (dir) => ({ dir, side: 'heads', number: 7 })],
+      ['v2-loops', () => kfp('loops'), (dir) => ({ dir })],
+      ['v2-exit-handlers', () => kfp('exit_handlers'), (dir) => ({ dir })],
+    ];
+
+    test.each(cases)('a run like %s replays', async (label, file, params) => {
+      const { run_id } = await engine.createRun(file(), params(stepWritableDir(`replay-${label}`)));
       await engine.waitForRun(run_id);
-      const history = await engine.temporal.workflow.getHandle(run_id).fetchHistory();
-      await Worker.runReplayHistory(bundle, history, run_id);
+      await replayAndRecord(label, run_id);
+    });
+
+    test('a canceled run replays', async () => {
+      const dir = stepWritableDir('replay-cancel');
+      const { run_id } = await engine.createRun(fixture('slow.yaml'), { dir });
+      while (!existsSync(join(dir, 'slow.pid'))) await new Promise((r) => setTimeout(r, 100));
+      await fetch(`${engine.apiUrl}/apis/v2beta1/runs/${run_id}:terminate`, { method: 'POST' });
+      expect((await engine.waitForRun(run_id)).state).toBe('CANCELED');
+      await replayAndRecord('v2-canceled', run_id);
+    });
+
+    async function replayAndRecord(label: string, runId: string): Promise<void> {
+      const history = await engine.temporal.workflow.getHandle(runId).fetchHistory();
+      await Worker.runReplayHistory(bundle, history, runId);
       if (process.env.RECORD_HISTORIES) {
         // The CLI writes the canonical JSON form, the same the Temporal UI exports.
-        const json = execFileSync(engine.config.temporalCli, ['workflow', 'show', '--address', engine.temporalAddress, '--workflow-id', run_id, '--output', 'json'], { encoding: 'utf8' });
-        writeFileSync(join(HISTORIES, `v1-${label}.json`), json);
+        const json = execFileSync(engine.config.temporalCli, ['workflow', 'show', '--address', engine.temporalAddress, '--workflow-id', runId, '--output', 'json'], { encoding: 'utf8' });
+        writeFileSync(join(HISTORIES, `${label}.json`), json);
       }
-    });
+    }
   });
 });

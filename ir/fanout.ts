@@ -1,0 +1,61 @@
+/**
+ * The rule for where a loop's iterations run: inline in the workflow that meets the loop, or as
+ * child workflows that each run a block of iterations. Temporal allows 51,200 history events and
+ * 2,000 pending activities or children per workflow; a container task costs about 6 to 8 events
+ * (scheduled, started, completed, plus its share of workflow tasks and state batches), so the
+ * thresholds keep every workflow of a run near 2,000 events at most.
+ */
+import { ownValue } from './records';
+import type { ComponentSpec, PipelineSpec } from './types';
+
+export const FANOUT = {
+  /** A loop whose iterations × tasks per iteration is at most this runs inline. */
+  inlineTasks: 200,
+  /** Tasks one child workflow runs (its block is this many tasks' worth of iterations). */
+  tasksPerChild: 100,
+  /** Children of one loop running at once (each one pending child in the parent). */
+  maxChildrenRunning: 50,
+  /** Concurrency one child should get before the loop adds another child. */
+  slotsPerChild: 8,
+} as const;
+
+export type LoopPlacement =
+  | { mode: 'inline' }
+  | {
+      mode: 'children';
+      /** Consecutive iteration index ranges `[start, end)`, one per child. */
+      blocks: { start: number; end: number }[];
+      /** Children running at once. */
+      running: number;
+      /** Iterations one child runs at once. */
+      slotsPerChild: number;
+    };
+
+/**
+ * Where a loop of `iterations` iterations of `tasksPerIteration` tasks runs. `limit` is the
+ * concurrency the loop may use (its `parallelismLimit`, capped by the run's parallelism); children
+ * share it: `running × slotsPerChild ≤ limit`, so the loop never exceeds it.
+ */
+export function placeLoop(iterations: number, tasksPerIteration: number, limit: number): LoopPlacement {
+  if (iterations * tasksPerIteration <= FANOUT.inlineTasks) return { mode: 'inline' };
+  const perChild = Math.max(1, Math.floor(FANOUT.tasksPerChild / Math.max(1, tasksPerIteration)));
+  const blocks: { start: number; end: number }[] = [];
+  for (let start = 0; start < iterations; start += perChild) blocks.push({ start, end: Math.min(iterations, start + perChild) });
+  const running = Math.max(1, Math.min(FANOUT.maxChildrenRunning, blocks.length, Math.ceil(limit / FANOUT.slotsPerChild)));
+  const slotsPerChild = Math.max(1, Math.floor(limit / running));
+  return { mode: 'children', blocks, running, slotsPerChild };
+}
+
+/**
+ * How many tasks one instance of a DAG component runs: its tasks, counting a sub-DAG's tasks in
+ * place of the sub-DAG and a nested loop as one (it places its own iterations when it runs).
+ */
+export function tasksPerInstance(spec: PipelineSpec, component: ComponentSpec, depth = 0): number {
+  let count = 0;
+  for (const task of Object.values(component.dag?.tasks ?? {})) {
+    const child = ownValue(spec.components, task.componentRef.name);
+    const isLoop = task.parameterIterator !== undefined || task.artifactIterator !== undefined;
+    count += child?.dag && !isLoop && depth < 20 ? tasksPerInstance(spec, child, depth + 1) : 1;
+  }
+  return Math.max(1, count);
+}

@@ -1,0 +1,24 @@
+import { CancellationScope } from '@temporalio/workflow';
+import { ownValue } from '../ir/records';
+import type { ComponentSpec } from '../ir/types';
+import { RunContext, runIterations, type DagBatchInput, type Ending } from './dag-run';
+import { Slots } from './slots';
+import { StateWriter } from './state-writer';
+
+/**
+ * A child workflow that runs one block of a large loop's iterations (see `ir/fanout.ts`), so the
+ * loop's events and pending work spread over many histories instead of one. It records its
+ * iterations and their tasks like the parent would, and returns each iteration's ending in
+ * order for the parent to collect.
+ */
+export async function dagBatchRun(input: DagBatchInput): Promise<Ending[]> {
+  const writer = new StateWriter(input.run.runId);
+  const ctx = new RunContext({ ...input.run, parallelism: input.slots }, writer);
+  const component = ownValue(input.run.spec.components, input.loop.componentName) as ComponentSpec;
+  try {
+    return await runIterations(ctx, input.loop, component, input.items, input.inputs, input.start, new Slots(input.slots));
+  } finally {
+    await CancellationScope.nonCancellable(() => writer.drain());
+  }
+}
+

@@ -1,0 +1,420 @@
+/**
+ * The DAG interpreter: runs one DAG instance (the root, a condition branch, a nested pipeline,
+ * an exit-handler group or a loop iteration) with its own evaluator, recursing into sub-DAGs.
+ * Decide, then do: the evaluator and the pure `ir/` functions decide; this file starts
+ * activities, records transitions and feeds each outcome back.
+ */
+import {
+  ActivityCancellationType,
+  ActivityFailure,
+  ApplicationFailure,
+  CancellationScope,
+  executeChild,
+  isCancellation,
+  proxyActivities,
+} from '@temporalio/workflow';
+import type { Activities } from '../activities';
+import type { ImporterSpec, TaskTransition } from '../activities/types';
+import { FailureTypes } from '../config/constants';
+import { CelError, evaluateCondition, selectParameter } from '../ir/cel';
+import { DagEvaluator, dagShape, type DagShape, type Decision, type TaskEnd } from '../ir/dag-evaluator';
+import { collectIterations, dagOutputs, iterationInputs, loopItems, type LoopItems } from '../ir/dag-outputs';
+import { placeLoop, tasksPerInstance } from '../ir/fanout';
+import { resolveTaskInputs } from '../ir/inputs';
+import { ownValue } from '../ir/records';
+import { toRetrySettings } from '../ir/retry';
+import { runPlaceholderValues, pipelineJobResourceName } from '../ir/run-values';
+import type { TaskKind } from '../ir/states';
+import { childPath, iterationPath, ROOT_PATH } from '../ir/task-path';
+import { executorTimeoutSeconds } from '../ir/platform';
+import type { ComponentSpec, ContainerSpec, ExecutorSpec, ParameterValue, PipelineSpec, PipelineTaskSpec, TaskOutputs } from '../ir/types';
+import type { RunError } from '../store/types';
+import { Slots } from './slots';
+import type { StateWriter } from './state-writer';
+import type { RunInput, TaskSnapshot } from './types';
+
+/** Step failures are retried by KFP's policy; anything else (worker loss, store outage) until it passes. */
+const NON_RETRYABLE: string[] = [FailureTypes.stepFailed, FailureTypes.invalidTask];
+
+/** How a task or DAG ended, as its parent needs it. */
+export interface Ending {
+  end: TaskEnd;
+  outputs?: TaskOutputs;
+  error?: RunError;
+}
+
+/** Everything a run's DAG instances share. */
+export class RunContext {
+  readonly slots: Slots;
+  /** The live view the `tasks` query returns, by task path. */
+  readonly snapshots = new Map<string, TaskSnapshot>();
+  private readonly shapes = new Map<string, DagShape>();
+
+  constructor(
+    readonly input: RunInput,
+    readonly writer: StateWriter,
+  ) {
+    this.slots = new Slots(input.parallelism);
+  }
+
+  get spec(): PipelineSpec {
+    return this.input.spec;
+  }
+
+  shapeOf(componentName: string, component: ComponentSpec): DagShape {
+    let shape = this.shapes.get(componentName);
+    if (!shape) {
+      shape = dagShape(component.dag ?? { tasks: {} });
+      this.shapes.set(componentName, shape);
+    }
+    return shape;
+  }
+
+  /** The one way the workflow changes a task's state: stamps times, updates the live view, queues the write. */
+  transition(t: Omit<TaskTransition, 'at'>): void {
+    const at = new Date().toISOString();
+    const prev = this.snapshots.get(t.taskPath);
+    const final = t.state !== 'RUNNING' && t.state !== 'PENDING';
+    this.snapshots.set(t.taskPath, {
+      name: t.taskPath,
+      componentName: t.componentName,
+      state: t.state,
+      attempts: prev?.attempts ?? 0,
+      startedAt: prev?.startedAt ?? (t.state === 'RUNNING' ? at : undefined),
+      finishedAt: final ? at : undefined,
+      error: t.error,
+      outputs: t.outputs,
+    });
+    this.writer.push({ ...t, at });
+  }
+}
+
+/** A DAG instance: where it is, what it runs, and its resolved inputs. */
+export interface DagInstance {
+  path: string;
+  componentName: string;
+  component: ComponentSpec;
+  inputs: TaskOutputs;
+}
+
+/**
+ * Runs a DAG instance to its end: every task proceeds as soon as the evaluator allows, sub-DAGs
+ * recurse, and the DAG ends FAILED if a task failed (after independent tasks finish), CANCELED
+ * when the run is canceled, else SUCCEEDED with its `dag.outputs`.
+ */
+export async function runDag(ctx: RunContext, dag: DagInstance): Promise<Ending> {
+  const shape = ctx.shapeOf(dag.componentName, dag.component);
+  const evaluator = new DagEvaluator(shape);
+  const tasks = dag.component.dag?.tasks ?? {};
+  const outputs: Record<string, TaskOutputs> = {};
+  const endings = new Map<string, Ending>();
+  let firstError: RunError | undefined;
+  let settle: () => void = () => undefined;
+  const done = new Promise<void>((resolve) => (settle = resolve));
+
+  const record = (name: string, ending: Ending) => {
+    endings.set(name, ending);
+    if (ending.outputs) outputs[name] = ending.outputs;
+    if (ending.end === 'FAILED' && !firstError) firstError = ending.error;
+    apply(evaluator.finished(name, ending.end));
+  };
+  const apply = (decisions: Decision[]) => {
+    for (const decision of decisions) {
+      const task = tasks[decision.task];
+      if (decision.kind === 'skip') {
+        const state = decision.reason === 'RUN_CANCELED' ? 'CANCELED' : 'SKIPPED';
+        ctx.transition({ ...describe(ctx, dag, decision.task, task), state, reason: decision.reason, error: { message: decision.message, type: decision.reason } });
+        endings.set(decision.task, { end: state });
+        continue;
+      }
+      void runTask(ctx, dag, decision.task, task, { outputs, endings }).then((ending) => record(decision.task, ending));
+    }
+    if (evaluator.done) settle();
+  };
+
+  CancellationScope.current().cancelRequested.catch(() => {
+    for (const name of evaluator.cancel()) {
+      ctx.transition({ ...describe(ctx, dag, name, tasks[name]), state: 'CANCELED', reason: 'RUN_CANCELED', error: { message: 'the run was canceled', type: 'RUN_CANCELED' } });
+    }
+    if (evaluator.done) settle();
+  });
+  apply(evaluator.start());
+  if (shape.order.length === 0) settle();
+  await done;
+
+  const end = evaluator.outcome();
+  if (end !== 'SUCCEEDED') return { end, error: firstError };
+  return { end, outputs: dagOutputs(dag.component, outputs) };
+}
+
+interface Siblings {
+  outputs: Record<string, TaskOutputs>;
+  endings: Map<string, Ending>;
+}
+
+/** Resolves a task's inputs, asks its condition, then runs it as what it is. Never throws but for cancellation. */
+async function runTask(ctx: RunContext, dag: DagInstance, name: string, task: PipelineTaskSpec, siblings: Siblings): Promise<Ending> {
+  const who = describe(ctx, dag, name, task);
+  const component = ownValue(ctx.spec.components, task.componentRef.name) as ComponentSpec;
+  let inputs: TaskOutputs;
+  try {
+    inputs = resolveTaskInputs(
+      ctx.spec,
+      name,
+      task,
+      {
+        parameters: dag.inputs.parameters,
+        artifacts: dag.inputs.artifacts,
+        outputs: siblings.outputs,
+        finalStatus: (producer) => finalStatus(ctx, dag, producer, siblings.endings.get(producer)),
+        select: selectParameter,
+      },
+      runPlaceholderValues(ctx.input, who.taskPath),
+      specPathOf(dag, name),
+    );
+    const condition = task.triggerPolicy?.condition;
+    if (condition && !evaluateCondition(condition, inputs.parameters)) {
+      const message = `condition ${condition} was false`;
+      ctx.transition({ ...who, state: 'SKIPPED', reason: 'NOT_TRIGGERED', error: { message, type: 'NOT_TRIGGERED' }, inputParameters: inputs.parameters });
+      return { end: 'NOT_TRIGGERED' };
+    }
+  } catch (err) {
+    const message = err instanceof CelError ? `condition of ${who.taskPath}: ${err.message}` : (err as Error).message;
+    const error = { message, type: FailureTypes.invalidTask };
+    ctx.transition({ ...who, state: 'FAILED', error });
+    return { end: 'FAILED', error };
+  }
+
+  if (component.dag) {
+    return task.parameterIterator || task.artifactIterator
+      ? runLoop(ctx, dag, name, task, component, inputs)
+      : runSubDag(ctx, who, { path: who.taskPath, componentName: task.componentRef.name, component, inputs: inherit(component, dag.inputs, inputs) });
+  }
+  return runExecutor(ctx, who, task, component, inputs);
+}
+
+/** A nested pipeline, condition branch or exit-handler group: a DAG task and its instance. */
+async function runSubDag(ctx: RunContext, who: Omit<TaskTransition, 'at' | 'state'>, instance: DagInstance): Promise<Ending> {
+  ctx.transition({ ...who, state: 'RUNNING', inputParameters: instance.inputs.parameters });
+  const ending = await runDag(ctx, instance);
+  ctx.transition({ ...who, state: stateOf(ending.end), outputs: ending.outputs, error: ending.error });
+  return ending;
+}
+
+/**
+ * A ParallelFor: each item runs the loop body as its own DAG instance `loop[i]`, at most
+ * `parallelismLimit` at once (0: no limit beyond the run's). Small loops run inline; large ones
+ * as child workflows over blocks of iterations (`ir/fanout.ts` says which and how many). The
+ * loop fails if any iteration failed (after every iteration ends); its outputs are the
+ * iterations' outputs collected in item order (`dsl.Collected`).
+ */
+async function runLoop(ctx: RunContext, dag: DagInstance, name: string, task: PipelineTaskSpec, component: ComponentSpec, inputs: TaskOutputs): Promise<Ending> {
+  const who = describe(ctx, dag, name, task);
+  let items: LoopItems | undefined;
+  try {
+    items = loopItems(task, inputs, specPathOf(dag, name));
+  } catch (err) {
+    const error = { message: (err as Error).message, type: FailureTypes.invalidTask };
+    ctx.transition({ ...who, state: 'FAILED', error });
+    return { end: 'FAILED', error };
+  }
+  if (!items) throw ApplicationFailure.nonRetryable(`${who.taskPath} is not a loop`);
+  ctx.transition({ ...who, state: 'RUNNING', inputParameters: inputs.parameters });
+  const loop: LoopRef = { taskPath: who.taskPath, name, componentName: task.componentRef.name };
+  const body = inherit(component, dag.inputs, inputs);
+  const limit = Math.min(task.iteratorPolicy?.parallelismLimit || Number.POSITIVE_INFINITY, ctx.input.parallelism);
+  const placement = placeLoop(items.items.length, tasksPerInstance(ctx.spec, component), limit);
+  let results: Ending[];
+  if (placement.mode === 'inline') {
+    results = await runIterations(ctx, loop, component, items, body, 0, new Slots(limit));
+  } else {
+    const children = new Slots(placement.running);
+    const blocks = await Promise.all(
+      placement.blocks.map(({ start, end }) =>
+        children.with(() =>
+          executeChild('dagBatchRun', {
+            workflowId: `${ctx.input.runId}/${who.taskPath}/${start}-${end - 1}`,
+            args: [{ run: ctx.input, loop, inputs: body, items: sliceItems(items, start, end), start, slots: placement.slotsPerChild } satisfies DagBatchInput],
+          }) as Promise<Ending[]>,
+        ).catch((err: unknown): Ending[] => {
+          if (isCancellation(err)) return [{ end: 'CANCELED' }];
+          return [{ end: 'FAILED', error: failureOf(err) }];
+        }),
+      ),
+    );
+    results = blocks.flat();
+  }
+  const failed = results.find((r) => r.end === 'FAILED');
+  const end: TaskEnd = failed ? 'FAILED' : results.some((r) => r.end === 'CANCELED') ? 'CANCELED' : 'SUCCEEDED';
+  const outputs = end === 'SUCCEEDED' ? collectIterations(results.map((r) => r.outputs ?? { parameters: {}, artifacts: {} })) : undefined;
+  ctx.transition({ ...who, state: stateOf(end), outputs, error: failed?.error });
+  return { end, outputs, error: failed?.error };
+}
+
+/** Names the loop task whose iterations a block runs. */
+export interface LoopRef {
+  taskPath: string;
+  name: string;
+  componentName: string;
+}
+
+/** The input of a `dagBatchRun` child: a block of a loop's iterations, starting at index `start`. */
+export interface DagBatchInput {
+  run: RunInput;
+  loop: LoopRef;
+  inputs: TaskOutputs;
+  items: LoopItems;
+  start: number;
+  /** Iterations this child runs at once. */
+  slots: number;
+}
+
+/** Runs iterations `start … start + items - 1` of a loop, each as a DAG instance, within `slots`. */
+export async function runIterations(ctx: RunContext, loop: LoopRef, component: ComponentSpec, items: LoopItems, inputs: TaskOutputs, start: number, slots: Slots): Promise<Ending[]> {
+  return Promise.all(
+    items.items.map((_item, offset) => {
+      const index = start + offset;
+      return slots
+        .with(async () => {
+          const path = iterationPath(loop.taskPath, index);
+          const instance: DagInstance = { path, componentName: loop.componentName, component, inputs: iterationInputs(items, inputs, offset) };
+          const iteration = { taskPath: path, displayName: `${loop.name}[${index}]`, parentTaskPath: loop.taskPath, kind: 'ITERATION' as const, iterationIndex: index, componentName: loop.componentName };
+          return runSubDag(ctx, iteration, instance);
+        })
+        .catch((err: unknown): Ending => {
+          if (isCancellation(err)) return { end: 'CANCELED' };
+          throw err;
+        });
+    }),
+  );
+}
+
+function sliceItems(items: LoopItems, start: number, end: number): LoopItems {
+  return items.kind === 'parameter' ? { ...items, items: items.items.slice(start, end) } : { ...items, items: items.items.slice(start, end) };
+}
+
+/** A container task (one `runTask` activity) or an importer (one `importArtifact` activity), within the run's parallelism and its per-task timeout. */
+async function runExecutor(ctx: RunContext, who: Omit<TaskTransition, 'at' | 'state'>, task: PipelineTaskSpec, component: ComponentSpec, inputs: TaskOutputs): Promise<Ending> {
+  const executor = ctx.spec.deploymentSpec.executors[component.executorLabel ?? ''];
+  const retry = toRetrySettings(task.retryPolicy);
+  const { runTask, importArtifact } = proxyActivities<Activities>({
+    activityId: who.taskPath,
+    // Training steps may run for days; liveness is judged by heartbeats, not by this bound.
+    startToCloseTimeout: '365 days',
+    heartbeatTimeout: `${ctx.input.heartbeatTimeoutSeconds}s`,
+    cancellationType: ActivityCancellationType.WAIT_CANCELLATION_COMPLETED,
+    retry: {
+      initialInterval: Math.max(1000, retry.initialIntervalMs),
+      backoffCoefficient: retry.backoffCoefficient,
+      maximumInterval: Math.max(1000, retry.maximumIntervalMs),
+      nonRetryableErrorTypes: NON_RETRYABLE,
+    },
+  });
+  try {
+    return await ctx.slots.with(async () => {
+      ctx.transition({ ...who, state: 'RUNNING' });
+      const result = executor?.importer
+        ? await importArtifact({
+            runId: ctx.input.runId,
+            taskPath: who.taskPath,
+            displayName: who.displayName,
+            componentName: who.componentName,
+            importer: executor.importer as ImporterSpec,
+            inputParameters: inputs.parameters,
+            outputDefinitions: component.outputDefinitions,
+          })
+        : await runTask({
+            runId: ctx.input.runId,
+            runName: ctx.input.runName,
+            pipelineName: ctx.input.pipelineName,
+            pipelineRoot: ctx.input.pipelineRoot,
+            createdAt: ctx.input.createdAt,
+            taskPath: who.taskPath,
+            displayName: who.displayName,
+            componentName: who.componentName,
+            container: containerOf(executor, component),
+            inputDefinitions: component.inputDefinitions,
+            outputDefinitions: component.outputDefinitions,
+            inputs,
+            maxStepAttempts: retry.maxStepAttempts,
+            timeoutSeconds: executorTimeoutSeconds(ctx.input.platformSpec, component.executorLabel ?? ''),
+          });
+      const snapshot = ctx.snapshots.get(who.taskPath);
+      const at = new Date().toISOString();
+      if (snapshot) ctx.snapshots.set(who.taskPath, { ...snapshot, state: 'SUCCEEDED', attempts: result.attempts, finishedAt: at, outputs: result.outputs });
+      return { end: 'SUCCEEDED' as const, outputs: result.outputs };
+    });
+  } catch (err) {
+    if (isCancellation(err)) {
+      ctx.transition({ ...who, state: 'CANCELED', reason: 'RUN_CANCELED' });
+      return { end: 'CANCELED' };
+    }
+    const error = failureOf(err);
+    ctx.transition({ ...who, state: 'FAILED', error });
+    return { end: 'FAILED', error };
+  }
+}
+
+/** @throws a non-retryable InvalidTask failure when the executor has no container (a validated spec always has one). */
+function containerOf(executor: ExecutorSpec | undefined, component: ComponentSpec): ContainerSpec {
+  if (!executor?.container) throw ApplicationFailure.nonRetryable(`executor ${component.executorLabel} has no container`, FailureTypes.invalidTask);
+  return executor.container;
+}
+
+/**
+ * KFP's PipelineTaskFinalStatus for an exit handler: the state of the task it watches (the
+ * exit-handler group), with the first error inside it.
+ */
+function finalStatus(ctx: RunContext, dag: DagInstance, producer: string, ending: Ending | undefined): ParameterValue | undefined {
+  if (!ending) return undefined;
+  return {
+    state: stateOf(ending.end),
+    error: ending.error ? { code: 2, message: ending.error.message } : {},
+    pipelineJobResourceName: pipelineJobResourceName(ctx.input.pipelineName, ctx.input.runId),
+    pipelineTaskName: producer,
+  };
+}
+
+function describe(ctx: RunContext, dag: DagInstance, name: string, task: PipelineTaskSpec): Omit<TaskTransition, 'at' | 'state'> {
+  const component = ownValue(ctx.spec.components, task.componentRef.name);
+  const executor = component?.executorLabel ? ctx.spec.deploymentSpec.executors[component.executorLabel] : undefined;
+  const kind: TaskKind = component?.dag ? (task.parameterIterator || task.artifactIterator ? 'LOOP' : 'DAG') : executor?.importer ? 'IMPORTER' : 'CONTAINER';
+  return {
+    taskPath: childPath(dag.path, name),
+    displayName: name,
+    parentTaskPath: dag.path === ROOT_PATH ? undefined : dag.path,
+    kind,
+    componentName: task.componentRef.name,
+  };
+}
+
+/** Where the task sits in the spec document, for messages that name the field. */
+function specPathOf(dag: DagInstance, name: string): string {
+  return dag.path === ROOT_PATH ? `root.dag.tasks.${name}` : `components.${dag.componentName}.dag.tasks.${name}`;
+}
+
+/**
+ * A sub-DAG's inputs: its own, plus those of the DAG that holds it that it does not declare
+ * itself (a declared input it was not given stays unset). kfp's compiler lets an inner
+ * loop body read an outer loop's item without passing it down, and KFP's driver resolves such a
+ * name from the enclosing DAGs.
+ */
+function inherit(component: ComponentSpec, outer: TaskOutputs, own: TaskOutputs): TaskOutputs {
+  const declared = component.inputDefinitions ?? {};
+  const undeclared = <T>(values: Record<string, T>, names: Record<string, unknown> = {}) =>
+    Object.fromEntries(Object.entries(values).filter(([name]) => !Object.hasOwn(names, name)));
+  return {
+    parameters: { ...undeclared(outer.parameters, declared.parameters), ...own.parameters },
+    artifacts: { ...undeclared(outer.artifacts, declared.artifacts), ...own.artifacts },
+  };
+}
+
+function stateOf(end: TaskEnd): 'SUCCEEDED' | 'FAILED' | 'CANCELED' | 'SKIPPED' {
+  return end === 'NOT_TRIGGERED' ? 'SKIPPED' : end;
+}
+
+function failureOf(err: unknown): RunError {
+  const cause = err instanceof ActivityFailure ? err.cause : err;
+  if (cause instanceof ApplicationFailure) return { message: cause.message, type: cause.type ?? undefined };
+  return { message: cause instanceof Error ? cause.message : String(cause) };
+}

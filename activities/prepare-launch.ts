@@ -60,8 +60,14 @@ export function prepareLaunch(
   };
   const container = input.container;
   const argv = resolveCommand(input, ctx);
-  const env: Record<string, string> = { ...opts.baseEnv };
-  for (const { name, value } of container.env ?? []) env[name] = value;
+  // KFP's lightweight components `pip install` their packages (kfp itself first) before they run.
+  // Each launch installs into a directory of its own, first on the import path, so a step never
+  // changes the project's venv and concurrent steps never see each other's packages.
+  const sitePackages = join(workDir, 'python');
+  // Build isolation would run a nested pip with --prefix, which pip refuses beside PIP_TARGET; "0"
+  // is how pip's environment spells --no-build-isolation, so sdists build with the venv's setuptools.
+  const env: Record<string, string> = { ...opts.baseEnv, PIP_TARGET: sitePackages, PYTHONPATH: sitePackages, PIP_NO_BUILD_ISOLATION: '0' };
+  for (const { name, value } of container.env ?? []) env[name] = name === 'PYTHONPATH' ? `${sitePackages}:${value}` : value;
   const outputPaths = [
     ...Object.values(parameterFiles),
     ...Object.values(outputArtifacts).flatMap((list) => list.map((a) => a.uri)),
@@ -75,7 +81,7 @@ export function prepareLaunch(
       env,
       workDir,
       logFile: opts.layout.logFile(opts.launch),
-      writableDirs: [...new Set(outputPaths.map((path) => dirname(path)))],
+      writableDirs: [...new Set([...outputPaths.map((path) => dirname(path)), ...(input.workspacePath ? [input.workspacePath] : [])])],
     },
     parameterFiles,
     outputArtifacts,

@@ -64,6 +64,7 @@ export function createRunTask(deps: RunTaskDeps) {
       // A fresh launch must not see a failed launch's partial outputs.
       await Promise.all(plan.outputPaths.map((path) => rm(path, { recursive: true, force: true })));
       await Promise.all([...plan.outputPaths, plan.spec.logFile].map((path) => mkdir(dirname(path), { recursive: true })));
+      await Promise.all(plan.spec.writableDirs.map((dir) => mkdir(dir, { recursive: true })));
       // A resumed launch was recorded as started by the attempt that started it; recording it
       // again would move its start time to the time of the reattach.
       await recorder.started(n, name, plan.spec.logFile);

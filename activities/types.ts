@@ -13,6 +13,8 @@ export interface TaskActivityInput {
   createdAt: string;
   /** The task's identity (`root/for-loop-2[17]/train`, see ir/task-path.ts). */
   taskPath: string;
+  /** The run's shared workspace directory (`{{$.workspace_path}}`), when it has one. */
+  workspacePath?: string;
   /** The task's name in its DAG, as users see it. */
   displayName: string;
   componentName: string;

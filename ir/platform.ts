@@ -1,6 +1,7 @@
 import type { SpecIssue } from './errors';
 import { SpecNotSupportedError } from './errors';
 import { isPlainObject } from './records';
+import type { PipelineSpec } from './types';
 
 /** Kubernetes executor settings the local runner honours itself. */
 const LOCAL_EQUIVALENTS = new Set(['activeDeadlineSeconds']);
@@ -31,10 +32,9 @@ export function executorTimeoutSeconds(platformSpec: unknown, executorLabel: str
  * no faithful equivalent yet, so a run that needs them is refused up front,
  * naming each feature, rather than run without them. Throws SpecNotSupportedError.
  */
-export function assertLocalRunnerSupports(platformSpec: unknown): void {
-  const executors = kubernetesExecutors(platformSpec);
-  if (!executors) return;
-  const issues: SpecIssue[] = [];
+export function assertLocalRunnerSupports(platformSpec: unknown, spec?: PipelineSpec): void {
+  const issues: SpecIssue[] = spec ? kubernetesOnlyExecutors(spec) : [];
+  const executors = kubernetesExecutors(platformSpec) ?? {};
   for (const [executor, config] of Object.entries(executors)) {
     if (!isPlainObject(config)) continue;
     for (const feature of Object.keys(config)) {
@@ -46,4 +46,40 @@ export function assertLocalRunnerSupports(platformSpec: unknown): void {
     }
   }
   if (issues.length) throw new SpecNotSupportedError(issues);
+}
+
+/**
+ * True when the platform document configures a pipeline workspace (`pipelineConfig.workspace`,
+ * KFP's per-run PVC shared by the run's tasks as `{{$.workspace_path}}`). The local runner gives
+ * the run a directory instead, which is the same thing on one machine.
+ */
+export function hasPipelineWorkspace(platformSpec: unknown): boolean {
+  if (!isPlainObject(platformSpec)) return false;
+  const kubernetes = (platformSpec.platforms as Record<string, unknown> | undefined)?.kubernetes;
+  return isPlainObject(kubernetes) && isPlainObject(kubernetes.pipelineConfig) && kubernetes.pipelineConfig.workspace !== undefined;
+}
+
+/** Images kfp-kubernetes uses for steps that KFP's backend performs itself, on the cluster. */
+const KUBERNETES_STUB_IMAGES: Record<string, string> = {
+  'argostub/createpvc': 'kubernetes.CreatePVC',
+  'argostub/deletepvc': 'kubernetes.DeletePVC',
+};
+
+/**
+ * Executors that only a cluster can carry out: kfp-kubernetes' PVC steps, and importers of OCI
+ * images (`oci://`, KFP's modelcar), which Kubernetes mounts as image volumes.
+ */
+function kubernetesOnlyExecutors(spec: PipelineSpec): SpecIssue[] {
+  const issues: SpecIssue[] = [];
+  for (const [label, executor] of Object.entries(spec.deploymentSpec?.executors ?? {})) {
+    const stub = KUBERNETES_STUB_IMAGES[executor.container?.image ?? ''];
+    if (stub) {
+      issues.push({ path: `deploymentSpec.executors.${label}.container.image`, message: `${stub} (${executor.container?.image}) is not supported yet by the local process runner; it needs the Kubernetes runner` });
+    }
+    const uri = (executor.importer as { artifactUri?: { constant?: unknown } } | undefined)?.artifactUri?.constant;
+    if (typeof uri === 'string' && uri.startsWith('oci://')) {
+      issues.push({ path: `deploymentSpec.executors.${label}.importer.artifactUri`, message: `an OCI model (${uri}, a modelcar) is not supported yet by the local process runner; it needs the Kubernetes runner` });
+    }
+  }
+  return issues;
 }

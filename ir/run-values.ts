@@ -13,7 +13,7 @@ export function pipelineJobResourceName(pipelineName: string, runId: string): st
 
 /** What a run contributes to placeholders: the same values for constants (workflow) and argv (activity). */
 export function runPlaceholderValues(
-  run: { runId: string; runName: string; pipelineName: string; pipelineRoot: string; createdAt: string },
+  run: { runId: string; runName: string; pipelineName: string; pipelineRoot: string; createdAt: string; workspacePath?: string },
   taskPath: string,
 ): RunPlaceholderValues {
   return {
@@ -25,5 +25,6 @@ export function runPlaceholderValues(
     pipelineRoot: run.pipelineRoot,
     pipelineJobCreateTimeUtc: run.createdAt,
     pipelineJobScheduleTimeUtc: run.createdAt,
+    ...(run.workspacePath ? { workspacePath: run.workspacePath } : {}),
   };
 }

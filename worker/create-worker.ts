@@ -38,7 +38,7 @@ export async function createSluiceWorker(deps: SluiceWorkerDeps): Promise<Worker
     activities: createActivities({
       store: deps.store,
       runner: deps.runner ?? localRunner(config, deps.log ?? (() => undefined)),
-      stepEnv: buildStepEnv(config.venv, process.env),
+      stepEnv: buildStepEnv(config.venv, process.env, join(config.dataDir, 'cache', 'pip')),
     }),
     maxConcurrentActivityTaskExecutions: config.maxConcurrentTasks,
     // Core forwards heartbeats at most every 0.8 × the heartbeat timeout by default, which leaves a

@@ -6,9 +6,11 @@ const PASSED_PREFIXES = ['LC_', 'OPENBLAS_', 'OMP_', 'MKL_'];
 
 /**
  * The base environment of every local step: a minimal copy of the worker's, with the project
- * venv's bin/ first on PATH so that `python3` in a step finds the installed packages.
+ * venv's bin/ first on PATH so that `python3` in a step finds the installed packages, and pip's
+ * download cache shared between launches (each launch installs into its own directory, see
+ * `prepareLaunch`, so the cache is what keeps KFP's per-step `pip install` fast).
  */
-export function buildStepEnv(venv: string, env: NodeJS.ProcessEnv): Record<string, string> {
+export function buildStepEnv(venv: string, env: NodeJS.ProcessEnv, pipCacheDir?: string): Record<string, string> {
   const out: Record<string, string> = {};
   for (const [name, value] of Object.entries(env)) {
     if (value === undefined) continue;
@@ -18,5 +20,7 @@ export function buildStepEnv(venv: string, env: NodeJS.ProcessEnv): Record<strin
   out.VIRTUAL_ENV = venv;
   // Step output reaches the task log as it is printed, not when a buffer fills.
   out.PYTHONUNBUFFERED = '1';
+  if (pipCacheDir) out.PIP_CACHE_DIR = pipCacheDir;
+  out.PIP_DISABLE_PIP_VERSION_CHECK = '1';
   return out;
 }

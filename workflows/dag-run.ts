@@ -329,6 +329,7 @@ async function runExecutor(ctx: RunContext, who: Omit<TaskTransition, 'at' | 'st
             pipelineName: ctx.input.pipelineName,
             pipelineRoot: ctx.input.pipelineRoot,
             createdAt: ctx.input.createdAt,
+            workspacePath: ctx.input.workspacePath,
             taskPath: who.taskPath,
             displayName: who.displayName,
             componentName: who.componentName,
@@ -362,13 +363,19 @@ function containerOf(executor: ExecutorSpec | undefined, component: ComponentSpe
 }
 
 /**
+ * The state names KFP's backend puts in a PipelineTaskFinalStatus: its MLMD execution states, in
+ * which a task that did not run (not triggered, skipped) is CANCELED.
+ */
+const MLMD_STATE: Record<TaskEnd, string> = { SUCCEEDED: 'COMPLETE', FAILED: 'FAILED', CANCELED: 'CANCELED', SKIPPED: 'CANCELED', NOT_TRIGGERED: 'CANCELED' };
+
+/**
  * KFP's PipelineTaskFinalStatus for an exit handler: the state of the task it watches (the
- * exit-handler group), with the first error inside it.
+ * exit-handler group, in KFP's MLMD state names), with the first error inside it.
  */
 function finalStatus(ctx: RunContext, dag: DagInstance, producer: string, ending: Ending | undefined): ParameterValue | undefined {
   if (!ending) return undefined;
   return {
-    state: stateOf(ending.end),
+    state: MLMD_STATE[ending.end],
     error: ending.error ? { code: 2, message: ending.error.message } : {},
     pipelineJobResourceName: pipelineJobResourceName(ctx.input.pipelineName, ctx.input.runId),
     pipelineTaskName: producer,

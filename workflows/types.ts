@@ -16,6 +16,8 @@ export interface RunInput {
   platformSpec?: Record<string, unknown>;
   /** Runtime parameters, already validated against the spec, with defaults filled in. */
   parameters: Record<string, ParameterValue>;
+  /** The run's shared workspace directory (`{{$.workspace_path}}`), when the pipeline configures one. */
+  workspacePath?: string;
   /** Root of this run's artifacts (a directory for the local store). */
   pipelineRoot: string;
   /** RFC3339 creation time, shown to steps as `{{$.pipeline_job_create_time_utc}}`. */

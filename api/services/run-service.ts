@@ -1,9 +1,9 @@
 import { randomUUID } from 'node:crypto';
-import { isAbsolute } from 'node:path';
+import { isAbsolute, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { isFinal } from '../../ir/states';
 import type { PipelineSpec } from '../../ir/types';
-import { assertLocalRunnerSupports } from '../../ir/platform';
+import { assertLocalRunnerSupports, hasPipelineWorkspace } from '../../ir/platform';
 import { validatePipelineSpec, validateRunParameters } from '../../ir/validate';
 import type { ExperimentRecord, MetadataStore, Page, RunRecord, RunSummary } from '../../store/types';
 import type { RunInput } from '../../workflows/types';
@@ -81,6 +81,7 @@ export class RunService {
       platformSpec: source.platformSpec,
       parameters,
       pipelineRoot,
+      ...(hasPipelineWorkspace(source.platformSpec) ? { workspacePath: join(pipelineRoot, runId, 'workspace') } : {}),
       createdAt: now.toISOString(),
       parallelism: this.deps.parallelism,
       heartbeatTimeoutSeconds: this.deps.heartbeatTimeoutSeconds,
@@ -146,7 +147,7 @@ export class RunService {
   private async resolveSource(body: CreateRunBody): Promise<RunSource> {
     if (body.pipeline_spec) {
       const doc = readPipelineSpecObject(body.pipeline_spec, 'pipeline_spec');
-      specIssuesAt('pipeline_spec', () => assertLocalRunnerSupports(doc.platformSpec));
+      specIssuesAt('pipeline_spec', () => assertLocalRunnerSupports(doc.platformSpec, doc.spec));
       return { spec: doc.spec, platformSpec: doc.platformSpec };
     }
     // The body schema guarantees one of the two sources.
@@ -157,7 +158,7 @@ export class RunService {
       : await pipelines.latestVersion(ref.pipeline_id, 'pipeline_version_reference.pipeline_id');
     // Revalidated: the version may predate a stricter validator.
     const spec = specIssuesAt('pipeline_version_reference', () => validatePipelineSpec(version.spec));
-    specIssuesAt('pipeline_version_reference', () => assertLocalRunnerSupports(version.platformSpec));
+    specIssuesAt('pipeline_version_reference', () => assertLocalRunnerSupports(version.platformSpec, version.spec));
     return { spec, platformSpec: version.platformSpec, pipelineId: version.pipelineId, pipelineVersionId: version.pipelineVersionId };
   }
 

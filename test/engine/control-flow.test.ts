@@ -365,7 +365,7 @@ describe('KFP control flow on the real stack', () => {
       const resourceName = pipelineJobResourceName('exit-handlers', r.run_id);
       const ok = JSON.parse(String(output(r, 'root/report-status', 'Output')));
       expect(ok).toEqual({
-        state: 'SUCCEEDED',
+        state: 'COMPLETE',
         pipeline_task_name: 'exit-handler-1',
         pipeline_job_resource_name: resourceName,
         error_code: null,

@@ -54,7 +54,9 @@ export async function startTestEngine(name: string, overrides: Partial<Parameter
   });
   const stack = await startDevStack(config, opts);
   const api = async <T>(path: string, init?: RequestInit): Promise<T> => {
-    const res = await fetch(`${stack.apiUrl}${path}`, { ...init, headers: { 'content-type': 'application/json', ...init?.headers } });
+    const request = () => fetch(`${stack.apiUrl}${path}`, { ...init, headers: { 'content-type': 'application/json', ...init?.headers } });
+    // A GET may race the server closing an idle keep-alive socket (ECONNRESET); it is safe to repeat.
+    const res = await request().catch((err: unknown) => (init?.method ?? 'GET') === 'GET' ? request() : Promise.reject(err));
     const body = (await res.json()) as T;
     if (!res.ok) throw new Error(`${init?.method ?? 'GET'} ${path} → ${res.status}: ${JSON.stringify(body)}`);
     return body;
@@ -89,9 +91,13 @@ export async function startTestEngine(name: string, overrides: Partial<Parameter
   };
 }
 
-/** Parsed as the API parses uploads, so KFP's YAML quirks and a platform document are handled. */
+/**
+ * Parsed as the API parses uploads, so KFP's YAML quirks are handled; a platform document goes
+ * along in KFP's wrapped form (`{pipeline_spec, platform_spec}`).
+ */
 function parseYamlFile(file: string): unknown {
-  return parsePipelineDocument(readFileSync(file, 'utf8')).spec;
+  const { spec, platformSpec } = parsePipelineDocument(readFileSync(file, 'utf8'));
+  return platformSpec ? { pipeline_spec: spec, platform_spec: platformSpec } : spec;
 }
 
 export function taskByName(run: ApiRun, name: string): ApiTask {

@@ -3,7 +3,7 @@ pipeline_with_exit_handler.py, pipeline_with_multiple_exit_handlers.py and
 pipeline_with_task_final_status.py):
 
 - the first guards a ParallelFor over ['1', '2', '3'] that succeeds → its exit task receives
-  state SUCCEEDED;
+  state COMPLETE (KFP's backend passes the MLMD state name);
 - the second guards before-fail → boom (exits 3) → after-boom, plus an independent sibling →
   boom FAILS, after-boom is SKIPPED and never runs, sibling SUCCEEDS; the exit task still runs,
   SUCCEEDS, and receives state FAILED for its exit-handler group;

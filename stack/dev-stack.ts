@@ -4,6 +4,7 @@ import { NativeConnection } from '@temporalio/worker';
 import { createApp } from '../api/app';
 import { startApiServer } from '../api/server';
 import { PROJECT_ROOT, type SluiceConfig } from '../config/config';
+import { SLUICE_DATA_CONVERTER } from '../config/payload-codec';
 import { PgStore } from '../store/pg-store';
 import type { MetadataStore } from '../store/types';
 import { createSluiceWorker, installTemporalRuntime } from '../worker/create-worker';
@@ -76,7 +77,8 @@ export async function startDevStack(config: SluiceConfig, opts: DevStackOptions 
 
     const clientConnection = await Connection.connect({ address: temporalAddress });
     stops.push(() => clientConnection.close());
-    const client = new Client({ connection: clientConnection, namespace: config.temporalNamespace });
+    // The same codec as the worker's: a run's input (its whole spec) is gzipped on the way to Temporal.
+    const client = new Client({ connection: clientConnection, namespace: config.temporalNamespace, dataConverter: SLUICE_DATA_CONVERTER });
     if (opts.inProcessWorker ?? true) {
       log('starting the worker');
       // Only with a worker: the native runtime keeps the process alive until a worker stops it.

@@ -6,6 +6,7 @@ import { LocalProcessRunner } from '../activities/runners/local-process-runner';
 import type { Runner } from '../activities/runners/runner';
 import { ConfigError, PROJECT_ROOT, type SluiceConfig } from '../config/config';
 import { FailureTypes } from '../config/constants';
+import { SLUICE_DATA_CONVERTER } from '../config/payload-codec';
 import type { MetadataStore } from '../store/types';
 import { buildStepEnv } from './step-env';
 import { resolveStepUser, stepUserBlocked } from './step-user';
@@ -35,6 +36,8 @@ export async function createSluiceWorker(deps: SluiceWorkerDeps): Promise<Worker
     namespace: config.temporalNamespace,
     taskQueue: config.taskQueue,
     ...workflowSource,
+    // Payloads are gzipped as the API's Client sends them; old histories' plain JSON passes through.
+    dataConverter: SLUICE_DATA_CONVERTER,
     activities: createActivities({
       store: deps.store,
       runner: deps.runner ?? localRunner(config, deps.log ?? (() => undefined)),

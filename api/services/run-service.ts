@@ -15,7 +15,7 @@ import { toListOptions } from '../schemas/common';
 import type { CreateRunBody, ListRunsQuery } from '../schemas/runs';
 import type { ExperimentService } from './experiment-service';
 import type { PipelineService } from './pipeline-service';
-import type { RunWorkflows } from './run-workflows';
+import { MAX_START_INPUT_BYTES, TEMPORAL_BLOB_LIMIT_BYTES, type RunWorkflows } from './run-workflows';
 
 export interface RunServiceDeps {
   store: MetadataStore;
@@ -57,9 +57,25 @@ export class RunService {
     const runId = randomUUID();
     const now = new Date();
     const info = source.spec.pipelineInfo;
+    const input: RunInput = {
+      runId,
+      runName: body.display_name ?? info.displayName ?? info.name,
+      pipelineName: info.name,
+      experimentId: experiment.experimentId,
+      spec: source.spec,
+      platformSpec: source.platformSpec,
+      parameters,
+      pipelineRoot,
+      ...(hasPipelineWorkspace(source.platformSpec) ? { workspacePath: join(pipelineRoot, runId, 'workspace') } : {}),
+      createdAt: now.toISOString(),
+      parallelism: this.deps.parallelism,
+      heartbeatTimeoutSeconds: this.deps.heartbeatTimeoutSeconds,
+    };
+    await this.assertStartInputFits(input, body.pipeline_spec ? 'pipeline_spec' : 'pipeline_version_reference');
+
     const run = await store.createRun({
       runId,
-      displayName: body.display_name ?? info.displayName ?? info.name,
+      displayName: input.runName,
       description: body.description ?? '',
       experimentId: experiment.experimentId,
       pipelineId: source.pipelineId,
@@ -72,20 +88,6 @@ export class RunService {
       createdAt: now,
       scheduledAt: now,
     });
-    const input: RunInput = {
-      runId,
-      runName: run.displayName,
-      pipelineName: info.name,
-      experimentId: experiment.experimentId,
-      spec: source.spec,
-      platformSpec: source.platformSpec,
-      parameters,
-      pipelineRoot,
-      ...(hasPipelineWorkspace(source.platformSpec) ? { workspacePath: join(pipelineRoot, runId, 'workspace') } : {}),
-      createdAt: now.toISOString(),
-      parallelism: this.deps.parallelism,
-      heartbeatTimeoutSeconds: this.deps.heartbeatTimeoutSeconds,
-    };
     try {
       await this.deps.workflows.start(input);
     } catch (err) {
@@ -94,6 +96,28 @@ export class RunService {
       throw new UnavailableError(`run "${runId}" was recorded as FAILED: ${message}`, { cause: err });
     }
     return run;
+  }
+
+  /**
+   * Refuses a run whose workflow input (spec, platform spec and parameters, compressed as the
+   * client sends it) would not fit Temporal's payload limit, naming the field that makes it too
+   * large: the spec's, unless the spec alone fits, then `runtime_config.parameters`.
+   * @throws InvalidArgumentError
+   */
+  private async assertStartInputFits(input: RunInput, specField: string): Promise<void> {
+    const { workflows } = this.deps;
+    const bytes = await workflows.startInputBytes(input);
+    if (bytes <= MAX_START_INPUT_BYTES) return;
+    const specBytes = Object.keys(input.parameters).length ? await workflows.startInputBytes({ ...input, parameters: {} }) : bytes;
+    const [field, advice] =
+      specBytes > MAX_START_INPUT_BYTES
+        ? [specField, 'make the pipeline smaller (fewer tasks, or large constants moved into artifacts)']
+        : ['runtime_config.parameters', 'pass large values as artifacts rather than parameters'];
+    throw InvalidArgumentError.of(
+      field,
+      `the run's workflow input is ${mib(bytes)} after compression, more than the ${mib(MAX_START_INPUT_BYTES)} limit ` +
+        `(Temporal refuses payloads over ${mib(TEMPORAL_BLOB_LIMIT_BYTES)}); ${advice}`,
+    );
   }
 
   async get(runId: string): Promise<RunRecord> {
@@ -192,4 +216,8 @@ function resolvePipelineRoot(given: string | undefined, artifactRoot: string): s
     'runtime_config.pipeline_root',
     `the local artifact store needs an absolute directory or a file:// URL, got "${given}"`,
   );
+}
+
+function mib(bytes: number): string {
+  return `${(bytes / (1024 * 1024)).toFixed(2).replace(/\.?0+$/, '')} MiB`;
 }

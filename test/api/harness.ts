@@ -3,10 +3,11 @@ import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Client, Connection } from '@temporalio/client';
-import { defaultPayloadConverter } from '@temporalio/common';
+import { defaultPayloadConverter, type Payload } from '@temporalio/common';
 import { API_PREFIX, createApp } from '../../api/app';
 import { startApiServer } from '../../api/server';
 import { DEFAULT_NAMESPACE } from '../../config/constants';
+import { SLUICE_DATA_CONVERTER } from '../../config/payload-codec';
 import { PgStore } from '../../store/pg-store';
 import type { RunInput } from '../../workflows/types';
 import { createTestDatabase } from '../support/test-database';
@@ -49,6 +50,13 @@ export interface HarnessOptions {
   uiDir?: string;
 }
 
+/** Undoes the client's codecs, as the worker does before reading a payload. */
+async function decodePayloads(payloads: Payload[]): Promise<Payload[]> {
+  let out = payloads;
+  for (const codec of [...(SLUICE_DATA_CONVERTER.payloadCodecs ?? [])].reverse()) out = await codec.decode(out);
+  return out;
+}
+
 export async function startApiHarness(prefix: string, opts: HarnessOptions = {}): Promise<ApiHarness> {
   const address = process.env.SLUICE_TEST_TEMPORAL_ADDRESS;
   if (!address) throw new Error('SLUICE_TEST_TEMPORAL_ADDRESS is not set: run the tests through jest (global setup)');
@@ -56,7 +64,7 @@ export async function startApiHarness(prefix: string, opts: HarnessOptions = {})
   const store = await PgStore.connect(db.url);
   await store.migrate();
   const connection = await Connection.connect({ address });
-  const temporal = new Client({ connection, namespace: opts.namespace ?? DEFAULT_NAMESPACE });
+  const temporal = new Client({ connection, namespace: opts.namespace ?? DEFAULT_NAMESPACE, dataConverter: SLUICE_DATA_CONVERTER });
   const taskQueue = `api-test-${randomUUID()}`;
   const artifactRoot = mkdtempSync(join(tmpdir(), 'sluice-api-test-'));
   const app = createApp({ store, temporal, taskQueue, artifactRoot, parallelism: 4, heartbeatTimeoutSeconds: 15, uiDir: opts.uiDir });
@@ -91,7 +99,8 @@ export async function startApiHarness(prefix: string, opts: HarnessOptions = {})
       const history = await temporal.workflow.getHandle(runId).fetchHistory();
       const payload = history.events?.[0]?.workflowExecutionStartedEventAttributes?.input?.payloads?.[0];
       if (!payload) throw new Error(`workflow ${runId} has no start input`);
-      return defaultPayloadConverter.fromPayload<RunInput>(payload);
+      const [decoded] = await decodePayloads([payload]);
+      return defaultPayloadConverter.fromPayload<RunInput>(decoded);
     },
     async close() {
       await Promise.allSettled(started.map((id) => temporal.workflow.getHandle(id).terminate('API test finished')));

@@ -2,6 +2,7 @@ import { existsSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { execFileSync } from 'node:child_process';
 import { Worker } from '@temporalio/worker';
+import { SLUICE_DATA_CONVERTER } from '../../config/payload-codec';
 import { PREBUILT_WORKFLOW_BUNDLE } from '../../worker/create-worker';
 import { startTestEngine, type TestEngine } from '../support/engine';
 import { compileKfpPipelines } from '../support/kfp-compile';
@@ -16,7 +17,8 @@ const fixture = (name: string) => join(__dirname, '..', 'engine', 'fixtures', na
  * RECORD_HISTORIES=1 to add this version's histories there.
  */
 describe('workflow replay', () => {
-  const bundle = { workflowBundle: { codePath: PREBUILT_WORKFLOW_BUNDLE } };
+  // The worker's data converter: fresh histories hold gzipped payloads, committed ones plain JSON.
+  const bundle = { workflowBundle: { codePath: PREBUILT_WORKFLOW_BUNDLE }, dataConverter: SLUICE_DATA_CONVERTER };
 
   test('the prebuilt workflow bundle exists (npm test builds it)', () => {
     expect(existsSync(PREBUILT_WORKFLOW_BUNDLE)).toBe(true);

@@ -5,7 +5,6 @@
  * activities, records transitions and feeds each outcome back.
  */
 import {
-  ActivityCancellationType,
   ActivityFailure,
   ApplicationFailure,
   CancellationScope,
@@ -32,9 +31,8 @@ import type { RunError } from '../store/types';
 import { Slots } from './slots';
 import type { StateWriter } from './state-writer';
 import type { RunInput, TaskSnapshot } from './types';
+import { taskActivityOptions } from './task-activity-options';
 
-/** Step failures are retried by KFP's policy; anything else (worker loss, store outage) until it passes. */
-const NON_RETRYABLE: string[] = [FailureTypes.stepFailed, FailureTypes.invalidTask];
 
 /** How a task or DAG ended, as its parent needs it. */
 export interface Ending {
@@ -297,19 +295,7 @@ function sliceItems(items: LoopItems, start: number, end: number): LoopItems {
 async function runExecutor(ctx: RunContext, who: Omit<TaskTransition, 'at' | 'state'>, task: PipelineTaskSpec, component: ComponentSpec, inputs: TaskOutputs): Promise<Ending> {
   const executor = ctx.spec.deploymentSpec.executors[component.executorLabel ?? ''];
   const retry = toRetrySettings(task.retryPolicy);
-  const { runTask, importArtifact } = proxyActivities<Activities>({
-    activityId: who.taskPath,
-    // Training steps may run for days; liveness is judged by heartbeats, not by this bound.
-    startToCloseTimeout: '365 days',
-    heartbeatTimeout: `${ctx.input.heartbeatTimeoutSeconds}s`,
-    cancellationType: ActivityCancellationType.WAIT_CANCELLATION_COMPLETED,
-    retry: {
-      initialInterval: Math.max(1000, retry.initialIntervalMs),
-      backoffCoefficient: retry.backoffCoefficient,
-      maximumInterval: Math.max(1000, retry.maximumIntervalMs),
-      nonRetryableErrorTypes: NON_RETRYABLE,
-    },
-  });
+  const { runTask, importArtifact } = proxyActivities<Activities>(taskActivityOptions(who.taskPath, ctx.input.heartbeatTimeoutSeconds, retry));
   try {
     return await ctx.slots.with(async () => {
       ctx.transition({ ...who, state: 'RUNNING' });

@@ -1,5 +1,4 @@
 import {
-  ActivityCancellationType,
   ActivityFailure,
   ApplicationFailure,
   CancellationScope,
@@ -21,6 +20,7 @@ import { childPath, ROOT_PATH } from '../ir/task-path';
 import { isFinal, type RunState, type TaskState } from '../ir/states';
 import type { TaskOutputs } from '../ir/types';
 import type { RunInput, RunSnapshot, TaskSnapshot } from './types';
+import { taskActivityOptions } from './task-activity-options';
 
 /** Store writes must not be lost to a database outage: retried until they land. */
 const { recordRunState } = proxyActivities<Activities>({
@@ -28,8 +28,6 @@ const { recordRunState } = proxyActivities<Activities>({
   retry: { initialInterval: '1s', maximumInterval: '30s' },
 });
 
-/** Step failures are retried by KFP's policy; anything else (worker loss, store outage) until it passes. */
-const NON_RETRYABLE: string[] = [FailureTypes.stepFailed, FailureTypes.invalidTask];
 
 /**
  * The interpreter of runs started before the DAG interpreter (root DAG only), kept so that such
@@ -81,19 +79,7 @@ export async function legacyRootRun(input: RunInput, tasksQuery: QueryDefinition
       return;
     }
     const retry = toRetrySettings(task.retryPolicy);
-    const { runTask } = proxyActivities<Activities>({
-      activityId: node.name,
-      // Training steps may run for days; liveness is judged by heartbeats, not by this bound.
-      startToCloseTimeout: '365 days',
-      heartbeatTimeout: `${input.heartbeatTimeoutSeconds}s`,
-      cancellationType: ActivityCancellationType.WAIT_CANCELLATION_COMPLETED,
-      retry: {
-        initialInterval: Math.max(1000, retry.initialIntervalMs),
-        backoffCoefficient: retry.backoffCoefficient,
-        maximumInterval: Math.max(1000, retry.maximumIntervalMs),
-        nonRetryableErrorTypes: NON_RETRYABLE,
-      },
-    });
+    const { runTask } = proxyActivities<Activities>(taskActivityOptions(node.name, input.heartbeatTimeoutSeconds, retry));
     try {
       const result = await runTask({
         runId: input.runId,

@@ -36,10 +36,12 @@ async function main(): Promise<void> {
     const handoffMs = await medianHandoffMs(stack, chain.runId);
 
     let peak = treeMemory();
+    // Reading /proc of every process blocks this process, which runs the worker too: once a second
+    // keeps the sampler from slowing what it measures.
     const sampler = setInterval(() => {
       const now = treeMemory();
       if (now.stackMiB + now.stepsMiB > peak.stackMiB + peak.stepsMiB) peak = now;
-    }, 100);
+    }, 1000);
     const fanout = await runToEnd(stack, noopPipeline('bench-fanout-200', 200, 'fanout'));
     const loop1k = await runToEnd(stack, noopLoopPipeline('bench-loop-1000', 1000));
     const loop10k = await runToEnd(stack, noopLoopPipeline('bench-loop-10000', 10_000), 600_000);

@@ -10,6 +10,7 @@ import {
   CancellationScope,
   executeChild,
   isCancellation,
+  patched,
   proxyActivities,
 } from '@temporalio/workflow';
 import type { Activities } from '../activities';
@@ -33,6 +34,9 @@ import type { StateWriter } from './state-writer';
 import type { RunInput, TaskSnapshot } from './types';
 import { taskActivityOptions } from './task-activity-options';
 
+
+/** Patch: a container or importer task's RUNNING is written by its activity alone. */
+const LAUNCH_RECORDS_RUNNING = 'launch-records-running';
 
 /** How a task or DAG ended, as its parent needs it. */
 export interface Ending {
@@ -68,8 +72,11 @@ export class RunContext {
     return shape;
   }
 
-  /** The one way the workflow changes a task's state: stamps times, updates the live view, queues the write. */
-  transition(t: Omit<TaskTransition, 'at'>): void {
+  /**
+   * The one way the workflow changes a task's state: stamps times, updates the live view, and
+   * queues the write unless `persist` is false (a state another writer already records).
+   */
+  transition(t: Omit<TaskTransition, 'at'>, persist = true): void {
     const at = new Date().toISOString();
     const prev = this.snapshots.get(t.taskPath);
     const final = t.state !== 'RUNNING' && t.state !== 'PENDING';
@@ -83,7 +90,7 @@ export class RunContext {
       error: t.error,
       outputs: t.outputs,
     });
-    this.writer.push({ ...t, at });
+    if (persist) this.writer.push({ ...t, at });
   }
 }
 
@@ -298,7 +305,9 @@ async function runExecutor(ctx: RunContext, who: Omit<TaskTransition, 'at' | 'st
   const { runTask, importArtifact } = proxyActivities<Activities>(taskActivityOptions(who.taskPath, ctx.input.heartbeatTimeoutSeconds, retry));
   try {
     return await ctx.slots.with(async () => {
-      ctx.transition({ ...who, state: 'RUNNING' });
+      // The launch records its own start (task row, kind, parent) in the transaction that opens
+      // its attempt, so writing RUNNING here too cost an activity and a workflow task per step.
+      ctx.transition({ ...who, state: 'RUNNING' }, !patched(LAUNCH_RECORDS_RUNNING));
       const result = executor?.importer
         ? await importArtifact({
             runId: ctx.input.runId,

@@ -49,6 +49,7 @@ describe('workflow replay', () => {
       ['v2-conditions', () => kfp('conditions'), (dir) => ({ dir, side: 'heads', number: 7 })],
       ['v2-loops', () => kfp('loops'), (dir) => ({ dir })],
       ['v2-exit-handlers', () => kfp('exit_handlers'), (dir) => ({ dir })],
+      ['v3-launch-records-running', () => kfp('combos'), (dir) => ({ dir, go: true })],
     ];
 
     test.each(cases)('a run like %s replays', async (label, file, params) => {

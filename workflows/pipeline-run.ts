@@ -54,11 +54,11 @@ export async function pipelineRun(input: RunInput): Promise<RunSnapshot> {
     });
     const ending: Ending = await runDag(ctx, { path: ROOT_PATH, componentName: 'root', component: input.spec.root, inputs: { parameters: input.parameters, artifacts: {} } });
     finalState = CancellationScope.current().consideredCancelled ? 'CANCELED' : ending.end === 'NOT_TRIGGERED' || ending.end === 'SKIPPED' ? 'SUCCEEDED' : ending.end;
-    error = finalState === 'FAILED' ? (ending.error ?? { message: 'run failed', type: FailureTypes.runFailed }) : undefined;
+    error = finalState === 'FAILED' ? (ending.error ?? { message: 'run failed', type: FailureTypes.runFailed }) : finalState === 'CANCELED' ? canceled(ending) : undefined;
   } catch (err) {
     if (CancellationScope.current().consideredCancelled) {
       finalState = 'CANCELED';
-      error = undefined;
+      error = canceled(undefined);
     } else {
       error = { message: (err as Error).message, type: FailureTypes.runFailed };
       throw err;
@@ -74,4 +74,12 @@ export async function pipelineRun(input: RunInput): Promise<RunSnapshot> {
   if (runState === 'CANCELED') throw new CancelledFailure(`run ${input.runId} was canceled`);
   if (runState === 'FAILED') throw ApplicationFailure.create({ message: error?.message ?? 'run failed', type: FailureTypes.runFailed, nonRetryable: true });
   return snapshot();
+}
+
+/** Why a canceled run ended so: a user sees whether the terminate came before or after its tasks finished. */
+function canceled(ending: Ending | undefined): RunError {
+  const message = ending?.end === 'SUCCEEDED'
+    ? 'terminated on request after every task had finished; the tasks\' outputs are complete'
+    : 'terminated on request; tasks that had not finished were canceled';
+  return { message, type: 'Canceled' };
 }

@@ -117,6 +117,7 @@ describe('pipelineRun on the real stack', () => {
     expect(res.status).toBe(200);
     const run = await engine.waitForRun(run_id);
     expect(run.state).toBe('CANCELED');
+    expect(run.error?.message).toBe('terminated on request; tasks that had not finished were canceled');
     await until('the step processes to exit', () => !alive(pid) && !alive(child), 10_000);
     expect(taskByName(run, 'slow').state).toBe('CANCELED');
     expect(readFileSync(join(dir, 'executions'), 'utf8')).toBe('first\nslow\n');

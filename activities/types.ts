@@ -78,20 +78,27 @@ export interface RunStateUpdate {
   tasks?: TaskTransition[];
 }
 
+/** Where a task sits in its run and what it is: the same for every state it passes through. */
+export interface TaskIdentity {
+  /** The task's identity, `root/for-loop-2[17]/train` (ir/task-path.ts), unique within a run. */
+  taskPath: string;
+  /** The task's name in its DAG (`name[i]` for a loop iteration), as users see it. */
+  displayName: string;
+  /** Path of the enclosing DAG task; undefined for tasks of the root DAG. */
+  parentTaskPath?: string;
+  kind: TaskKind;
+  /** The iteration's index, for an ITERATION task. */
+  iterationIndex?: number;
+  componentName: string;
+}
+
 /**
  * One task state change decided by the workflow (not by a launch): a DAG, loop or iteration
  * starting or ending, a task skipped, not triggered, failed before launch, or canceled.
  * `recordTaskStates` writes a batch of them in one transaction; a final state is never
  * overwritten, and `at` (workflow time) sets `started_at` only when the row has none.
  */
-export interface TaskTransition {
-  taskPath: string;
-  displayName: string;
-  /** Path of the enclosing DAG task; undefined for tasks of the root DAG. */
-  parentTaskPath?: string;
-  kind: TaskKind;
-  iterationIndex?: number;
-  componentName: string;
+export interface TaskTransition extends TaskIdentity {
   state: TaskState;
   /** RFC3339, from workflow time, so a replayed write carries the same value. */
   at: string;

@@ -6,10 +6,16 @@ import type { PipelineSpec } from './types';
 /** Kubernetes executor settings the local runner honours itself. */
 const LOCAL_EQUIVALENTS = new Set(['activeDeadlineSeconds']);
 
+/** The platform document's `platforms.kubernetes` section, when it has one. */
+function kubernetesPlatform(platformSpec: unknown): Record<string, unknown> | undefined {
+  const platforms = isPlainObject(platformSpec) ? platformSpec.platforms : undefined;
+  const kubernetes = isPlainObject(platforms) ? platforms.kubernetes : undefined;
+  return isPlainObject(kubernetes) ? kubernetes : undefined;
+}
+
 function kubernetesExecutors(platformSpec: unknown): Record<string, unknown> | undefined {
-  if (!isPlainObject(platformSpec)) return undefined;
-  const kubernetes = (platformSpec.platforms as Record<string, unknown> | undefined)?.kubernetes;
-  const executors = isPlainObject(kubernetes) && isPlainObject(kubernetes.deploymentSpec) ? kubernetes.deploymentSpec.executors : undefined;
+  const deploymentSpec = kubernetesPlatform(platformSpec)?.deploymentSpec;
+  const executors = isPlainObject(deploymentSpec) ? deploymentSpec.executors : undefined;
   return isPlainObject(executors) ? executors : undefined;
 }
 
@@ -54,9 +60,8 @@ export function assertLocalRunnerSupports(platformSpec: unknown, spec?: Pipeline
  * the run a directory instead, which is the same thing on one machine.
  */
 export function hasPipelineWorkspace(platformSpec: unknown): boolean {
-  if (!isPlainObject(platformSpec)) return false;
-  const kubernetes = (platformSpec.platforms as Record<string, unknown> | undefined)?.kubernetes;
-  return isPlainObject(kubernetes) && isPlainObject(kubernetes.pipelineConfig) && kubernetes.pipelineConfig.workspace !== undefined;
+  const pipelineConfig = kubernetesPlatform(platformSpec)?.pipelineConfig;
+  return isPlainObject(pipelineConfig) && pipelineConfig.workspace !== undefined;
 }
 
 /** Images kfp-kubernetes uses for steps that KFP's backend performs itself, on the cluster. */

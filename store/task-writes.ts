@@ -1,11 +1,11 @@
-import { RUN_STATES, isFinal, type TaskKind, type TaskState } from '../ir/states';
+import { RUN_STATES, isFinal } from '../ir/states';
 import type { ArtifactRef, TaskOutputs } from '../ir/types';
 import type { TaskTransition } from '../activities/types';
 import { artifactIdFor, taskIdFor } from './ids';
 import { rethrowConstraint } from './pg-errors';
-import { jsonParam } from './rows';
+import { jsonParam, type TaskRow } from './rows';
 import type { Queryable } from './transaction';
-import type { LaunchRecord, RunError, TaskRecord } from './types';
+import type { LaunchRecord, TaskRecord } from './types';
 
 /**
  * The store's task writes: workflow transitions in batches, and launch outcomes. Both go
@@ -19,26 +19,12 @@ const FINAL_STATES = RUN_STATES.filter(isFinal);
 
 type TaskIo = TaskRecord['inputs'];
 
-/** One row for `upsertTasks`, in the JSON shape `jsonb_to_recordset` reads. */
-interface TaskRowInput {
-  task_path: string;
-  task_id: string;
-  display_name: string;
-  parent_task_path: string | null;
-  kind: TaskKind;
-  iteration_index: number | null;
-  component_name: string;
-  state: TaskState;
-  reason: string | null;
-  error: RunError | null;
-  inputs: TaskIo;
-  outputs: TaskIo;
-  attempts: number;
-  pod_name: string | null;
+/** One row for `upsertTasks`, in the JSON shape `jsonb_to_recordset` reads: times travel as text. */
+type TaskRowInput = Omit<TaskRow, 'run_id' | 'created_at' | 'started_at' | 'finished_at'> & {
   created_at: string;
   started_at: string | null;
   finished_at: string | null;
-}
+};
 
 /**
  * Inserts or merges `rows` (at most one per path) in one statement. On merge: `created_at`

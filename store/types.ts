@@ -1,6 +1,6 @@
 import type { ArtifactRef, ParameterValue, PipelineSpec } from '../ir/types';
-import type { RunState, TaskKind, TaskState } from '../ir/states';
-import type { TaskTransition } from '../activities/types';
+import type { RunState, TaskState } from '../ir/states';
+import type { TaskIdentity, TaskTransition } from '../activities/types';
 
 /**
  * The metadata store's contract. PostgreSQL implements it (`store/pg-store.ts`); the activities
@@ -103,20 +103,10 @@ export interface RunRecord extends RunSummary {
  * One task of a run: a container or importer step, or a DAG, loop or loop iteration the workflow
  * interprets. The row is keyed by (runId, taskPath); each launch is a `TaskAttemptRecord`.
  */
-export interface TaskRecord {
+export interface TaskRecord extends TaskIdentity {
   runId: string;
-  /** The task's identity, `root/for-loop-2[17]/train` (ir/task-path.ts), unique within a run. */
-  taskPath: string;
   /** Stable id of the task within the run: `taskIdFor(runId, taskPath)`. */
   taskId: string;
-  /** The task's name in its DAG (`name[i]` for a loop iteration), as users see it. */
-  displayName: string;
-  /** Path of the enclosing DAG task; undefined for tasks of the root DAG. */
-  parentTaskPath?: string;
-  kind: TaskKind;
-  /** The iteration's index, for an ITERATION task. */
-  iterationIndex?: number;
-  componentName: string;
   state: TaskState;
   /** Why a task did not run (`NOT_TRIGGERED`, `UPSTREAM_FAILED`, …). */
   reason?: string;

@@ -14,7 +14,7 @@ import {
   proxyActivities,
 } from '@temporalio/workflow';
 import type { Activities } from '../activities';
-import type { ImporterSpec, TaskTransition } from '../activities/types';
+import type { ImporterSpec, TaskIdentity, TaskTransition } from '../activities/types';
 import { FailureTypes } from '../config/constants';
 import { CelError, evaluateCondition, selectParameter } from '../ir/cel';
 import { DagEvaluator, dagShape, type DagShape, type Decision, type TaskEnd } from '../ir/dag-evaluator';
@@ -24,7 +24,7 @@ import { resolveTaskInputs } from '../ir/inputs';
 import { ownValue } from '../ir/records';
 import { toRetrySettings } from '../ir/retry';
 import { runPlaceholderValues, pipelineJobResourceName } from '../ir/run-values';
-import type { TaskKind } from '../ir/states';
+import { isFinal, type TaskKind } from '../ir/states';
 import { childPath, iterationPath, ROOT_PATH } from '../ir/task-path';
 import { executorTimeoutSeconds } from '../ir/platform';
 import type { ComponentSpec, ContainerSpec, ExecutorSpec, ParameterValue, PipelineSpec, PipelineTaskSpec, TaskOutputs } from '../ir/types';
@@ -74,17 +74,17 @@ export class RunContext {
 
   /**
    * The one way the workflow changes a task's state: stamps times, updates the live view, and
-   * queues the write unless `persist` is false (a state another writer already records).
+   * queues the write unless `persist` is false (a state its launch records itself).
    */
-  transition(t: Omit<TaskTransition, 'at'>, persist = true): void {
+  transition(t: Omit<TaskTransition, 'at'>, persist = true, attempts?: number): void {
     const at = new Date().toISOString();
     const prev = this.snapshots.get(t.taskPath);
-    const final = t.state !== 'RUNNING' && t.state !== 'PENDING';
+    const final = isFinal(t.state);
     this.snapshots.set(t.taskPath, {
       name: t.taskPath,
       componentName: t.componentName,
       state: t.state,
-      attempts: prev?.attempts ?? 0,
+      attempts: attempts ?? prev?.attempts ?? 0,
       startedAt: prev?.startedAt ?? (t.state === 'RUNNING' ? at : undefined),
       finishedAt: final ? at : undefined,
       error: t.error,
@@ -132,7 +132,7 @@ export async function runDag(ctx: RunContext, dag: DagInstance): Promise<Ending>
         endings.set(decision.task, { end: state });
         continue;
       }
-      void runTask(ctx, dag, decision.task, task, { outputs, endings }).then((ending) => record(decision.task, ending));
+      void proceed(ctx, dag, decision.task, task, { outputs, endings }).then((ending) => record(decision.task, ending));
     }
     if (evaluator.done) settle();
   };
@@ -144,7 +144,6 @@ export async function runDag(ctx: RunContext, dag: DagInstance): Promise<Ending>
     if (evaluator.done) settle();
   });
   apply(evaluator.start());
-  if (shape.order.length === 0) settle();
   await done;
 
   const end = evaluator.outcome();
@@ -158,7 +157,7 @@ interface Siblings {
 }
 
 /** Resolves a task's inputs, asks its condition, then runs it as what it is. Never throws but for cancellation. */
-async function runTask(ctx: RunContext, dag: DagInstance, name: string, task: PipelineTaskSpec, siblings: Siblings): Promise<Ending> {
+async function proceed(ctx: RunContext, dag: DagInstance, name: string, task: PipelineTaskSpec, siblings: Siblings): Promise<Ending> {
   const who = describe(ctx, dag, name, task);
   const component = ownValue(ctx.spec.components, task.componentRef.name) as ComponentSpec;
   let inputs: TaskOutputs;
@@ -192,14 +191,14 @@ async function runTask(ctx: RunContext, dag: DagInstance, name: string, task: Pi
 
   if (component.dag) {
     return task.parameterIterator || task.artifactIterator
-      ? runLoop(ctx, dag, name, task, component, inputs)
+      ? runLoop(ctx, dag, who, task, component, inputs)
       : runSubDag(ctx, who, { path: who.taskPath, componentName: task.componentRef.name, component, inputs: inherit(component, dag.inputs, inputs) });
   }
   return runExecutor(ctx, who, task, component, inputs);
 }
 
 /** A nested pipeline, condition branch or exit-handler group: a DAG task and its instance. */
-async function runSubDag(ctx: RunContext, who: Omit<TaskTransition, 'at' | 'state'>, instance: DagInstance): Promise<Ending> {
+async function runSubDag(ctx: RunContext, who: TaskIdentity, instance: DagInstance): Promise<Ending> {
   ctx.transition({ ...who, state: 'RUNNING', inputParameters: instance.inputs.parameters });
   const ending = await runDag(ctx, instance);
   ctx.transition({ ...who, state: stateOf(ending.end), outputs: ending.outputs, error: ending.error });
@@ -213,11 +212,10 @@ async function runSubDag(ctx: RunContext, who: Omit<TaskTransition, 'at' | 'stat
  * loop fails if any iteration failed (after every iteration ends); its outputs are the
  * iterations' outputs collected in item order (`dsl.Collected`).
  */
-async function runLoop(ctx: RunContext, dag: DagInstance, name: string, task: PipelineTaskSpec, component: ComponentSpec, inputs: TaskOutputs): Promise<Ending> {
-  const who = describe(ctx, dag, name, task);
+async function runLoop(ctx: RunContext, dag: DagInstance, who: TaskIdentity, task: PipelineTaskSpec, component: ComponentSpec, inputs: TaskOutputs): Promise<Ending> {
   let items: LoopItems | undefined;
   try {
-    items = loopItems(task, inputs, specPathOf(dag, name));
+    items = loopItems(task, inputs, specPathOf(dag, who.displayName));
   } catch (err) {
     const error = { message: (err as Error).message, type: FailureTypes.invalidTask };
     ctx.transition({ ...who, state: 'FAILED', error });
@@ -225,7 +223,7 @@ async function runLoop(ctx: RunContext, dag: DagInstance, name: string, task: Pi
   }
   if (!items) throw ApplicationFailure.nonRetryable(`${who.taskPath} is not a loop`);
   ctx.transition({ ...who, state: 'RUNNING', inputParameters: inputs.parameters });
-  const loop: LoopRef = { taskPath: who.taskPath, name, componentName: task.componentRef.name };
+  const loop: LoopRef = { taskPath: who.taskPath, name: who.displayName, componentName: task.componentRef.name };
   const body = inherit(component, dag.inputs, inputs);
   const limit = Math.min(task.iteratorPolicy?.parallelismLimit || Number.POSITIVE_INFINITY, ctx.input.parallelism);
   const placement = placeLoop(items.items.length, tasksPerInstance(ctx.spec, component), limit);
@@ -295,11 +293,11 @@ export async function runIterations(ctx: RunContext, loop: LoopRef, component: C
 }
 
 function sliceItems(items: LoopItems, start: number, end: number): LoopItems {
-  return items.kind === 'parameter' ? { ...items, items: items.items.slice(start, end) } : { ...items, items: items.items.slice(start, end) };
+  return { ...items, items: items.items.slice(start, end) } as LoopItems;
 }
 
 /** A container task (one `runTask` activity) or an importer (one `importArtifact` activity), within the run's parallelism and its per-task timeout. */
-async function runExecutor(ctx: RunContext, who: Omit<TaskTransition, 'at' | 'state'>, task: PipelineTaskSpec, component: ComponentSpec, inputs: TaskOutputs): Promise<Ending> {
+async function runExecutor(ctx: RunContext, who: TaskIdentity, task: PipelineTaskSpec, component: ComponentSpec, inputs: TaskOutputs): Promise<Ending> {
   const executor = ctx.spec.deploymentSpec.executors[component.executorLabel ?? ''];
   const retry = toRetrySettings(task.retryPolicy);
   const { runTask, importArtifact } = proxyActivities<Activities>(taskActivityOptions(who.taskPath, ctx.input.heartbeatTimeoutSeconds, retry));
@@ -335,9 +333,8 @@ async function runExecutor(ctx: RunContext, who: Omit<TaskTransition, 'at' | 'st
             maxStepAttempts: retry.maxStepAttempts,
             timeoutSeconds: executorTimeoutSeconds(ctx.input.platformSpec, component.executorLabel ?? ''),
           });
-      const snapshot = ctx.snapshots.get(who.taskPath);
-      const at = new Date().toISOString();
-      if (snapshot) ctx.snapshots.set(who.taskPath, { ...snapshot, state: 'SUCCEEDED', attempts: result.attempts, finishedAt: at, outputs: result.outputs });
+      // The launch recorded its success in the store; only the live view needs it.
+      ctx.transition({ ...who, state: 'SUCCEEDED', outputs: result.outputs }, false, result.attempts);
       return { end: 'SUCCEEDED' as const, outputs: result.outputs };
     });
   } catch (err) {
@@ -377,7 +374,7 @@ function finalStatus(ctx: RunContext, dag: DagInstance, producer: string, ending
   };
 }
 
-function describe(ctx: RunContext, dag: DagInstance, name: string, task: PipelineTaskSpec): Omit<TaskTransition, 'at' | 'state'> {
+function describe(ctx: RunContext, dag: DagInstance, name: string, task: PipelineTaskSpec): TaskIdentity {
   const component = ownValue(ctx.spec.components, task.componentRef.name);
   const executor = component?.executorLabel ? ctx.spec.deploymentSpec.executors[component.executorLabel] : undefined;
   const kind: TaskKind = component?.dag ? (task.parameterIterator || task.artifactIterator ? 'LOOP' : 'DAG') : executor?.importer ? 'IMPORTER' : 'CONTAINER';

@@ -18,7 +18,7 @@ const BATCH_ROWS = 500;
  * records how its tasks ended.
  */
 export class StateWriter {
-  private queue: TaskTransition[] = [];
+  private readonly queue: TaskTransition[] = [];
   private flushing: Promise<void> | undefined;
 
   constructor(private readonly runId: string) {}
@@ -36,8 +36,7 @@ export class StateWriter {
   private async flush(): Promise<void> {
     try {
       while (this.queue.length > 0) {
-        const transitions = this.queue.slice(0, BATCH_ROWS);
-        this.queue = this.queue.slice(BATCH_ROWS);
+        const transitions = this.queue.splice(0, BATCH_ROWS);
         await CancellationScope.nonCancellable(() => recordTaskStates({ runId: this.runId, transitions }));
       }
     } finally {

@@ -1,8 +1,8 @@
-import { spawn, type ChildProcess } from 'node:child_process';
-import { chown, mkdir, open, readdir, readFile, stat, writeFile } from 'node:fs/promises';
+import { chown, mkdir, readdir, readFile, stat, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { LaunchHandle, LaunchSpec, LaunchStatus, Runner } from './runner';
+import { spawner } from './spawner';
 
 /**
  * A tiny `sh` supervisor owns a launch's bookkeeping, because the step must outlive a worker
@@ -36,15 +36,16 @@ interface LaunchState {
 }
 
 /**
- * Runs a task's command as a host process in its own process group, in the launch's working
- * directory, with stdout and stderr appended to the launch log. The image is recorded only.
+ * Runs a task's command as a host process (started by the spawn helper, `spawner.ts`) in its own
+ * process group, in the launch's working directory, with stdout and stderr appended to the
+ * launch log. The image is recorded only.
  *
  * All file and `/proc` access is asynchronous: a worker watches hundreds of launches on one
  * event loop, and a blocked loop delays every activity's heartbeat.
  */
 export class LocalProcessRunner implements Runner {
-  /** Children this worker started itself: their exit is observed directly instead of polled. */
-  private readonly children = new Map<string, ChildProcess>();
+  /** Launches this worker started itself, by name: their end is reported instead of polled. */
+  private readonly running = new Map<string, Promise<void>>();
 
   /** @param opts.runAs the user steps run as (needs a root worker); the worker's own user when absent. */
   constructor(private readonly opts: { runAs?: { uid: number; gid: number } } = {}) {}
@@ -65,50 +66,31 @@ export class LocalProcessRunner implements Runner {
     await writeFile(startingMarker, '');
     const runAs = this.opts.runAs;
     if (runAs) for (const dir of [spec.workDir, ...spec.writableDirs]) await chown(dir, runAs.uid, runAs.gid);
-    const log = await open(spec.logFile, 'a');
-    let child: ChildProcess;
-    let pid: Promise<number>;
-    try {
-      child = spawn('/bin/sh', ['-c', SUPERVISOR, 'sluice-step', ...spec.argv], {
-        cwd: spec.workDir,
-        // Another user's HOME is out of reach; the launch directory serves instead.
-        env: {
-          ...spec.env,
-          ...(runAs ? { HOME: spec.workDir } : {}),
-          SLUICE_LAUNCH: spec.name,
-          SLUICE_STATE_FILE: join(spec.workDir, STATE_FILE),
-          SLUICE_EXIT_FILE: join(spec.workDir, EXIT_FILE),
-        },
-        ...(runAs ? { uid: runAs.uid, gid: runAs.gid } : {}),
-        // Its own process group, so the whole tree can be signalled, and so it survives the worker.
-        detached: true,
-        stdio: ['ignore', log.fd, log.fd],
-      });
-      // Listened for at once: 'spawn' fires on the next tick, before the log is closed.
-      pid = spawned(child);
-    } finally {
-      await log.close();
-    }
-    const started = await pid;
-    this.children.set(spec.name, child);
-    child.once('exit', () => this.children.delete(spec.name));
-    child.unref();
-    return handleFor(spec, { pid: started, startTicks: (await processStartTicks(started)) ?? 0 });
+    const { pid, ended } = await spawner.spawn({
+      file: '/bin/sh',
+      args: ['-c', SUPERVISOR, 'sluice-step', ...spec.argv],
+      cwd: spec.workDir,
+      // Another user's HOME is out of reach; the launch directory serves instead.
+      env: {
+        ...spec.env,
+        ...(runAs ? { HOME: spec.workDir } : {}),
+        SLUICE_LAUNCH: spec.name,
+        SLUICE_STATE_FILE: join(spec.workDir, STATE_FILE),
+        SLUICE_EXIT_FILE: join(spec.workDir, EXIT_FILE),
+      },
+      ...(runAs ? { uid: runAs.uid, gid: runAs.gid } : {}),
+      logFile: spec.logFile,
+    });
+    this.running.set(spec.name, ended);
+    void ended.then(() => this.running.delete(spec.name));
+    return handleFor(spec, { pid, startTicks: (await processStartTicks(pid)) ?? 0 });
   }
 
   async wait(handle: LaunchHandle, signal: AbortSignal): Promise<LaunchStatus> {
     const workDir = String(handle.ref.workDir);
-    const child = this.children.get(handle.name);
-    if (child && child.exitCode === null && child.signalCode === null) {
-      await new Promise<void>((resolve) => {
-        const done = () => {
-          signal.removeEventListener('abort', done);
-          child.off('exit', done);
-          resolve();
-        };
-        child.once('exit', done);
-        signal.addEventListener('abort', done, { once: true });
-      });
+    const ended = this.running.get(handle.name);
+    if (ended) {
+      await endedOrAborted(ended, signal);
       if (signal.aborted) return { status: 'running' };
     }
     while (!signal.aborted) {
@@ -144,10 +126,14 @@ function handleFor(spec: LaunchSpec, state: LaunchState): LaunchHandle {
   return { name: spec.name, ref: { pid: state.pid, startTicks: state.startTicks, workDir: spec.workDir } };
 }
 
-function spawned(child: ChildProcess): Promise<number> {
-  return new Promise((resolve, reject) => {
-    child.once('error', reject);
-    child.once('spawn', () => resolve(child.pid as number));
+function endedOrAborted(ended: Promise<void>, signal: AbortSignal): Promise<void> {
+  return new Promise((resolve) => {
+    const done = () => {
+      signal.removeEventListener('abort', done);
+      resolve();
+    };
+    signal.addEventListener('abort', done, { once: true });
+    void ended.then(done);
   });
 }
 

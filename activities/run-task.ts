@@ -72,8 +72,9 @@ export function createRunTask(deps: RunTaskDeps) {
     const startedAt = choice.startedAt ?? new Date();
 
     const handle = await deps.runner.start(plan.spec);
+    // No beat at once: the server times the first heartbeat from the attempt's start anyway, and
+    // the launch number is in the store, so a step that ends within the interval costs no beat.
     const heartbeat = () => ctx.heartbeat({ launch: n } satisfies HeartbeatDetails);
-    heartbeat();
     const timer = setInterval(heartbeat, heartbeatEveryMs(ctx.info.heartbeatTimeoutMs));
     const deadline = deadlineSignal(startedAt, input.timeoutSeconds);
     let status: LaunchStatus;

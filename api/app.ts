@@ -1,9 +1,11 @@
 import type { Client } from '@temporalio/client';
 import express from 'express';
+import { GzipPayloadCodec } from '../config/payload-codec';
 import type { MetadataStore } from '../store/types';
 import { NotFoundError, errorHandler } from './errors';
 import { MAX_PIPELINE_FILE_BYTES } from './pipeline-input';
 import { artifactsRouter } from './routes/artifacts';
+import { CODEC_PATH, codecRouter } from './routes/codec';
 import { experimentsRouter } from './routes/experiments';
 import { healthzRouter } from './routes/healthz';
 import { pipelinesRouter } from './routes/pipelines';
@@ -69,6 +71,7 @@ export function createApp(deps: ApiDeps): express.Express {
     runsRouter({ runs, details: new RunDetailsService(store, deps.taskDetailsLimit), logs: new TaskLogService(store), artifacts }),
     artifactsRouter(artifacts),
   );
+  app.use(CODEC_PATH, codecRouter(new GzipPayloadCodec()));
   if (deps.uiDir) app.use(express.static(deps.uiDir));
   app.use((req) => {
     throw new NotFoundError('route', `${req.method} ${req.path}`);

@@ -2,6 +2,7 @@ import { join } from 'node:path';
 import { Client, Connection } from '@temporalio/client';
 import { NativeConnection } from '@temporalio/worker';
 import { createApp } from '../api/app';
+import { CODEC_PATH } from '../api/routes/codec';
 import { startApiServer } from '../api/server';
 import { PROJECT_ROOT, type SluiceConfig } from '../config/config';
 import { SLUICE_DATA_CONVERTER } from '../config/payload-codec';
@@ -58,6 +59,8 @@ export async function startDevStack(config: SluiceConfig, opts: DevStackOptions 
         uiPort: config.temporalUiPort,
         namespace: config.temporalNamespace,
         logFile: join(config.dataDir, 'logs', 'temporal.log'),
+        // The UI runs in the user's browser on this machine: loopback reaches the API however it is bound.
+        uiCodecEndpoint: `http://127.0.0.1:${config.apiPort}${CODEC_PATH}`,
       });
       stops.push(() => temporal.stop());
       temporalAddress = temporal.address;

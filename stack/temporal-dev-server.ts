@@ -17,6 +17,8 @@ export interface TemporalDevServerOptions {
   logFile: string;
   /** Start without the Web UI (tests). */
   headless?: boolean;
+  /** The remote codec the Web UI decodes payloads with (Sluice's API, `/codec`). */
+  uiCodecEndpoint?: string;
 }
 
 export interface RunningTemporal {
@@ -49,6 +51,7 @@ export async function startTemporalDevServer(opts: TemporalDevServerOptions): Pr
     '--sqlite-pragma', 'synchronous=normal',
     ...Object.values(SEARCH_ATTRIBUTES).flatMap((name) => ['--search-attribute', `${name}=Keyword`]),
     ...(opts.headless ? ['--headless'] : ['--ui-port', String(opts.uiPort)]),
+    ...(opts.uiCodecEndpoint && !opts.headless ? ['--ui-codec-endpoint', opts.uiCodecEndpoint] : []),
   ];
   const out = openSync(opts.logFile, 'a');
   const child = spawn(opts.cli, args, { stdio: ['ignore', out, out] });

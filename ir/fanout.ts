@@ -17,7 +17,31 @@ export const FANOUT = {
   maxChildrenRunning: 50,
   /** Concurrency one child should get before the loop adds another child. */
   slotsPerChild: 8,
+  /**
+   * A DAG instance with more tasks than this runs its container tasks in child workflows of up
+   * to `tasksPerChild` tasks each (a flat 8,000-task fan-out would otherwise be ~48,000 events).
+   */
+  inlineDagTasks: 1000,
 } as const;
+
+/** How a wide DAG's batches of ready tasks share the run's parallelism. */
+export interface BatchPlacement {
+  /** Children running at once. */
+  running: number;
+  /** Tasks one child runs at once. */
+  slotsPerChild: number;
+}
+
+/** Whether the tasks of a DAG instance of `taskCount` tasks run in batches (see `FANOUT.inlineDagTasks`). */
+export function runsInBatches(taskCount: number): boolean {
+  return taskCount > FANOUT.inlineDagTasks;
+}
+
+/** Children (at most `children`) and their slots within a concurrency of `limit`: `running × slotsPerChild ≤ limit`. */
+export function placeBatches(limit: number, children = Number.POSITIVE_INFINITY): BatchPlacement {
+  const running = Math.max(1, Math.min(FANOUT.maxChildrenRunning, children, Math.ceil(limit / FANOUT.slotsPerChild)));
+  return { running, slotsPerChild: Math.max(1, Math.floor(limit / running)) };
+}
 
 export type LoopPlacement =
   | { mode: 'inline' }
@@ -41,8 +65,7 @@ export function placeLoop(iterations: number, tasksPerIteration: number, limit: 
   const perChild = Math.max(1, Math.floor(FANOUT.tasksPerChild / Math.max(1, tasksPerIteration)));
   const blocks: { start: number; end: number }[] = [];
   for (let start = 0; start < iterations; start += perChild) blocks.push({ start, end: Math.min(iterations, start + perChild) });
-  const running = Math.max(1, Math.min(FANOUT.maxChildrenRunning, blocks.length, Math.ceil(limit / FANOUT.slotsPerChild)));
-  const slotsPerChild = Math.max(1, Math.floor(limit / running));
+  const { running, slotsPerChild } = placeBatches(limit, blocks.length);
   return { mode: 'children', blocks, running, slotsPerChild };
 }
 

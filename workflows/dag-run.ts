@@ -5,7 +5,6 @@
  * activities, records transitions and feeds each outcome back.
  */
 import {
-  ActivityFailure,
   ApplicationFailure,
   CancellationScope,
   executeChild,
@@ -19,7 +18,8 @@ import { FailureTypes } from '../config/constants';
 import { CelError, evaluateCondition, selectParameter } from '../ir/cel';
 import { DagEvaluator, dagShape, type DagShape, type Decision, type TaskEnd } from '../ir/dag-evaluator';
 import { collectIterations, dagOutputs, iterationInputs, loopItems, type LoopItems } from '../ir/dag-outputs';
-import { placeLoop, tasksPerInstance } from '../ir/fanout';
+import { specForExecutors } from '../ir/executor-spec';
+import { placeLoop, runsInBatches, tasksPerInstance } from '../ir/fanout';
 import { resolveTaskInputs } from '../ir/inputs';
 import { ownValue } from '../ir/records';
 import { toRetrySettings } from '../ir/retry';
@@ -29,7 +29,9 @@ import { childPath, iterationPath, ROOT_PATH } from '../ir/task-path';
 import { executorTimeoutSeconds } from '../ir/platform';
 import type { ComponentSpec, ContainerSpec, ExecutorSpec, ParameterValue, PipelineSpec, PipelineTaskSpec, TaskOutputs } from '../ir/types';
 import type { RunError } from '../store/types';
+import { failureOf } from './failures';
 import { Slots } from './slots';
+import { TaskBatcher } from './task-batcher';
 import type { StateWriter } from './state-writer';
 import type { RunInput, TaskSnapshot } from './types';
 import { taskActivityOptions } from './task-activity-options';
@@ -37,6 +39,8 @@ import { taskActivityOptions } from './task-activity-options';
 
 /** Patch: a container or importer task's RUNNING is written by its activity alone. */
 const LAUNCH_RECORDS_RUNNING = 'launch-records-running';
+/** Patch: the container tasks of a DAG of over `FANOUT.inlineDagTasks` tasks run in child workflows. */
+const WIDE_DAG_BATCHES = 'wide-dag-batches';
 
 /** How a task or DAG ended, as its parent needs it. */
 export interface Ending {
@@ -111,6 +115,9 @@ export async function runDag(ctx: RunContext, dag: DagInstance): Promise<Ending>
   const shape = ctx.shapeOf(dag.componentName, dag.component);
   const evaluator = new DagEvaluator(shape);
   const tasks = dag.component.dag?.tasks ?? {};
+  const batcher = runsInBatches(Object.keys(tasks).length) && patched(WIDE_DAG_BATCHES)
+    ? new TaskBatcher(ctx, dag.path, (names) => specForExecutors(ctx.spec, names))
+    : undefined;
   const outputs: Record<string, TaskOutputs> = {};
   const endings = new Map<string, Ending>();
   let firstError: RunError | undefined;
@@ -132,7 +139,7 @@ export async function runDag(ctx: RunContext, dag: DagInstance): Promise<Ending>
         endings.set(decision.task, { end: state });
         continue;
       }
-      void proceed(ctx, dag, decision.task, task, { outputs, endings }).then((ending) => record(decision.task, ending));
+      void proceed(ctx, dag, decision.task, task, { outputs, endings }, batcher).then((ending) => record(decision.task, ending));
     }
     if (evaluator.done) settle();
   };
@@ -156,8 +163,11 @@ interface Siblings {
   endings: Map<string, Ending>;
 }
 
-/** Resolves a task's inputs, asks its condition, then runs it as what it is. Never throws but for cancellation. */
-async function proceed(ctx: RunContext, dag: DagInstance, name: string, task: PipelineTaskSpec, siblings: Siblings): Promise<Ending> {
+/**
+ * Resolves a task's inputs, asks its condition, then runs it as what it is (a container task
+ * through `batcher` when its DAG is wide). Never throws but for cancellation.
+ */
+async function proceed(ctx: RunContext, dag: DagInstance, name: string, task: PipelineTaskSpec, siblings: Siblings, batcher?: TaskBatcher): Promise<Ending> {
   const who = describe(ctx, dag, name, task);
   const component = ownValue(ctx.spec.components, task.componentRef.name) as ComponentSpec;
   let inputs: TaskOutputs;
@@ -194,7 +204,7 @@ async function proceed(ctx: RunContext, dag: DagInstance, name: string, task: Pi
       ? runLoop(ctx, dag, who, task, component, inputs)
       : runSubDag(ctx, who, { path: who.taskPath, componentName: task.componentRef.name, component, inputs: inherit(component, dag.inputs, inputs) });
   }
-  return runExecutor(ctx, who, task, component, inputs);
+  return batcher ? batcher.run({ who, task, inputs }) : runExecutor(ctx, who, task, component, inputs);
 }
 
 /** A nested pipeline, condition branch or exit-handler group: a DAG task and its instance. */
@@ -297,7 +307,7 @@ function sliceItems(items: LoopItems, start: number, end: number): LoopItems {
 }
 
 /** A container task (one `runTask` activity) or an importer (one `importArtifact` activity), within the run's parallelism and its per-task timeout. */
-async function runExecutor(ctx: RunContext, who: TaskIdentity, task: PipelineTaskSpec, component: ComponentSpec, inputs: TaskOutputs): Promise<Ending> {
+export async function runExecutor(ctx: RunContext, who: TaskIdentity, task: PipelineTaskSpec, component: ComponentSpec, inputs: TaskOutputs): Promise<Ending> {
   const executor = ctx.spec.deploymentSpec.executors[component.executorLabel ?? ''];
   const retry = toRetrySettings(task.retryPolicy);
   const { runTask, importArtifact } = proxyActivities<Activities>(taskActivityOptions(who.taskPath, ctx.input.heartbeatTimeoutSeconds, retry));
@@ -410,10 +420,4 @@ function inherit(component: ComponentSpec, outer: TaskOutputs, own: TaskOutputs)
 
 function stateOf(end: TaskEnd): 'SUCCEEDED' | 'FAILED' | 'CANCELED' | 'SKIPPED' {
   return end === 'NOT_TRIGGERED' ? 'SKIPPED' : end;
-}
-
-function failureOf(err: unknown): RunError {
-  const cause = err instanceof ActivityFailure ? err.cause : err;
-  if (cause instanceof ApplicationFailure) return { message: cause.message, type: cause.type ?? undefined };
-  return { message: cause instanceof Error ? cause.message : String(cause) };
 }

@@ -1,5 +1,4 @@
 import {
-  ActivityFailure,
   ApplicationFailure,
   CancellationScope,
   CancelledFailure,
@@ -21,6 +20,7 @@ import { isFinal, type RunState, type TaskState } from '../ir/states';
 import type { TaskOutputs } from '../ir/types';
 import type { RunInput, RunSnapshot, TaskSnapshot } from './types';
 import { taskActivityOptions } from './task-activity-options';
+import { failureOf } from './failures';
 
 /** Store writes must not be lost to a database outage: retried until they land. */
 const { recordRunState } = proxyActivities<Activities>({
@@ -151,11 +151,6 @@ export async function legacyRootRun(input: RunInput, tasksQuery: QueryDefinition
   return snapshot();
 }
 
-function failureOf(err: unknown): { message: string; type?: string } {
-  const cause = err instanceof ActivityFailure ? err.cause : err;
-  if (cause instanceof ApplicationFailure) return { message: cause.message, type: cause.type ?? undefined };
-  return { message: cause instanceof Error ? cause.message : String(cause) };
-}
 
 /** The run's error is its first failed task's, which carries the exit code and log tail. */
 function runError(tasks: TaskSnapshot[]): RunError {

@@ -38,7 +38,9 @@ export async function listTaskPage(db: Queryable, runId: string, opts: TaskPageO
   const param = (value: unknown) => `$${values.push(value)}`;
   const where = ['run_id = $1'];
   if (opts.parentTaskPath !== undefined) where.push(`${PARENT_KEY} = ${param(opts.parentTaskPath)}`);
-  const count = db.query<{ total: number }>(`SELECT count(*)::int AS total FROM tasks WHERE ${where.join(' AND ')}`, [...values]);
+  const count = opts.withTotal === false
+    ? Promise.resolve({ rows: [{ total: 0 }] })
+    : db.query<{ total: number }>(`SELECT count(*)::int AS total FROM tasks WHERE ${where.join(' AND ')}`, [...values]);
   if (opts.pageToken !== undefined) {
     const [parent, index, path] = decodeCursor(opts.pageToken, scope);
     where.push(`(${TREE_ORDER}) > (${param(parent)}::text, ${param(index)}::int, ${param(path)}::text)`);

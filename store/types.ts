@@ -207,6 +207,8 @@ export interface TaskPageOptions {
   parentTaskPath?: string;
   pageSize?: number;
   pageToken?: string;
+  /** False: the caller counts the listing itself (saving a scan of the run's tasks), and `totalSize` is 0. */
+  withTotal?: boolean;
 }
 
 /** Some children of a task, and how many it has. */

@@ -38,11 +38,13 @@ export class RunDetailsService {
   async get(runId: string): Promise<RunDetails> {
     const run = await this.store.getRun(runId);
     if (!run) throw new NotFoundError('run', runId);
+    // The state counts cover every task: the page need not count them again.
     const [page, stateCounts] = await Promise.all([
-      this.store.listTaskPage(runId, { pageSize: this.taskDetailsLimit }),
+      this.store.listTaskPage(runId, { pageSize: this.taskDetailsLimit, withTotal: false }),
       this.store.countTasksByState(runId),
     ]);
-    return { run, tasks: await this.withViews(runId, page), stateCounts };
+    const totalSize = Object.values(stateCounts).reduce((sum, n) => sum + (n ?? 0), 0);
+    return { run, tasks: await this.withViews(runId, { ...page, totalSize }), stateCounts };
   }
 
   /**

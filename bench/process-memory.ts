@@ -34,6 +34,8 @@ export interface TreeMemory {
   stackPssMiB: number;
   stepsMiB: number;
   processes: number;
+  /** The stack's processes by program (first word of the command line), RSS in MiB, largest first. */
+  byProgram: Record<string, number>;
 }
 
 export function treeMemory(root: number = process.pid): TreeMemory {
@@ -44,6 +46,11 @@ export function treeMemory(root: number = process.pid): TreeMemory {
   let stackPss = 0;
   let steps = 0;
   let count = 0;
+  const byProgram = new Map<string, number>();
+  const add = (p: Proc) => {
+    const program = (p.cmdline.split(' ')[0].split('/').pop() || '?').replace(/:$/, '');
+    byProgram.set(program, (byProgram.get(program) ?? 0) + p.rssKiB);
+  };
   const walk = (pid: number, inStep: boolean) => {
     for (const child of children.get(pid) ?? []) {
       const step = inStep || child.cmdline.includes('sluice-step');
@@ -51,6 +58,7 @@ export function treeMemory(root: number = process.pid): TreeMemory {
       else {
         stack += child.rssKiB;
         stackPss += child.pssKiB;
+        add(child);
       }
       count++;
       walk(child.pid, step);
@@ -59,8 +67,10 @@ export function treeMemory(root: number = process.pid): TreeMemory {
   const self = readProc(root);
   stack += self?.rssKiB ?? 0;
   stackPss += self?.pssKiB ?? 0;
+  if (self) add(self);
   walk(root, false);
-  return { stackMiB: round(stack / 1024), stackPssMiB: round(stackPss / 1024), stepsMiB: round(steps / 1024), processes: count + 1 };
+  const programs = Object.fromEntries([...byProgram].sort((a, b) => b[1] - a[1]).map(([k, v]) => [k, round(v / 1024)]));
+  return { stackMiB: round(stack / 1024), stackPssMiB: round(stackPss / 1024), stepsMiB: round(steps / 1024), processes: count + 1, byProgram: programs };
 }
 
 const round = (x: number) => Math.round(x * 10) / 10;

@@ -81,6 +81,7 @@ async function main(): Promise<void> {
         fanoutPeakStackPssMiB: peak.stackPssMiB,
         fanoutPeakStepsMiB: peak.stepsMiB,
         fanoutPeakTotalMiB: round(peak.stackMiB + peak.stepsMiB),
+        peakByProgramMiB: peak.byProgram,
       },
     };
     printTable(results);
@@ -150,7 +151,7 @@ function printTable(r: {
   loop1000: { wallMs: number; stepsPerSecond: number };
   loop10000: { wallMs: number; stepsPerSecond: number; workflows: number; largestHistoryEvents: number; peakPendingActivities: number; peakPendingChildren: number };
   api: { listRunsP50Ms: number; tenThousandTaskRunP50Ms: number };
-  memory: { idleStackMiB: number; idleStackPssMiB: number; fanoutPeakStackMiB: number; fanoutPeakStackPssMiB: number; fanoutPeakTotalMiB: number };
+  memory: { idleStackMiB: number; idleStackPssMiB: number; fanoutPeakStackMiB: number; fanoutPeakStackPssMiB: number; fanoutPeakTotalMiB: number; peakByProgramMiB: Record<string, number> };
 }): void {
   const rows: [string, string][] = [
     ['50-step chain: wall time', `${r.chain50.wallMs} ms`],
@@ -171,6 +172,7 @@ function printTable(r: {
     ['memory idle, RSS summed (PSS)', `${r.memory.idleStackMiB} MiB (${r.memory.idleStackPssMiB} MiB)`],
     ['memory peak (fan-out and loops), RSS summed (PSS)', `${r.memory.fanoutPeakStackMiB} MiB (${r.memory.fanoutPeakStackPssMiB} MiB)`],
     ['memory fan-out peak incl. steps (RSS)', `${r.memory.fanoutPeakTotalMiB} MiB`],
+    ['  peak by program (RSS)', Object.entries(r.memory.peakByProgramMiB).map(([k, v]) => `${k} ${v}`).join(', ')],
   ];
   const width = Math.max(...rows.map(([k]) => k.length));
   console.log(`${'figure'.padEnd(width)} | value`);

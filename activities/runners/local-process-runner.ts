@@ -8,20 +8,24 @@ import { spawner } from './spawner';
  * A tiny `sh` supervisor owns a launch's bookkeeping, because the step must outlive a worker
  * that is killed and the next worker must learn what happened without guessing:
  *
- * 1. before the step can run, the supervisor records its own pid and start time (`launch.json`,
- *    written to a temporary name and renamed, so it is complete or absent). A worker killed at
- *    any point after `spawn` therefore leaves either a record (the step may have run: reattach,
- *    never start it again) or no record (the step has not run: starting it is safe);
- * 2. after the step, it writes the step's exit code (`exit_code`, renamed into place as well).
+ * 1. before the step can run, the supervisor records its own pid and start time (`launch.json`).
+ *    A worker killed at any point after `spawn` therefore leaves either a record (the step may
+ *    have run: reattach, never start it again) or no complete record (the step has not run; a
+ *    supervisor still writing it is found by its launch name and adopted);
+ * 2. after the step, it writes the step's exit code (`exit_code`; an empty file is no code yet).
+ *
+ * Both are written in place, not renamed into place: a rename costs an `mv` process per file,
+ * and readers already treat an incomplete record as none.
  *
  * The record is not fsynced: it must survive the worker's death, not the host's, which kills
  * the step too. The step's argv arrives as "$@" — never spliced into the script. Field 22 of
  * `/proc/PID/stat` (the 20th after the parenthesised command name) is the start time.
  */
 const SUPERVISOR = [
-  'read -r s < /proc/$$/stat; s=${s##*) }; ticks() { shift 19; printf %s "$1"; }',
-  `printf '{"pid":%s,"startTicks":%s}' "$$" "$(ticks $s)" > "$SLUICE_STATE_FILE.tmp" && mv "$SLUICE_STATE_FILE.tmp" "$SLUICE_STATE_FILE" || exit 125`,
-  '"$@"; c=$?; printf %s "$c" > "$SLUICE_EXIT_FILE.tmp" && mv "$SLUICE_EXIT_FILE.tmp" "$SLUICE_EXIT_FILE"; exit "$c"',
+  // A function sets the start time rather than printing it: `$(…)` would fork a subshell.
+  'read -r s < /proc/$$/stat; s=${s##*) }; ticks() { shift 19; t=$1; }; ticks $s',
+  `printf '{"pid":%s,"startTicks":%s}' "$$" "$t" > "$SLUICE_STATE_FILE" || exit 125`,
+  '"$@"; c=$?; printf %s "$c" > "$SLUICE_EXIT_FILE"; exit "$c"',
 ].join('\n');
 const STATE_FILE = 'launch.json';
 const EXIT_FILE = 'exit_code';
@@ -141,10 +145,15 @@ async function exists(file: string): Promise<boolean> {
   return stat(file).then(() => true, () => false);
 }
 
-/** Undefined when absent; the supervisor renames the record into place, so it is never partial. */
+/** Undefined when absent or incomplete (its supervisor is still writing it, or died doing so before the step). */
 async function readLaunchState(workDir: string): Promise<LaunchState | undefined> {
   const text = await readFile(join(workDir, STATE_FILE), 'utf8').catch(() => undefined);
-  return text === undefined ? undefined : (JSON.parse(text) as LaunchState);
+  try {
+    const state = text === undefined ? undefined : (JSON.parse(text) as Partial<LaunchState>);
+    return typeof state?.pid === 'number' && typeof state.startTicks === 'number' ? { pid: state.pid, startTicks: state.startTicks } : undefined;
+  } catch {
+    return undefined;
+  }
 }
 
 async function readExitCode(workDir: string): Promise<number | undefined> {

@@ -25,6 +25,7 @@ import { ownValue } from '../ir/records';
 import { toRetrySettings } from '../ir/retry';
 import { runPlaceholderValues, pipelineJobResourceName } from '../ir/run-values';
 import { isFinal, type TaskKind } from '../ir/states';
+import { inputsReadBy, subSpec } from '../ir/sub-spec';
 import { childPath, iterationPath, ROOT_PATH } from '../ir/task-path';
 import { executorTimeoutSeconds } from '../ir/platform';
 import type { ComponentSpec, ContainerSpec, ExecutorSpec, ParameterValue, PipelineSpec, PipelineTaskSpec, TaskOutputs } from '../ir/types';
@@ -37,6 +38,8 @@ import { taskActivityOptions } from './task-activity-options';
 
 /** Patch: a container or importer task's RUNNING is written by its activity alone. */
 const LAUNCH_RECORDS_RUNNING = 'launch-records-running';
+/** Patch: a large loop's child workflows get only the loop body's part of the spec and inputs. */
+const CHILD_SPEC_PRUNED = 'child-spec-pruned';
 
 /** How a task or DAG ended, as its parent needs it. */
 export interface Ending {
@@ -231,13 +234,17 @@ async function runLoop(ctx: RunContext, dag: DagInstance, who: TaskIdentity, tas
   if (placement.mode === 'inline') {
     results = await runIterations(ctx, loop, component, items, body, 0, new Slots(limit));
   } else {
+    // Every child stores its input in its own history: it gets only what the body reads.
+    const pruned = patched(CHILD_SPEC_PRUNED);
+    const run: RunInput = pruned ? { ...ctx.input, ...subSpec(ctx.spec, ctx.input.platformSpec, loop.componentName), parameters: {} } : ctx.input;
+    const blockInputs = pruned ? inputsReadBy(ctx.spec, loop.componentName, body) : body;
     const children = new Slots(placement.running);
     const blocks = await Promise.all(
       placement.blocks.map(({ start, end }) =>
         children.with(() =>
           executeChild('dagBatchRun', {
             workflowId: `${ctx.input.runId}/${who.taskPath}/${start}-${end - 1}`,
-            args: [{ run: ctx.input, loop, inputs: body, items: sliceItems(items, start, end), start, slots: placement.slotsPerChild } satisfies DagBatchInput],
+            args: [{ run, loop, inputs: blockInputs, items: sliceItems(items, start, end), start, slots: placement.slotsPerChild } satisfies DagBatchInput],
           }) as Promise<Ending[]>,
         ).catch((err: unknown): Ending[] => {
           if (isCancellation(err)) return [{ end: 'CANCELED' }];
@@ -263,8 +270,14 @@ export interface LoopRef {
 
 /** The input of a `dagBatchRun` child: a block of a loop's iterations, starting at index `start`. */
 export interface DagBatchInput {
+  /**
+   * The run as the block needs it. Since patch `child-spec-pruned`, the spec and platform
+   * document hold only the loop body's part (`ir/sub-spec.ts`) and `parameters` is empty: the
+   * body reads the run's parameters only through `inputs`. Before, the whole run input.
+   */
   run: RunInput;
   loop: LoopRef;
+  /** The loop body's inputs; since `child-spec-pruned` only those its tasks read. */
   inputs: TaskOutputs;
   items: LoopItems;
   start: number;

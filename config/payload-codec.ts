@@ -5,8 +5,9 @@ import { temporal } from '@temporalio/proto';
 
 /**
  * Compression of everything Sluice sends to Temporal. A run's start input carries its whole
- * PipelineSpec (and child workflows and `registerRun` carry it again), and Temporal refuses any
- * payload set above 2 MiB; specs are repetitive JSON that gzip shrinks ten- to fiftyfold.
+ * PipelineSpec (`registerRun` carries it again; child workflows carry their part of it), and
+ * Temporal refuses any payload set above 2 MiB; specs are repetitive JSON that gzip shrinks ten-
+ * to fiftyfold.
  *
  * Used by every Temporal Client (`stack/dev-stack.ts`, the API tests) and every Worker
  * (`worker/create-worker.ts`, replay tests) through `SLUICE_DATA_CONVERTER`. Histories written

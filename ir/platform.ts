@@ -88,3 +88,17 @@ function kubernetesOnlyExecutors(spec: PipelineSpec): SpecIssue[] {
   }
   return issues;
 }
+
+/**
+ * The platform document with only the kfp-kubernetes executor configs in `labels`: what a child
+ * workflow running part of the run needs (`ir/sub-spec.ts`). Run-wide settings (`pipelineConfig`)
+ * stay: they are small and apply to every task.
+ */
+export function platformSpecForExecutors(platformSpec: Record<string, unknown> | undefined, labels: ReadonlySet<string>): Record<string, unknown> | undefined {
+  const kubernetes = kubernetesPlatform(platformSpec);
+  const executors = kubernetesExecutors(platformSpec);
+  if (!platformSpec || !kubernetes || !executors) return platformSpec;
+  const kept = Object.fromEntries(Object.entries(executors).filter(([label]) => labels.has(label)));
+  const deploymentSpec = { ...(kubernetes.deploymentSpec as Record<string, unknown>), executors: kept };
+  return { ...platformSpec, platforms: { ...(platformSpec.platforms as Record<string, unknown>), kubernetes: { ...kubernetes, deploymentSpec } } };
+}

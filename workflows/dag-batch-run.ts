@@ -9,7 +9,8 @@ import { StateWriter } from './state-writer';
  * A child workflow that runs one block of a large loop's iterations (see `ir/fanout.ts`), so the
  * loop's events and pending work spread over many histories instead of one. It records its
  * iterations and their tasks like the parent would, and returns each iteration's ending in
- * order for the parent to collect.
+ * order for the parent to collect. Its spec may be only the loop body's part (`DagBatchInput`),
+ * which is all the body's instances read.
  */
 export async function dagBatchRun(input: DagBatchInput): Promise<Ending[]> {
   const writer = new StateWriter(input.run.runId);

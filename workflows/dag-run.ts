@@ -18,13 +18,13 @@ import { FailureTypes } from '../config/constants';
 import { CelError, evaluateCondition, selectParameter } from '../ir/cel';
 import { DagEvaluator, dagShape, type DagShape, type Decision, type TaskEnd } from '../ir/dag-evaluator';
 import { collectIterations, dagOutputs, iterationInputs, loopItems, type LoopItems } from '../ir/dag-outputs';
-import { specForExecutors } from '../ir/executor-spec';
 import { placeLoop, runsInBatches, tasksPerInstance } from '../ir/fanout';
 import { resolveTaskInputs } from '../ir/inputs';
 import { ownValue } from '../ir/records';
 import { toRetrySettings } from '../ir/retry';
 import { runPlaceholderValues, pipelineJobResourceName } from '../ir/run-values';
 import { isFinal, type TaskKind } from '../ir/states';
+import { inputsReadBy, subSpec } from '../ir/sub-spec';
 import { childPath, iterationPath, ROOT_PATH } from '../ir/task-path';
 import { executorTimeoutSeconds } from '../ir/platform';
 import type { ComponentSpec, ContainerSpec, ExecutorSpec, ParameterValue, PipelineSpec, PipelineTaskSpec, TaskOutputs } from '../ir/types';
@@ -41,6 +41,8 @@ import { taskActivityOptions } from './task-activity-options';
 const LAUNCH_RECORDS_RUNNING = 'launch-records-running';
 /** Patch: the container tasks of a DAG of over `FANOUT.inlineDagTasks` tasks run in child workflows. */
 const WIDE_DAG_BATCHES = 'wide-dag-batches';
+/** Patch: a large loop's child workflows get only the loop body's part of the spec and inputs. */
+const CHILD_SPEC_PRUNED = 'child-spec-pruned';
 
 /** How a task or DAG ended, as its parent needs it. */
 export interface Ending {
@@ -116,7 +118,7 @@ export async function runDag(ctx: RunContext, dag: DagInstance): Promise<Ending>
   const evaluator = new DagEvaluator(shape);
   const tasks = dag.component.dag?.tasks ?? {};
   const batcher = runsInBatches(Object.keys(tasks).length) && patched(WIDE_DAG_BATCHES)
-    ? new TaskBatcher(ctx, dag.path, (names) => specForExecutors(ctx.spec, names))
+    ? new TaskBatcher(ctx, dag.path)
     : undefined;
   const outputs: Record<string, TaskOutputs> = {};
   const endings = new Map<string, Ending>();
@@ -241,13 +243,17 @@ async function runLoop(ctx: RunContext, dag: DagInstance, who: TaskIdentity, tas
   if (placement.mode === 'inline') {
     results = await runIterations(ctx, loop, component, items, body, 0, new Slots(limit));
   } else {
+    // Every child stores its input in its own history: it gets only what the body reads.
+    const pruned = patched(CHILD_SPEC_PRUNED);
+    const run: RunInput = pruned ? { ...ctx.input, ...subSpec(ctx.spec, ctx.input.platformSpec, loop.componentName), parameters: {} } : ctx.input;
+    const blockInputs = pruned ? inputsReadBy(ctx.spec, loop.componentName, body) : body;
     const children = new Slots(placement.running);
     const blocks = await Promise.all(
       placement.blocks.map(({ start, end }) =>
         children.with(() =>
           executeChild('dagBatchRun', {
             workflowId: `${ctx.input.runId}/${who.taskPath}/${start}-${end - 1}`,
-            args: [{ run: ctx.input, loop, inputs: body, items: sliceItems(items, start, end), start, slots: placement.slotsPerChild } satisfies DagBatchInput],
+            args: [{ run, loop, inputs: blockInputs, items: sliceItems(items, start, end), start, slots: placement.slotsPerChild } satisfies DagBatchInput],
           }) as Promise<Ending[]>,
         ).catch((err: unknown): Ending[] => {
           if (isCancellation(err)) return [{ end: 'CANCELED' }];
@@ -273,8 +279,14 @@ export interface LoopRef {
 
 /** The input of a `dagBatchRun` child: a block of a loop's iterations, starting at index `start`. */
 export interface DagBatchInput {
+  /**
+   * The run as the block needs it. Since patch `child-spec-pruned`, the spec and platform
+   * document hold only the loop body's part (`ir/sub-spec.ts`) and `parameters` is empty: the
+   * body reads the run's parameters only through `inputs`. Before, the whole run input.
+   */
   run: RunInput;
   loop: LoopRef;
+  /** The loop body's inputs; since `child-spec-pruned` only those its tasks read. */
   inputs: TaskOutputs;
   items: LoopItems;
   start: number;

@@ -1,6 +1,7 @@
 import { executeChild, isCancellation } from '@temporalio/workflow';
 import type { TaskIdentity } from '../activities/types';
 import { FANOUT, placeBatches } from '../ir/fanout';
+import { subSpec } from '../ir/sub-spec';
 import type { PipelineTaskSpec, TaskOutputs } from '../ir/types';
 import type { Ending, RunContext } from './dag-run';
 import { failureOf } from './failures';
@@ -14,7 +15,7 @@ export interface BatchTask {
   inputs: TaskOutputs;
 }
 
-/** The input of a `taskBatchRun` child. `run.spec` holds only the batch's components and executors. */
+/** The input of a `taskBatchRun` child. `run` holds only the batch's components and executors (`subSpec`). */
 export interface TaskBatchInput {
   run: RunInput;
   tasks: BatchTask[];
@@ -39,8 +40,6 @@ export class TaskBatcher {
   constructor(
     private readonly ctx: RunContext,
     private readonly dagPath: string,
-    /** The batch's slice of the spec: its tasks' components and executors. */
-    private readonly specFor: (componentNames: string[]) => RunInput['spec'],
   ) {
     const placement = placeBatches(ctx.input.parallelism);
     this.children = new Slots(placement.running);
@@ -68,7 +67,8 @@ export class TaskBatcher {
       const tasks = batch.map((b) => b.item);
       const workflowId = `${this.ctx.input.runId}/${this.dagPath}/batch-${this.batches++}`;
       const input: TaskBatchInput = {
-        run: { ...this.ctx.input, spec: this.specFor([...new Set(tasks.map((t) => t.task.componentRef.name))]) },
+        // Its tasks' inputs are resolved: of the run it needs only their components and executors.
+        run: { ...this.ctx.input, ...subSpec(this.ctx.spec, this.ctx.input.platformSpec, ...new Set(tasks.map((t) => t.task.componentRef.name))), parameters: {} },
         tasks,
         slots: this.slotsPerChild,
       };

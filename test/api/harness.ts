@@ -3,7 +3,6 @@ import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Client, Connection } from '@temporalio/client';
-import { defaultPayloadConverter, type Payload } from '@temporalio/common';
 import { API_PREFIX, createApp } from '../../api/app';
 import { startApiServer } from '../../api/server';
 import { DEFAULT_NAMESPACE } from '../../config/constants';
@@ -11,6 +10,7 @@ import { SLUICE_DATA_CONVERTER } from '../../config/payload-codec';
 import { PgStore } from '../../store/pg-store';
 import type { RunInput } from '../../workflows/types';
 import { createTestDatabase } from '../support/test-database';
+import { workflowStartInput } from '../support/workflow-input';
 
 /**
  * The API on a real PostgreSQL database (fresh per test file) and the jest run's real Temporal
@@ -48,13 +48,6 @@ export interface HarnessOptions {
   namespace?: string;
   /** A dashboard directory to serve at `/`. */
   uiDir?: string;
-}
-
-/** Undoes the client's codecs, as the worker does before reading a payload. */
-async function decodePayloads(payloads: Payload[]): Promise<Payload[]> {
-  let out = payloads;
-  for (const codec of [...(SLUICE_DATA_CONVERTER.payloadCodecs ?? [])].reverse()) out = await codec.decode(out);
-  return out;
 }
 
 export async function startApiHarness(prefix: string, opts: HarnessOptions = {}): Promise<ApiHarness> {
@@ -96,11 +89,7 @@ export async function startApiHarness(prefix: string, opts: HarnessOptions = {})
       return toResponse(await fetch(`${server.url}${path}`, { method: 'POST', body: form }));
     },
     async workflowInput(runId) {
-      const history = await temporal.workflow.getHandle(runId).fetchHistory();
-      const payload = history.events?.[0]?.workflowExecutionStartedEventAttributes?.input?.payloads?.[0];
-      if (!payload) throw new Error(`workflow ${runId} has no start input`);
-      const [decoded] = await decodePayloads([payload]);
-      return defaultPayloadConverter.fromPayload<RunInput>(decoded);
+      return (await workflowStartInput<RunInput>(temporal, runId)).value;
     },
     async close() {
       await Promise.allSettled(started.map((id) => temporal.workflow.getHandle(id).terminate('API test finished')));

@@ -51,6 +51,7 @@ describe('workflow replay', () => {
       ['v2-exit-handlers', () => kfp('exit_handlers'), (dir) => ({ dir })],
       ['v3-launch-records-running', () => kfp('combos'), (dir) => ({ dir, go: true })],
       ['v4-state-writes-local', () => kfp('loops'), (dir) => ({ dir })],
+      ['v4-child-spec-pruned', () => kfp('loop_children'), (dir) => ({ dir })],
     ];
 
     test.each(cases)('a run like %s replays', async (label, file, params) => {

@@ -1,7 +1,8 @@
 #!/usr/bin/env node
 // The one idempotent setup step behind both README commands. It installs only what is missing:
-// node modules, the project venv with the steps' Python packages, the Temporal CLI, and the
-// compiled code. It says what it does and names what is missing when it cannot go on.
+// node modules, the project venv with the steps' Python packages, the Temporal CLI, the
+// compiled code, and the Kubernetes test binaries. It says what it does and names what is
+// missing when it cannot go on.
 import { execFileSync, spawnSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { existsSync, readFileSync, readdirSync, statSync, writeFileSync } from 'node:fs';
@@ -76,6 +77,9 @@ const newest = Math.max(...['workflows', 'ir', 'config'].flatMap((d) => jsFiles(
 if (!existsSync(bundle) || statSync(bundle).mtimeMs < newest) {
   run(process.execPath, [join(root, 'scripts', 'bundle-workflows.mjs')], 'bundling workflow code');
 }
+// 6. The Kubernetes test control plane's binaries, built from source with Go once and cached
+// (minutes the first time; SLUICE_SKIP_K8S=1 skips it, and the Kubernetes tests with it).
+run(process.execPath, [join(root, 'scripts', 'k8s', 'build.mjs')], 'checking the Kubernetes test binaries');
 say('ready');
 
 function jsFiles(dir) {

@@ -138,6 +138,20 @@ export interface ApiTaskList {
   next_page_token?: string;
 }
 
+/**
+ * Sluice (Vertex AI's `PipelineJob.RuntimeConfig.InputArtifact`): an artifact given for a pipeline
+ * input artifact, by the id `GET /artifacts/{id}` knows it by; `artifact_ids` (KFP's ArtifactList)
+ * gives several, for a list-of-artifacts input.
+ */
+export type ApiInputArtifact = { artifact_id: string } | ApiArtifactList;
+
+export interface ApiRuntimeConfig {
+  parameters: Record<string, ParameterValue>;
+  /** Sluice: the artifacts given for the pipeline's input artifacts, by input name; absent when none were. */
+  input_artifacts?: Record<string, ApiInputArtifact>;
+  pipeline_root?: string;
+}
+
 export interface ApiRun {
   run_id: string;
   experiment_id: string;
@@ -149,7 +163,7 @@ export interface ApiRun {
   pipeline_spec?: PipelineSpec;
   /** Sluice: `pipelineInfo.name` of the run's spec (stored beside it), on list pages too. */
   pipeline_name: string;
-  runtime_config: { parameters: Record<string, ParameterValue>; pipeline_root?: string };
+  runtime_config: ApiRuntimeConfig;
   created_at: string;
   scheduled_at: string;
   finished_at?: string;

@@ -1,7 +1,7 @@
 import { RUN_STATES, isFinal } from '../ir/states';
 import type { ArtifactRef, TaskOutputs } from '../ir/types';
 import type { TaskTransition } from '../activities/types';
-import { artifactIdFor, taskIdFor } from './ids';
+import { artifactIdFor, artifactIdsByKey, taskIdFor } from './ids';
 import { rethrowConstraint } from './pg-errors';
 import { jsonParam, type TaskRow } from './rows';
 import type { Queryable } from './transaction';
@@ -134,11 +134,7 @@ function transitionRow(runId: string, t: Collapsed): TaskRowInput {
 
 /** Outputs as stored: artifact refs become the ids their URIs give. */
 function outputIds(outputs: TaskOutputs): TaskIo {
-  return { parameters: outputs.parameters, artifacts: artifactIds(outputs.artifacts) };
-}
-
-function artifactIds(byKey: Record<string, ArtifactRef[]>): Record<string, string[]> {
-  return Object.fromEntries(Object.entries(byKey).map(([key, refs]) => [key, refs.map((r) => artifactIdFor(r.uri))]));
+  return { parameters: outputs.parameters, artifacts: artifactIdsByKey(outputs.artifacts) };
 }
 
 /**

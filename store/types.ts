@@ -82,6 +82,8 @@ export interface RunSummary {
   /** `pipelineInfo.name` of the run's spec, stored beside it. */
   pipelineName: string;
   parameters: Record<string, ParameterValue>;
+  /** Artifact ids given for the pipeline's input artifacts (`runtime_config.input_artifacts`), by input name. */
+  inputArtifacts: Record<string, string[]>;
   pipelineRoot?: string;
   state: RunState;
   error?: RunError;
@@ -248,7 +250,9 @@ export interface MetadataStore {
 
   // Runs. createRun is idempotent on runId (a second call returns the existing row); the
   // pipeline name is taken from the spec.
-  createRun(r: Omit<RunRecord, 'stateHistory' | 'finishedAt' | 'error' | 'storageState' | 'pipelineName'>): Promise<RunRecord>;
+  createRun(
+    r: Omit<RunRecord, 'stateHistory' | 'finishedAt' | 'error' | 'storageState' | 'pipelineName' | 'inputArtifacts'> & Partial<Pick<RunRecord, 'inputArtifacts'>>,
+  ): Promise<RunRecord>;
   getRun(runId: string): Promise<RunRecord | undefined>;
   /** Pages of run summaries: the spec column is never read. */
   listRuns(filter: RunFilter, opts: ListOptions): Promise<Page<RunSummary>>;

@@ -318,6 +318,10 @@ function runSummary(run) {
     ['Duration', formatDuration(run.created_at, run.finished_at)],
     ['Parameters', params.length ? params.map(([k, v]) => h('code', { class: 'param' }, `${k}=${formatValue(v)}`)) : '–'],
   ];
+  const artifacts = Object.entries(run.runtime_config?.input_artifacts ?? {});
+  if (artifacts.length) {
+    fields.push(['Input artifacts', artifacts.map(([k, a]) => h('code', { class: 'param' }, `${k}=${(a.artifact_ids ?? [a.artifact_id]).join(',')}`))]);
+  }
   const terminate = isFinal(state) || state === 'CANCELING'
     ? null
     : h('button', { type: 'button', class: 'danger', onclick: () => terminateRun(run.run_id) }, 'Terminate');

@@ -94,6 +94,7 @@ describe('creating runs', () => {
       experimentId: defaultExperiment.experimentId,
       spec,
       parameters: { n: 3, msg: 'hi' },
+      inputArtifacts: {},
       pipelineRoot: h.artifactRoot,
       createdAt: res.body.created_at,
       parallelism: 4,
@@ -197,6 +198,61 @@ describe('creating runs', () => {
     } finally {
       await broken.close();
     }
+  });
+});
+
+describe('runs given input artifacts (runtime_config.input_artifacts)', () => {
+  /** A pipeline `def p(data: Input[Dataset], extra: Input[Artifact] = None)` whose step reads `data`. */
+  const withInputs = (() => {
+    const s = tinySpec('reads-data') as unknown as PipelineSpec;
+    const dataset = { schemaTitle: 'system.Dataset', schemaVersion: '0.0.1' };
+    s.components['comp-echo'].inputDefinitions = { artifacts: { data: { artifactType: dataset } } };
+    s.root.dag.tasks.echo.inputs = { artifacts: { data: { componentInputArtifact: 'data' } } };
+    s.root.inputDefinitions = {
+      artifacts: { data: { artifactType: dataset }, extra: { artifactType: { schemaTitle: 'system.Artifact', schemaVersion: '0.0.1' }, isOptional: true } },
+    };
+    return s;
+  })();
+  let datasetId: string;
+  let modelId: string;
+  let dataset: { name: string; uri: string; schemaTitle: string; schemaVersion: string; metadata: Record<string, string> };
+
+  beforeAll(async () => {
+    const runId = await seedRun();
+    dataset = { name: 'data', uri: join(h.artifactRoot, runId, 'make', 'data'), schemaTitle: 'system.Dataset', schemaVersion: '0.0.1', metadata: { rows: '3' } };
+    const model = { ...dataset, name: 'model', uri: join(h.artifactRoot, runId, 'make', 'model'), schemaTitle: 'system.Model' };
+    await h.store.recordLaunch(launchOf(runId, 'root/make', new Date(), { task: { state: 'SUCCEEDED' }, attempt: { attempt: 1, state: 'SUCCEEDED' }, outputArtifacts: { data: [dataset], model: [model] } }));
+    datasetId = artifactIdFor(dataset.uri);
+    modelId = artifactIdFor(model.uri);
+  });
+
+  test('an artifact the store knows, by id: checked, passed to the workflow, recorded and shown as given', async () => {
+    const res = await h.call('POST', `${API}/runs`, { pipeline_spec: withInputs, runtime_config: { input_artifacts: { data: { artifact_id: datasetId } } } });
+    expect(res.status).toBe(200);
+    expect(res.body.runtime_config).toEqual({ parameters: {}, input_artifacts: { data: { artifact_id: datasetId } }, pipeline_root: h.artifactRoot });
+    expect((await h.workflowInput(res.body.run_id)).inputArtifacts).toEqual({ data: [dataset] });
+    const read = await h.call('GET', `${API}/runs/${res.body.run_id}`);
+    expect(read.body.runtime_config.input_artifacts).toEqual({ data: { artifact_id: datasetId } });
+    const [newest] = (await h.call('GET', `${API}/runs?page_size=1&sort_by=created_at%20desc`)).body.runs;
+    expect(newest).toMatchObject({ run_id: res.body.run_id, runtime_config: { input_artifacts: { data: { artifact_id: datasetId } } } });
+    // A run without input artifacts shows none.
+    expect((await h.call('GET', `${API}/runs/${await seedRun()}`)).body.runtime_config.input_artifacts).toBeUndefined();
+  });
+
+  const at = (name: string) => `runtime_config.input_artifacts['${name}']`;
+  test.each<[string, () => Record<string, unknown> | unknown, string]>([
+    ['a missing required input artifact', () => ({}), `${at('data')}: required (system.Dataset, not optional)`],
+    ['an artifact id the store does not know', () => ({ data: { artifact_id: 'no-such-artifact' } }), `${at('data')}: artifact "no-such-artifact" does not exist`],
+    ['an artifact of another type', () => ({ data: { artifact_id: modelId } }), 'is a system.Model, but the input takes a system.Dataset'],
+    ['a name the pipeline does not declare', () => ({ data: { artifact_id: datasetId }, dataset: { artifact_id: datasetId } }), `${at('dataset')}: unknown input artifact; the pipeline declares data, extra`],
+    ['a URI where an id belongs', () => ({ data: { uri: '/some/file' } }), `${at('data')}: expected {"artifact_id": "<id>"}`],
+    ['input artifacts that are not an object', () => [datasetId], 'runtime_config.input_artifacts: expected a JSON object of input artifacts by name'],
+  ])('%s is a 400 naming the field, and writes nothing', async (_what, given, message) => {
+    const before = await runCount();
+    const res = await h.call('POST', `${API}/runs`, { pipeline_spec: withInputs, runtime_config: { input_artifacts: given() } });
+    expect(res.status).toBe(400);
+    expect(res.body.error_message).toContain(message);
+    expect(await runCount()).toBe(before);
   });
 });
 

@@ -1,3 +1,4 @@
+import type { ResourceRequirements } from '../ir/resources';
 import { ROOT_PATH, parentPath } from '../ir/task-path';
 import type { ArtifactRef, TaskOutputs } from '../ir/types';
 import { toArtifactRef } from '../store/rows';
@@ -18,10 +19,10 @@ export class TaskRecorder {
     private readonly kind: 'CONTAINER' | 'IMPORTER' = 'CONTAINER',
   ) {}
 
-  async started(launch: number, podName: string, logUri: string): Promise<void> {
+  async started(launch: number, podName: string, logUri: string, resources?: ResourceRequirements): Promise<void> {
     await this.record({
       task: { state: 'RUNNING', inputParameters: this.input.inputs.parameters },
-      attempt: { attempt: launch, state: 'RUNNING', podName, logUri },
+      attempt: { attempt: launch, state: 'RUNNING', podName, logUri, resources },
       inputArtifacts: this.input.inputs.artifacts,
     });
   }

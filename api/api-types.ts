@@ -117,6 +117,20 @@ export interface ApiTaskDetail {
   output_parameters: Record<string, ParameterValue>;
   /** Sluice: launches so far, counting retries. */
   attempts: number;
+  /**
+   * Sluice: what the latest launch asked for (Kubernetes quantities: `cpu_limit` "500m",
+   * `memory_limit` "1G", an accelerator's type and count), resolved from the task's inputs. The
+   * local runner records them but cannot enforce them.
+   */
+  resources?: ApiResources;
+}
+
+export interface ApiResources {
+  cpu_limit?: string;
+  cpu_request?: string;
+  memory_limit?: string;
+  memory_request?: string;
+  accelerator?: { type: string; count: number };
 }
 
 /** KFP's `RunDetails`, bounded: a huge run's tasks are paged (`GET /runs/{id}/tasks`). */

@@ -8,6 +8,7 @@ import { sortTopologically } from './graph';
 import { PARAMETER_TYPES, isParameterType, parameterFromText, parameterToText, typeMismatch } from './parameter-values';
 import { inputParameterReferences } from './placeholders';
 import { isPlainObject, ownValue } from './records';
+import { resourceInputs, staticResourceIssues } from './resources';
 import { toRetrySettings } from './retry';
 import type { ArtifactRef, ArtifactSpec, ParameterType, ParameterValue, PipelineSpec } from './types';
 
@@ -148,6 +149,7 @@ function checkExecutor(path: string, executor: unknown, findings: Findings): voi
   if (typeof container.image !== 'string' || container.image.trim() === '') {
     findings.error(`${path}.container.image`, container.image === undefined ? 'required' : 'must be a non-empty string');
   }
+  for (const { key, message } of staticResourceIssues(container.resources)) findings.error(`${path}.container.resources.${key}`, message);
   for (const key of ['command', 'args'] as const) {
     const list = container[key];
     if (list === undefined) continue;
@@ -407,18 +409,26 @@ function checkParameterInputs(ctx: TaskContext): void {
   const { findings } = ctx.scope;
   const inputs = findings.map(ctx.task.inputs, `${ctx.path}.inputs`);
   const parameters = findings.map(inputs.parameters, `${ctx.path}.inputs.parameters`);
-  // Inputs that constants interpolate (kfp's "pipelinechannel--" inputs) need not be declared by the component.
-  const interpolated = new Set(
-    Object.values(parameters).flatMap((input) => {
+  const resources = resourceInputs(fields(fields(ownMap(ctx.scope.executors, ctx.component?.executorLabel)).container).resources);
+  // Inputs the component need not declare: those constants interpolate (kfp's "pipelinechannel--"
+  // inputs), and those that feed the executor's resources (kfp adds `cpu_limit` and the like).
+  const undeclared = new Set([
+    ...Object.values(parameters).flatMap((input) => {
       const constant = fields(fields(input).runtimeValue).constant;
       return typeof constant === 'string' ? inputParameterReferences(constant) : [];
     }),
-  );
+    ...resources.flatMap(({ reads, feeder }) => [feeder, ...reads]),
+  ]);
+  for (const { key, reads } of resources) {
+    for (const name of reads.filter((read) => !Object.hasOwn(parameters, read) && !declares(ctx.component, 'inputDefinitions', 'parameters', read))) {
+      findings.error(`${ctx.path}.inputs.parameters.${name}`, `read by the executor's resources.${key} but not supplied`);
+    }
+  }
   for (const [name, raw] of Object.entries(parameters)) {
     const path = `${ctx.path}.inputs.parameters.${name}`;
     const input = findings.map(raw, path);
     const expected = parameterType(ctx.component, 'inputDefinitions', name);
-    if (ctx.component && !declares(ctx.component, 'inputDefinitions', 'parameters', name) && !interpolated.has(name)) {
+    if (ctx.component && !declares(ctx.component, 'inputDefinitions', 'parameters', name) && !undeclared.has(name)) {
       findings.error(
         path,
         declares(ctx.component, 'inputDefinitions', 'artifacts', name)

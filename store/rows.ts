@@ -1,3 +1,4 @@
+import type { ResourceRequirements } from '../ir/resources';
 import type { ArtifactRef, ParameterValue, PipelineSpec } from '../ir/types';
 import type { RunState, TaskKind, TaskState } from '../ir/states';
 import type {
@@ -116,6 +117,7 @@ export type TaskAttemptRow = {
   exit_code: number | null;
   error: RunError | null;
   log_uri: string;
+  resources: ResourceRequirements | null;
   started_at: Date;
   finished_at: Date | null;
 };
@@ -265,6 +267,7 @@ export function toTaskAttempt(r: TaskAttemptRow): TaskAttemptRecord {
     exitCode: optional(r.exit_code),
     error: optional(r.error),
     logUri: r.log_uri,
+    resources: optional(r.resources),
     startedAt: r.started_at,
     finishedAt: optional(r.finished_at),
   };

@@ -1,3 +1,4 @@
+import type { ResourceRequirements } from '../ir/resources';
 import type { ArtifactRef, ParameterValue, PipelineSpec } from '../ir/types';
 import type { RunState, TaskState } from '../ir/states';
 import type { TaskIdentity, TaskTransition } from '../activities/types';
@@ -136,6 +137,8 @@ export interface TaskAttemptRecord {
   error?: RunError;
   /** Artifact-store URI of this launch's combined stdout/stderr log. */
   logUri: string;
+  /** What the launch asked for (cpu, memory, accelerator), resolved from the task's inputs. */
+  resources?: ResourceRequirements;
   startedAt: Date;
   finishedAt?: Date;
 }
@@ -192,6 +195,8 @@ export interface LaunchRecord {
     state: TaskState;
     podName?: string;
     logUri?: string;
+    /** Set when the launch starts; kept when undefined. */
+    resources?: ResourceRequirements;
     exitCode?: number;
     error?: RunError;
   };

@@ -370,10 +370,12 @@ function tasksTable(runId, tasks, selected) {
 
 function taskDetail(task) {
   const inputs = Object.entries(task.input_parameters ?? {});
+  const resources = Object.entries(task.resources ?? {});
   return [
     h('h2', {}, `Task ${task.display_name}`),
     h('p', { class: 'muted' }, h('code', {}, taskKey(task)), task.kind && task.kind !== 'CONTAINER' ? ` · ${task.kind}` : ''),
     inputs.length ? h('p', {}, 'Inputs: ', inputs.map(([k, v]) => h('code', { class: 'param' }, `${k}=${formatValue(v)}`))) : null,
+    resources.length ? h('p', {}, 'Resources: ', resources.map(([k, v]) => h('code', { class: 'param' }, `${k}=${formatValue(v)}`))) : null,
     task.error?.message ? h('pre', { class: 'error-box' }, task.error.message) : null,
     h('h3', {}, 'Log', stateOf(task) === 'RUNNING' ? h('span', { class: 'live' }, '● live') : null),
   ];

@@ -296,7 +296,8 @@ describe('reading a run', () => {
     const echo = 'root/echo';
     await h.store.recordLaunch(launchOf(runId, echo, t0, { task: { inputParameters: { x: 1 } }, attempt: { attempt: 1, state: 'RUNNING', podName: 'echo-pod-1', logUri: '/tmp/1.log' } }));
     await h.store.recordLaunch(launchOf(runId, echo, t1, { task: { error: { message: 'exit 1' } }, attempt: { attempt: 1, state: 'FAILED', error: { message: 'exit 1' } } }));
-    await h.store.recordLaunch(launchOf(runId, echo, t1, { attempt: { attempt: 2, state: 'RUNNING', podName: 'echo-pod-2', logUri: '/tmp/2.log' } }));
+    const resources = { cpuLimit: '500m', memoryLimit: '1G', accelerator: { type: 'nvidia.com/gpu', count: 1 } };
+    await h.store.recordLaunch(launchOf(runId, echo, t1, { attempt: { attempt: 2, state: 'RUNNING', podName: 'echo-pod-2', logUri: '/tmp/2.log', resources } }));
     await h.store.recordLaunch(
       launchOf(runId, echo, t2, {
         task: { state: 'SUCCEEDED', outputParameters: { y: 'two' } },
@@ -342,6 +343,7 @@ describe('reading a run', () => {
       input_parameters: { x: 1 },
       output_parameters: { y: 'two' },
       attempts: 2,
+      resources: { cpu_limit: '500m', memory_limit: '1G', accelerator: { type: 'nvidia.com/gpu', count: 1 } },
     });
     // A task whose condition was false is SKIPPED with the reason.
     expect(after).toMatchObject({ display_name: 'after', state: 'SKIPPED', state_reason: 'NOT_TRIGGERED', attempts: 0 });

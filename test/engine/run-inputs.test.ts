@@ -1,8 +1,8 @@
 /**
  * What a run is given, end to end on the real stack with pipelines compiled by the real kfp SDK
  * (test/engine/kfp-pipelines/): artifacts the store already knows given as pipeline inputs
- * (`runtime_config.input_artifacts`). docs/kfp-semantics.md says where Sluice follows KFP and
- * where it extends it.
+ * (`runtime_config.input_artifacts`), and inputs that set a task's resources at run time.
+ * docs/kfp-semantics.md says where Sluice follows KFP and where it extends it.
  */
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -17,7 +17,7 @@ let engine: TestEngine;
 let pipelines: Record<string, string>;
 
 beforeAll(async () => {
-  pipelines = compileKfpPipelines(['importer', 'input_artifacts'].map((name) => join(PIPELINES_DIR, `${name}.py`)));
+  pipelines = compileKfpPipelines(['importer', 'input_artifacts', 'resources'].map((name) => join(PIPELINES_DIR, `${name}.py`)));
   engine = await startTestEngine('run-inputs', { parallelism: 4 });
 }, 300_000);
 afterAll(async () => {
@@ -88,5 +88,33 @@ describe('pipeline input artifacts', () => {
     expectSucceeded(r);
     expect(output(r, 'root/describe')).toMatch(new RegExp(`\\|${uri}$`));
     expect(output(r, 'root/inner/inner-describe')).toMatch(new RegExp(`\\|${uri}$`));
+  });
+});
+
+describe('resources set by inputs at run time', () => {
+  test('a cpu limit from a pipeline parameter, a memory limit from an upstream output, an accelerator count from an integer: the launch records them', async () => {
+    const dir = stepWritableDir('resources');
+    const r = await run('resources', { dir, cpu: '250m', memory: '256Mi', gpus: 2 });
+    expectSucceeded(r);
+    expect(task(r, 'root/train').resources).toEqual({
+      cpu_limit: '250m',
+      cpu_request: '100m',
+      memory_limit: '256Mi',
+      accelerator: { type: 'nvidia.com/gpu', count: 2 },
+    });
+    expect(task(r, 'root/size').resources).toBeUndefined();
+    expect(executions(dir)).toEqual(['size:256Mi', 'train:fit']);
+  });
+
+  test('a value that is not a quantity fails the task before it starts, without retries, naming the field and the value', async () => {
+    const dir = stepWritableDir('resources-bad');
+    const r = await run('resources', { dir, cpu: 'abc' });
+    expect(r.state).toBe('FAILED');
+    const train = task(r, 'root/train');
+    expect(train.state).toBe('FAILED');
+    expect(train.error?.message).toContain('resources.cpuLimit "abc" of task \'train\' is not a CPU quantity');
+    expect(train.attempts).toBe(1);
+    expect(r.error?.message).toContain('resources.cpuLimit "abc"');
+    expect(executions(dir)).toEqual(['size:512Mi']);
   });
 });

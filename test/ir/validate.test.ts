@@ -507,6 +507,59 @@ describe('validatePipelineSpec checks loops', () => {
   });
 });
 
+describe('validatePipelineSpec checks resources that read inputs', () => {
+  const resources = 'deploymentSpec.executors.exec-train.container.resources';
+  /** What kfp compiles for `train.set_cpu_limit(cpu)` with a pipeline input `cpu`. */
+  const cpuLimitFromInput = (s: PipelineSpec) => {
+    setPath(s, 'root.inputDefinitions.parameters.cpu', { parameterType: 'STRING' });
+    setPath(s, `${resources}.resourceCpuLimit`, "{{$.inputs.parameters['pipelinechannel--cpu']}}");
+    setPath(s, `${train}.inputs.parameters.cpu_limit`, { runtimeValue: { constant: "{{$.inputs.parameters['pipelinechannel--cpu']}}" } });
+    setPath(s, `${train}.inputs.parameters.pipelinechannel--cpu`, { componentInputParameter: 'cpu' });
+  };
+
+  test.each<[string, Mutation]>([
+    ['a cpu limit from a pipeline input (the inputs kfp adds to feed it)', cpuLimitFromInput],
+    ['a memory limit from an upstream output, read without a feeder input',
+      (s) => {
+        setPath(s, `${resources}.resourceMemoryLimit`, "{{$.inputs.parameters['pipelinechannel--prepare-count']}}");
+        setPath(s, `${train}.inputs.parameters.pipelinechannel--prepare-count`, { taskOutputParameter: { producerTask: 'prepare', outputParameterKey: 'count' } });
+      }],
+    ['an accelerator from inputs',
+      (s) => {
+        setPath(s, `${resources}.accelerator`, { resourceType: "{{$.inputs.parameters['pipelinechannel--gpu']}}", resourceCount: "{{$.inputs.parameters['pipelinechannel--gpus']}}" });
+        setPath(s, `${train}.inputs.parameters.accelerator_type`, { runtimeValue: { constant: "{{$.inputs.parameters['pipelinechannel--gpu']}}" } });
+        setPath(s, `${train}.inputs.parameters.accelerator_count`, { runtimeValue: { constant: "{{$.inputs.parameters['pipelinechannel--gpus']}}" } });
+        setPath(s, `${train}.inputs.parameters.pipelinechannel--gpu`, { runtimeValue: { constant: 'nvidia.com/gpu' } });
+        setPath(s, `${train}.inputs.parameters.pipelinechannel--gpus`, { componentInputParameter: 'epochs' });
+      }],
+    ['static quantities and the deprecated numbers kfp writes beside them',
+      (s) => setPath(s, resources, { cpuLimit: 0.5, resourceCpuLimit: '500m', memoryRequest: 0.5, resourceMemoryRequest: '512Mi', accelerator: { type: 'tpu', count: '2' } })],
+  ])('accepts %s', (_name, mutation) => {
+    expect(() => validatePipelineSpec(mutated(mutation))).not.toThrow();
+  });
+
+  test('a resource feeder input is still refused when the executor sets no such resource', () => {
+    const { issues } = issuesOf(mutated((s) => setPath(s, `${train}.inputs.parameters.cpu_limit`, { runtimeValue: { constant: '2' } })));
+    expect(issues).toContainEqual({ path: `${train}.inputs.parameters.cpu_limit`, message: 'component "comp-train" declares no input parameter "cpu_limit"' });
+  });
+
+  test('a resource that reads an input the task does not supply', () => {
+    const { issues } = issuesOf(mutated((s) => setPath(s, `${resources}.resourceCpuLimit`, "{{$.inputs.parameters['pipelinechannel--cpu']}}")));
+    expect(issues).toEqual([
+      { path: `${train}.inputs.parameters.pipelinechannel--cpu`, message: "read by the executor's resources.resourceCpuLimit but not supplied" },
+    ]);
+  });
+
+  test.each<[string, Record<string, unknown>, string, string]>([
+    ['a cpu limit that is not a CPU quantity', { resourceCpuLimit: 'abc' }, 'resourceCpuLimit', '"abc" is not a CPU quantity'],
+    ['a memory request in an unknown unit', { resourceMemoryRequest: '1GB' }, 'resourceMemoryRequest', '"1GB" is not a memory quantity'],
+    ['a fractional accelerator count', { accelerator: { resourceType: 'nvidia.com/gpu', resourceCount: '1.5' } }, 'accelerator.resourceCount', '"1.5" is not an accelerator count'],
+  ])('refuses %s', (_name, spec, key, message) => {
+    const { issues } = issuesOf(mutated((s) => setPath(s, resources, spec)));
+    expect(issues).toEqual([{ path: `${resources}.${key}`, message: expect.stringContaining(message) }]);
+  });
+});
+
 describe('validateRunInputArtifacts', () => {
   const dataset = (uri: string): ArtifactRef => ({ name: 'data', uri, schemaTitle: 'system.Dataset', schemaVersion: '0.0.1', metadata: { rows: 3 } });
   const known: Record<string, ArtifactRef> = {

@@ -1,8 +1,9 @@
 import { dirname, join } from 'node:path';
 import { ApplicationFailure } from '@temporalio/common';
 import { FailureTypes } from '../config/constants';
-import { PlaceholderError } from '../ir/errors';
+import { PlaceholderError, ResourceError } from '../ir/errors';
 import { resolveArgs, type PlaceholderContext } from '../ir/placeholders';
+import { resolveResources, type ResourceRequirements } from '../ir/resources';
 import { runPlaceholderValues } from '../ir/run-values';
 import type { ArtifactRef } from '../ir/types';
 import type { taskLayout } from './layout';
@@ -19,15 +20,22 @@ export interface LaunchPlan {
   executorOutputFile: string;
   /** Every path the step may write; cleared before a fresh launch. */
   outputPaths: string[];
+  /**
+   * The cpu, memory and accelerator the executor asks for, resolved from the task's inputs, for
+   * a runner that can enforce them (a pod's resources); the local runner cannot.
+   */
+  resources?: ResourceRequirements;
 }
 
 /**
  * Decides the exact command of one launch: output locations, KFP placeholders resolved to argv,
- * and the step's environment. Does no I/O, so the same input always yields the same launch.
+ * the step's environment and its resources. Does no I/O, so the same input always yields the
+ * same launch.
  *
  * @throws ApplicationFailure, non-retryable, of type `InvalidTask`, naming the task and the
- *   placeholder, when the command cannot be built (an optional input used without `IfPresent`,
- *   an unknown placeholder, no command at all): the same input fails the same way on every retry.
+ *   placeholder or resource field, when the launch cannot be built (an optional input used
+ *   without `IfPresent`, an unknown placeholder, no command at all, a cpu limit that is not a
+ *   quantity): the same input fails the same way on every retry.
  */
 export function prepareLaunch(
   input: TaskActivityInput,
@@ -60,6 +68,7 @@ export function prepareLaunch(
   };
   const container = input.container;
   const argv = resolveCommand(input, ctx);
+  const resources = resolveLaunchResources(input);
   // KFP's lightweight components `pip install` their packages (kfp itself first) before they run.
   // Each launch installs into a directory of its own, first on the import path, so a step never
   // changes the project's venv and concurrent steps never see each other's packages.
@@ -87,12 +96,16 @@ export function prepareLaunch(
     outputArtifacts,
     executorOutputFile,
     outputPaths,
+    resources,
   };
 }
 
+function invalidTask(message: string): ApplicationFailure {
+  return ApplicationFailure.create({ message, type: FailureTypes.invalidTask, nonRetryable: true });
+}
+
 function resolveCommand(input: TaskActivityInput, ctx: PlaceholderContext): string[] {
-  const invalid = (reason: string) =>
-    ApplicationFailure.create({ message: `task ${input.taskPath} (component ${input.componentName}): ${reason}`, type: FailureTypes.invalidTask, nonRetryable: true });
+  const invalid = (reason: string) => invalidTask(`task ${input.taskPath} (component ${input.componentName}): ${reason}`);
   let argv: string[];
   try {
     argv = [...resolveArgs(input.container.command, ctx), ...resolveArgs(input.container.args, ctx)];
@@ -102,4 +115,14 @@ function resolveCommand(input: TaskActivityInput, ctx: PlaceholderContext): stri
   }
   if (argv.length === 0) throw invalid('its executor has neither command nor args');
   return argv;
+}
+
+/** The resolver's message already names the field, the value and the task. */
+function resolveLaunchResources(input: TaskActivityInput): ResourceRequirements | undefined {
+  try {
+    return resolveResources(input.container.resources, input.inputs.parameters, input.displayName);
+  } catch (err) {
+    if (err instanceof ResourceError) throw invalidTask(err.message);
+    throw err;
+  }
 }

@@ -1,4 +1,4 @@
-import { DEFAULT_EXPERIMENT_ID } from '../store/ids';
+import { artifactIdsByKey, DEFAULT_EXPERIMENT_ID } from '../store/ids';
 import type { MetadataStore } from '../store/types';
 import type { RegisterRunInput } from './types';
 
@@ -28,6 +28,7 @@ export function createRegisterRun(store: MetadataStore) {
       spec: input.spec,
       platformSpec: input.platformSpec,
       parameters: input.parameters,
+      inputArtifacts: artifactIdsByKey(input.inputArtifacts ?? {}),
       pipelineRoot: input.pipelineRoot,
       state: 'PENDING',
       createdAt,

@@ -67,7 +67,7 @@ export function createRunTask(deps: RunTaskDeps) {
       await Promise.all(plan.spec.writableDirs.map((dir) => mkdir(dir, { recursive: true })));
       // A resumed launch was recorded as started by the attempt that started it; recording it
       // again would move its start time to the time of the reattach.
-      await recorder.started(n, name, plan.spec.logFile);
+      await recorder.started(n, name, plan.spec.logFile, plan.resources);
     }
     const startedAt = choice.startedAt ?? new Date();
 

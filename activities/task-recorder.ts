@@ -1,5 +1,7 @@
+import type { ResourceRequirements } from '../ir/resources';
 import { ROOT_PATH, parentPath } from '../ir/task-path';
 import type { ArtifactRef, TaskOutputs } from '../ir/types';
+import { toArtifactRef } from '../store/rows';
 import type { LaunchRecord, MetadataStore, RunError } from '../store/types';
 import type { TaskActivityInput, TaskActivityResult } from './types';
 
@@ -17,10 +19,10 @@ export class TaskRecorder {
     private readonly kind: 'CONTAINER' | 'IMPORTER' = 'CONTAINER',
   ) {}
 
-  async started(launch: number, podName: string, logUri: string): Promise<void> {
+  async started(launch: number, podName: string, logUri: string, resources?: ResourceRequirements): Promise<void> {
     await this.record({
       task: { state: 'RUNNING', inputParameters: this.input.inputs.parameters },
-      attempt: { attempt: launch, state: 'RUNNING', podName, logUri },
+      attempt: { attempt: launch, state: 'RUNNING', podName, logUri, resources },
       inputArtifacts: this.input.inputs.artifacts,
     });
   }
@@ -56,7 +58,7 @@ export class TaskRecorder {
       for (const id of ids) {
         const a = await this.store.getArtifact(id);
         if (!a) throw new Error(`artifact ${id} (output ${key} of ${this.input.taskPath}) is missing from the store`);
-        artifacts[key].push({ name: a.name, uri: a.uri, schemaTitle: a.schemaTitle, schemaVersion: a.schemaVersion, metadata: a.metadata });
+        artifacts[key].push(toArtifactRef(a));
       }
     }
     return { outputs: { parameters: task.outputs.parameters, artifacts }, attempts: launch, podName };

@@ -1,4 +1,4 @@
-import type { ArtifactTypeSchema, ContainerSpec, InputDefinitions, OutputDefinitions, ParameterValue, PipelineSpec } from '../ir/types';
+import type { ArtifactRef, ArtifactTypeSchema, ContainerSpec, InputDefinitions, OutputDefinitions, ParameterValue, PipelineSpec } from '../ir/types';
 import type { RunState, TaskKind, TaskState } from '../ir/states';
 import type { RunError } from '../store/types';
 import type { TaskOutputs } from '../ir/types';
@@ -129,6 +129,7 @@ export interface RegisterRunInput {
   spec: PipelineSpec;
   platformSpec?: Record<string, unknown>;
   parameters: Record<string, ParameterValue>;
+  inputArtifacts?: Record<string, ArtifactRef[]>;
   pipelineRoot: string;
   /** RFC3339, from the workflow's start time. */
   createdAt: string;

@@ -117,6 +117,20 @@ export interface ApiTaskDetail {
   output_parameters: Record<string, ParameterValue>;
   /** Sluice: launches so far, counting retries. */
   attempts: number;
+  /**
+   * Sluice: what the latest launch asked for (Kubernetes quantities: `cpu_limit` "500m",
+   * `memory_limit` "1G", an accelerator's type and count), resolved from the task's inputs. The
+   * local runner records them but cannot enforce them.
+   */
+  resources?: ApiResources;
+}
+
+export interface ApiResources {
+  cpu_limit?: string;
+  cpu_request?: string;
+  memory_limit?: string;
+  memory_request?: string;
+  accelerator?: { type: string; count: number };
 }
 
 /** KFP's `RunDetails`, bounded: a huge run's tasks are paged (`GET /runs/{id}/tasks`). */
@@ -138,6 +152,20 @@ export interface ApiTaskList {
   next_page_token?: string;
 }
 
+/**
+ * Sluice (Vertex AI's `PipelineJob.RuntimeConfig.InputArtifact`): an artifact given for a pipeline
+ * input artifact, by the id `GET /artifacts/{id}` knows it by; `artifact_ids` (KFP's ArtifactList)
+ * gives several, for a list-of-artifacts input.
+ */
+export type ApiInputArtifact = { artifact_id: string } | ApiArtifactList;
+
+export interface ApiRuntimeConfig {
+  parameters: Record<string, ParameterValue>;
+  /** Sluice: the artifacts given for the pipeline's input artifacts, by input name; absent when none were. */
+  input_artifacts?: Record<string, ApiInputArtifact>;
+  pipeline_root?: string;
+}
+
 export interface ApiRun {
   run_id: string;
   experiment_id: string;
@@ -149,7 +177,7 @@ export interface ApiRun {
   pipeline_spec?: PipelineSpec;
   /** Sluice: `pipelineInfo.name` of the run's spec (stored beside it), on list pages too. */
   pipeline_name: string;
-  runtime_config: { parameters: Record<string, ParameterValue>; pipeline_root?: string };
+  runtime_config: ApiRuntimeConfig;
   created_at: string;
   scheduled_at: string;
   finished_at?: string;

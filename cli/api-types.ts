@@ -56,7 +56,12 @@ export interface Run {
   /** Sluice: the spec's pipeline name, also on list pages. */
   pipeline_name?: string;
   pipeline_version_reference?: { pipeline_id?: string; pipeline_version_id?: string };
-  runtime_config?: { parameters?: Record<string, ParameterValue>; pipeline_root?: string };
+  runtime_config?: {
+    parameters?: Record<string, ParameterValue>;
+    /** Sluice: artifact ids given for the pipeline's input artifacts. */
+    input_artifacts?: Record<string, { artifact_id?: string; artifact_ids?: string[] }>;
+    pipeline_root?: string;
+  };
   created_at?: string;
   scheduled_at?: string;
   finished_at?: string;
@@ -81,7 +86,7 @@ export interface CreateRunRequest {
   experiment_id?: string;
   pipeline_spec: PipelineSpecPayload;
   /** Values are the strings the user typed; the server coerces them to the declared types. */
-  runtime_config: { parameters: Record<string, string> };
+  runtime_config: { parameters: Record<string, string>; input_artifacts?: Record<string, { artifact_id: string }> };
 }
 
 /** The error body of every 4xx/5xx (grpc-gateway's shape, which KFP's clients parse). */

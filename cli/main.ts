@@ -14,7 +14,7 @@ import { runsTerminateCommand } from './commands/runs-terminate';
 import { workerCommand } from './commands/worker';
 import { println, type CliContext, type GlobalOptions } from './context';
 import { EXIT_CODES_HELP, ExitCode, exitCodeFor } from './exit-codes';
-import { collectParam, parsePort, parsePositiveInt } from './params';
+import { collectArtifact, collectParam, parsePort, parsePositiveInt } from './params';
 
 /**
  * The `sluice` command line: commander wiring only. Each command lives in `commands/`, takes a
@@ -39,6 +39,7 @@ export function buildProgram(ctx: CliContext, setExitCode: (code: number) => voi
     .description('submit a pipeline run: a compiled spec (.yaml, .yml, .json) or an SDK module (.ts, .js) whose default export is a pipeline')
     .argument('<file>', 'pipeline file')
     .option('-p, --param <key=value>', 'a pipeline parameter, repeatable; the server converts the string to the declared type', collectParam, {})
+    .option('-a, --artifact <name=artifact-id>', 'a pipeline input artifact, repeatable: the id of an artifact Sluice knows (sluice runs get --json shows them)', collectArtifact, {})
     .option('--name <name>', 'run display name (default: pipeline name and time)')
     .option('--experiment <id>', 'experiment to run in (default: the Default experiment)')
     .option('--wait', 'show live task status until the run ends; exit 0 only if it SUCCEEDED')

@@ -6,25 +6,31 @@ import { InvalidArgumentError } from 'commander';
  */
 
 /**
- * Parses one `-p key=value`. The value is everything after the first `=` and stays a string
- * (it may be empty or contain `=`): the server coerces it to the parameter's declared type.
+ * Parses one `-p key=value` (`what`: a parameter) or `-a name=artifact-id` (an input artifact).
+ * The value is everything after the first `=` and stays a string (it may be empty or contain
+ * `=`): the server coerces a parameter to its declared type and looks an artifact id up.
  */
-export function parseParam(raw: string): [key: string, value: string] {
+export function parseParam(raw: string, what = 'parameter'): [key: string, value: string] {
   const eq = raw.indexOf('=');
   if (eq < 0) throw new InvalidArgumentError(`expected key=value, got "${raw}"`);
   const key = raw.slice(0, eq).trim();
   if (!/^[A-Za-z_][A-Za-z0-9_.-]*$/.test(key)) {
-    throw new InvalidArgumentError(`"${key}" is not a parameter name (letters, digits, _ . -; not starting with a digit)`);
+    throw new InvalidArgumentError(`"${key}" is not a valid ${what} name (letters, digits, _ . -; not starting with a digit)`);
   }
   return [key, raw.slice(eq + 1)];
 }
 
-/** Commander's accumulator for a repeated `-p`: a parameter given twice is an error, not a silent override. */
-export function collectParam(raw: string, acc: Record<string, string> = {}): Record<string, string> {
-  const [key, value] = parseParam(raw);
-  if (Object.hasOwn(acc, key)) throw new InvalidArgumentError(`parameter "${key}" is given twice`);
-  return { ...acc, [key]: value };
+/** Commander's accumulator for a repeated `-p` or `-a`: a name given twice is an error, not a silent override. */
+function collector(what: string) {
+  return (raw: string, acc: Record<string, string> = {}): Record<string, string> => {
+    const [key, value] = parseParam(raw, what);
+    if (Object.hasOwn(acc, key)) throw new InvalidArgumentError(`${what} "${key}" is given twice`);
+    return { ...acc, [key]: value };
+  };
 }
+
+export const collectParam = collector('parameter');
+export const collectArtifact = collector('input artifact');
 
 export function parsePositiveInt(value: string): number {
   const n = Number(value);

@@ -84,3 +84,15 @@ export class ExecutorOutputError extends Error {
     this.field = field;
   }
 }
+
+/**
+ * Thrown when a task's resources (cpu, memory, accelerator) resolve to a value that is not a
+ * quantity of their kind, or read an input that has no value. The message names the field, the
+ * value and the task.
+ */
+export class ResourceError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'ResourceError';
+  }
+}

@@ -1,4 +1,5 @@
 import { sha256Hex } from './sha256';
+import type { ArtifactRef } from './types';
 
 /**
  * A UUID-shaped id derived from `parts` by SHA-256, so the same inputs always give the same id
@@ -16,6 +17,11 @@ function deterministicUuid(...parts: string[]): string {
 /** The artifact id for a payload URI: registering the same URI twice yields the same id. */
 export function artifactIdFor(uri: string): string {
   return deterministicUuid('artifact', uri);
+}
+
+/** Artifact refs by key (a task's inputs or outputs, a run's input artifacts) as the store keeps them: the ids their URIs give. */
+export function artifactIdsByKey(byKey: Record<string, ArtifactRef[]>): Record<string, string[]> {
+  return Object.fromEntries(Object.entries(byKey).map(([key, refs]) => [key, refs.map((ref) => artifactIdFor(ref.uri))]));
 }
 
 /** The stable task id of `taskName` within `runId` (`TaskRecord.taskId`). */

@@ -103,6 +103,11 @@ export function inputParameterReferences(text: string): string[] {
   return [...text.matchAll(INPUT_PARAMETER_REFERENCE)].map((match) => match[1] ?? match[2]);
 }
 
+/** `text` with each `{{$.inputs.parameters['name']}}` replaced by `valueOf(name)`; other text is kept. */
+export function substituteInputParameters(text: string, valueOf: (name: string) => string): string {
+  return text.replace(INPUT_PARAMETER_REFERENCE, (_placeholder: string, single?: string, double?: string) => valueOf(single ?? double ?? ''));
+}
+
 /** The value of a run-level placeholder, or undefined when `expression` is not one. */
 function runValue(placeholder: string, expression: string, run: RunPlaceholderValues): string | undefined {
   if (!Object.hasOwn(RUN_PLACEHOLDERS, expression)) return undefined;

@@ -107,12 +107,31 @@ export type StructuredArg =
   | { IfPresent: { InputName: string; Then?: StructuredArg | StructuredArg[]; Else?: StructuredArg | StructuredArg[] } }
   | { Concat: StructuredArg[] };
 
+/**
+ * KFP's `ResourceSpec`. The `resource*` strings (and the accelerator's `resourceType` and
+ * `resourceCount`) may hold a `{{$.inputs.parameters['x']}}` placeholder; the numeric fields are
+ * their deprecated static forms (cpu in cores, memory in GB), which kfp still writes beside them.
+ */
+export interface ResourceSpec {
+  resourceCpuLimit?: string;
+  resourceCpuRequest?: string;
+  resourceMemoryLimit?: string;
+  resourceMemoryRequest?: string;
+  cpuLimit?: number;
+  cpuRequest?: number;
+  memoryLimit?: number;
+  memoryRequest?: number;
+  /** `count` is an int64, which protobuf's JSON mapping may write as a string. */
+  accelerator?: { resourceType?: string; resourceCount?: string; type?: string; count?: number | string };
+  [extra: string]: unknown;
+}
+
 export interface ContainerSpec {
   image: string;
   command?: string[];
   args?: string[];
   env?: { name: string; value: string }[];
-  resources?: Record<string, unknown>;
+  resources?: ResourceSpec;
   [extra: string]: unknown;
 }
 

@@ -8,8 +8,9 @@ import { sortTopologically } from './graph';
 import { PARAMETER_TYPES, isParameterType, parameterFromText, parameterToText, typeMismatch } from './parameter-values';
 import { inputParameterReferences } from './placeholders';
 import { isPlainObject, ownValue } from './records';
+import { resourceInputs, staticResourceIssues } from './resources';
 import { toRetrySettings } from './retry';
-import type { ParameterType, ParameterValue, PipelineSpec } from './types';
+import type { ArtifactRef, ArtifactSpec, ParameterType, ParameterValue, PipelineSpec } from './types';
 
 type Doc = Record<string, unknown>;
 type Side = 'inputDefinitions' | 'outputDefinitions';
@@ -110,9 +111,6 @@ export function validatePipelineSpec(spec: unknown): PipelineSpec {
   const root = findings.map(spec.root, 'root', true);
   if (isPlainObject(spec.root)) {
     checkInterface('root', root, findings);
-    for (const name of Object.keys(fields(fields(root.inputDefinitions).artifacts))) {
-      findings.notSupported(`root.inputDefinitions.artifacts.${name}`, 'a pipeline input artifact');
-    }
     const dag = findings.map(root.dag, 'root.dag', true);
     if (isPlainObject(dag.tasks) && Object.keys(dag.tasks).length === 0) findings.error('root.dag.tasks', 'a pipeline needs at least one task');
     if (isPlainObject(root.dag)) checkDag('root.dag', { component: root, label: 'the pipeline' }, scope);
@@ -151,6 +149,7 @@ function checkExecutor(path: string, executor: unknown, findings: Findings): voi
   if (typeof container.image !== 'string' || container.image.trim() === '') {
     findings.error(`${path}.container.image`, container.image === undefined ? 'required' : 'must be a non-empty string');
   }
+  for (const { key, message } of staticResourceIssues(container.resources)) findings.error(`${path}.container.resources.${key}`, message);
   for (const key of ['command', 'args'] as const) {
     const list = container[key];
     if (list === undefined) continue;
@@ -241,7 +240,13 @@ function parameterTypesCompatible(given: ParameterType, expected: ParameterType)
   return given === expected || (given === 'NUMBER_INTEGER' && expected === 'NUMBER_DOUBLE');
 }
 
-/** kfp's rule: same schema title (or either is the generic system.Artifact) and the same list-ness. */
+/** kfp's rule for schema titles: the same, or either is the generic system.Artifact; unknown titles pass. */
+function titlesCompatible(given: unknown, expected: unknown): boolean {
+  if (typeof given !== 'string' || typeof expected !== 'string') return true;
+  return given === expected || given === GENERIC_ARTIFACT || expected === GENERIC_ARTIFACT;
+}
+
+/** kfp's rule: compatible schema titles and the same list-ness. */
 function artifactMismatch(given: Doc, expected: Doc): string | undefined {
   const givenTitle = fields(given.artifactType).schemaTitle;
   const expectedTitle = fields(expected.artifactType).schemaTitle;
@@ -250,9 +255,8 @@ function artifactMismatch(given: Doc, expected: Doc): string | undefined {
       ? 'a list of artifacts cannot feed a single-artifact input'
       : 'a single artifact cannot feed a list-of-artifacts input';
   }
-  if (typeof givenTitle !== 'string' || typeof expectedTitle !== 'string') return undefined;
-  if (givenTitle === expectedTitle || givenTitle === GENERIC_ARTIFACT || expectedTitle === GENERIC_ARTIFACT) return undefined;
-  return `artifact type ${givenTitle} does not match the input's type ${expectedTitle}`;
+  if (titlesCompatible(givenTitle, expectedTitle)) return undefined;
+  return `artifact type ${String(givenTitle)} does not match the input's type ${String(expectedTitle)}`;
 }
 
 function checkDag(dagPath: string, owner: DagOwner, scope: Scope): void {
@@ -405,18 +409,26 @@ function checkParameterInputs(ctx: TaskContext): void {
   const { findings } = ctx.scope;
   const inputs = findings.map(ctx.task.inputs, `${ctx.path}.inputs`);
   const parameters = findings.map(inputs.parameters, `${ctx.path}.inputs.parameters`);
-  // Inputs that constants interpolate (kfp's "pipelinechannel--" inputs) need not be declared by the component.
-  const interpolated = new Set(
-    Object.values(parameters).flatMap((input) => {
+  const resources = resourceInputs(fields(fields(ownMap(ctx.scope.executors, ctx.component?.executorLabel)).container).resources);
+  // Inputs the component need not declare: those constants interpolate (kfp's "pipelinechannel--"
+  // inputs), and those that feed the executor's resources (kfp adds `cpu_limit` and the like).
+  const undeclared = new Set([
+    ...Object.values(parameters).flatMap((input) => {
       const constant = fields(fields(input).runtimeValue).constant;
       return typeof constant === 'string' ? inputParameterReferences(constant) : [];
     }),
-  );
+    ...resources.flatMap(({ reads, feeder }) => [feeder, ...reads]),
+  ]);
+  for (const { key, reads } of resources) {
+    for (const name of reads.filter((read) => !Object.hasOwn(parameters, read) && !declares(ctx.component, 'inputDefinitions', 'parameters', read))) {
+      findings.error(`${ctx.path}.inputs.parameters.${name}`, `read by the executor's resources.${key} but not supplied`);
+    }
+  }
   for (const [name, raw] of Object.entries(parameters)) {
     const path = `${ctx.path}.inputs.parameters.${name}`;
     const input = findings.map(raw, path);
     const expected = parameterType(ctx.component, 'inputDefinitions', name);
-    if (ctx.component && !declares(ctx.component, 'inputDefinitions', 'parameters', name) && !interpolated.has(name)) {
+    if (ctx.component && !declares(ctx.component, 'inputDefinitions', 'parameters', name) && !undeclared.has(name)) {
       findings.error(
         path,
         declares(ctx.component, 'inputDefinitions', 'artifacts', name)
@@ -629,6 +641,75 @@ export function validateRunParameters(spec: PipelineSpec, params: Record<string,
   }
   if (issues.length > 0) throw new SpecValidationError(issues, 'invalid runtime parameters');
   return values;
+}
+
+/**
+ * Checks the artifacts a run is given for the pipeline's input artifacts and returns them by
+ * input name. KFP's own API cannot give them (its RuntimeConfig carries parameters only, and its
+ * root DAG driver records no input artifacts), so Sluice takes Vertex AI's form of
+ * `PipelineJob.RuntimeConfig.input_artifacts`, `{"artifact_id": "<id>"}`, and for a
+ * list-of-artifacts input also `{"artifact_ids": [...]}`, the ArtifactList of KFP's task details.
+ * Either form names artifacts by the ids the store gives them. An input given no artifact is
+ * left out, so an optional one stays unset (its IfPresent placeholders take their else branch).
+ *
+ * @param find the artifact with that id, or undefined when there is none.
+ * @throws SpecValidationError with paths `runtime_config.input_artifacts['<name>']`: unknown
+ *   names, malformed entries, artifacts that do not exist or whose type does not fit the input,
+ *   several artifacts for a single-artifact input, and required inputs that are missing.
+ */
+export async function validateRunInputArtifacts(
+  spec: PipelineSpec,
+  given: Record<string, unknown>,
+  find: (artifactId: string) => Promise<ArtifactRef | undefined>,
+): Promise<Record<string, ArtifactRef[]>> {
+  const declared = spec.root.inputDefinitions?.artifacts ?? {};
+  const issues: SpecIssue[] = [];
+  const artifacts: Record<string, ArtifactRef[]> = {};
+  const path = (name: string) => `runtime_config.input_artifacts['${name}']`;
+  for (const [name, entry] of Object.entries(given)) {
+    const definition = ownValue(declared, name);
+    if (!definition) {
+      const known = Object.keys(declared);
+      issues.push({ path: path(name), message: `unknown input artifact; the pipeline declares ${known.length > 0 ? known.join(', ') : 'no input artifacts'}` });
+      continue;
+    }
+    const ids = artifactIdsOf(entry);
+    if (ids === undefined) {
+      issues.push({ path: path(name), message: `expected {"artifact_id": "<id>"}${definition.isArtifactList ? ' or {"artifact_ids": ["<id>", ...]}' : ''}` });
+      continue;
+    }
+    if (!definition.isArtifactList && ids.length > 1) {
+      issues.push({ path: path(name), message: `the input takes one artifact, got ${ids.length}` });
+      continue;
+    }
+    const refs = await Promise.all(ids.map(find));
+    const expected = definition.artifactType.schemaTitle;
+    const problems = ids.flatMap((id, i) => {
+      const ref = refs[i];
+      if (!ref) return [`artifact "${id}" does not exist`];
+      return titlesCompatible(ref.schemaTitle, expected) ? [] : [`artifact "${id}" is a ${ref.schemaTitle}, but the input takes a ${String(expected)}`];
+    });
+    issues.push(...problems.map((message) => ({ path: path(name), message })));
+    if (problems.length === 0 && ids.length > 0) artifacts[name] = refs as ArtifactRef[];
+  }
+  for (const [name, definition] of Object.entries(declared)) {
+    if (definition.isOptional || Object.hasOwn(artifacts, name) || issues.some((issue) => issue.path === path(name))) continue;
+    issues.push({ path: path(name), message: `required (${describeArtifactInput(definition)}, not optional)` });
+  }
+  if (issues.length > 0) throw new SpecValidationError(issues, 'invalid runtime input artifacts');
+  return artifacts;
+}
+
+/** The ids an `input_artifacts` entry names, or undefined when it is neither of the two forms. */
+function artifactIdsOf(entry: unknown): string[] | undefined {
+  if (!isPlainObject(entry) || Object.keys(entry).length !== 1) return undefined;
+  const ids = Object.hasOwn(entry, 'artifact_id') ? [entry.artifact_id] : entry.artifact_ids;
+  return Array.isArray(ids) && ids.every((id) => typeof id === 'string' && id !== '') ? (ids as string[]) : undefined;
+}
+
+function describeArtifactInput(definition: ArtifactSpec): string {
+  const type = definition.artifactType.schemaTitle ?? 'artifact';
+  return definition.isArtifactList ? `a list of ${type}` : type;
 }
 
 function runParameterValue(value: unknown, type: ParameterType): ParameterValue {

@@ -6,4 +6,4 @@
 export const DEFAULT_EXPERIMENT_ID = '00000000-0000-0000-0000-000000000001';
 
 // Row ids derived from content live with the pure spec code, which workflows share.
-export { artifactIdFor, taskIdFor } from '../ir/ids';
+export { artifactIdFor, artifactIdsByKey, taskIdFor } from '../ir/ids';

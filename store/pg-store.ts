@@ -246,8 +246,8 @@ export class PgStore implements MetadataStore {
       const { rowCount } = await client.query(
         `INSERT INTO runs (run_id, display_name, description, experiment_id, pipeline_id, pipeline_version_id,
                            spec, parameters, pipeline_root, state, created_at, scheduled_at, finished_at,
-                           pipeline_name, platform_spec)
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15)
+                           pipeline_name, platform_spec, input_artifacts)
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16)
          ON CONFLICT (run_id) DO NOTHING`,
         [
           r.runId,
@@ -265,6 +265,7 @@ export class PgStore implements MetadataStore {
           isFinal(r.state) ? r.createdAt : null,
           r.spec.pipelineInfo.name,
           jsonParam(r.platformSpec),
+          jsonParam(r.inputArtifacts ?? {}),
         ],
       );
       if (rowCount === 1) {

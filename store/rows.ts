@@ -1,4 +1,5 @@
-import type { ParameterValue, PipelineSpec } from '../ir/types';
+import type { ResourceRequirements } from '../ir/resources';
+import type { ArtifactRef, ParameterValue, PipelineSpec } from '../ir/types';
 import type { RunState, TaskKind, TaskState } from '../ir/states';
 import type {
   ArtifactRecord,
@@ -64,6 +65,7 @@ export type RunSummaryRow = {
   pipeline_version_id: string | null;
   pipeline_name: string;
   parameters: Record<string, ParameterValue>;
+  input_artifacts: Record<string, string[]>;
   pipeline_root: string | null;
   state: RunState;
   error: RunError | null;
@@ -115,6 +117,7 @@ export type TaskAttemptRow = {
   exit_code: number | null;
   error: RunError | null;
   log_uri: string;
+  resources: ResourceRequirements | null;
   started_at: Date;
   finished_at: Date | null;
 };
@@ -200,6 +203,7 @@ export function toRunSummary(r: RunSummaryRow, history: RunStateRow[]): RunSumma
     pipelineVersionId: optional(r.pipeline_version_id),
     pipelineName: r.pipeline_name,
     parameters: r.parameters,
+    inputArtifacts: r.input_artifacts,
     pipelineRoot: optional(r.pipeline_root),
     state: r.state,
     error: optional(r.error),
@@ -263,6 +267,7 @@ export function toTaskAttempt(r: TaskAttemptRow): TaskAttemptRecord {
     exitCode: optional(r.exit_code),
     error: optional(r.error),
     logUri: r.log_uri,
+    resources: optional(r.resources),
     startedAt: r.started_at,
     finishedAt: optional(r.finished_at),
   };
@@ -281,6 +286,11 @@ export function toArtifact(r: ArtifactRow): ArtifactRecord {
     outputKey: optional(r.output_key),
     createdAt: r.created_at,
   };
+}
+
+/** What of a stored artifact travels between tasks: its address and metadata, not its store bookkeeping. */
+export function toArtifactRef(a: ArtifactRecord): ArtifactRef {
+  return { name: a.name, uri: a.uri, schemaTitle: a.schemaTitle, schemaVersion: a.schemaVersion, metadata: a.metadata };
 }
 
 export function toLineage(r: LineageRow): LineageEdge {

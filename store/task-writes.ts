@@ -1,7 +1,7 @@
 import { RUN_STATES, isFinal } from '../ir/states';
 import type { ArtifactRef, TaskOutputs } from '../ir/types';
 import type { TaskTransition } from '../activities/types';
-import { artifactIdFor, taskIdFor } from './ids';
+import { artifactIdFor, artifactIdsByKey, taskIdFor } from './ids';
 import { rethrowConstraint } from './pg-errors';
 import { jsonParam, type TaskRow } from './rows';
 import type { Queryable } from './transaction';
@@ -134,11 +134,7 @@ function transitionRow(runId: string, t: Collapsed): TaskRowInput {
 
 /** Outputs as stored: artifact refs become the ids their URIs give. */
 function outputIds(outputs: TaskOutputs): TaskIo {
-  return { parameters: outputs.parameters, artifacts: artifactIds(outputs.artifacts) };
-}
-
-function artifactIds(byKey: Record<string, ArtifactRef[]>): Record<string, string[]> {
-  return Object.fromEntries(Object.entries(byKey).map(([key, refs]) => [key, refs.map((r) => artifactIdFor(r.uri))]));
+  return { parameters: outputs.parameters, artifacts: artifactIdsByKey(outputs.artifacts) };
 }
 
 /**
@@ -162,15 +158,16 @@ export async function recordLaunch(db: Queryable, launch: LaunchRecord): Promise
   await db
     .query(
       `INSERT INTO task_attempts AS a (run_id, task_path, attempt, state, pod_name, exit_code, error, log_uri,
-                                       started_at, finished_at)
-       VALUES ($1, $2, $3, $4, COALESCE($5::text, ''), $6::int, $7::jsonb, COALESCE($8::text, ''), $9, $10::timestamptz)
+                                       started_at, finished_at, resources)
+       VALUES ($1, $2, $3, $4, COALESCE($5::text, ''), $6::int, $7::jsonb, COALESCE($8::text, ''), $9, $10::timestamptz, $12::jsonb)
        ON CONFLICT (run_id, task_path, attempt) DO UPDATE SET
          state       = EXCLUDED.state,
          pod_name    = COALESCE($5::text, a.pod_name),
          exit_code   = COALESCE($6::int, a.exit_code),
          error       = COALESCE($7::jsonb, a.error),
          log_uri     = COALESCE($8::text, a.log_uri),
-         finished_at = COALESCE($10::timestamptz, a.finished_at)
+         finished_at = COALESCE($10::timestamptz, a.finished_at),
+         resources   = COALESCE($12::jsonb, a.resources)
        WHERE a.state <> ALL($11::text[])`,
       [
         runId,
@@ -184,6 +181,7 @@ export async function recordLaunch(db: Queryable, launch: LaunchRecord): Promise
         at,
         isFinal(attempt.state) ? at : null,
         FINAL_STATES,
+        jsonParam(attempt.resources),
       ],
     )
     .catch(rethrowConstraint({ runId }));

@@ -1,3 +1,4 @@
+import type { ResourceRequirements } from '../ir/resources';
 import type { ArtifactRef, ParameterValue, PipelineSpec } from '../ir/types';
 import type { RunState, TaskState } from '../ir/states';
 import type { TaskIdentity, TaskTransition } from '../activities/types';
@@ -82,6 +83,8 @@ export interface RunSummary {
   /** `pipelineInfo.name` of the run's spec, stored beside it. */
   pipelineName: string;
   parameters: Record<string, ParameterValue>;
+  /** Artifact ids given for the pipeline's input artifacts (`runtime_config.input_artifacts`), by input name. */
+  inputArtifacts: Record<string, string[]>;
   pipelineRoot?: string;
   state: RunState;
   error?: RunError;
@@ -134,6 +137,8 @@ export interface TaskAttemptRecord {
   error?: RunError;
   /** Artifact-store URI of this launch's combined stdout/stderr log. */
   logUri: string;
+  /** What the launch asked for (cpu, memory, accelerator), resolved from the task's inputs. */
+  resources?: ResourceRequirements;
   startedAt: Date;
   finishedAt?: Date;
 }
@@ -190,6 +195,8 @@ export interface LaunchRecord {
     state: TaskState;
     podName?: string;
     logUri?: string;
+    /** Set when the launch starts; kept when undefined. */
+    resources?: ResourceRequirements;
     exitCode?: number;
     error?: RunError;
   };
@@ -250,7 +257,9 @@ export interface MetadataStore {
 
   // Runs. createRun is idempotent on runId (a second call returns the existing row); the
   // pipeline name is taken from the spec.
-  createRun(r: Omit<RunRecord, 'stateHistory' | 'finishedAt' | 'error' | 'storageState' | 'pipelineName'>): Promise<RunRecord>;
+  createRun(
+    r: Omit<RunRecord, 'stateHistory' | 'finishedAt' | 'error' | 'storageState' | 'pipelineName' | 'inputArtifacts'> & Partial<Pick<RunRecord, 'inputArtifacts'>>,
+  ): Promise<RunRecord>;
   getRun(runId: string): Promise<RunRecord | undefined>;
   /** Pages of run summaries: the spec column is never read. */
   listRuns(filter: RunFilter, opts: ListOptions): Promise<Page<RunSummary>>;

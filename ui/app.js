@@ -318,6 +318,10 @@ function runSummary(run) {
     ['Duration', formatDuration(run.created_at, run.finished_at)],
     ['Parameters', params.length ? params.map(([k, v]) => h('code', { class: 'param' }, `${k}=${formatValue(v)}`)) : '–'],
   ];
+  const artifacts = Object.entries(run.runtime_config?.input_artifacts ?? {});
+  if (artifacts.length) {
+    fields.push(['Input artifacts', artifacts.map(([k, a]) => h('code', { class: 'param' }, `${k}=${(a.artifact_ids ?? [a.artifact_id]).join(',')}`))]);
+  }
   const terminate = isFinal(state) || state === 'CANCELING'
     ? null
     : h('button', { type: 'button', class: 'danger', onclick: () => terminateRun(run.run_id) }, 'Terminate');
@@ -366,10 +370,12 @@ function tasksTable(runId, tasks, selected) {
 
 function taskDetail(task) {
   const inputs = Object.entries(task.input_parameters ?? {});
+  const resources = Object.entries(task.resources ?? {});
   return [
     h('h2', {}, `Task ${task.display_name}`),
     h('p', { class: 'muted' }, h('code', {}, taskKey(task)), task.kind && task.kind !== 'CONTAINER' ? ` · ${task.kind}` : ''),
     inputs.length ? h('p', {}, 'Inputs: ', inputs.map(([k, v]) => h('code', { class: 'param' }, `${k}=${formatValue(v)}`))) : null,
+    resources.length ? h('p', {}, 'Resources: ', resources.map(([k, v]) => h('code', { class: 'param' }, `${k}=${formatValue(v)}`))) : null,
     task.error?.message ? h('pre', { class: 'error-box' }, task.error.message) : null,
     h('h3', {}, 'Log', stateOf(task) === 'RUNNING' ? h('span', { class: 'live' }, '● live') : null),
   ];

@@ -49,10 +49,11 @@ export async function pipelineRun(input: RunInput): Promise<RunSnapshot> {
       spec: input.spec,
       platformSpec: input.platformSpec,
       parameters: input.parameters,
+      inputArtifacts: input.inputArtifacts,
       pipelineRoot: input.pipelineRoot,
       createdAt: input.createdAt || workflowInfo().startTime.toISOString(),
     });
-    const ending: Ending = await runDag(ctx, { path: ROOT_PATH, componentName: 'root', component: input.spec.root, inputs: { parameters: input.parameters, artifacts: {} } });
+    const ending: Ending = await runDag(ctx, { path: ROOT_PATH, componentName: 'root', component: input.spec.root, inputs: { parameters: input.parameters, artifacts: input.inputArtifacts ?? {} } });
     finalState = CancellationScope.current().consideredCancelled ? 'CANCELED' : ending.end === 'NOT_TRIGGERED' || ending.end === 'SKIPPED' ? 'SUCCEEDED' : ending.end;
     error = finalState === 'FAILED' ? (ending.error ?? { message: 'run failed', type: FailureTypes.runFailed }) : finalState === 'CANCELED' ? canceled(ending) : undefined;
   } catch (err) {

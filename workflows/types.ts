@@ -1,4 +1,4 @@
-import type { ParameterValue, PipelineSpec, TaskOutputs } from '../ir/types';
+import type { ArtifactRef, ParameterValue, PipelineSpec, TaskOutputs } from '../ir/types';
 import type { RunState, TaskState } from '../ir/states';
 
 /**
@@ -16,6 +16,11 @@ export interface RunInput {
   platformSpec?: Record<string, unknown>;
   /** Runtime parameters, already validated against the spec, with defaults filled in. */
   parameters: Record<string, ParameterValue>;
+  /**
+   * The pipeline's input artifacts, already checked against the spec, by input name; an optional
+   * input that was not given is absent. Runs started before input artifacts existed have none.
+   */
+  inputArtifacts?: Record<string, ArtifactRef[]>;
   /** The run's shared workspace directory (`{{$.workspace_path}}`), when the pipeline configures one. */
   workspacePath?: string;
   /** Root of this run's artifacts (a directory for the local store). */

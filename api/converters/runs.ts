@@ -1,5 +1,5 @@
 import type { RunRecord, RunStateChange, RunSummary } from '../../store/types';
-import type { ApiRun, ApiRunDetails, ApiRuntimeStatus } from '../api-types';
+import type { ApiInputArtifact, ApiRun, ApiRunDetails, ApiRuntimeConfig, ApiRuntimeStatus } from '../api-types';
 import { optionalRfc3339, rfc3339, toRunErrorStatus } from './common';
 
 export function toApiRuntimeStatus(change: RunStateChange): ApiRuntimeStatus {
@@ -18,13 +18,24 @@ export function toApiRun(run: RunSummary): ApiRun {
       ? { pipeline_id: run.pipelineId, pipeline_version_id: run.pipelineVersionId }
       : undefined,
     pipeline_name: run.pipelineName,
-    runtime_config: { parameters: run.parameters, pipeline_root: run.pipelineRoot },
+    runtime_config: toApiRuntimeConfig(run),
     created_at: rfc3339(run.createdAt),
     scheduled_at: rfc3339(run.scheduledAt),
     finished_at: optionalRfc3339(run.finishedAt),
     state: run.state,
     error: run.error && toRunErrorStatus(run.error),
     state_history: run.stateHistory.map(toApiRuntimeStatus),
+  };
+}
+
+/** As a run was given: `artifact_id` for one artifact, `artifact_ids` for several; either may be sent again. */
+function toApiRuntimeConfig(run: RunSummary): ApiRuntimeConfig {
+  const artifacts = Object.entries(run.inputArtifacts);
+  const inputArtifact = (ids: string[]): ApiInputArtifact => (ids.length === 1 ? { artifact_id: ids[0] } : { artifact_ids: ids });
+  return {
+    parameters: run.parameters,
+    input_artifacts: artifacts.length > 0 ? Object.fromEntries(artifacts.map(([name, ids]) => [name, inputArtifact(ids)])) : undefined,
+    pipeline_root: run.pipelineRoot,
   };
 }
 

@@ -1,7 +1,8 @@
+import type { ResourceRequirements } from '../../ir/resources';
 import { isFinal } from '../../ir/states';
 import { taskIdFor } from '../../store/ids';
 import type { RunStateChange, TaskAttemptRecord, TaskChildren, TaskRecord } from '../../store/types';
-import type { ApiArtifactList, ApiTaskDetail } from '../api-types';
+import type { ApiArtifactList, ApiResources, ApiTaskDetail } from '../api-types';
 import { optionalRfc3339, rfc3339, toRunErrorStatus } from './common';
 import { toApiRuntimeStatus } from './runs';
 
@@ -43,7 +44,14 @@ export function toApiTaskDetail({ task, attempts, children }: TaskView): ApiTask
     input_parameters: task.inputs.parameters,
     output_parameters: task.outputs.parameters,
     attempts: task.attempts,
+    resources: toApiResources(ordered[ordered.length - 1]?.resources),
   };
+}
+
+function toApiResources(resources: ResourceRequirements | undefined): ApiResources | undefined {
+  if (!resources) return undefined;
+  const { cpuLimit, cpuRequest, memoryLimit, memoryRequest, accelerator } = resources;
+  return { cpu_limit: cpuLimit, cpu_request: cpuRequest, memory_limit: memoryLimit, memory_request: memoryRequest, accelerator };
 }
 
 /**

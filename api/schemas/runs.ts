@@ -8,6 +8,11 @@ const RuntimeConfig = z
       .record(z.unknown(), { invalid_type_error: 'expected a JSON object of parameter values' })
       .nullish()
       .transform((p) => p ?? {}),
+    // Sluice (Vertex AI's RuntimeConfig field): each entry is checked against the spec and the store by ir/.
+    input_artifacts: z
+      .record(z.unknown(), { invalid_type_error: 'expected a JSON object of input artifacts by name' })
+      .nullish()
+      .transform((a) => a ?? {}),
     pipeline_root: optionalString,
   })
   .strict();
@@ -27,7 +32,7 @@ export const CreateRunBody = z
       .optional(),
     pipeline_version_id: optionalString,
     pipeline_spec: jsonObject.optional(),
-    runtime_config: RuntimeConfig.nullish().transform((c) => c ?? { parameters: {}, pipeline_root: undefined }),
+    runtime_config: RuntimeConfig.nullish().transform((c) => c ?? { parameters: {}, input_artifacts: {}, pipeline_root: undefined }),
     service_account: optionalString,
   })
   .superRefine((run, ctx) => {

@@ -4,7 +4,9 @@ import { fileURLToPath } from 'node:url';
 import { isFinal } from '../../ir/states';
 import type { PipelineSpec } from '../../ir/types';
 import { assertLocalRunnerSupports, hasPipelineWorkspace } from '../../ir/platform';
-import { validatePipelineSpec, validateRunParameters } from '../../ir/validate';
+import { validatePipelineSpec, validateRunInputArtifacts, validateRunParameters } from '../../ir/validate';
+import { artifactIdsByKey } from '../../store/ids';
+import { toArtifactRef } from '../../store/rows';
 import type { ExperimentRecord, MetadataStore, Page, RunRecord, RunSummary } from '../../store/types';
 import type { RunInput } from '../../workflows/types';
 import { RUN_FILTER_KEYS, toRunFilter } from '../converters/run-filter';
@@ -41,8 +43,8 @@ export class RunService {
   constructor(private readonly deps: RunServiceDeps) {}
 
   /**
-   * Validates everything (source, spec, experiment, parameters, pipeline root) before writing
-   * anything, so bad input leaves no trace; then records the run PENDING and starts its
+   * Validates everything (source, spec, experiment, parameters, input artifacts, pipeline root)
+   * before writing anything, so bad input leaves no trace; then records the run PENDING and starts its
    * workflow. If the workflow cannot be started the run is recorded FAILED with the reason and
    * `UnavailableError` is thrown, so no run waits in PENDING for a workflow that never comes.
    */
@@ -50,8 +52,12 @@ export class RunService {
     const { store } = this.deps;
     const source = await this.resolveSource(body);
     const experiment = await this.resolveExperiment(body.experiment_id);
-    // Its issue paths already start with `runtime_config.parameters.`.
+    // Their issue paths already start with `runtime_config.parameters.` and `runtime_config.input_artifacts[`.
     const parameters = validateRunParameters(source.spec, body.runtime_config.parameters);
+    const inputArtifacts = await validateRunInputArtifacts(source.spec, body.runtime_config.input_artifacts, async (id) => {
+      const artifact = await store.getArtifact(id);
+      return artifact && toArtifactRef(artifact);
+    });
     const pipelineRoot = resolvePipelineRoot(body.runtime_config.pipeline_root, this.deps.artifactRoot);
 
     const runId = randomUUID();
@@ -65,6 +71,7 @@ export class RunService {
       spec: source.spec,
       platformSpec: source.platformSpec,
       parameters,
+      inputArtifacts,
       pipelineRoot,
       ...(hasPipelineWorkspace(source.platformSpec) ? { workspacePath: join(pipelineRoot, runId, 'workspace') } : {}),
       createdAt: now.toISOString(),
@@ -83,6 +90,7 @@ export class RunService {
       spec: source.spec,
       platformSpec: source.platformSpec,
       parameters,
+      inputArtifacts: artifactIdsByKey(inputArtifacts),
       pipelineRoot,
       state: 'PENDING',
       createdAt: now,

@@ -12,6 +12,8 @@ import { createRunView, watchRun, type RunView } from '../watch-run';
 
 export interface RunOptions {
   param: Record<string, string>;
+  /** Input artifact name → artifact id. */
+  artifact: Record<string, string>;
   name?: string;
   experiment?: string;
   wait?: boolean;
@@ -26,7 +28,12 @@ export async function runCommand(ctx: CliContext, globals: GlobalOptions, file: 
     display_name: name,
     experiment_id: opts.experiment,
     pipeline_spec: pipelineSpec,
-    runtime_config: { parameters: opts.param },
+    runtime_config: {
+      parameters: opts.param,
+      ...(Object.keys(opts.artifact).length > 0
+        ? { input_artifacts: Object.fromEntries(Object.entries(opts.artifact).map(([name, id]) => [name, { artifact_id: id }])) }
+        : {}),
+    },
   });
   println(ctx.stdout, `Run ${run.run_id} created: ${run.display_name ?? name}`);
   println(ctx.stdout, `  Dashboard:   ${dashboardRunUrl(client.baseUrl, run.run_id)}`);

@@ -20,6 +20,7 @@ export async function runsGetCommand(ctx: CliContext, globals: GlobalOptions, ru
 /** The text of `runs get` (pure, for a given `now`). */
 export function describeRun(run: Run, now: Date, color: boolean, links: { dashboard: string; temporal: string }): string[] {
   const params = Object.entries(run.runtime_config?.parameters ?? {}).map(([k, v]) => `${k}=${formatValue(v)}`);
+  const artifacts = Object.entries(run.runtime_config?.input_artifacts ?? {}).map(([k, a]) => `${k}=${(a.artifact_ids ?? [a.artifact_id]).join(',')}`);
   const fields: [string, string][] = [
     ['Run', run.run_id],
     ['Name', run.display_name ?? '-'],
@@ -31,6 +32,7 @@ export function describeRun(run: Run, now: Date, color: boolean, links: { dashbo
     ['Duration', formatDuration(elapsed(parseTime(run.created_at), parseTime(run.finished_at), now))],
     ['Parameters', params.length ? params.join(', ') : '-'],
   ];
+  if (artifacts.length) fields.push(['Input artifacts', artifacts.join(', ')]);
   if (run.error?.message) fields.push(['Error', run.error.message]);
   fields.push(['Dashboard', links.dashboard], ['Temporal UI', links.temporal]);
 

@@ -94,6 +94,7 @@ describe('creating runs', () => {
       experimentId: defaultExperiment.experimentId,
       spec,
       parameters: { n: 3, msg: 'hi' },
+      inputArtifacts: {},
       pipelineRoot: h.artifactRoot,
       createdAt: res.body.created_at,
       parallelism: 4,
@@ -200,6 +201,61 @@ describe('creating runs', () => {
   });
 });
 
+describe('runs given input artifacts (runtime_config.input_artifacts)', () => {
+  /** A pipeline `def p(data: Input[Dataset], extra: Input[Artifact] = None)` whose step reads `data`. */
+  const withInputs = (() => {
+    const s = tinySpec('reads-data') as unknown as PipelineSpec;
+    const dataset = { schemaTitle: 'system.Dataset', schemaVersion: '0.0.1' };
+    s.components['comp-echo'].inputDefinitions = { artifacts: { data: { artifactType: dataset } } };
+    s.root.dag.tasks.echo.inputs = { artifacts: { data: { componentInputArtifact: 'data' } } };
+    s.root.inputDefinitions = {
+      artifacts: { data: { artifactType: dataset }, extra: { artifactType: { schemaTitle: 'system.Artifact', schemaVersion: '0.0.1' }, isOptional: true } },
+    };
+    return s;
+  })();
+  let datasetId: string;
+  let modelId: string;
+  let dataset: { name: string; uri: string; schemaTitle: string; schemaVersion: string; metadata: Record<string, string> };
+
+  beforeAll(async () => {
+    const runId = await seedRun();
+    dataset = { name: 'data', uri: join(h.artifactRoot, runId, 'make', 'data'), schemaTitle: 'system.Dataset', schemaVersion: '0.0.1', metadata: { rows: '3' } };
+    const model = { ...dataset, name: 'model', uri: join(h.artifactRoot, runId, 'make', 'model'), schemaTitle: 'system.Model' };
+    await h.store.recordLaunch(launchOf(runId, 'root/make', new Date(), { task: { state: 'SUCCEEDED' }, attempt: { attempt: 1, state: 'SUCCEEDED' }, outputArtifacts: { data: [dataset], model: [model] } }));
+    datasetId = artifactIdFor(dataset.uri);
+    modelId = artifactIdFor(model.uri);
+  });
+
+  test('an artifact the store knows, by id: checked, passed to the workflow, recorded and shown as given', async () => {
+    const res = await h.call('POST', `${API}/runs`, { pipeline_spec: withInputs, runtime_config: { input_artifacts: { data: { artifact_id: datasetId } } } });
+    expect(res.status).toBe(200);
+    expect(res.body.runtime_config).toEqual({ parameters: {}, input_artifacts: { data: { artifact_id: datasetId } }, pipeline_root: h.artifactRoot });
+    expect((await h.workflowInput(res.body.run_id)).inputArtifacts).toEqual({ data: [dataset] });
+    const read = await h.call('GET', `${API}/runs/${res.body.run_id}`);
+    expect(read.body.runtime_config.input_artifacts).toEqual({ data: { artifact_id: datasetId } });
+    const [newest] = (await h.call('GET', `${API}/runs?page_size=1&sort_by=created_at%20desc`)).body.runs;
+    expect(newest).toMatchObject({ run_id: res.body.run_id, runtime_config: { input_artifacts: { data: { artifact_id: datasetId } } } });
+    // A run without input artifacts shows none.
+    expect((await h.call('GET', `${API}/runs/${await seedRun()}`)).body.runtime_config.input_artifacts).toBeUndefined();
+  });
+
+  const at = (name: string) => `runtime_config.input_artifacts['${name}']`;
+  test.each<[string, () => Record<string, unknown> | unknown, string]>([
+    ['a missing required input artifact', () => ({}), `${at('data')}: required (system.Dataset, not optional)`],
+    ['an artifact id the store does not know', () => ({ data: { artifact_id: 'no-such-artifact' } }), `${at('data')}: artifact "no-such-artifact" does not exist`],
+    ['an artifact of another type', () => ({ data: { artifact_id: modelId } }), 'is a system.Model, but the input takes a system.Dataset'],
+    ['a name the pipeline does not declare', () => ({ data: { artifact_id: datasetId }, dataset: { artifact_id: datasetId } }), `${at('dataset')}: unknown input artifact; the pipeline declares data, extra`],
+    ['a URI where an id belongs', () => ({ data: { uri: '/some/file' } }), `${at('data')}: expected {"artifact_id": "<id>"}`],
+    ['input artifacts that are not an object', () => [datasetId], 'runtime_config.input_artifacts: expected a JSON object of input artifacts by name'],
+  ])('%s is a 400 naming the field, and writes nothing', async (_what, given, message) => {
+    const before = await runCount();
+    const res = await h.call('POST', `${API}/runs`, { pipeline_spec: withInputs, runtime_config: { input_artifacts: given() } });
+    expect(res.status).toBe(400);
+    expect(res.body.error_message).toContain(message);
+    expect(await runCount()).toBe(before);
+  });
+});
+
 /** A launch record of container task `taskPath` of `runId`, for seeding what a worker would have written. */
 function launchOf(runId: string, taskPath: string, at: Date, patch: Partial<Omit<LaunchRecord, 'runId' | 'at' | 'task'>> & { task?: Partial<LaunchRecord['task']> } = {}): LaunchRecord {
   const displayName = taskPath.slice(taskPath.lastIndexOf('/') + 1);
@@ -240,7 +296,8 @@ describe('reading a run', () => {
     const echo = 'root/echo';
     await h.store.recordLaunch(launchOf(runId, echo, t0, { task: { inputParameters: { x: 1 } }, attempt: { attempt: 1, state: 'RUNNING', podName: 'echo-pod-1', logUri: '/tmp/1.log' } }));
     await h.store.recordLaunch(launchOf(runId, echo, t1, { task: { error: { message: 'exit 1' } }, attempt: { attempt: 1, state: 'FAILED', error: { message: 'exit 1' } } }));
-    await h.store.recordLaunch(launchOf(runId, echo, t1, { attempt: { attempt: 2, state: 'RUNNING', podName: 'echo-pod-2', logUri: '/tmp/2.log' } }));
+    const resources = { cpuLimit: '500m', memoryLimit: '1G', accelerator: { type: 'nvidia.com/gpu', count: 1 } };
+    await h.store.recordLaunch(launchOf(runId, echo, t1, { attempt: { attempt: 2, state: 'RUNNING', podName: 'echo-pod-2', logUri: '/tmp/2.log', resources } }));
     await h.store.recordLaunch(
       launchOf(runId, echo, t2, {
         task: { state: 'SUCCEEDED', outputParameters: { y: 'two' } },
@@ -286,6 +343,7 @@ describe('reading a run', () => {
       input_parameters: { x: 1 },
       output_parameters: { y: 'two' },
       attempts: 2,
+      resources: { cpu_limit: '500m', memory_limit: '1G', accelerator: { type: 'nvidia.com/gpu', count: 1 } },
     });
     // A task whose condition was false is SKIPPED with the reason.
     expect(after).toMatchObject({ display_name: 'after', state: 'SKIPPED', state_reason: 'NOT_TRIGGERED', attempts: 0 });

@@ -132,6 +132,16 @@ describe('sluice run', () => {
     expect(result.stdout).toContain('Temporal UI: http://temporal.example:8233/namespaces/default/workflows/run-1');
   });
 
+  test('-a gives pipeline input artifacts by artifact id', async () => {
+    const api = await serve(progressingRun([run('PENDING')]));
+    const result = await cli(['run', SPEC_FILE, '-a', 'data=art-1', '--artifact', 'extra=art-2'], { SLUICE_API: api.url });
+    expect(result.code).toBe(0);
+    expect((api.requests[0].body as { runtime_config: unknown }).runtime_config).toEqual({
+      parameters: {},
+      input_artifacts: { data: { artifact_id: 'art-1' }, extra: { artifact_id: 'art-2' } },
+    });
+  });
+
   test('--wait without a TTY prints one line per state change and exits 0 when the run SUCCEEDED', async () => {
     const api = await serve(
       progressingRun([
@@ -228,6 +238,14 @@ describe('sluice runs', () => {
     expect(result.stdout).toContain('Parameters:   a=1, b=2\n');
     expect(result.stdout).toContain('TASK  STATE        ATTEMPTS  STARTED              DURATION  POD/PROCESS\nadd   ✔ SUCCEEDED  1         2025-01-01 12:00:01  2.0s      sluice-run-1-add-1\n');
     expect(result.stdout).toContain('Output parameters:\n  add.Output = 3\n');
+  });
+
+  test('get shows the input artifacts a run was given', async () => {
+    const given = run('RUNNING', [], { runtime_config: { parameters: {}, input_artifacts: { data: { artifact_id: 'art-1' }, shards: { artifact_ids: ['a', 'b'] } } } });
+    const api = await serve(() => ({ json: given }));
+    const result = await cli(['runs', 'get', 'run-1'], { SLUICE_API: api.url });
+    expect(result.code).toBe(0);
+    expect(result.stdout).toMatch(/Input artifacts: +data=art-1, shards=a,b\n/);
   });
 
   test('get of an unknown run exits 2 with the server’s message', async () => {

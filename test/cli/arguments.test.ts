@@ -66,6 +66,8 @@ describe('bad input exits 2 without contacting the server', () => {
     ['a missing argument', ['run'], /missing required argument 'file'/],
     ['bad -p syntax', ['run', file('ok.yaml'), '-p', 'novalue'], /expected key=value, got "novalue"/],
     ['a -p given twice', ['run', file('ok.yaml'), '-p', 'a=1', '-p', 'a=2'], /given twice/],
+    ['bad -a syntax', ['run', file('ok.yaml'), '-a', 'art-1'], /expected key=value, got "art-1"/],
+    ['an -a given twice', ['run', file('ok.yaml'), '-a', 'data=x', '-a', 'data=y'], /input artifact "data" is given twice/],
     ['a missing file', ['run', file('missing.yaml')], /cannot read .*missing\.yaml: no such file/],
     ['a directory', ['run', file('a-dir.yaml')], /is a directory/],
     ['YAML that does not parse', ['run', file('broken.yaml')], /broken\.yaml: /],

@@ -1,6 +1,6 @@
 import { SpecNotSupportedError, SpecValidationError, type SpecIssue } from '../../ir/errors';
-import type { PipelineSpec } from '../../ir/types';
-import { validatePipelineSpec, validateRunParameters } from '../../ir/validate';
+import type { ArtifactRef, PipelineSpec } from '../../ir/types';
+import { validatePipelineSpec, validateRunInputArtifacts, validateRunParameters } from '../../ir/validate';
 import { baseSpec, deletePath, getPath, setPath } from './load-fixtures';
 
 type Mutation = (spec: PipelineSpec) => void;
@@ -353,12 +353,6 @@ describe('validatePipelineSpec: control flow accepted, the rest refused as unsup
       'deploymentSpec.executors.exec-prepare.resolver',
       'a resolver executor',
     ],
-    [
-      'a pipeline input artifact',
-      (s) => setPath(s, 'root.inputDefinitions.artifacts.seed', { artifactType: { schemaTitle: 'system.Dataset', schemaVersion: '0.0.1' } }),
-      'root.inputDefinitions.artifacts.seed',
-      'a pipeline input artifact',
-    ],
   ];
 
   const accepted: Array<[string, Mutation]> = [
@@ -377,6 +371,11 @@ describe('validatePipelineSpec: control flow accepted, the rest refused as unsup
         setPath(s, 'root.dag.tasks.group.artifactIterator', { itemInput: 'dataset', items: { inputArtifact: 'x' } });
       }],
     ['a ParallelFor parallelism limit', (s) => setPath(s, `${train}.iteratorPolicy`, { parallelismLimit: 2 })],
+    ['a pipeline input artifact that a task consumes',
+      (s) => {
+        setPath(s, 'root.inputDefinitions.artifacts.seed', { artifactType: { schemaTitle: 'system.Dataset', schemaVersion: '0.0.1' } });
+        setPath(s, `${train}.inputs.artifacts.dataset`, { componentInputArtifact: 'seed' });
+      }],
     ['a task that runs a sub-DAG', subDag],
     ['an exit handler status input',
       (s) => setPath(s, `${train}.inputs.parameters.notes`, { taskFinalStatus: { producerTask: 'prepare' } })],
@@ -505,5 +504,109 @@ describe('validatePipelineSpec checks loops', () => {
   ])('%s', (_name, iterator, path, message) => {
     const { issues } = issuesOf(mutated((s) => setPath(s, 'root.dag.tasks.train.parameterIterator', iterator)));
     expect(issues).toContainEqual({ path, message: expect.stringContaining(message) });
+  });
+});
+
+describe('validatePipelineSpec checks resources that read inputs', () => {
+  const resources = 'deploymentSpec.executors.exec-train.container.resources';
+  /** What kfp compiles for `train.set_cpu_limit(cpu)` with a pipeline input `cpu`. */
+  const cpuLimitFromInput = (s: PipelineSpec) => {
+    setPath(s, 'root.inputDefinitions.parameters.cpu', { parameterType: 'STRING' });
+    setPath(s, `${resources}.resourceCpuLimit`, "{{$.inputs.parameters['pipelinechannel--cpu']}}");
+    setPath(s, `${train}.inputs.parameters.cpu_limit`, { runtimeValue: { constant: "{{$.inputs.parameters['pipelinechannel--cpu']}}" } });
+    setPath(s, `${train}.inputs.parameters.pipelinechannel--cpu`, { componentInputParameter: 'cpu' });
+  };
+
+  test.each<[string, Mutation]>([
+    ['a cpu limit from a pipeline input (the inputs kfp adds to feed it)', cpuLimitFromInput],
+    ['a memory limit from an upstream output, read without a feeder input',
+      (s) => {
+        setPath(s, `${resources}.resourceMemoryLimit`, "{{$.inputs.parameters['pipelinechannel--prepare-count']}}");
+        setPath(s, `${train}.inputs.parameters.pipelinechannel--prepare-count`, { taskOutputParameter: { producerTask: 'prepare', outputParameterKey: 'count' } });
+      }],
+    ['an accelerator from inputs',
+      (s) => {
+        setPath(s, `${resources}.accelerator`, { resourceType: "{{$.inputs.parameters['pipelinechannel--gpu']}}", resourceCount: "{{$.inputs.parameters['pipelinechannel--gpus']}}" });
+        setPath(s, `${train}.inputs.parameters.accelerator_type`, { runtimeValue: { constant: "{{$.inputs.parameters['pipelinechannel--gpu']}}" } });
+        setPath(s, `${train}.inputs.parameters.accelerator_count`, { runtimeValue: { constant: "{{$.inputs.parameters['pipelinechannel--gpus']}}" } });
+        setPath(s, `${train}.inputs.parameters.pipelinechannel--gpu`, { runtimeValue: { constant: 'nvidia.com/gpu' } });
+        setPath(s, `${train}.inputs.parameters.pipelinechannel--gpus`, { componentInputParameter: 'epochs' });
+      }],
+    ['static quantities and the deprecated numbers kfp writes beside them',
+      (s) => setPath(s, resources, { cpuLimit: 0.5, resourceCpuLimit: '500m', memoryRequest: 0.5, resourceMemoryRequest: '512Mi', accelerator: { type: 'tpu', count: '2' } })],
+  ])('accepts %s', (_name, mutation) => {
+    expect(() => validatePipelineSpec(mutated(mutation))).not.toThrow();
+  });
+
+  test('a resource feeder input is still refused when the executor sets no such resource', () => {
+    const { issues } = issuesOf(mutated((s) => setPath(s, `${train}.inputs.parameters.cpu_limit`, { runtimeValue: { constant: '2' } })));
+    expect(issues).toContainEqual({ path: `${train}.inputs.parameters.cpu_limit`, message: 'component "comp-train" declares no input parameter "cpu_limit"' });
+  });
+
+  test('a resource that reads an input the task does not supply', () => {
+    const { issues } = issuesOf(mutated((s) => setPath(s, `${resources}.resourceCpuLimit`, "{{$.inputs.parameters['pipelinechannel--cpu']}}")));
+    expect(issues).toEqual([
+      { path: `${train}.inputs.parameters.pipelinechannel--cpu`, message: "read by the executor's resources.resourceCpuLimit but not supplied" },
+    ]);
+  });
+
+  test.each<[string, Record<string, unknown>, string, string]>([
+    ['a cpu limit that is not a CPU quantity', { resourceCpuLimit: 'abc' }, 'resourceCpuLimit', '"abc" is not a CPU quantity'],
+    ['a memory request in an unknown unit', { resourceMemoryRequest: '1GB' }, 'resourceMemoryRequest', '"1GB" is not a memory quantity'],
+    ['a fractional accelerator count', { accelerator: { resourceType: 'nvidia.com/gpu', resourceCount: '1.5' } }, 'accelerator.resourceCount', '"1.5" is not an accelerator count'],
+  ])('refuses %s', (_name, spec, key, message) => {
+    const { issues } = issuesOf(mutated((s) => setPath(s, resources, spec)));
+    expect(issues).toEqual([{ path: `${resources}.${key}`, message: expect.stringContaining(message) }]);
+  });
+});
+
+describe('validateRunInputArtifacts', () => {
+  const dataset = (uri: string): ArtifactRef => ({ name: 'data', uri, schemaTitle: 'system.Dataset', schemaVersion: '0.0.1', metadata: { rows: 3 } });
+  const known: Record<string, ArtifactRef> = {
+    d1: dataset('/store/d1'),
+    d2: dataset('/store/d2'),
+    any: { ...dataset('/store/any'), schemaTitle: 'system.Artifact' },
+    model: { ...dataset('/store/model'), schemaTitle: 'system.Model' },
+  };
+  const find = (id: string) => Promise.resolve(known[id]);
+  const spec = mutated((s) => {
+    setPath(s, 'root.inputDefinitions.artifacts', {
+      data: { artifactType: { schemaTitle: 'system.Dataset', schemaVersion: '0.0.1' } },
+      shards: { artifactType: { schemaTitle: 'system.Dataset', schemaVersion: '0.0.1' }, isArtifactList: true, isOptional: true },
+      extra: { artifactType: { schemaTitle: 'system.Artifact', schemaVersion: '0.0.1' }, isOptional: true },
+    });
+  });
+
+  test.each<[string, Record<string, unknown>, Record<string, ArtifactRef[]>]>([
+    ['one artifact by id; optional inputs not given stay unset', { data: { artifact_id: 'd1' } }, { data: [known.d1] }],
+    ['a list input by artifact_ids, in order', { data: { artifact_id: 'd1' }, shards: { artifact_ids: ['d2', 'd1'] } }, { data: [known.d1], shards: [known.d2, known.d1] }],
+    ['a single input given as a one-id artifact_ids (a run read back from the API)', { data: { artifact_ids: ['d1'] } }, { data: [known.d1] }],
+    ['system.Artifact on either side', { data: { artifact_id: 'any' }, extra: { artifact_id: 'model' } }, { data: [known.any], extra: [known.model] }],
+  ])('accepts %s', async (_name, given, expected) => {
+    await expect(validateRunInputArtifacts(spec, given, find)).resolves.toEqual(expected);
+  });
+
+  const path = (name: string) => `runtime_config.input_artifacts['${name}']`;
+  test.each<[string, Record<string, unknown>, string, string]>([
+    ['a missing required input', {}, path('data'), 'required (system.Dataset, not optional)'],
+    ['an empty list for a required input', { data: { artifact_ids: [] } }, path('data'), 'required (system.Dataset, not optional)'],
+    ['an unknown name', { data: { artifact_id: 'd1' }, dataset: { artifact_id: 'd1' } }, path('dataset'), 'unknown input artifact; the pipeline declares data, shards, extra'],
+    ['an artifact that does not exist', { data: { artifact_id: 'nope' } }, path('data'), 'artifact "nope" does not exist'],
+    ['an artifact of another type', { data: { artifact_id: 'model' } }, path('data'), 'artifact "model" is a system.Model, but the input takes a system.Dataset'],
+    ['several artifacts for a single input', { data: { artifact_ids: ['d1', 'd2'] } }, path('data'), 'the input takes one artifact, got 2'],
+    ['a bare id', { data: 'd1' }, path('data'), 'expected {"artifact_id": "<id>"}'],
+    ['both forms at once', { data: { artifact_id: 'd1', artifact_ids: ['d1'] } }, path('data'), 'expected {"artifact_id": "<id>"}'],
+    ['a uri instead of an id', { data: { uri: '/store/d1' } }, path('data'), 'expected {"artifact_id": "<id>"}'],
+    ['a list form with a non-string id', { data: { artifact_id: 'd1' }, shards: { artifact_ids: [1] } }, path('shards'), 'expected {"artifact_id": "<id>"} or {"artifact_ids": ["<id>", ...]}'],
+  ])('refuses %s', async (_name, given, issuePath, message) => {
+    const caught = await validateRunInputArtifacts(spec, given, find).then(() => undefined, (error: unknown) => error);
+    expect(caught).toBeInstanceOf(SpecValidationError);
+    expect((caught as SpecValidationError).message).toMatch(/^invalid runtime input artifacts/);
+    expect((caught as SpecValidationError).issues).toEqual([{ path: issuePath, message }]);
+  });
+
+  test('a pipeline without input artifacts takes none', async () => {
+    await expect(validateRunInputArtifacts(baseSpec(), {}, find)).resolves.toEqual({});
+    await expect(validateRunInputArtifacts(baseSpec(), { data: { artifact_id: 'd1' } }, find)).rejects.toThrow('the pipeline declares no input artifacts');
   });
 });

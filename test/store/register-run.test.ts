@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { createRegisterRun } from '../../activities/register-run';
-import { DEFAULT_EXPERIMENT_ID } from '../../store/ids';
+import { artifactIdFor, DEFAULT_EXPERIMENT_ID } from '../../store/ids';
 import { at, newRun, pipelineSpec, useStore } from './fixtures';
 
 const db = useStore('store_register_run');
@@ -32,8 +32,16 @@ describe('registerRun', () => {
       createdAt: at(5),
     });
     expect(first?.stateHistory.map((c) => c.state)).toEqual(['PENDING', 'RUNNING']);
+    expect(first?.inputArtifacts).toEqual({});
     await registerRun(input(runId));
     expect(await db.store().getRun(runId)).toEqual(first);
+  });
+
+  test('a run started with input artifacts records them by id', async () => {
+    const runId = randomUUID();
+    const data = { name: 'data', uri: '/store/seed.txt', schemaTitle: 'system.Dataset', schemaVersion: '0.0.1', metadata: {} };
+    await createRegisterRun(db.store())({ ...input(runId), inputArtifacts: { data: [data] } });
+    expect((await db.store().getRun(runId))?.inputArtifacts).toEqual({ data: [artifactIdFor(data.uri)] });
   });
 
   test('a run the API created keeps its row and experiment; it only moves to RUNNING', async () => {

@@ -28,7 +28,7 @@ const states = (run: RunRecord | undefined) => run?.stateHistory.map((h) => h.st
 
 describe('createRun', () => {
   test('creating twice returns the stored run and writes one row', async () => {
-    const input = newRun({ pipelineId: randomUUID(), pipelineVersionId: randomUUID(), pipelineRoot: '/tmp/root' });
+    const input = newRun({ pipelineId: randomUUID(), pipelineVersionId: randomUUID(), pipelineRoot: '/tmp/root', inputArtifacts: { data: ['artifact-1'], shards: ['a', 'b'] } });
     const first = await db.store().createRun(input);
     expect(first).toEqual({
       ...input,
@@ -56,6 +56,11 @@ describe('createRun', () => {
     const parameters = { names: ['a', 'b'], nested: { xs: [1, 2.5, null] }, flag: true };
     const run = await db.store().createRun(newRun({ parameters }));
     expect((await db.store().getRun(run.runId))?.parameters).toEqual(parameters);
+  });
+
+  test('a run created without input artifacts has none', async () => {
+    const run = await db.store().createRun(newRun());
+    expect(run.inputArtifacts).toEqual({});
   });
 
   test('getRun of an unknown id is undefined', async () => {

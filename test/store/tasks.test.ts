@@ -133,7 +133,8 @@ describe('recordLaunch', () => {
         attempt: { attempt: 1, state: 'FAILED', exitCode: 1, error: { message: 'exit 1' } },
       }),
     );
-    await db.store().recordLaunch(launch(id, path, { at: at(3), task: { ...launch(id, path).task, parentTaskPath }, attempt: { attempt: 2, state: 'RUNNING', podName: 'train-2' } }));
+    const resources = { cpuLimit: '500m', memoryLimit: '1G' };
+    await db.store().recordLaunch(launch(id, path, { at: at(3), task: { ...launch(id, path).task, parentTaskPath }, attempt: { attempt: 2, state: 'RUNNING', podName: 'train-2', resources } }));
     const succeeded = launch(id, path, {
       at: at(4),
       task: { ...launch(id, path).task, parentTaskPath, state: 'SUCCEEDED', outputParameters: { acc: 0.9 } },
@@ -163,9 +164,10 @@ describe('recordLaunch', () => {
       startedAt: at(1),
       finishedAt: at(4),
     });
-    expect((await db.store().listTaskAttempts(id, path)).map((a) => [a.attempt, a.state, a.exitCode, a.startedAt, a.finishedAt])).toEqual([
-      [1, 'FAILED', 1, at(1), at(2)],
-      [2, 'SUCCEEDED', 0, at(3), at(4)],
+    // The resources a launch asked for at its start stay through its later writes.
+    expect((await db.store().listTaskAttempts(id, path)).map((a) => [a.attempt, a.state, a.exitCode, a.startedAt, a.finishedAt, a.resources])).toEqual([
+      [1, 'FAILED', 1, at(1), at(2), undefined],
+      [2, 'SUCCEEDED', 0, at(3), at(4), resources],
     ]);
     expect(await db.store().listArtifacts(id)).toEqual([
       expect.objectContaining({ uri: '/a/data', producerTaskPath: undefined, outputKey: undefined, metadata: { rows: 3 } }),

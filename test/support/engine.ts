@@ -8,8 +8,11 @@ import { createTestDatabase } from './test-database';
 
 export interface TestEngine extends DevStack {
   config: SluiceConfig;
-  /** POSTs a run with an inline spec; returns the API's JSON (throws on a non-2xx). */
-  createRun(specFile: string, parameters?: Record<string, unknown>): Promise<{ run_id: string }>;
+  /**
+   * POSTs a run with an inline spec; returns the API's JSON (throws on a non-2xx). `runtimeConfig`
+   * adds to the run's `runtime_config` (`input_artifacts`, say).
+   */
+  createRun(specFile: string, parameters?: Record<string, unknown>, runtimeConfig?: Record<string, unknown>): Promise<{ run_id: string }>;
   /** Polls the API until the run reaches a final state. */
   waitForRun(runId: string, timeoutMs?: number): Promise<ApiRun>;
   getRun(runId: string): Promise<ApiRun>;
@@ -66,13 +69,13 @@ export async function startTestEngine(name: string, overrides: Partial<Parameter
     ...stack,
     config,
     getRun,
-    createRun: (specFile, parameters = {}) =>
+    createRun: (specFile, parameters = {}, runtimeConfig = {}) =>
       api('/apis/v2beta1/runs', {
         method: 'POST',
         body: JSON.stringify({
           display_name: `${name} run`,
           pipeline_spec: parseYamlFile(specFile),
-          runtime_config: { parameters },
+          runtime_config: { parameters, ...runtimeConfig },
         }),
       }),
     async waitForRun(runId, timeoutMs = 60_000) {

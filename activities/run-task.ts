@@ -101,6 +101,11 @@ export function createRunTask(deps: RunTaskDeps) {
       await recorder.succeeded(n, outputs);
       return { outputs, attempts: n, podName: name };
     }
+    if (status.status === 'failed') {
+      const type = status.timedOut ? FailureTypes.taskTimedOut : status.retryable ? FailureTypes.stepFailed : FailureTypes.launchFailed;
+      const message = `task ${input.taskPath} failed: ${status.reason}: ${status.message}`;
+      return failLaunch(recorder, input, n, { message, type }, status.exitCode, plan.spec.logFile);
+    }
     const message = status.status === 'exited'
       ? `task ${input.taskPath} failed: exit code ${status.exitCode}`
       : `task ${input.taskPath} failed: ${status.reason}`;
@@ -127,7 +132,7 @@ async function chooseLaunch(
 }
 
 /** Failure types no later launch can fix: the task fails at once, whatever its retry policy. */
-const FINAL_FAILURES: ReadonlySet<string> = new Set([FailureTypes.invalidTask, FailureTypes.taskTimedOut]);
+const FINAL_FAILURES: ReadonlySet<string> = new Set([FailureTypes.invalidTask, FailureTypes.taskTimedOut, FailureTypes.launchFailed]);
 
 async function failLaunch(
   recorder: TaskRecorder,

@@ -32,6 +32,11 @@ export const FailureTypes = {
   invalidTask: 'InvalidTask',
   /** The step ran past its deadline (`timeoutSeconds`, from kfp-kubernetes' `activeDeadlineSeconds`) and was killed. */
   taskTimedOut: 'TaskTimedOut',
+  /**
+   * The launch could not run and another launch would fare no better: its image cannot be
+   * pulled, a secret it needs is missing, it cannot be scheduled.
+   */
+  launchFailed: 'LaunchFailed',
   /** The run ended FAILED because a task did. */
   runFailed: 'RunFailed',
 } as const;

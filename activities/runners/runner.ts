@@ -31,7 +31,13 @@ export type LaunchStatus =
   | { status: 'running' }
   | { status: 'exited'; exitCode: number }
   /** The launch is gone without a recorded exit (killed with its supervisor, node lost, pod deleted). */
-  | { status: 'lost'; reason: string };
+  | { status: 'lost'; reason: string }
+  /**
+   * The launch ended, or will never start, for a reason of its own that the runner names
+   * (OOMKilled, an image that cannot be pulled, unschedulable, evicted, past its deadline).
+   * `retryable`: another launch may fare better; `timedOut`: its deadline passed.
+   */
+  | { status: 'failed'; reason: string; message: string; retryable: boolean; exitCode?: number; timedOut?: boolean };
 
 export interface Runner {
   /** Starts the launch, or returns the handle of the existing launch with the same name. */

@@ -4,6 +4,7 @@ import { Writable } from 'node:stream';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { CoreV1Api, Log, Watch, type KubeConfig, type V1Pod } from '@kubernetes/client-node';
 import type { LaunchHandle, LaunchSpec, LaunchStatus, Runner } from '../runner';
+import { MAIN_CONTAINER } from './build-pod';
 import { classifyPod, type PodOutcome } from './pod-status';
 
 export interface KubernetesRunnerOptions {
@@ -16,8 +17,6 @@ export interface KubernetesRunnerOptions {
   relistMs?: number;
 }
 
-/** The step's container in every pod Sluice builds. */
-export const MAIN_CONTAINER = 'main';
 /** Where the log follower keeps the timestamp of the last line it copied, so a new worker resumes after it. */
 const LOG_CURSOR = 'log.cursor';
 

@@ -4,6 +4,7 @@ import { Command, CommanderError, Option } from 'commander';
 import { PROJECT_ROOT } from '../config/config';
 import { RUN_STATES } from '../ir/states';
 import { ApiError } from './api-client';
+import { apiCommand } from './commands/api';
 import { compileCommand } from './commands/compile';
 import { devCommand } from './commands/dev';
 import { logsCommand } from './commands/logs';
@@ -91,6 +92,11 @@ export function buildProgram(ctx: CliContext, setExitCode: (code: number) => voi
     .option('--postgres-port <port>', 'PostgreSQL port (default: 5488)', parsePort)
     .option('--demo', 'run the demo pipeline once the stack is up and show its live status')
     .action(async (opts) => setExitCode(await devCommand(ctx, opts)));
+
+  program
+    .command('api')
+    .description('run the API server for an existing stack; needs DATABASE_URL and TEMPORAL_ADDRESS, listens on SLUICE_API_HOST:SLUICE_API_PORT')
+    .action(async () => setExitCode(await apiCommand(ctx)));
 
   program
     .command('worker')

@@ -80,6 +80,8 @@ if (!existsSync(bundle) || statSync(bundle).mtimeMs < newest) {
 // 6. The Kubernetes test control plane's binaries, built from source with Go once and cached
 // (minutes the first time; SLUICE_SKIP_K8S=1 skips it, and the Kubernetes tests with it).
 run(process.execPath, [join(root, 'scripts', 'k8s', 'build.mjs')], 'checking the Kubernetes test binaries');
+// 7. helm, for the chart's tests (built with Go once and cached, like the control plane).
+run(process.execPath, [join(root, 'scripts', 'helm', 'build.mjs')], 'checking helm');
 say('ready');
 
 function jsFiles(dir) {

@@ -1,20 +1,22 @@
 import { randomBytes } from 'node:crypto';
 import type * as K8s from '@kubernetes/client-node';
+import { kubeControlPlaneUnavailable, startKubeControlPlane, type KubeControlPlane } from '../../stack/kube-control-plane';
 import { saySkipped } from '../support/say-skipped';
 import { CHART, VALUES_ALL, findHelm, render, runHelm, type K8sObject } from './helm';
 
 /**
  * The rendered chart against a real Kubernetes API server: every object is created with a
  * server-side dry run (admission, validation and defaulting run; nothing is stored), and each
- * Deployment's pod passes the `restricted` Pod Security Standard. Needs a kubeconfig with
- * cluster-admin rights in SLUICE_TEST_KUBECONFIG (the test control plane); only the two
+ * Deployment's pod passes the `restricted` Pod Security Standard. Runs against the cluster of
+ * SLUICE_TEST_KUBECONFIG (cluster-admin rights) or else the test control plane; only the two
  * namespaces the test makes are really created, and they are deleted at the end.
  */
-const kubeconfig = process.env.SLUICE_TEST_KUBECONFIG;
+const givenKubeconfig = process.env.SLUICE_TEST_KUBECONFIG;
+const noCluster = givenKubeconfig ? undefined : kubeControlPlaneUnavailable();
 const { helm, reason } = findHelm();
-if (!kubeconfig) saySkipped('server-side dry run of charts/sluice: SLUICE_TEST_KUBECONFIG is not set (a kubeconfig for a test control plane)');
+if (noCluster) saySkipped(`server-side dry run of charts/sluice: no SLUICE_TEST_KUBECONFIG, and ${noCluster}`);
 else if (!helm) saySkipped(`server-side dry run of charts/sluice: ${reason}`);
-const describeCluster = kubeconfig && helm ? describe : describe.skip;
+const describeCluster = !noCluster && helm ? describe : describe.skip;
 
 /**
  * Paths of fields that were sent but are absent from what the server answered: a field the
@@ -44,10 +46,19 @@ describeCluster('charts/sluice on a real API server (server-side dry run)', () =
   let objectsApi: K8s.KubernetesObjectApi;
   let core: K8s.CoreV1Api;
 
+  let cluster: KubeControlPlane | undefined;
+  let kubeconfig: string;
+
   beforeAll(async () => {
+    // The given cluster, else the test control plane (stack/kube-control-plane.ts).
+    if (givenKubeconfig) kubeconfig = givenKubeconfig;
+    else {
+      cluster = await startKubeControlPlane();
+      kubeconfig = cluster.kubeconfigPath;
+    }
     k8s = await import('@kubernetes/client-node');
     const kc = new k8s.KubeConfig();
-    kc.loadFromFile(kubeconfig as string);
+    kc.loadFromFile(kubeconfig);
     objectsApi = k8s.KubernetesObjectApi.makeApiClient(kc);
     core = kc.makeApiClient(k8s.CoreV1Api);
     for (const name of [releaseNs, stepsNs]) {
@@ -58,6 +69,7 @@ describeCluster('charts/sluice on a real API server (server-side dry run)', () =
 
   afterAll(async () => {
     for (const name of [releaseNs, stepsNs]) await core?.deleteNamespace({ name }).catch(() => undefined);
+    await cluster?.stop();
   });
 
   async function dryRunCreate(obj: K8sObject): Promise<K8sObject> {
@@ -109,7 +121,7 @@ describeCluster('charts/sluice on a real API server (server-side dry run)', () =
 
   test('helm install --dry-run=server renders against the cluster and says how to reach the API', () => {
     // Its own release name: the ServiceAccounts created above belong to no release.
-    const res = runHelm(h, ['install', 'notes', CHART, '--namespace', releaseNs, '--dry-run=server', '--kubeconfig', kubeconfig as string]);
+    const res = runHelm(h, ['install', 'notes', CHART, '--namespace', releaseNs, '--dry-run=server', '--kubeconfig', kubeconfig]);
     expect({ status: res.status, stderr: res.stderr }).toEqual({ status: 0, stderr: '' });
     const notes = res.stdout.slice(res.stdout.indexOf('NOTES:'));
     expect(notes).toContain(`kubectl -n ${releaseNs} port-forward service/notes-sluice-api 8888:8888`);

@@ -57,7 +57,7 @@ export class KubernetesRunner implements Runner {
       let pod = await this.read(handle);
       while (pod && !signal.aborted) {
         const outcome = classifyPod(pod, new Date(), { unschedulableTimeoutMs: this.unschedulableTimeoutMs });
-        if (outcome.kind !== 'running' || pod.status?.phase === 'Running') logs.start();
+        if (pod.status?.phase === 'Running') logs.start();
         if (outcome.kind !== 'running') {
           await logs.finish();
           return statusOf_(outcome);
@@ -161,76 +161,107 @@ function statusOf(err: unknown): number | undefined {
 }
 
 /**
- * Copies the pod's log into the launch's log file while it runs: lines arrive with timestamps,
- * each line's timestamp is kept in a cursor file, and a follower that starts again (a new
- * attempt, a new worker) asks for lines since the cursor and skips those it already has.
+ * Copies the pod's log into the launch's log file: followed while the pod runs, then read once
+ * more when it has ended (a follow stream need not close when the container does). Lines come
+ * with timestamps; a cursor file keeps the last copied line's timestamp and how many lines
+ * carried it, so a follower started again (a new attempt, a new worker) skips what it has.
  */
 class LogFollower {
-  private running: Promise<void> | undefined;
-  private controller: AbortController | undefined;
+  private readonly core: CoreV1Api;
+  private following: AbortController | undefined;
+  private started = false;
+  private stopped = false;
+  private cursor: { stamp: string; count: number } | undefined;
+  private seenAtStamp = 0;
+  private partial = '';
+  /** Copies in arrival order. */
+  private writes: Promise<void> = Promise.resolve();
 
   constructor(
     private readonly kc: KubeConfig,
     private readonly handle: LaunchHandle,
-  ) {}
-
-  start(): void {
-    this.running ??= this.follow().catch(() => undefined);
+  ) {
+    this.core = kc.makeApiClient(CoreV1Api);
   }
 
-  /** Waits for the stream to end (the container has ended), at most a few seconds. */
+  private get where() {
+    return { name: this.handle.name, namespace: String(this.handle.ref.namespace), container: MAIN_CONTAINER };
+  }
+
+  /** Follows the log of a running pod. */
+  start(): void {
+    if (this.started) return;
+    this.started = true;
+    this.writes = this.writes.then(() => this.follow()).catch(() => undefined);
+  }
+
+  /** The pod has ended: stop following, then copy whatever the follower had not. */
   async finish(): Promise<void> {
-    if (!this.running) this.start();
-    await Promise.race([this.running, sleep(5_000)]);
+    this.stop();
+    await this.writes;
+    await this.load();
+    const rest = await this.core.readNamespacedPodLog({ ...this.where, timestamps: true, ...this.since() }).catch(() => '');
+    this.newStream();
+    await this.copy(rest);
+    if (this.partial) await this.copy('\n');
   }
 
   stop(): void {
-    this.controller?.abort();
+    this.stopped = true;
+    this.following?.abort();
   }
 
   private async follow(): Promise<void> {
-    const workDir = String(this.handle.ref.workDir);
-    const logFile = String(this.handle.ref.logFile);
-    const cursorFile = join(workDir, LOG_CURSOR);
-    let cursor = (await readFile(cursorFile, 'utf8').catch(() => '')).trim();
-    let partial = '';
-    const copy = async (chunk: string) => {
-      const lines = (partial + chunk).split('\n');
-      partial = lines.pop() ?? '';
-      let out = '';
-      for (const line of lines) {
-        const space = line.indexOf(' ');
-        const stamp = space > 0 ? normalizeStamp(line.slice(0, space)) : '';
-        if (stamp && cursor && stamp <= cursor) continue;
-        out += `${space > 0 ? line.slice(space + 1) : line}\n`;
-        if (stamp) cursor = stamp;
-      }
-      if (out) {
-        await appendFile(logFile, out);
-        await writeFile(cursorFile, cursor);
-      }
-    };
-    let writes = Promise.resolve();
-    let ended!: () => void;
-    const done = new Promise<void>((resolve) => (ended = resolve));
+    await this.load();
+    this.newStream();
     const sink = new Writable({
-      write(chunk: Buffer, _encoding, callback) {
-        writes = writes.then(() => copy(chunk.toString('utf8')));
-        writes.then(() => callback(), callback);
-      },
-      final(callback) {
-        writes.then(() => (partial ? copy('\n') : undefined)).then(() => callback(), callback);
+      write: (chunk: Buffer, _encoding, callback) => {
+        this.writes = this.writes.then(() => this.copy(chunk.toString('utf8')));
+        this.writes.then(() => callback(), callback);
       },
     });
-    sink.on('finish', () => ended());
-    sink.on('error', () => ended());
-    const { name, namespace } = { name: this.handle.name, namespace: String(this.handle.ref.namespace) };
-    this.controller = await new Log(this.kc).log(namespace, name, MAIN_CONTAINER, sink, {
-      follow: true,
-      timestamps: true,
-      ...(cursor ? { sinceTime: cursor.slice(0, 19) + 'Z' } : {}),
-    });
-    await done;
+    this.following = await new Log(this.kc).log(this.where.namespace, this.where.name, this.where.container, sink, { follow: true, timestamps: true, ...this.since() });
+    if (this.stopped) this.following.abort();
+  }
+
+  private async load(): Promise<void> {
+    if (this.cursor) return;
+    const saved = await readFile(join(String(this.handle.ref.workDir), LOG_CURSOR), 'utf8').catch(() => '');
+    const [stamp = '', count = '0'] = saved.trim().split(' ');
+    this.cursor = { stamp, count: Number(count) || 0 };
+  }
+
+  /** Each read of the log starts over at the cursor's second: count its lines afresh, drop a cut-off line. */
+  private newStream(): void {
+    this.seenAtStamp = 0;
+    this.partial = '';
+  }
+
+  /** Whole seconds: the server compares at that precision; the cursor skips what was copied. */
+  private since(): { sinceTime?: string } {
+    return this.cursor?.stamp ? { sinceTime: `${this.cursor.stamp.slice(0, 19)}Z` } : {};
+  }
+
+  private async copy(chunk: string): Promise<void> {
+    const cursor = this.cursor as { stamp: string; count: number };
+    const lines = (this.partial + chunk).split('\n');
+    this.partial = lines.pop() ?? '';
+    let out = '';
+    for (const line of lines) {
+      const space = line.indexOf(' ');
+      const stamp = space > 0 ? normalizeStamp(line.slice(0, space)) : '';
+      if (stamp) {
+        this.seenAtStamp = stamp === cursor.stamp ? this.seenAtStamp + 1 : 1;
+        // Copied before: earlier than the last copied line, or within its count at that timestamp.
+        if (stamp < cursor.stamp || (stamp === cursor.stamp && this.seenAtStamp <= cursor.count)) continue;
+        cursor.stamp = stamp;
+        cursor.count = this.seenAtStamp;
+      }
+      out += `${stamp ? line.slice(space + 1) : line}\n`;
+    }
+    if (!out) return;
+    await appendFile(String(this.handle.ref.logFile), out);
+    await writeFile(join(String(this.handle.ref.workDir), LOG_CURSOR), `${cursor.stamp} ${cursor.count}`);
   }
 }
 

@@ -1,0 +1,177 @@
+import { existsSync, mkdirSync, mkdtempSync, readFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { CoreV1Api, KubeConfig, type V1Pod } from '@kubernetes/client-node';
+import { buildPod } from '../../../activities/runners/kubernetes/build-pod';
+import { KubernetesRunner } from '../../../activities/runners/kubernetes/kubernetes-runner';
+import type { PodLaunch } from '../../../activities/runners/kubernetes/pod-launch';
+import type { LaunchHandle } from '../../../activities/runners/runner';
+import { kubeControlPlaneUnavailable, startKubeControlPlane, type KubeControlPlane } from '../../../stack/kube-control-plane';
+import { saySkipped } from '../../support/say-skipped';
+import { podLaunch, runnerConfig } from './pod-fixtures';
+
+// The Kubernetes runner against the real test control plane (kube-apiserver, scheduler,
+// controller manager, kwok): pods built by buildPod, created, watched, classified, logged and
+// deleted through the real API. kwok plays the kubelet; a pod's kwok.sluice.dev/* annotations
+// choose how it ends (scripts/k8s/kwok-stages.yaml).
+
+const unavailable = kubeControlPlaneUnavailable();
+if (unavailable) saySkipped(`the Kubernetes runner tests: ${unavailable}`);
+const describeKube = unavailable ? describe.skip : describe;
+
+const NS = 'default';
+const never = new AbortController().signal;
+
+describeKube('KubernetesRunner on a real control plane', () => {
+  let cluster: KubeControlPlane;
+  let kc: KubeConfig;
+  let core: CoreV1Api;
+  const root = mkdtempSync(join(tmpdir(), 'sluice-k8s-runner-'));
+  const config = runnerConfig({ artifactStore: { mountPath: root } });
+  /** kwok behaviour for the next pods, by launch name. */
+  const behaviour = new Map<string, { annotations?: Record<string, string>; nodeSelector?: Record<string, string>; deadline?: number }>();
+
+  const podFor = (launch: PodLaunch): V1Pod => {
+    const pod = buildPod(launch, config);
+    const b = behaviour.get(launch.name);
+    pod.metadata = { ...pod.metadata, annotations: { ...pod.metadata?.annotations, ...b?.annotations } };
+    if (b?.nodeSelector) pod.spec!.nodeSelector = b.nodeSelector;
+    if (b?.deadline) pod.spec!.activeDeadlineSeconds = b.deadline;
+    return pod;
+  };
+  const runner = (opts: { unschedulableTimeoutMs?: number } = {}) =>
+    new KubernetesRunner(kc, { namespace: NS, podFor: (spec) => podFor(spec as PodLaunch), relistMs: 2_000, ...opts });
+
+  function launch(name: string, b: typeof behaviour extends Map<string, infer V> ? V : never = {}): PodLaunch {
+    behaviour.set(name, b);
+    const dir = join(root, name);
+    mkdirSync(join(dir, 'launch'), { recursive: true });
+    return podLaunch({ name, workDir: join(dir, 'launch'), logFile: join(dir, 'log.txt'), writableDirs: [join(dir, 'outputs')], env: {} });
+  }
+
+  const podsOf = async (name: string) => (await core.listNamespacedPod({ namespace: NS, fieldSelector: `metadata.name=${name}` })).items;
+
+  beforeAll(async () => {
+    cluster = await startKubeControlPlane();
+    kc = new KubeConfig();
+    kc.loadFromFile(cluster.kubeconfigPath);
+    core = kc.makeApiClient(CoreV1Api);
+    // The artifact store every step pod mounts: a claim bound to a host-path volume.
+    const claimName = config.artifactStore.claimName;
+    await core.createPersistentVolume({
+      body: {
+        metadata: { name: 'sluice-artifacts-pv' },
+        spec: { capacity: { storage: '1Gi' }, accessModes: ['ReadWriteMany'], storageClassName: '', hostPath: { path: root }, claimRef: { namespace: NS, name: claimName } },
+      },
+    });
+    await core.createNamespacedPersistentVolumeClaim({
+      namespace: NS,
+      body: { metadata: { name: claimName }, spec: { accessModes: ['ReadWriteMany'], storageClassName: '', volumeName: 'sluice-artifacts-pv', resources: { requests: { storage: '1Gi' } } } },
+    });
+    await waitUntil(async () => (await core.readNamespacedPersistentVolumeClaim({ name: claimName, namespace: NS })).status?.phase === 'Bound', 60_000);
+  }, 120_000);
+  afterAll(() => cluster?.stop());
+
+  test('a pod that succeeds: exit code 0 and its log copied into the launch log', async () => {
+    const spec = launch('ok-1');
+    await cluster.setPodLogs(NS, spec.name, 'first line\nsecond line\n');
+    const r = runner();
+    const status = await r.wait(await r.start(spec), never);
+    expect(status).toEqual({ status: 'exited', exitCode: 0 });
+    expect(readFileSync(spec.logFile, 'utf8')).toBe('first line\nsecond line\n');
+  });
+
+  test('a second start of the same launch reads the pod back: one pod, the same uid', async () => {
+    const spec = launch('twice-1', { annotations: { 'kwok.sluice.dev/run-for': '2s' } });
+    const first = await runner().start(spec);
+    // Another runner stands for a new worker after a crash: it reattaches and follows the pod to its end.
+    const next = runner();
+    const again = await next.start(spec);
+    expect(again.ref.uid).toBe(first.ref.uid);
+    expect(await podsOf(spec.name)).toHaveLength(1);
+    expect(await next.wait(again, never)).toEqual({ status: 'exited', exitCode: 0 });
+  });
+
+  test('a non-zero exit is the exit code', async () => {
+    const spec = launch('fail-1', { annotations: { 'kwok.sluice.dev/outcome': 'fail', 'kwok.sluice.dev/exit-code': '3' } });
+    const r = runner();
+    expect(await r.wait(await r.start(spec), never)).toEqual({ status: 'exited', exitCode: 3 });
+  });
+
+  test('OOMKilled is named, with the memory limit', async () => {
+    const spec = launch('oom-1', { annotations: { 'kwok.sluice.dev/outcome': 'oom-killed' } });
+    const r = runner();
+    const status = await r.wait(await r.start(spec), never);
+    expect(status).toMatchObject({ status: 'failed', reason: 'OOMKilled', exitCode: 137, retryable: true });
+  });
+
+  test('an image that cannot be pulled fails the launch for good, with the kubelet message', async () => {
+    const spec = launch('pull-1', { annotations: { 'kwok.sluice.dev/outcome': 'image-pull-failure' } });
+    const r = runner();
+    const status = await r.wait(await r.start(spec), never);
+    expect(status).toMatchObject({ status: 'failed', reason: 'ImagePullBackOff', retryable: false });
+    expect(status.status === 'failed' && status.message).toContain('python:3.11');
+  });
+
+  test('a pod no node fits fails after the unschedulable timeout with the scheduler message', async () => {
+    const spec = launch('nowhere-1', { nodeSelector: { 'sluice.dev/pool': 'tpu' } });
+    const r = runner({ unschedulableTimeoutMs: 1_500 });
+    const status = await r.wait(await r.start(spec), never);
+    expect(status).toMatchObject({ status: 'failed', reason: 'Unschedulable', retryable: false });
+    expect(status.status === 'failed' && status.message).toMatch(/didn't match Pod's node affinity\/selector/);
+  });
+
+  test('past activeDeadlineSeconds the launch has timed out', async () => {
+    const spec = launch('slow-1', { annotations: { 'kwok.sluice.dev/outcome': 'run' }, deadline: 1 });
+    const r = runner();
+    const status = await r.wait(await r.start(spec), never);
+    expect(status).toMatchObject({ status: 'failed', reason: 'DeadlineExceeded', timedOut: true, retryable: false });
+  });
+
+  test('kill deletes the pod; waiting on it then reports the launch lost', async () => {
+    const spec = launch('kill-1', { annotations: { 'kwok.sluice.dev/outcome': 'run' } });
+    const r = runner();
+    const handle = await r.start(spec);
+    await untilPhase(spec.name, 'Running');
+    await r.kill(handle, 2_000);
+    expect(await podsOf(spec.name)).toHaveLength(0);
+    expect(await r.wait(handle, never)).toMatchObject({ status: 'lost' });
+  });
+
+  test('a pod deleted from outside while watched is reported lost', async () => {
+    const spec = launch('deleted-1', { annotations: { 'kwok.sluice.dev/outcome': 'run' } });
+    const r = runner();
+    const handle = await r.start(spec);
+    const waiting = r.wait(handle, never);
+    await untilPhase(spec.name, 'Running');
+    await core.deleteNamespacedPod({ name: spec.name, namespace: NS });
+    expect(await waiting).toMatchObject({ status: 'lost', reason: expect.stringContaining('deleted') });
+  });
+
+  test('an aborted wait leaves the pod running; a new follower resumes the log without repeating lines', async () => {
+    const spec = launch('resume-1', { annotations: { 'kwok.sluice.dev/run-for': '3s' } });
+    await cluster.setPodLogs(NS, spec.name, 'a\nb\nc\n');
+    const handle: LaunchHandle = await runner().start(spec);
+    const abort = new AbortController();
+    const first = runner().wait(handle, abort.signal);
+    await untilPhase(spec.name, 'Running');
+    await waitUntil(() => existsSync(spec.logFile) && readFileSync(spec.logFile, 'utf8') === 'a\nb\nc\n');
+    abort.abort();
+    expect(await first).toEqual({ status: 'running' });
+    expect(await podsOf(spec.name)).toHaveLength(1);
+    expect(await runner().wait(handle, never)).toEqual({ status: 'exited', exitCode: 0 });
+    expect(readFileSync(spec.logFile, 'utf8')).toBe('a\nb\nc\n');
+  });
+
+  async function untilPhase(name: string, phase: string): Promise<void> {
+    await waitUntil(async () => (await podsOf(name))[0]?.status?.phase === phase);
+  }
+});
+
+async function waitUntil(check: () => boolean | Promise<boolean>, ms = 20_000): Promise<void> {
+  const end = Date.now() + ms;
+  while (!(await check())) {
+    if (Date.now() > end) throw new Error('condition not met in time');
+    await new Promise((r) => setTimeout(r, 100));
+  }
+}

@@ -71,7 +71,14 @@ export function createRunTask(deps: RunTaskDeps) {
     }
     const startedAt = choice.startedAt ?? new Date();
 
-    const handle = await deps.runner.start(plan.spec);
+    let handle: LaunchHandle;
+    try {
+      handle = await deps.runner.start(plan.spec);
+    } catch (err) {
+      // A launch the runner can never start (a pod spec Kubernetes would refuse) fails its task now.
+      if (!(err instanceof ApplicationFailure) || !err.nonRetryable) throw err;
+      return failLaunch(recorder, input, n, { message: err.message, type: err.type ?? FailureTypes.invalidTask }, undefined, undefined);
+    }
     // No beat at once: the server times the first heartbeat from the attempt's start anyway, and
     // the launch number is in the store, so a step that ends within the interval costs no beat.
     const heartbeat = () => ctx.heartbeat({ launch: n } satisfies HeartbeatDetails);

@@ -31,6 +31,19 @@ export interface TaskActivityInput {
    * in the run's platform spec. No limit when absent.
    */
   timeoutSeconds?: number;
+  /** The task's executor (`exec-train`): its kfp-kubernetes settings are found by it. */
+  executorLabel?: string;
+  /** The run's platform document (kfp-kubernetes), narrowed to this task's executor. */
+  platformSpec?: Record<string, unknown>;
+  /** What the executor's kfp-kubernetes `*Parameter` fields read from the task's DAG (`platformParameterRefs`). */
+  platformScope?: PlatformScopeValues;
+}
+
+/** DAG inputs and sibling outputs, as kfp-kubernetes' `*Parameter` fields name them. */
+export interface PlatformScopeValues {
+  parameters: Record<string, ParameterValue>;
+  /** Output parameters by sibling task name. */
+  taskOutputs: Record<string, Record<string, ParameterValue>>;
 }
 
 /** KFP's `ImporterSpec` (`deploymentSpec.executors.X.importer`), as the compiler writes it. */

@@ -1,5 +1,6 @@
 import type { Client } from '@temporalio/client';
 import express from 'express';
+import { platformCheckFor } from '../activities/runners/platform-check';
 import { GzipPayloadCodec } from '../config/payload-codec';
 import type { MetadataStore } from '../store/types';
 import { NotFoundError, errorHandler } from './errors';
@@ -35,6 +36,8 @@ export interface ApiDeps {
   heartbeatTimeoutSeconds: number;
   /** A built dashboard to serve at `/`. */
   uiDir?: string;
+  /** Where steps run: which platform settings a run may ask for depends on it. `local` when unset. */
+  runner?: 'local' | 'kubernetes';
   /** Most task details `GET /runs/{id}` carries (the rest are paged); `DEFAULT_TASK_DETAILS_LIMIT` when unset. */
   taskDetailsLimit?: number;
 }
@@ -58,6 +61,7 @@ export function createApp(deps: ApiDeps): express.Express {
     artifactRoot: deps.artifactRoot,
     parallelism: deps.parallelism,
     heartbeatTimeoutSeconds: deps.heartbeatTimeoutSeconds,
+    platformCheck: platformCheckFor(deps.runner ?? 'local'),
   });
 
   const app = express();

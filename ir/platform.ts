@@ -72,18 +72,19 @@ const KUBERNETES_STUB_IMAGES: Record<string, string> = {
 
 /**
  * Executors that only a cluster can carry out: kfp-kubernetes' PVC steps, and importers of OCI
- * images (`oci://`, KFP's modelcar), which Kubernetes mounts as image volumes.
+ * images (`oci://`, KFP's modelcar), which Kubernetes mounts as image volumes. `runner` names
+ * who refuses them in the messages (the Kubernetes runner does not carry them out yet either).
  */
-function kubernetesOnlyExecutors(spec: PipelineSpec): SpecIssue[] {
+export function kubernetesOnlyExecutors(spec: PipelineSpec, runner = 'the local process runner; it needs the Kubernetes runner'): SpecIssue[] {
   const issues: SpecIssue[] = [];
   for (const [label, executor] of Object.entries(spec.deploymentSpec?.executors ?? {})) {
     const stub = KUBERNETES_STUB_IMAGES[executor.container?.image ?? ''];
     if (stub) {
-      issues.push({ path: `deploymentSpec.executors.${label}.container.image`, message: `${stub} (${executor.container?.image}) is not supported yet by the local process runner; it needs the Kubernetes runner` });
+      issues.push({ path: `deploymentSpec.executors.${label}.container.image`, message: `${stub} (${executor.container?.image}) is not supported yet by ${runner}` });
     }
     const uri = (executor.importer as { artifactUri?: { constant?: unknown } } | undefined)?.artifactUri?.constant;
     if (typeof uri === 'string' && uri.startsWith('oci://')) {
-      issues.push({ path: `deploymentSpec.executors.${label}.importer.artifactUri`, message: `an OCI model (${uri}, a modelcar) is not supported yet by the local process runner; it needs the Kubernetes runner` });
+      issues.push({ path: `deploymentSpec.executors.${label}.importer.artifactUri`, message: `an OCI model (${uri}, a modelcar) is not supported yet by ${runner}` });
     }
   }
   return issues;
@@ -101,4 +102,30 @@ export function platformSpecForExecutors(platformSpec: Record<string, unknown> |
   const kept = Object.fromEntries(Object.entries(executors).filter(([label]) => labels.has(label)));
   const deploymentSpec = { ...(kubernetes.deploymentSpec as Record<string, unknown>), executors: kept };
   return { ...platformSpec, platforms: { ...(platformSpec.platforms as Record<string, unknown>), kubernetes: { ...kubernetes, deploymentSpec } } };
+}
+
+/**
+ * What executor `executorLabel`'s kfp-kubernetes settings read from the task's DAG: the DAG
+ * inputs its `*Parameter` fields name (`componentInputParameter`) and the sibling outputs
+ * (`taskOutputParameter`). KFP's driver resolves them there, not from the task's own inputs, so
+ * the workflow passes exactly these values along with the task.
+ */
+export function platformParameterRefs(platformSpec: unknown, executorLabel: string): { inputs: string[]; outputs: { task: string; key: string }[] } {
+  const inputs = new Set<string>();
+  const outputs = new Map<string, { task: string; key: string }>();
+  const visit = (node: unknown): void => {
+    if (Array.isArray(node)) {
+      node.forEach(visit);
+      return;
+    }
+    if (!isPlainObject(node)) return;
+    if (typeof node.componentInputParameter === 'string') inputs.add(node.componentInputParameter);
+    const output = node.taskOutputParameter;
+    if (isPlainObject(output) && typeof output.producerTask === 'string' && typeof output.outputParameterKey === 'string') {
+      outputs.set(`${output.producerTask}\0${output.outputParameterKey}`, { task: output.producerTask, key: output.outputParameterKey });
+    }
+    Object.values(node).forEach(visit);
+  };
+  visit(kubernetesExecutors(platformSpec)?.[executorLabel]);
+  return { inputs: [...inputs], outputs: [...outputs.values()] };
 }

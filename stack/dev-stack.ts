@@ -105,6 +105,7 @@ export async function startDevStack(config: SluiceConfig, opts: DevStackOptions 
       artifactRoot: config.artifactRoot,
       parallelism: config.parallelism,
       heartbeatTimeoutSeconds: config.heartbeatTimeoutSeconds,
+      runner: config.runner,
       uiDir: join(PROJECT_ROOT, 'ui'),
     });
     const api = await startApiServer(app, { host: config.apiHost, port: config.apiPort });

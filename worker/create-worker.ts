@@ -2,6 +2,13 @@ import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { DefaultLogger, NativeConnection, Runtime, Worker, type LogEntry, type WorkerOptions } from '@temporalio/worker';
 import { createActivities } from '../activities';
+import { KubeConfig } from '@kubernetes/client-node';
+import { ApplicationFailure } from '@temporalio/common';
+import { buildPod } from '../activities/runners/kubernetes/build-pod';
+import { KubernetesRunner } from '../activities/runners/kubernetes/kubernetes-runner';
+import { podLaunchOf } from '../activities/runners/kubernetes/pod-launch-of';
+import { PodSpecError } from '../activities/runners/kubernetes/pod-spec-error';
+import type { KubernetesRunnerConfig } from '../activities/runners/kubernetes/runner-config';
 import { LocalProcessRunner } from '../activities/runners/local-process-runner';
 import type { Runner } from '../activities/runners/runner';
 import { ConfigError, PROJECT_ROOT, type SluiceConfig } from '../config/config';
@@ -40,8 +47,9 @@ export async function createSluiceWorker(deps: SluiceWorkerDeps): Promise<Worker
     dataConverter: SLUICE_DATA_CONVERTER,
     activities: createActivities({
       store: deps.store,
-      runner: deps.runner ?? localRunner(config, deps.log ?? (() => undefined)),
-      stepEnv: buildStepEnv(config.venv, process.env, join(config.dataDir, 'cache', 'pip')),
+      runner: deps.runner ?? (config.kubernetes ? kubernetesRunner(config, config.kubernetes) : localRunner(config, deps.log ?? (() => undefined))),
+      // A pod has its image's environment; the worker's (its PATH, its venv) means nothing there.
+      stepEnv: config.kubernetes ? {} : buildStepEnv(config.venv, process.env, join(config.dataDir, 'cache', 'pip')),
     }),
     maxConcurrentActivityTaskExecutions: config.maxConcurrentTasks,
     // Core forwards heartbeats at most every 0.8 × the heartbeat timeout by default, which leaves a
@@ -64,6 +72,29 @@ function localRunner(config: SluiceConfig, log: (line: string) => void): LocalPr
   if (config.stepUser) throw new ConfigError(`stepUser: ${blocked}; allow it with chmod o+x, or set SLUICE_STEP_USER=inherit`);
   log(`warning: steps run as the worker's own user, because ${blocked}; make it enterable (chmod o+x) to run steps unprivileged`);
   return new LocalProcessRunner();
+}
+
+/**
+ * Steps as pods in the configured cluster: the kubeconfig file when one is set, else $KUBECONFIG
+ * or the in-cluster service account. A launch that cannot become a pod fails its task at once.
+ */
+function kubernetesRunner(config: SluiceConfig, k8s: KubernetesRunnerConfig): KubernetesRunner {
+  const kc = new KubeConfig();
+  if (config.kubeconfig) kc.loadFromFile(config.kubeconfig);
+  else kc.loadFromDefault();
+  return new KubernetesRunner(kc, {
+    namespace: k8s.namespace,
+    unschedulableTimeoutMs: config.k8sUnschedulableTimeoutSeconds * 1000,
+    writableBy: k8s.securityContext,
+    podFor: (spec) => {
+      try {
+        return buildPod(podLaunchOf(spec), k8s);
+      } catch (err) {
+        if (err instanceof PodSpecError) throw ApplicationFailure.create({ message: `task ${spec.task?.taskPath ?? spec.name}: ${err.message}`, type: FailureTypes.invalidTask, nonRetryable: true });
+        throw err;
+      }
+    },
+  });
 }
 
 /** Failure types that are a pipeline's own outcome, already recorded and shown; not worker trouble. */

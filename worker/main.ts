@@ -1,5 +1,6 @@
 import { NativeConnection } from '@temporalio/worker';
 import { ConfigError, loadConfig } from '../config/config';
+import { temporalTlsFromEnv } from '../config/temporal-tls';
 import { PgStore } from '../store/pg-store';
 import { createSluiceWorker, installTemporalRuntime } from './create-worker';
 
@@ -13,7 +14,7 @@ export async function runWorkerProcess(env: NodeJS.ProcessEnv = process.env): Pr
   installTemporalRuntime((line) => console.error(line));
   const store = await PgStore.connect(config.databaseUrl);
   await store.migrate();
-  const connection = await NativeConnection.connect({ address: config.temporalAddress ?? `127.0.0.1:${config.temporalPort}` });
+  const connection = await NativeConnection.connect({ address: config.temporalAddress ?? `127.0.0.1:${config.temporalPort}`, tls: temporalTlsFromEnv(env) });
   try {
     const worker = await createSluiceWorker({ config, store, connection, log: (line) => console.error(line) });
     console.log(`sluice worker polling ${config.taskQueue} on ${config.temporalAddress ?? config.temporalPort}`);

@@ -13,7 +13,7 @@ import {
   proxyActivities,
 } from '@temporalio/workflow';
 import type { Activities } from '../activities';
-import type { ImporterSpec, TaskIdentity, TaskTransition } from '../activities/types';
+import type { ImporterSpec, PlatformScopeValues, TaskIdentity, TaskTransition } from '../activities/types';
 import { FailureTypes } from '../config/constants';
 import { CelError, evaluateCondition, selectParameter } from '../ir/cel';
 import { DagEvaluator, dagShape, type DagShape, type Decision, type TaskEnd } from '../ir/dag-evaluator';
@@ -26,7 +26,7 @@ import { runPlaceholderValues, pipelineJobResourceName } from '../ir/run-values'
 import { isFinal, type TaskKind } from '../ir/states';
 import { inputsReadBy, subSpec } from '../ir/sub-spec';
 import { childPath, iterationPath, ROOT_PATH } from '../ir/task-path';
-import { executorTimeoutSeconds } from '../ir/platform';
+import { executorTimeoutSeconds, platformParameterRefs, platformSpecForExecutors } from '../ir/platform';
 import type { ComponentSpec, ContainerSpec, ExecutorSpec, ParameterValue, PipelineSpec, PipelineTaskSpec, TaskOutputs } from '../ir/types';
 import type { RunError } from '../store/types';
 import { failureOf } from './failures';
@@ -206,7 +206,21 @@ async function proceed(ctx: RunContext, dag: DagInstance, name: string, task: Pi
       ? runLoop(ctx, dag, who, task, component, inputs)
       : runSubDag(ctx, who, { path: who.taskPath, componentName: task.componentRef.name, component, inputs: inherit(component, dag.inputs, inputs) });
   }
-  return batcher ? batcher.run({ who, task, inputs }) : runExecutor(ctx, who, task, component, inputs);
+  const platformScope = platformScopeOf(ctx, dag, component, siblings);
+  return batcher ? batcher.run({ who, task, inputs, platformScope }) : runExecutor(ctx, who, task, component, inputs, platformScope);
+}
+
+/** The DAG inputs and sibling outputs the executor's kfp-kubernetes settings name, when they name any. */
+function platformScopeOf(ctx: RunContext, dag: DagInstance, component: ComponentSpec, siblings: Siblings): PlatformScopeValues | undefined {
+  const refs = platformParameterRefs(ctx.input.platformSpec, component.executorLabel ?? '');
+  if (refs.inputs.length === 0 && refs.outputs.length === 0) return undefined;
+  const taskOutputs: PlatformScopeValues['taskOutputs'] = {};
+  for (const { task, key } of refs.outputs) {
+    const value = siblings.outputs[task]?.parameters[key];
+    if (value !== undefined) taskOutputs[task] = { ...taskOutputs[task], [key]: value };
+  }
+  const parameters = Object.fromEntries(refs.inputs.filter((name) => Object.hasOwn(dag.inputs.parameters, name)).map((name) => [name, dag.inputs.parameters[name]]));
+  return { parameters, taskOutputs };
 }
 
 /** A nested pipeline, condition branch or exit-handler group: a DAG task and its instance. */
@@ -319,7 +333,7 @@ function sliceItems(items: LoopItems, start: number, end: number): LoopItems {
 }
 
 /** A container task (one `runTask` activity) or an importer (one `importArtifact` activity), within the run's parallelism and its per-task timeout. */
-export async function runExecutor(ctx: RunContext, who: TaskIdentity, task: PipelineTaskSpec, component: ComponentSpec, inputs: TaskOutputs): Promise<Ending> {
+export async function runExecutor(ctx: RunContext, who: TaskIdentity, task: PipelineTaskSpec, component: ComponentSpec, inputs: TaskOutputs, platformScope?: PlatformScopeValues): Promise<Ending> {
   const executor = ctx.spec.deploymentSpec.executors[component.executorLabel ?? ''];
   const retry = toRetrySettings(task.retryPolicy);
   const { runTask, importArtifact } = proxyActivities<Activities>(taskActivityOptions(who.taskPath, ctx.input.heartbeatTimeoutSeconds, retry));
@@ -354,6 +368,9 @@ export async function runExecutor(ctx: RunContext, who: TaskIdentity, task: Pipe
             inputs,
             maxStepAttempts: retry.maxStepAttempts,
             timeoutSeconds: executorTimeoutSeconds(ctx.input.platformSpec, component.executorLabel ?? ''),
+            executorLabel: component.executorLabel,
+            platformSpec: platformSpecForExecutors(ctx.input.platformSpec, new Set([component.executorLabel ?? ''])),
+            platformScope,
           });
       // The launch recorded its success in the store; only the live view needs it.
       ctx.transition({ ...who, state: 'SUCCEEDED', outputs: result.outputs }, false, result.attempts);

@@ -15,7 +15,8 @@ export async function taskBatchRun(input: TaskBatchInput): Promise<Ending[]> {
   const ctx = new RunContext({ ...input.run, parallelism: input.slots }, writer);
   try {
     return await Promise.all(
-      input.tasks.map(({ who, task, inputs }) => runExecutor(ctx, who, task, ownValue(input.run.spec.components, task.componentRef.name) as ComponentSpec, inputs)),
+      input.tasks.map(({ who, task, inputs, platformScope }) =>
+        runExecutor(ctx, who, task, ownValue(input.run.spec.components, task.componentRef.name) as ComponentSpec, inputs, platformScope)),
     );
   } finally {
     await CancellationScope.nonCancellable(() => writer.drain());

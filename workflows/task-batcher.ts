@@ -1,5 +1,5 @@
 import { executeChild, isCancellation } from '@temporalio/workflow';
-import type { TaskIdentity } from '../activities/types';
+import type { PlatformScopeValues, TaskIdentity } from '../activities/types';
 import { FANOUT, placeBatches } from '../ir/fanout';
 import { subSpec } from '../ir/sub-spec';
 import type { PipelineTaskSpec, TaskOutputs } from '../ir/types';
@@ -13,6 +13,7 @@ export interface BatchTask {
   who: TaskIdentity;
   task: PipelineTaskSpec;
   inputs: TaskOutputs;
+  platformScope?: PlatformScopeValues;
 }
 
 /** The input of a `taskBatchRun` child. `run` holds only the batch's components and executors (`subSpec`). */

@@ -1,3 +1,6 @@
+import type { PlatformScopeValues } from '../types';
+import type { ParameterValue } from '../../ir/types';
+
 /**
  * A Runner executes one launch of a task: a local process or a Kubernetes pod. Launches are
  * addressed by a deterministic name (run, task, launch number), so that a retried activity on a
@@ -18,6 +21,22 @@ export interface LaunchSpec {
   logFile: string;
   /** Directories the step writes its outputs into; a runner that runs steps as another user makes them writable for it. */
   writableDirs: string[];
+  /** Who the launch is and its platform settings: what a pod needs beyond a process (the local runner ignores it). */
+  task?: LaunchTask;
+}
+
+export interface LaunchTask {
+  runId: string;
+  taskPath: string;
+  /** The launch number `n` of `name`. */
+  launch: number;
+  executorLabel: string;
+  /** The executor's `container.resources` as the spec has them (placeholders unresolved). */
+  containerResources?: unknown;
+  /** The task's resolved input parameters, which resource and image placeholders read. */
+  inputParameters: Record<string, ParameterValue>;
+  platformSpec?: Record<string, unknown>;
+  platformScope?: PlatformScopeValues;
 }
 
 /** Serializable, so it can travel in a heartbeat to the worker that resumes watching. */

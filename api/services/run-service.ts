@@ -3,7 +3,8 @@ import { isAbsolute, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { isFinal } from '../../ir/states';
 import type { PipelineSpec } from '../../ir/types';
-import { assertLocalRunnerSupports, hasPipelineWorkspace } from '../../ir/platform';
+import type { PlatformCheck } from '../../activities/runners/platform-check';
+import { hasPipelineWorkspace } from '../../ir/platform';
 import { validatePipelineSpec, validateRunInputArtifacts, validateRunParameters } from '../../ir/validate';
 import { artifactIdsByKey } from '../../store/ids';
 import { toArtifactRef } from '../../store/rows';
@@ -28,6 +29,8 @@ export interface RunServiceDeps {
   artifactRoot: string;
   parallelism: number;
   heartbeatTimeoutSeconds: number;
+  /** The configured runner's check of a run's platform settings. */
+  platformCheck: PlatformCheck;
 }
 
 /** Where a run's spec came from. */
@@ -179,7 +182,7 @@ export class RunService {
   private async resolveSource(body: CreateRunBody): Promise<RunSource> {
     if (body.pipeline_spec) {
       const doc = readPipelineSpecObject(body.pipeline_spec, 'pipeline_spec');
-      specIssuesAt('pipeline_spec', () => assertLocalRunnerSupports(doc.platformSpec, doc.spec));
+      specIssuesAt('pipeline_spec', () => this.deps.platformCheck(doc.platformSpec, doc.spec));
       return { spec: doc.spec, platformSpec: doc.platformSpec };
     }
     // The body schema guarantees one of the two sources.
@@ -190,7 +193,7 @@ export class RunService {
       : await pipelines.latestVersion(ref.pipeline_id, 'pipeline_version_reference.pipeline_id');
     // Revalidated: the version may predate a stricter validator.
     const spec = specIssuesAt('pipeline_version_reference', () => validatePipelineSpec(version.spec));
-    specIssuesAt('pipeline_version_reference', () => assertLocalRunnerSupports(version.platformSpec, version.spec));
+    specIssuesAt('pipeline_version_reference', () => this.deps.platformCheck(version.platformSpec, version.spec));
     return { spec, platformSpec: version.platformSpec, pipelineId: version.pipelineId, pipelineVersionId: version.pipelineVersionId };
   }
 

@@ -15,12 +15,7 @@ function configEnvNames(): string[] {
   return [...block.matchAll(/^\s*([A-Z][A-Z0-9_]*):/gm)].map((m) => m[1]);
 }
 
-/** The Kubernetes runner's settings: in the chart now, wired into config/config.ts with the runner. */
-const RUNNER_ENV = [
-  'SLUICE_RUNNER', 'SLUICE_K8S_NAMESPACE', 'SLUICE_K8S_SERVICE_ACCOUNT', 'SLUICE_K8S_ARTIFACT_PVC', 'SLUICE_K8S_GPU_RESOURCE',
-  'SLUICE_K8S_IMAGE_PULL_SECRETS', 'SLUICE_K8S_CREATE_PVC', 'SLUICE_K8S_DEFAULT_RESOURCES', 'SLUICE_K8S_SECURITY_CONTEXT',
-];
-/** Read by api/main.ts (temporalTlsFromEnv) and the worker probe. */
+/** Read by config/temporal-tls.ts (the API and the worker) and the worker probe. */
 const TLS_ENV = ['TEMPORAL_TLS', 'TEMPORAL_TLS_CLIENT_CERT_PATH', 'TEMPORAL_TLS_CLIENT_KEY_PATH', 'TEMPORAL_TLS_SERVER_CA_CERT_PATH', 'TEMPORAL_TLS_SERVER_NAME'];
 
 /** The worker's activity shutdown grace in seconds, from worker/create-worker.ts. */
@@ -170,13 +165,12 @@ describeHelm('charts/sluice', () => {
         SLUICE_K8S_ARTIFACT_PVC: 'rel-sluice-artifacts',
         SLUICE_K8S_GPU_RESOURCE: 'nvidia.com/gpu',
         SLUICE_K8S_IMAGE_PULL_SECRETS: '',
-        SLUICE_K8S_CREATE_PVC: 'false',
       });
       expect(JSON.parse(config.SLUICE_K8S_DEFAULT_RESOURCES)).toEqual({ requests: { cpu: '100m', memory: '256Mi' } });
       expect(JSON.parse(config.SLUICE_K8S_SECURITY_CONTEXT)).toMatchObject({ allowPrivilegeEscalation: false, capabilities: { drop: ['ALL'] } });
       expect(Object.keys(config).filter((k) => k.startsWith('TEMPORAL_TLS'))).toEqual([]);
       // Every key is a variable some process reads: no typo goes unnoticed.
-      const known = new Set([...configEnvNames(), ...RUNNER_ENV, ...TLS_ENV]);
+      const known = new Set([...configEnvNames(), ...TLS_ENV]);
       expect(Object.keys(config).filter((k) => !known.has(k))).toEqual([]);
     });
 
@@ -261,7 +255,6 @@ describeHelm('charts/sluice', () => {
         SLUICE_K8S_SERVICE_ACCOUNT: 'pipeline-runner',
         SLUICE_K8S_GPU_RESOURCE: 'amd.com/gpu',
         SLUICE_K8S_IMAGE_PULL_SECRETS: 'step-cred,other-cred',
-        SLUICE_K8S_CREATE_PVC: 'true',
       });
       expect(JSON.parse(config.SLUICE_K8S_DEFAULT_RESOURCES)).toEqual({ requests: { cpu: '500m', memory: '1Gi' }, limits: { memory: '4Gi' } });
     });

@@ -6,7 +6,7 @@ import { join } from 'node:path';
 import { Client, Connection } from '@temporalio/client';
 import { defaultPayloadConverter, type Payload } from '@temporalio/common';
 import { parse } from 'yaml';
-import { temporalTlsFromEnv } from '../../api/main';
+import { temporalTlsFromEnv } from '../../config/temporal-tls';
 import { ConfigError } from '../../config/config';
 import { DEFAULT_NAMESPACE } from '../../config/constants';
 import { SLUICE_DATA_CONVERTER } from '../../config/payload-codec';

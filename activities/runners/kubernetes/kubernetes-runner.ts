@@ -1,4 +1,4 @@
-import { appendFile, readFile, writeFile } from 'node:fs/promises';
+import { appendFile, chmod, chown, mkdir, readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { Writable } from 'node:stream';
 import { setTimeout as sleep } from 'node:timers/promises';
@@ -15,6 +15,8 @@ export interface KubernetesRunnerOptions {
   unschedulableTimeoutMs?: number;
   /** A watch that saw nothing for this long is replaced by a fresh read and watch. */
   relistMs?: number;
+  /** The pod's user and group, for whom the launch's directories on the shared volume are made writable. */
+  writableBy?: { runAsUser: number; runAsGroup: number };
 }
 
 /** Where the log follower keeps the timestamp of the last line it copied, so a new worker resumes after it. */
@@ -44,6 +46,7 @@ export class KubernetesRunner implements Runner {
   async start(spec: LaunchSpec): Promise<LaunchHandle> {
     const namespace = this.opts.namespace;
     const body = this.opts.podFor(spec);
+    await this.makeWritable([spec.workDir, ...spec.writableDirs]);
     const pod = await this.core.createNamespacedPod({ namespace, body }).catch((err: unknown) => {
       if (statusOf(err) === 409) return this.core.readNamespacedPod({ name: spec.name, namespace });
       throw err;
@@ -84,6 +87,21 @@ export class KubernetesRunner implements Runner {
       await sleep(200);
     }
     await remove(0);
+  }
+
+  /**
+   * The step runs as another user than the worker: a root worker gives it the launch's own
+   * directories; any other worker can only open them to everyone (the step's uid cannot be
+   * known to the volume otherwise).
+   */
+  private async makeWritable(dirs: string[]): Promise<void> {
+    const user = this.opts.writableBy;
+    if (!user) return;
+    for (const dir of dirs) {
+      await mkdir(dir, { recursive: true });
+      if (process.getuid?.() === 0) await chown(dir, user.runAsUser, user.runAsGroup);
+      else await chmod(dir, 0o777);
+    }
   }
 
   /** The pod, or undefined once it is gone (or replaced by another of the same name). */

@@ -1,0 +1,154 @@
+import { mkdtempSync, writeFileSync, chmodSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { CoreV1Api, KubeConfig } from '@kubernetes/client-node';
+import { POD_LABELS } from '../../activities/runners/kubernetes/metadata';
+import type { PipelineSpec } from '../../ir/types';
+import { kubeControlPlaneUnavailable, startKubeControlPlane, type KubeControlPlane } from '../../stack/kube-control-plane';
+import { startTestEngine, type TestEngine } from '../support/engine';
+import { saySkipped } from '../support/say-skipped';
+
+// Whole runs with runner=kubernetes: the engine on the real stack, every step a pod on the real
+// test control plane (kwok plays the kubelet, so steps produce no files: these pipelines use
+// no outputs). kwok.sluice.dev/* pod annotations, set through kfp-kubernetes' podMetadata, make
+// a pod fail.
+
+const unavailable = kubeControlPlaneUnavailable();
+if (unavailable) saySkipped(`the engine on the Kubernetes runner: ${unavailable}`);
+const describeKube = unavailable ? describe.skip : describe;
+
+const NS = 'default';
+
+/** A → B, then a ParallelFor of three iterations, and a step under a condition on `go`. */
+function controlFlowSpec(): PipelineSpec {
+  const noop = (name: string, extra: Record<string, unknown> = {}) => ({ taskInfo: { name }, componentRef: { name: 'comp-noop' }, ...extra });
+  return {
+    pipelineInfo: { name: 'k8s-control-flow' },
+    schemaVersion: '2.1.0',
+    sdkVersion: 'sluice-test',
+    root: {
+      inputDefinitions: { parameters: { go: { parameterType: 'BOOLEAN' } } },
+      dag: {
+        tasks: {
+          a: noop('a'),
+          b: noop('b', { dependentTasks: ['a'] }),
+          'for-loop-1': {
+            taskInfo: { name: 'for-loop-1' },
+            componentRef: { name: 'comp-for-loop-1' },
+            dependentTasks: ['b'],
+            parameterIterator: { itemInput: 'pipelinechannel--loop-item-param-1', items: { raw: '[1, 2, 3]' } },
+          },
+          'condition-1': {
+            taskInfo: { name: 'condition-1' },
+            componentRef: { name: 'comp-condition-1' },
+            inputs: { parameters: { 'pipelinechannel--go': { componentInputParameter: 'go' } } },
+            triggerPolicy: { condition: "inputs.parameter_values['pipelinechannel--go'] == true" },
+          },
+        },
+      },
+    },
+    components: {
+      'comp-noop': { executorLabel: 'exec-noop' },
+      'comp-for-loop-1': {
+        inputDefinitions: { parameters: { 'pipelinechannel--loop-item-param-1': { parameterType: 'NUMBER_INTEGER' } } },
+        dag: { tasks: { inner: noop('inner') } },
+      },
+      'comp-condition-1': {
+        inputDefinitions: { parameters: { 'pipelinechannel--go': { parameterType: 'BOOLEAN' } } },
+        dag: { tasks: { gated: noop('gated') } },
+      },
+    },
+    deploymentSpec: { executors: { 'exec-noop': { container: { image: 'busybox:1.36', command: ['true'] } } } },
+  };
+}
+
+/** One step whose pod kwok fails with exit code 7, by the annotations its platform spec gives it. */
+function failingSpec(): { pipeline_spec: PipelineSpec; platform_spec: unknown } {
+  return {
+    pipeline_spec: {
+      pipelineInfo: { name: 'k8s-fails' },
+      schemaVersion: '2.1.0',
+      root: { dag: { tasks: { boom: { taskInfo: { name: 'boom' }, componentRef: { name: 'comp-boom' } } } } },
+      components: { 'comp-boom': { executorLabel: 'exec-boom' } },
+      deploymentSpec: { executors: { 'exec-boom': { container: { image: 'busybox:1.36', command: ['false'] } } } },
+    },
+    platform_spec: {
+      platforms: {
+        kubernetes: {
+          deploymentSpec: {
+            executors: { 'exec-boom': { podMetadata: { annotations: { 'kwok.sluice.dev/outcome': 'fail', 'kwok.sluice.dev/exit-code': '7' } } } },
+          },
+        },
+      },
+    },
+  };
+}
+
+describeKube('the engine with runner=kubernetes', () => {
+  let cluster: KubeControlPlane;
+  let engine: TestEngine;
+  let core: CoreV1Api;
+  const artifacts = mkdtempSync(join(tmpdir(), 'sluice-k8s-artifacts-'));
+  chmodSync(artifacts, 0o755);
+
+  beforeAll(async () => {
+    cluster = await startKubeControlPlane();
+    const kc = new KubeConfig();
+    kc.loadFromFile(cluster.kubeconfigPath);
+    core = kc.makeApiClient(CoreV1Api);
+    await core.createPersistentVolume({
+      body: {
+        metadata: { name: 'engine-artifacts' },
+        spec: { capacity: { storage: '1Gi' }, accessModes: ['ReadWriteMany'], storageClassName: '', hostPath: { path: artifacts }, claimRef: { namespace: NS, name: 'sluice-artifacts' } },
+      },
+    });
+    await core.createNamespacedPersistentVolumeClaim({
+      namespace: NS,
+      body: { metadata: { name: 'sluice-artifacts' }, spec: { accessModes: ['ReadWriteMany'], storageClassName: '', volumeName: 'engine-artifacts', resources: { requests: { storage: '1Gi' } } } },
+    });
+    for (const end = Date.now() + 60_000; ; ) {
+      if ((await core.readNamespacedPersistentVolumeClaim({ name: 'sluice-artifacts', namespace: NS })).status?.phase === 'Bound') break;
+      if (Date.now() > end) throw new Error('the artifact claim was not bound');
+      await new Promise((r) => setTimeout(r, 200));
+    }
+    engine = await startTestEngine('k8s-runner', { runner: 'kubernetes', kubeconfig: cluster.kubeconfigPath, artifactRoot: artifacts, k8sNamespace: NS });
+  }, 180_000);
+  afterAll(async () => {
+    await engine?.stop();
+    await cluster?.stop();
+  });
+
+  const podsOfRun = async (runId: string) => (await core.listNamespacedPod({ namespace: NS, labelSelector: `${POD_LABELS.runId}=${runId}` })).items;
+
+  test('a pipeline with a chain, a loop and a condition runs every step as exactly one pod', async () => {
+    const file = join(mkdtempSync(join(tmpdir(), 'sluice-k8s-spec-')), 'spec.json');
+    writeFileSync(file, JSON.stringify(controlFlowSpec()));
+    const { run_id } = await engine.createRun(file, { go: true });
+    const run = await engine.waitForRun(run_id, 120_000);
+    expect(run.state).toBe('SUCCEEDED');
+    const containers = (await engine.store.listTasks(run_id)).filter((t) => t.kind === 'CONTAINER');
+    expect(containers.map((t) => t.taskPath).sort()).toEqual([
+      'root/a', 'root/b', 'root/condition-1/gated', 'root/for-loop-1[0]/inner', 'root/for-loop-1[1]/inner', 'root/for-loop-1[2]/inner',
+    ]);
+    expect(containers.every((t) => t.state === 'SUCCEEDED' && t.attempts === 1)).toBe(true);
+    const pods = await podsOfRun(run_id);
+    expect(pods).toHaveLength(containers.length);
+    expect(new Set(pods.map((p) => p.metadata?.name))).toEqual(new Set(containers.map((t) => t.podName)));
+    for (const pod of pods) {
+      expect(pod.status?.phase).toBe('Succeeded');
+      expect(pod.spec?.containers[0].image).toBe('busybox:1.36');
+      expect(pod.spec?.securityContext?.runAsNonRoot).toBe(true);
+    }
+  }, 180_000);
+
+  test("a pod's failure reaches the API with its exit code, and the platform spec reached the pod", async () => {
+    const file = join(mkdtempSync(join(tmpdir(), 'sluice-k8s-spec-')), 'spec.json');
+    writeFileSync(file, JSON.stringify(failingSpec()));
+    const { run_id } = await engine.createRun(file);
+    const run = await engine.waitForRun(run_id, 120_000);
+    expect(run.state).toBe('FAILED');
+    expect(run.error?.message).toMatch(/exit code 7/);
+    const [pod] = await podsOfRun(run_id);
+    expect(pod.metadata?.annotations?.['kwok.sluice.dev/exit-code']).toBe('7');
+  }, 180_000);
+});

@@ -11,7 +11,7 @@ import { prepareLaunch, type LaunchPlan } from './prepare-launch';
 import { TaskRecorder } from './task-recorder';
 import { FailureTypes } from '../config/constants';
 import type { TaskActivityInput, TaskActivityResult } from './types';
-import type { LaunchHandle, LaunchStatus, Runner } from './runners/runner';
+import type { LaunchHandle, LaunchProgress, LaunchStatus, Runner } from './runners/runner';
 
 export interface RunTaskDeps {
   store: MetadataStore;
@@ -22,9 +22,13 @@ export interface RunTaskDeps {
   killGraceMs: number;
 }
 
-/** What a heartbeat carries: enough for the next attempt, on any worker, to find the launch. */
+/**
+ * What a heartbeat carries: enough for the next attempt, on any worker, to find the launch, and
+ * what the runner last reported of it (a pod's name and phase), for people reading the activity.
+ */
 interface HeartbeatDetails {
   launch: number;
+  progress?: LaunchProgress;
 }
 
 type LaunchChoice =
@@ -81,12 +85,13 @@ export function createRunTask(deps: RunTaskDeps) {
     }
     // No beat at once: the server times the first heartbeat from the attempt's start anyway, and
     // the launch number is in the store, so a step that ends within the interval costs no beat.
-    const heartbeat = () => ctx.heartbeat({ launch: n } satisfies HeartbeatDetails);
+    let progress: LaunchProgress | undefined;
+    const heartbeat = () => ctx.heartbeat({ launch: n, progress } satisfies HeartbeatDetails);
     const timer = setInterval(heartbeat, heartbeatEveryMs(ctx.info.heartbeatTimeoutMs));
     const deadline = deadlineSignal(startedAt, input.timeoutSeconds);
     let status: LaunchStatus;
     try {
-      status = await deps.runner.wait(handle, AbortSignal.any([ctx.cancellationSignal, deadline.signal]));
+      status = await deps.runner.wait(handle, AbortSignal.any([ctx.cancellationSignal, deadline.signal]), (now) => (progress = now));
     } finally {
       clearInterval(timer);
       deadline.clear();
@@ -106,17 +111,20 @@ export function createRunTask(deps: RunTaskDeps) {
         return failLaunch(recorder, input, n, { message: `outputs of ${input.taskPath}: ${(err as Error).message}`, type: FailureTypes.invalidTask }, 0, plan.spec.logFile);
       }
       await recorder.succeeded(n, outputs);
+      void deps.runner.release?.(handle, true).catch(() => undefined);
       return { outputs, attempts: n, podName: name };
     }
+    // Recorded below with its log tail; what the runner kept of it goes as its retention says.
+    const release = () => void deps.runner.release?.(handle, false).catch(() => undefined);
     if (status.status === 'failed') {
       const type = status.timedOut ? FailureTypes.taskTimedOut : status.retryable ? FailureTypes.stepFailed : FailureTypes.launchFailed;
       const message = `task ${input.taskPath} failed: ${status.reason}: ${status.message}`;
-      return failLaunch(recorder, input, n, { message, type }, status.exitCode, plan.spec.logFile);
+      return failLaunch(recorder, input, n, { message, type }, status.exitCode, plan.spec.logFile).finally(release);
     }
     const message = status.status === 'exited'
       ? `task ${input.taskPath} failed: exit code ${status.exitCode}`
       : `task ${input.taskPath} failed: ${status.reason}`;
-    return failLaunch(recorder, input, n, { message, type: FailureTypes.stepFailed }, status.status === 'exited' ? status.exitCode : undefined, plan.spec.logFile);
+    return failLaunch(recorder, input, n, { message, type: FailureTypes.stepFailed }, status.status === 'exited' ? status.exitCode : undefined, plan.spec.logFile).finally(release);
   };
 }
 

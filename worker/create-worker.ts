@@ -86,6 +86,7 @@ function kubernetesRunner(config: SluiceConfig, k8s: KubernetesRunnerConfig): Ku
     namespace: k8s.namespace,
     unschedulableTimeoutMs: config.k8sUnschedulableTimeoutSeconds * 1000,
     writableBy: k8s.securityContext,
+    retention: k8s.podRetention,
     podFor: (spec) => {
       try {
         return buildPod(podLaunchOf(spec), k8s);

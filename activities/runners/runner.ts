@@ -58,11 +58,16 @@ export type LaunchStatus =
    */
   | { status: 'failed'; reason: string; message: string; retryable: boolean; exitCode?: number; timedOut?: boolean };
 
+/** What a runner reports while a launch runs, for the activity's heartbeat (pod name and phase, say). */
+export type LaunchProgress = Record<string, string>;
+
 export interface Runner {
   /** Starts the launch, or returns the handle of the existing launch with the same name. */
   start(spec: LaunchSpec): Promise<LaunchHandle>;
   /** Resolves when the launch is no longer running; `signal` aborts the wait (not the launch). */
-  wait(handle: LaunchHandle, signal: AbortSignal): Promise<LaunchStatus>;
+  wait(handle: LaunchHandle, signal: AbortSignal, progress?: (now: LaunchProgress) => void): Promise<LaunchStatus>;
   /** Stops the launch and everything it started; idempotent. Waits at most `graceMs` before SIGKILL. */
   kill(handle: LaunchHandle, graceMs: number): Promise<void>;
+  /** The launch's outcome is recorded: the runner may free what it kept of it (a finished pod, as its retention says). */
+  release?(handle: LaunchHandle, succeeded: boolean): Promise<void>;
 }

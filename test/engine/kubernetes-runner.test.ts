@@ -111,7 +111,8 @@ describeKube('the engine with runner=kubernetes', () => {
       if (Date.now() > end) throw new Error('the artifact claim was not bound');
       await new Promise((r) => setTimeout(r, 200));
     }
-    engine = await startTestEngine('k8s-runner', { runner: 'kubernetes', kubeconfig: cluster.kubeconfigPath, artifactRoot: artifacts, k8sNamespace: NS });
+    // Finished pods are kept, so that the tests can count them.
+    engine = await startTestEngine('k8s-runner', { runner: 'kubernetes', kubeconfig: cluster.kubeconfigPath, artifactRoot: artifacts, k8sNamespace: NS, k8sPodRetention: 'keep' });
   }, 180_000);
   afterAll(async () => {
     await engine?.stop();

@@ -3,7 +3,7 @@ import { join } from 'node:path';
 import { Writable } from 'node:stream';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { CoreV1Api, Log, Watch, type KubeConfig, type V1Pod } from '@kubernetes/client-node';
-import type { LaunchHandle, LaunchSpec, LaunchStatus, Runner } from '../runner';
+import type { LaunchHandle, LaunchProgress, LaunchSpec, LaunchStatus, Runner } from '../runner';
 import { MAIN_CONTAINER } from './build-pod';
 import { classifyPod, type PodOutcome } from './pod-status';
 
@@ -17,6 +17,8 @@ export interface KubernetesRunnerOptions {
   relistMs?: number;
   /** The pod's user and group, for whom the launch's directories on the shared volume are made writable. */
   writableBy?: { runAsUser: number; runAsGroup: number };
+  /** What happens to a finished pod once its outcome is recorded. @default keep-failed */
+  retention?: 'delete' | 'keep-failed' | 'keep';
 }
 
 /** Where the log follower keeps the timestamp of the last line it copied, so a new worker resumes after it. */
@@ -54,12 +56,13 @@ export class KubernetesRunner implements Runner {
     return { name: spec.name, ref: { namespace, uid: pod.metadata?.uid ?? '', workDir: spec.workDir, logFile: spec.logFile } };
   }
 
-  async wait(handle: LaunchHandle, signal: AbortSignal): Promise<LaunchStatus> {
+  async wait(handle: LaunchHandle, signal: AbortSignal, progress?: (now: LaunchProgress) => void): Promise<LaunchStatus> {
     const logs = new LogFollower(this.kc, handle);
     try {
       let pod = await this.read(handle);
       while (pod && !signal.aborted) {
         const outcome = classifyPod(pod, new Date(), { unschedulableTimeoutMs: this.unschedulableTimeoutMs });
+        progress?.({ pod: handle.name, phase: pod.status?.phase ?? 'Pending', ...(outcome.kind === 'running' && outcome.waiting ? { waiting: outcome.waiting } : {}) });
         if (pod.status?.phase === 'Running') logs.start();
         if (outcome.kind !== 'running') {
           await logs.finish();
@@ -72,6 +75,11 @@ export class KubernetesRunner implements Runner {
     } finally {
       logs.stop();
     }
+  }
+
+  async release(handle: LaunchHandle, succeeded: boolean): Promise<void> {
+    const retention = this.opts.retention ?? 'keep-failed';
+    if (retention === 'delete' || (retention === 'keep-failed' && succeeded)) await this.kill(handle, 0);
   }
 
   async kill(handle: LaunchHandle, graceMs: number): Promise<void> {

@@ -163,6 +163,28 @@ describeKube('KubernetesRunner on a real control plane', () => {
     expect(readFileSync(spec.logFile, 'utf8')).toBe('a\nb\nc\n');
   });
 
+  test("retention keep-failed: a succeeded launch's pod is deleted once released, a failed one's kept", async () => {
+    const r = new KubernetesRunner(kc, { namespace: NS, podFor: (spec) => podFor(spec as PodLaunch), retention: 'keep-failed' });
+    const ok = launch('kept-ok-1');
+    const bad = launch('kept-bad-1', { annotations: { 'kwok.sluice.dev/outcome': 'fail' } });
+    const [okHandle, badHandle] = [await r.start(ok), await r.start(bad)];
+    expect(await r.wait(okHandle, never)).toEqual({ status: 'exited', exitCode: 0 });
+    expect(await r.wait(badHandle, never)).toEqual({ status: 'exited', exitCode: 1 });
+    await r.release(okHandle, true);
+    await r.release(badHandle, false);
+    expect(await podsOf(ok.name)).toHaveLength(0);
+    expect(await podsOf(bad.name)).toHaveLength(1);
+  });
+
+  test('progress reports the pod and its phase while it runs', async () => {
+    const spec = launch('progress-1', { annotations: { 'kwok.sluice.dev/run-for': '1s' } });
+    const r = runner();
+    const seen: Record<string, string>[] = [];
+    expect(await r.wait(await r.start(spec), never, (now) => seen.push(now))).toEqual({ status: 'exited', exitCode: 0 });
+    expect(seen.map((s) => s.phase)).toContain('Running');
+    expect(seen.every((s) => s.pod === spec.name)).toBe(true);
+  });
+
   async function untilPhase(name: string, phase: string): Promise<void> {
     await waitUntil(async () => (await podsOf(name))[0]?.status?.phase === phase);
   }

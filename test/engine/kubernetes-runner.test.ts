@@ -84,6 +84,39 @@ function failingSpec(): { pipeline_spec: PipelineSpec; platform_spec: unknown } 
   };
 }
 
+/** One step whose pod runs until deleted, or fails past `deadline` seconds when one is given (kfp-kubernetes' set_timeout). */
+function longSpec(name: string, deadline?: number): { pipeline_spec: PipelineSpec; platform_spec: unknown } {
+  return {
+    pipeline_spec: {
+      pipelineInfo: { name },
+      schemaVersion: '2.1.0',
+      root: { dag: { tasks: { long: { taskInfo: { name: 'long' }, componentRef: { name: 'comp-long' } } } } },
+      components: { 'comp-long': { executorLabel: 'exec-long' } },
+      deploymentSpec: { executors: { 'exec-long': { container: { image: 'busybox:1.36', command: ['sleep', '3600'] } } } },
+    },
+    platform_spec: {
+      platforms: {
+        kubernetes: {
+          deploymentSpec: {
+            executors: {
+              'exec-long': {
+                podMetadata: { annotations: { 'kwok.sluice.dev/outcome': 'run' } },
+                ...(deadline ? { activeDeadlineSeconds: String(deadline) } : {}),
+              },
+            },
+          },
+        },
+      },
+    },
+  };
+}
+
+function specFile(spec: unknown): string {
+  const file = join(mkdtempSync(join(tmpdir(), 'sluice-k8s-spec-')), 'spec.json');
+  writeFileSync(file, JSON.stringify(spec));
+  return file;
+}
+
 describeKube('the engine with runner=kubernetes', () => {
   let cluster: KubeControlPlane;
   let engine: TestEngine;
@@ -122,9 +155,7 @@ describeKube('the engine with runner=kubernetes', () => {
   const podsOfRun = async (runId: string) => (await core.listNamespacedPod({ namespace: NS, labelSelector: `${POD_LABELS.runId}=${runId}` })).items;
 
   test('a pipeline with a chain, a loop and a condition runs every step as exactly one pod', async () => {
-    const file = join(mkdtempSync(join(tmpdir(), 'sluice-k8s-spec-')), 'spec.json');
-    writeFileSync(file, JSON.stringify(controlFlowSpec()));
-    const { run_id } = await engine.createRun(file, { go: true });
+    const { run_id } = await engine.createRun(specFile(controlFlowSpec()), { go: true });
     const run = await engine.waitForRun(run_id, 120_000);
     expect(run.state).toBe('SUCCEEDED');
     const containers = (await engine.store.listTasks(run_id)).filter((t) => t.kind === 'CONTAINER');
@@ -143,13 +174,39 @@ describeKube('the engine with runner=kubernetes', () => {
   }, 180_000);
 
   test("a pod's failure reaches the API with its exit code, and the platform spec reached the pod", async () => {
-    const file = join(mkdtempSync(join(tmpdir(), 'sluice-k8s-spec-')), 'spec.json');
-    writeFileSync(file, JSON.stringify(failingSpec()));
-    const { run_id } = await engine.createRun(file);
+    const { run_id } = await engine.createRun(specFile(failingSpec()));
     const run = await engine.waitForRun(run_id, 120_000);
     expect(run.state).toBe('FAILED');
     expect(run.error?.message).toMatch(/exit code 7/);
     const [pod] = await podsOfRun(run_id);
     expect(pod.metadata?.annotations?.['kwok.sluice.dev/exit-code']).toBe('7');
+  }, 180_000);
+
+  test('terminating a run deletes its running pod and the run ends CANCELED', async () => {
+    const { run_id } = await engine.createRun(specFile(longSpec('k8s-terminate')));
+    for (const end = Date.now() + 60_000; (await podsOfRun(run_id))[0]?.status?.phase !== 'Running'; ) {
+      if (Date.now() > end) throw new Error('the pod never ran');
+      await new Promise((r) => setTimeout(r, 200));
+    }
+    const res = await fetch(`${engine.apiUrl}/apis/v2beta1/runs/${run_id}:terminate`, { method: 'POST' });
+    expect(res.status).toBe(200);
+    const run = await engine.waitForRun(run_id, 60_000);
+    expect(run.state).toBe('CANCELED');
+    expect(await podsOfRun(run_id)).toHaveLength(0);
+    expect((await engine.store.getTask(run_id, 'root/long'))?.state).toBe('CANCELED');
+  }, 180_000);
+
+  test('a step past its activeDeadlineSeconds fails its task as timed out, without retries', async () => {
+    const { run_id } = await engine.createRun(specFile(longSpec('k8s-timeout', 2)));
+    const run = await engine.waitForRun(run_id, 60_000);
+    expect(run.state).toBe('FAILED');
+    const task = await engine.store.getTask(run_id, 'root/long');
+    expect(task?.state).toBe('FAILED');
+    expect(task?.error?.type).toBe('TaskTimedOut');
+    expect(task?.attempts).toBe(1);
+    // Nothing runs on: Kubernetes failed the pod at its deadline (or Sluice deleted it first);
+    // what is left is kept for inspection, as this engine's podRetention says.
+    const left = await podsOfRun(run_id);
+    expect(left.filter((p) => p.status?.phase !== 'Failed')).toEqual([]);
   }, 180_000);
 });

@@ -1,11 +1,12 @@
 import { mkdtempSync, writeFileSync, chmodSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { CoreV1Api, KubeConfig } from '@kubernetes/client-node';
+import type { CoreV1Api } from '@kubernetes/client-node';
 import { POD_LABELS } from '../../activities/runners/kubernetes/metadata';
 import type { PipelineSpec } from '../../ir/types';
-import { kubeControlPlaneUnavailable, startKubeControlPlane, type KubeControlPlane } from '../../stack/kube-control-plane';
+import { kubeControlPlaneUnavailable, type KubeControlPlane } from '../../stack/kube-control-plane';
 import { startTestEngine, type TestEngine } from '../support/engine';
+import { startKubeWithArtifacts } from '../support/kube';
 import { saySkipped } from '../support/say-skipped';
 
 // Whole runs with runner=kubernetes: the engine on the real stack, every step a pod on the real
@@ -125,25 +126,7 @@ describeKube('the engine with runner=kubernetes', () => {
   chmodSync(artifacts, 0o755);
 
   beforeAll(async () => {
-    cluster = await startKubeControlPlane();
-    const kc = new KubeConfig();
-    kc.loadFromFile(cluster.kubeconfigPath);
-    core = kc.makeApiClient(CoreV1Api);
-    await core.createPersistentVolume({
-      body: {
-        metadata: { name: 'engine-artifacts' },
-        spec: { capacity: { storage: '1Gi' }, accessModes: ['ReadWriteMany'], storageClassName: '', hostPath: { path: artifacts }, claimRef: { namespace: NS, name: 'sluice-artifacts' } },
-      },
-    });
-    await core.createNamespacedPersistentVolumeClaim({
-      namespace: NS,
-      body: { metadata: { name: 'sluice-artifacts' }, spec: { accessModes: ['ReadWriteMany'], storageClassName: '', volumeName: 'engine-artifacts', resources: { requests: { storage: '1Gi' } } } },
-    });
-    for (const end = Date.now() + 60_000; ; ) {
-      if ((await core.readNamespacedPersistentVolumeClaim({ name: 'sluice-artifacts', namespace: NS })).status?.phase === 'Bound') break;
-      if (Date.now() > end) throw new Error('the artifact claim was not bound');
-      await new Promise((r) => setTimeout(r, 200));
-    }
+    ({ cluster, core } = await startKubeWithArtifacts(artifacts, NS));
     // Finished pods are kept, so that the tests can count them.
     engine = await startTestEngine('k8s-runner', { runner: 'kubernetes', kubeconfig: cluster.kubeconfigPath, artifactRoot: artifacts, k8sNamespace: NS, k8sPodRetention: 'keep' });
   }, 180_000);

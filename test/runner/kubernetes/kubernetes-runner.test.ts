@@ -1,12 +1,13 @@
 import { existsSync, mkdirSync, mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { CoreV1Api, KubeConfig, type V1Pod } from '@kubernetes/client-node';
+import type { CoreV1Api, KubeConfig, V1Pod } from '@kubernetes/client-node';
 import { buildPod } from '../../../activities/runners/kubernetes/build-pod';
 import { KubernetesRunner } from '../../../activities/runners/kubernetes/kubernetes-runner';
 import type { PodLaunch } from '../../../activities/runners/kubernetes/pod-launch';
 import type { LaunchHandle } from '../../../activities/runners/runner';
-import { kubeControlPlaneUnavailable, startKubeControlPlane, type KubeControlPlane } from '../../../stack/kube-control-plane';
+import { kubeControlPlaneUnavailable, type KubeControlPlane } from '../../../stack/kube-control-plane';
+import { startKubeWithArtifacts } from '../../support/kube';
 import { saySkipped } from '../../support/say-skipped';
 import { podLaunch, runnerConfig } from './pod-fixtures';
 
@@ -52,23 +53,7 @@ describeKube('KubernetesRunner on a real control plane', () => {
   const podsOf = async (name: string) => (await core.listNamespacedPod({ namespace: NS, fieldSelector: `metadata.name=${name}` })).items;
 
   beforeAll(async () => {
-    cluster = await startKubeControlPlane();
-    kc = new KubeConfig();
-    kc.loadFromFile(cluster.kubeconfigPath);
-    core = kc.makeApiClient(CoreV1Api);
-    // The artifact store every step pod mounts: a claim bound to a host-path volume.
-    const claimName = config.artifactStore.claimName;
-    await core.createPersistentVolume({
-      body: {
-        metadata: { name: 'sluice-artifacts-pv' },
-        spec: { capacity: { storage: '1Gi' }, accessModes: ['ReadWriteMany'], storageClassName: '', hostPath: { path: root }, claimRef: { namespace: NS, name: claimName } },
-      },
-    });
-    await core.createNamespacedPersistentVolumeClaim({
-      namespace: NS,
-      body: { metadata: { name: claimName }, spec: { accessModes: ['ReadWriteMany'], storageClassName: '', volumeName: 'sluice-artifacts-pv', resources: { requests: { storage: '1Gi' } } } },
-    });
-    await waitUntil(async () => (await core.readNamespacedPersistentVolumeClaim({ name: claimName, namespace: NS })).status?.phase === 'Bound', 60_000);
+    ({ cluster, kc, core } = await startKubeWithArtifacts(root, NS, config.artifactStore.claimName));
   }, 120_000);
   afterAll(() => cluster?.stop());
 

@@ -9,6 +9,7 @@ import { noopLoopPipeline, noopPipeline } from './noop-specs';
 import { runHistoryStats } from '../stack/run-histories';
 import { seedRuns } from './seed-runs';
 import { treeMemory } from './process-memory';
+import { benchKubernetes, type KubernetesBench } from './kubernetes-bench';
 
 /**
  * `npm run bench`: starts a fresh embedded stack and measures
@@ -53,7 +54,11 @@ async function main(): Promise<void> {
     const listP50 = await p50Ms(() => getJson(stack, '/apis/v2beta1/runs?page_size=50'), 50);
     const bigRunP50 = await p50Ms(() => getJson(stack, `/apis/v2beta1/runs/${loop10k.runId}`), 20);
 
+    // Its own stack and control plane, after this stack's measurements and beside its idle processes.
+    const kubernetes = await benchKubernetes(runToEnd, (line) => console.error(`bench: ${line}`));
+
     const results = {
+      kubernetes,
       date: new Date().toISOString(),
       machine: { cpus: cpus().length, model: cpus()[0]?.model, node: process.version },
       chain50: {
@@ -85,6 +90,7 @@ async function main(): Promise<void> {
       },
     };
     printTable(results);
+    printKubernetes(kubernetes);
     const dir = join(PROJECT_ROOT, 'bench', 'results');
     mkdirSync(dir, { recursive: true });
     const file = join(dir, `${results.date.replace(/[:.]/g, '-')}.json`);
@@ -178,6 +184,14 @@ function printTable(r: {
   console.log(`${'figure'.padEnd(width)} | value`);
   console.log(`${'-'.repeat(width)}-|-${'-'.repeat(16)}`);
   for (const [k, v] of rows) console.log(`${k.padEnd(width)} | ${v}`);
+}
+
+function printKubernetes(k: KubernetesBench | undefined): void {
+  if (!k) return;
+  console.log(`\nKubernetes runner on the test control plane (kwok):`);
+  console.log(`  pod Succeeded → launch recorded (median, ${k.chainSteps}-step chain): ${k.succeededToRecordedMs} ms`);
+  console.log(`  step recorded → next pod created (median): ${k.finishedToNextPodMs} ms`);
+  console.log(`  200-wide fan-out: ${k.fanoutPodsPerSecond} pods/s created, run ${k.fanoutWallMs} ms`);
 }
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));

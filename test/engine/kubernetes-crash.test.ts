@@ -7,7 +7,7 @@ import { POD_LABELS } from '../../activities/runners/kubernetes/metadata';
 import type { PipelineSpec } from '../../ir/types';
 import { kubeControlPlaneUnavailable, type KubeControlPlane } from '../../stack/kube-control-plane';
 import { startTestEngine, type TestEngine } from '../support/engine';
-import { startKubeWithArtifacts } from '../support/kube';
+import { startKubeWithArtifacts } from '../../stack/kube-artifact-store';
 import { saySkipped } from '../support/say-skipped';
 
 // kill -9 of a standalone worker while its step's pod runs: the next worker reattaches to the

@@ -7,7 +7,7 @@ import { KubernetesRunner } from '../../../activities/runners/kubernetes/kuberne
 import type { PodLaunch } from '../../../activities/runners/kubernetes/pod-launch';
 import type { LaunchHandle } from '../../../activities/runners/runner';
 import { kubeControlPlaneUnavailable, type KubeControlPlane } from '../../../stack/kube-control-plane';
-import { startKubeWithArtifacts } from '../../support/kube';
+import { startKubeWithArtifacts } from '../../../stack/kube-artifact-store';
 import { saySkipped } from '../../support/say-skipped';
 import { podLaunch, runnerConfig } from './pod-fixtures';
 

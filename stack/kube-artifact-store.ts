@@ -1,5 +1,5 @@
 import { CoreV1Api, KubeConfig } from '@kubernetes/client-node';
-import { startKubeControlPlane, type KubeControlPlane } from '../../stack/kube-control-plane';
+import { startKubeControlPlane, type KubeControlPlane } from './kube-control-plane';
 
 export interface KubeWithArtifacts {
   cluster: KubeControlPlane;

@@ -1,5 +1,7 @@
 import type { Client } from '@temporalio/client';
+import { join } from 'node:path';
 import express from 'express';
+import { PROJECT_ROOT, type SluiceConfig } from '../config/config';
 import { platformCheckFor } from '../activities/runners/platform-check';
 import { GzipPayloadCodec } from '../config/payload-codec';
 import type { MetadataStore } from '../store/types';
@@ -40,6 +42,20 @@ export interface ApiDeps {
   runner?: 'local' | 'kubernetes';
   /** Most task details `GET /runs/{id}` carries (the rest are paged); `DEFAULT_TASK_DETAILS_LIMIT` when unset. */
   taskDetailsLimit?: number;
+}
+
+/** The API's dependencies as a Sluice process configures them: its config, its store, its Temporal client. */
+export function apiDepsFromConfig(config: SluiceConfig, store: MetadataStore, temporal: Client): ApiDeps {
+  return {
+    store,
+    temporal,
+    taskQueue: config.taskQueue,
+    artifactRoot: config.artifactRoot,
+    parallelism: config.parallelism,
+    heartbeatTimeoutSeconds: config.heartbeatTimeoutSeconds,
+    runner: config.runner,
+    uiDir: join(PROJECT_ROOT, 'ui'),
+  };
 }
 
 /**

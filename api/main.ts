@@ -1,10 +1,9 @@
-import { join } from 'node:path';
 import { Client, Connection } from '@temporalio/client';
-import { ConfigError, PROJECT_ROOT, loadConfig } from '../config/config';
+import { ConfigError, loadConfig } from '../config/config';
 import { SLUICE_DATA_CONVERTER } from '../config/payload-codec';
 import { temporalTlsFromEnv } from '../config/temporal-tls';
 import { PgStore } from '../store/pg-store';
-import { API_PREFIX, createApp } from './app';
+import { API_PREFIX, apiDepsFromConfig, createApp } from './app';
 import { startApiServer } from './server';
 
 export interface ApiProcess {
@@ -37,16 +36,7 @@ export async function startApiProcess(env: NodeJS.ProcessEnv = process.env, log:
     const connection = await Connection.connect({ address: config.temporalAddress, tls });
     stops.push(() => connection.close());
     const temporal = new Client({ connection, namespace: config.temporalNamespace, dataConverter: SLUICE_DATA_CONVERTER });
-    const app = createApp({
-      store,
-      temporal,
-      taskQueue: config.taskQueue,
-      artifactRoot: config.artifactRoot,
-      parallelism: config.parallelism,
-      heartbeatTimeoutSeconds: config.heartbeatTimeoutSeconds,
-      runner: config.runner,
-      uiDir: join(PROJECT_ROOT, 'ui'),
-    });
+    const app = createApp(apiDepsFromConfig(config, store, temporal));
     const server = await startApiServer(app, { host: config.apiHost, port: config.apiPort });
     stops.push(() => server.close());
     log(`sluice api listening on ${server.url}${API_PREFIX} (Temporal ${config.temporalAddress}, namespace ${config.temporalNamespace}, task queue ${config.taskQueue})`);

@@ -1,10 +1,10 @@
 import { join } from 'node:path';
 import { Client, Connection } from '@temporalio/client';
 import { NativeConnection } from '@temporalio/worker';
-import { createApp } from '../api/app';
+import { apiDepsFromConfig, createApp } from '../api/app';
 import { CODEC_PATH } from '../api/routes/codec';
 import { startApiServer } from '../api/server';
-import { PROJECT_ROOT, type SluiceConfig } from '../config/config';
+import type { SluiceConfig } from '../config/config';
 import { SLUICE_DATA_CONVERTER } from '../config/payload-codec';
 import { PgStore } from '../store/pg-store';
 import type { MetadataStore } from '../store/types';
@@ -98,16 +98,7 @@ export async function startDevStack(config: SluiceConfig, opts: DevStackOptions 
     }
 
     log('starting the API');
-    const app = createApp({
-      store,
-      temporal: client,
-      taskQueue: config.taskQueue,
-      artifactRoot: config.artifactRoot,
-      parallelism: config.parallelism,
-      heartbeatTimeoutSeconds: config.heartbeatTimeoutSeconds,
-      runner: config.runner,
-      uiDir: join(PROJECT_ROOT, 'ui'),
-    });
+    const app = createApp(apiDepsFromConfig(config, store, client));
     const api = await startApiServer(app, { host: config.apiHost, port: config.apiPort });
     stops.push(() => api.close());
     await waitFor('the API health check', async () => {

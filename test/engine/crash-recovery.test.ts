@@ -1,11 +1,9 @@
-import { spawn, type ChildProcess } from 'node:child_process';
-import { existsSync, mkdtempSync, openSync, readFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { startTestEngine, taskByName, type TestEngine } from '../support/engine';
+import { startStandaloneWorker } from '../support/standalone-worker';
 import { stepWritableDir } from '../support/temp-dirs';
-
-const WORKER_MAIN = join(__dirname, '..', '..', 'dist', 'worker', 'main.js');
 
 describe('crash recovery', () => {
   let engine: TestEngine;
@@ -19,20 +17,8 @@ describe('crash recovery', () => {
     await engine?.stop();
   });
 
-  function startWorker(label: string): ChildProcess {
-    const log = openSync(join(logDir, `${label}.log`), 'a');
-    return spawn(process.execPath, [WORKER_MAIN], {
-      env: {
-        PATH: process.env.PATH,
-        HOME: process.env.HOME,
-        DATABASE_URL: engine.config.databaseUrl,
-        TEMPORAL_ADDRESS: engine.temporalAddress,
-        SLUICE_TASK_QUEUE: engine.config.taskQueue,
-        SLUICE_DATA_DIR: engine.config.dataDir,
-      },
-      stdio: ['ignore', log, log],
-    });
-  }
+  const startWorker = (label: string) => startStandaloneWorker(engine, logDir, label);
+
 
   test('kill -9 of the worker mid-step: a new worker finishes the run and no completed step runs again', async () => {
     const dir = stepWritableDir('crash');

@@ -1,5 +1,4 @@
-import { spawn, type ChildProcess } from 'node:child_process';
-import { chmodSync, mkdtempSync, openSync, readFileSync, writeFileSync } from 'node:fs';
+import { chmodSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { CoreV1Api } from '@kubernetes/client-node';
@@ -7,6 +6,7 @@ import { POD_LABELS } from '../../activities/runners/kubernetes/metadata';
 import type { PipelineSpec } from '../../ir/types';
 import { kubeControlPlaneUnavailable, type KubeControlPlane } from '../../stack/kube-control-plane';
 import { startTestEngine, type TestEngine } from '../support/engine';
+import { startStandaloneWorker } from '../support/standalone-worker';
 import { startKubeWithArtifacts } from '../../stack/kube-artifact-store';
 import { saySkipped } from '../support/say-skipped';
 
@@ -19,7 +19,6 @@ if (unavailable) saySkipped(`the Kubernetes crash drill: ${unavailable}`);
 const describeKube = unavailable ? describe.skip : describe;
 
 const NS = 'default';
-const WORKER_MAIN = join(__dirname, '..', '..', 'dist', 'worker', 'main.js');
 
 /** `slow` (a pod running 6 s), then `after`. */
 function spec(): { pipeline_spec: PipelineSpec; platform_spec: unknown } {
@@ -60,26 +59,16 @@ describeKube('kill -9 of the worker while a pod runs', () => {
     await cluster?.stop();
   });
 
-  function startWorker(label: string): ChildProcess {
-    const log = openSync(join(logDir, `${label}.log`), 'a');
-    return spawn(process.execPath, [WORKER_MAIN], {
-      env: {
-        PATH: process.env.PATH,
-        HOME: process.env.HOME,
-        DATABASE_URL: engine.config.databaseUrl,
-        TEMPORAL_ADDRESS: engine.temporalAddress,
-        SLUICE_TASK_QUEUE: engine.config.taskQueue,
-        SLUICE_DATA_DIR: engine.config.dataDir,
-        SLUICE_ARTIFACT_ROOT: artifacts,
-        SLUICE_RUNNER: 'kubernetes',
-        SLUICE_KUBECONFIG: cluster.kubeconfigPath,
-        SLUICE_K8S_NAMESPACE: NS,
-        SLUICE_K8S_POD_RETENTION: 'keep',
-        SLUICE_HEARTBEAT_TIMEOUT_SECONDS: '3',
-      },
-      stdio: ['ignore', log, log],
+  const startWorker = (label: string) =>
+    startStandaloneWorker(engine, logDir, label, {
+      SLUICE_ARTIFACT_ROOT: artifacts,
+      SLUICE_RUNNER: 'kubernetes',
+      SLUICE_KUBECONFIG: cluster.kubeconfigPath,
+      SLUICE_K8S_NAMESPACE: NS,
+      SLUICE_K8S_POD_RETENTION: 'keep',
+      SLUICE_HEARTBEAT_TIMEOUT_SECONDS: '3',
     });
-  }
+
 
   test('the next worker reattaches to the same pod; one pod per launch; the run succeeds', async () => {
     const file = join(mkdtempSync(join(tmpdir(), 'sluice-k8s-spec-')), 'spec.json');

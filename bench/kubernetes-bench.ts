@@ -25,10 +25,14 @@ export interface KubernetesBench {
 /**
  * The Kubernetes runner's own overhead on the test control plane (kwok plays the kubelet, so a
  * pod's run time is kwok's, not a container's): a 20-step chain and a 200-wide fan-out of no-op
- * steps on a stack with runner=kubernetes, timed from a watch on the run's pods and the launch
- * records in the store. Undefined, saying why, when the control plane is not built.
+ * steps through a worker with runner=kubernetes (beside `main`'s servers), timed from a watch on
+ * the pods and the launch records in the store. Undefined, saying why, when the control plane is not built.
  */
-export async function benchKubernetes(run: (stack: DevStack, spec: PipelineSpec) => Promise<{ runId: string; wallMs: number }>, log: (line: string) => void): Promise<KubernetesBench | undefined> {
+export async function benchKubernetes(
+  main: DevStack,
+  run: (stack: DevStack, spec: PipelineSpec) => Promise<{ runId: string; wallMs: number }>,
+  log: (line: string) => void,
+): Promise<KubernetesBench | undefined> {
   const unavailable = kubeControlPlaneUnavailable();
   if (unavailable) {
     log(`Kubernetes bench skipped: ${unavailable}`);
@@ -39,9 +43,10 @@ export async function benchKubernetes(run: (stack: DevStack, spec: PipelineSpec)
   const { cluster, kc } = await startKubeWithArtifacts(artifacts);
   const dataDir = mkdtempSync(join(tmpdir(), 'sluice-bench-k8s-stack-'));
   chmodSync(dataDir, 0o755);
-  const [apiPort, temporalPort, temporalUiPort, postgresPort] = await Promise.all([freePort(), freePort(), freePort(), freePort()]);
+  // The main stack's Temporal and PostgreSQL, with a worker and an API of its own on another task queue.
   const config = loadConfig({
-    dataDir, apiPort, temporalPort, temporalUiPort, postgresPort, parallelism: 200,
+    dataDir, apiPort: await freePort(), parallelism: 200, taskQueue: 'sluice-bench-kubernetes',
+    temporalAddress: main.temporalAddress, databaseUrl: main.databaseUrl,
     runner: 'kubernetes', kubeconfig: cluster.kubeconfigPath, artifactRoot: artifacts, k8sPodRetention: 'keep',
   });
   const stack = await startDevStack(config, { log: (line) => log(`k8s stack: ${line}`) });

@@ -9,7 +9,8 @@ import type { LaunchHandle } from '../../../activities/runners/runner';
 import { kubeControlPlaneUnavailable, type KubeControlPlane } from '../../../stack/kube-control-plane';
 import { startKubeWithArtifacts } from '../../../stack/kube-artifact-store';
 import { saySkipped } from '../../support/say-skipped';
-import { podLaunch, runnerConfig } from './pod-fixtures';
+import { launchWith, podLaunch, runnerConfig } from './pod-fixtures';
+import { parseResourceSpec } from '../../../activities/runners/kubernetes/resources';
 
 // The Kubernetes runner against the real test control plane (kube-apiserver, scheduler,
 // controller manager, kwok): pods built by buildPod, created, watched, classified, logged and
@@ -168,6 +169,61 @@ describeKube('KubernetesRunner on a real control plane', () => {
     expect(await r.wait(await r.start(spec), never, (now) => seen.push(now))).toEqual({ status: 'exited', exitCode: 0 });
     expect(seen.map((s) => s.phase)).toContain('Running');
     expect(seen.every((s) => s.pod === spec.name)).toBe(true);
+  });
+
+  /** kfp-kubernetes executor configs as the compiler writes them, covering every kind of field. */
+  const SPREAD: Record<string, unknown> = {
+    'secrets and config maps': {
+      secretAsEnv: [{ secretName: 'creds', keyToEnv: [{ secretKey: 'password', envVar: 'PASSWORD' }] }],
+      secretAsVolume: [{ secretName: 'tls', mountPath: '/mnt/tls', optional: true }],
+      configMapAsEnv: [{ configMapName: 'settings', keyToEnv: [{ configMapKey: 'level', envVar: 'LEVEL' }] }],
+      configMapAsVolume: [{ configMapName: 'settings', mountPath: '/etc/settings' }],
+    },
+    'persistent volume claims': { pvcMount: [{ constant: 'fixed-pvc', mountPath: '/fixed' }, { constant: 'fixed-pvc', mountPath: '/fixed-sub', subPath: 'part/one' }] },
+    scheduling: {
+      nodeSelector: { labels: { 'sluice.dev/pool': 'gpu' } },
+      tolerations: [
+        { effect: 'NoSchedule', key: 'nvidia.com/gpu', operator: 'Exists' },
+        { key: 'node.kubernetes.io/unreachable', operator: 'Exists', effect: 'NoExecute', tolerationSeconds: '10' },
+      ],
+      nodeAffinity: [{ matchExpressions: [{ key: 'sluice.dev/pool', operator: 'In', values: ['gpu', 'cpu'] }] }, { matchFields: [{ key: 'metadata.name', operator: 'NotIn', values: ['node-1'] }], weight: 50.0 }],
+    },
+    'pod metadata and field paths': {
+      fieldPathAsEnv: [{ fieldPath: "metadata.annotations['task-annotation']", name: 'POD_TASK_ANNOTATION' }, { fieldPath: 'status.podIP', name: 'POD_IP' }],
+      podMetadata: { annotations: { 'task-annotation': 'annotation' }, labels: { 'task-label-1': 'label-1' } },
+    },
+    'volumes of the pod': {
+      emptyDirMounts: [{ volumeName: 'scratch', mountPath: '/scratch', medium: 'Memory', sizeLimit: '1Gi' }],
+      enabledSharedMemory: { size: '2Gi' },
+      genericEphemeralVolume: [{ volumeName: 'eph', mountPath: '/eph', accessModes: ['ReadWriteOnce'], size: '5Gi', defaultStorageClass: true }],
+    },
+    'image, deadline and pull secrets': { imagePullPolicy: 'Always', imagePullSecret: [{ secretName: 'registry' }], activeDeadlineSeconds: '600' },
+  };
+
+  test.each(Object.entries(SPREAD))('the API server accepts the pod buildPod makes for %s (dry run and creation)', async (title, executorConfig) => {
+    const name = `spread-${title.replace(/[^a-z]+/g, '-')}`.slice(0, 40).replace(/-$/, '');
+    // Created, never run: the fixtures' own artifact root will do.
+    const pod = buildPod(launchWith(executorConfig, { name, resources: parseResourceSpec({ cpuLimit: 2, memoryLimit: 4, accelerator: { type: 'NVIDIA_TESLA_T4', count: '1' } }, 'exec-train') }), runnerConfig());
+    const dry = await core.createNamespacedPod({ namespace: NS, body: pod, dryRun: 'All' });
+    expect(dry.metadata?.name).toBe(name);
+    const created = await core.createNamespacedPod({ namespace: NS, body: pod });
+    // What was sent is what the server kept: no field dropped as unknown.
+    expect(created.spec?.containers[0].command).toEqual(pod.spec?.containers[0].command);
+    expect(created.spec?.volumes?.map((v) => v.name)).toEqual(pod.spec?.volumes?.map((v) => v.name));
+    await core.deleteNamespacedPod({ name, namespace: NS, gracePeriodSeconds: 0 });
+  });
+
+  test("the real scheduler honours the platform spec's node selector and tolerations", async () => {
+    const spec: PodLaunch = {
+      ...launch('gpu-pool-1'),
+      platform: launchWith(SPREAD.scheduling).platform,
+      resources: parseResourceSpec({ accelerator: { type: 'NVIDIA_TESLA_T4', count: '1' } }, 'exec-train'),
+    };
+    const r = runner();
+    expect(await r.wait(await r.start(spec), never)).toEqual({ status: 'exited', exitCode: 0 });
+    const [pod] = await podsOf(spec.name);
+    expect(pod.spec?.nodeName).toBe('kwok-gpu-0');
+    expect(pod.spec?.containers[0].resources?.limits?.['nvidia.com/gpu']).toBe('1');
   });
 
   async function untilPhase(name: string, phase: string): Promise<void> {

@@ -2,6 +2,7 @@ import { initial } from './0001-initial';
 import { taskPaths } from './0002-task-paths';
 import { runInputArtifacts } from './0003-run-input-artifacts';
 import { launchResources } from './0004-launch-resources';
+import { taskStatistics } from './0005-task-statistics';
 
 /**
  * One schema change. Migrations are TypeScript modules holding SQL text (not `.sql` files) so
@@ -16,4 +17,4 @@ export interface Migration {
   sql: string;
 }
 
-export const MIGRATIONS: readonly Migration[] = [initial, taskPaths, runInputArtifacts, launchResources];
+export const MIGRATIONS: readonly Migration[] = [initial, taskPaths, runInputArtifacts, launchResources, taskStatistics];

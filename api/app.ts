@@ -6,11 +6,14 @@ import { platformCheckFor } from '../activities/runners/platform-check';
 import { GzipPayloadCodec } from '../config/payload-codec';
 import type { MetadataStore } from '../store/types';
 import { NotFoundError, errorHandler } from './errors';
+import { lineLogger, type Logger } from '../observability/logger';
+import { httpMetrics, rememberMountPath } from '../observability/metrics';
 import { MAX_PIPELINE_FILE_BYTES } from './pipeline-input';
 import { artifactsRouter } from './routes/artifacts';
 import { CODEC_PATH, codecRouter } from './routes/codec';
 import { experimentsRouter } from './routes/experiments';
 import { healthzRouter } from './routes/healthz';
+import { metricsRouter } from './routes/metrics';
 import { pipelinesRouter } from './routes/pipelines';
 import { runsRouter } from './routes/runs';
 import { ArtifactService } from './services/artifact-service';
@@ -42,6 +45,8 @@ export interface ApiDeps {
   runner?: 'local' | 'kubernetes';
   /** Most task details `GET /runs/{id}` carries (the rest are paged); `DEFAULT_TASK_DETAILS_LIMIT` when unset. */
   taskDetailsLimit?: number;
+  /** Where failed requests are logged; warnings and errors as lines on stderr when unset. */
+  logger?: Logger;
 }
 
 /** The API's dependencies as a Sluice process configures them: its config, its store, its Temporal client. */
@@ -82,20 +87,23 @@ export function createApp(deps: ApiDeps): express.Express {
 
   const app = express();
   app.disable('x-powered-by');
+  app.use(httpMetrics);
   app.use(express.json({ limit: MAX_PIPELINE_FILE_BYTES }));
   app.use(
     API_PREFIX,
+    rememberMountPath,
     healthzRouter(),
     pipelinesRouter(pipelines),
     experimentsRouter(experiments),
     runsRouter({ runs, details: new RunDetailsService(store, deps.taskDetailsLimit), logs: new TaskLogService(store), artifacts }),
     artifactsRouter(artifacts),
   );
-  app.use(CODEC_PATH, codecRouter(new GzipPayloadCodec()));
+  app.use(CODEC_PATH, rememberMountPath, codecRouter(new GzipPayloadCodec()));
+  app.use(metricsRouter({ store, temporal: deps.temporal, taskQueue: deps.taskQueue }));
   if (deps.uiDir) app.use(express.static(deps.uiDir));
   app.use((req) => {
     throw new NotFoundError('route', `${req.method} ${req.path}`);
   });
-  app.use(errorHandler);
+  app.use(errorHandler(deps.logger ?? lineLogger('warn', (line) => console.error(line))));
   return app;
 }

@@ -1,6 +1,8 @@
 import type { ErrorRequestHandler } from 'express';
 import { MulterError } from 'multer';
 import { ZodError } from 'zod';
+import type { Logger } from '../observability/logger';
+import { countStoreError } from '../observability/metrics';
 import { SpecValidationError } from '../ir/errors';
 import { StoreConflictError, StoreInputError, StoreNotFoundError } from '../store/errors';
 import type { ApiErrorBody, FieldViolation } from './api-types';
@@ -124,19 +126,22 @@ export function toErrorBody({ kind, message, violations }: Classified): { status
 }
 
 /** Express's last middleware: every error becomes KFP's JSON error body. */
-export const errorHandler: ErrorRequestHandler = (err, req, res, next) => {
-  if (res.headersSent) {
-    // A streamed response (a followed log) already sent its status; all that is left is to cut it.
-    next(err);
-    return;
-  }
-  const classified = classify(err);
-  // The other kinds are answers about the request; only a bug or an outage needs the stack.
-  if (classified.kind === 'INTERNAL') console.error(`${req.method} ${req.originalUrl} failed:`, err);
-  const { status, body } = toErrorBody(classified);
-  // Set explicitly: a handler may already have chosen another type (text/plain for logs).
-  res.status(status).type('application/json').json(body);
-};
+export function errorHandler(logger: Logger): ErrorRequestHandler {
+  return (err, req, res, next) => {
+    countStoreError('api', err);
+    if (res.headersSent) {
+      // A streamed response (a followed log) already sent its status; all that is left is to cut it.
+      next(err);
+      return;
+    }
+    const classified = classify(err);
+    // The other kinds are answers about the request; only a bug or an outage needs the stack.
+    if (classified.kind === 'INTERNAL' || classified.kind === 'UNAVAILABLE') logger.error({ err, method: req.method, url: req.originalUrl }, 'request failed');
+    const { status, body } = toErrorBody(classified);
+    // Set explicitly: a handler may already have chosen another type (text/plain for logs).
+    res.status(status).type('application/json').json(body);
+  };
+}
 
 /** Store listing options as the API's query parameters name them. */
 const STORE_FIELDS: Record<StoreInputError['field'], string> = { sortBy: 'sort_by', pageSize: 'page_size', pageToken: 'page_token' };

@@ -2,6 +2,7 @@ import { Client, Connection } from '@temporalio/client';
 import { ConfigError, loadConfig } from '../config/config';
 import { SLUICE_DATA_CONVERTER } from '../config/payload-codec';
 import { temporalTlsFromEnv } from '../config/temporal-tls';
+import { jsonLogger } from '../observability/logger';
 import { PgStore } from '../store/pg-store';
 import { API_PREFIX, apiDepsFromConfig, createApp } from './app';
 import { startApiServer } from './server';
@@ -36,7 +37,7 @@ export async function startApiProcess(env: NodeJS.ProcessEnv = process.env, log:
     const connection = await Connection.connect({ address: config.temporalAddress, tls });
     stops.push(() => connection.close());
     const temporal = new Client({ connection, namespace: config.temporalNamespace, dataConverter: SLUICE_DATA_CONVERTER });
-    const app = createApp(apiDepsFromConfig(config, store, temporal));
+    const app = createApp({ ...apiDepsFromConfig(config, store, temporal), logger: jsonLogger(config.logLevel ?? 'info') });
     const server = await startApiServer(app, { host: config.apiHost, port: config.apiPort });
     stops.push(() => server.close());
     log(`sluice api listening on ${server.url}${API_PREFIX} (Temporal ${config.temporalAddress}, namespace ${config.temporalNamespace}, task queue ${config.taskQueue})`);

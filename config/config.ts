@@ -2,12 +2,14 @@ import { existsSync } from 'node:fs';
 import { basename, delimiter, dirname, join, resolve } from 'node:path';
 import { z } from 'zod';
 import { parseKubernetesRunnerConfig, type KubernetesRunnerConfig } from '../activities/runners/kubernetes/runner-config';
+import { LOG_LEVELS } from '../observability/logger';
 import { DEFAULT_NAMESPACE, DEFAULT_PORTS, DEFAULT_TASK_QUEUE } from './constants';
 
 /** The project root (where package.json and .venv live), whether running from source or dist/. */
 export const PROJECT_ROOT = resolve(__dirname, basename(dirname(__dirname)) === 'dist' ? '../..' : '..');
 
 const port = z.coerce.number().int().min(0).max(65535);
+const hostPort = z.string().regex(/^[^\s:]+:\d{1,5}$/, 'expected host:port');
 
 /**
  * Sluice's configuration, parsed once at start-up from the environment (and CLI flags, which
@@ -61,6 +63,15 @@ export const ConfigSchema = z.object({
   k8sPodRetention: z.string().optional(),
   /** How long a step pod may stay unschedulable before its task fails with the scheduler's message. */
   k8sUnschedulableTimeoutSeconds: z.coerce.number().positive().default(300),
+  /** Least level logged; `info` for the JSON logs of `sluice api` and `sluice worker`, `warn` for `sluice dev`'s lines when unset. */
+  logLevel: z.enum(LOG_LEVELS).optional(),
+  /**
+   * host:port where the Temporal SDK's own worker metrics are served for `/metrics` to include;
+   * a free loopback port when unset.
+   */
+  temporalMetricsAddress: hostPort.optional(),
+  /** host:port where a standalone worker (`sluice worker`) serves `GET /metrics`; not served when unset. */
+  workerMetricsAddress: hostPort.optional(),
 });
 
 export type SluiceConfig = z.infer<typeof ConfigSchema> & {
@@ -100,6 +111,9 @@ const ENV_KEYS: Record<string, keyof z.input<typeof ConfigSchema>> = {
   SLUICE_K8S_SECURITY_CONTEXT: 'k8sSecurityContext',
   SLUICE_K8S_POD_RETENTION: 'k8sPodRetention',
   SLUICE_K8S_UNSCHEDULABLE_TIMEOUT_SECONDS: 'k8sUnschedulableTimeoutSeconds',
+  SLUICE_LOG_LEVEL: 'logLevel',
+  SLUICE_TEMPORAL_METRICS_ADDRESS: 'temporalMetricsAddress',
+  SLUICE_WORKER_METRICS_ADDRESS: 'workerMetricsAddress',
 };
 
 /** Thrown when configuration is invalid; the message names each bad field. */

@@ -6,6 +6,7 @@ import { CODEC_PATH } from '../api/routes/codec';
 import { startApiServer } from '../api/server';
 import type { SluiceConfig } from '../config/config';
 import { SLUICE_DATA_CONVERTER } from '../config/payload-codec';
+import { lineLogger } from '../observability/logger';
 import { PgStore } from '../store/pg-store';
 import type { MetadataStore } from '../store/types';
 import { createSluiceWorker, installTemporalRuntime } from '../worker/create-worker';
@@ -85,10 +86,11 @@ export async function startDevStack(config: SluiceConfig, opts: DevStackOptions 
     if (opts.inProcessWorker ?? true) {
       log('starting the worker');
       // Only with a worker: the native runtime keeps the process alive until a worker stops it.
-      installTemporalRuntime(log);
+      const logger = lineLogger(config.logLevel ?? 'warn', log);
+      await installTemporalRuntime(logger, { address: config.temporalMetricsAddress });
       const workerConnection = await NativeConnection.connect({ address: temporalAddress });
       stops.push(() => workerConnection.close());
-      const worker = await createSluiceWorker({ config, store, connection: workerConnection, log });
+      const worker = await createSluiceWorker({ config, store, connection: workerConnection, logger });
       const running = worker.run();
       stops.push(async () => {
         if (worker.getState() === 'RUNNING') worker.shutdown();

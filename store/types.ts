@@ -230,6 +230,9 @@ export interface MetadataStore {
   migrate(): Promise<void>;
   close(): Promise<void>;
 
+  /** Runs by state, and the tasks of unfinished runs by state: the figures `/metrics` gauges. */
+  countByState(): Promise<{ runs: Partial<Record<RunState, number>>; activeTasks: Partial<Record<TaskState, number>> }>;
+
   // Pipelines and versions. Names are unique among pipelines (StoreConflictError otherwise).
   createPipeline(p: Omit<PipelineRecord, 'createdAt'>): Promise<PipelineRecord>;
   getPipeline(pipelineId: string): Promise<PipelineRecord | undefined>;

@@ -1,6 +1,10 @@
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { DefaultLogger, NativeConnection, Runtime, Worker, type LogEntry, type WorkerOptions } from '@temporalio/worker';
+import type { Logger } from '../observability/logger';
+import { freePort } from '../stack/free-port';
+import { setTemporalSdkMetricsUrl } from '../observability/metrics';
+import { activityTelemetry } from './activity-telemetry';
 import { createActivities } from '../activities';
 import { KubeConfig } from '@kubernetes/client-node';
 import { ApplicationFailure } from '@temporalio/common';
@@ -26,7 +30,7 @@ export interface SluiceWorkerDeps {
   store: MetadataStore;
   connection: NativeConnection;
   runner?: Runner;
-  log?: (line: string) => void;
+  logger: Logger;
   /** Workflow code; the prebuilt bundle when present, else bundled from source now. */
   workflowBundlePath?: string;
 }
@@ -47,10 +51,11 @@ export async function createSluiceWorker(deps: SluiceWorkerDeps): Promise<Worker
     dataConverter: SLUICE_DATA_CONVERTER,
     activities: createActivities({
       store: deps.store,
-      runner: deps.runner ?? (config.kubernetes ? kubernetesRunner(config, config.kubernetes) : localRunner(config, deps.log ?? (() => undefined))),
+      runner: deps.runner ?? (config.kubernetes ? kubernetesRunner(config, config.kubernetes) : localRunner(config, deps.logger)),
       // A pod has its image's environment; the worker's (its PATH, its venv) means nothing there.
       stepEnv: config.kubernetes ? {} : buildStepEnv(config.venv, process.env, join(config.dataDir, 'cache', 'pip')),
     }),
+    interceptors: { activity: [activityTelemetry(deps.logger)] },
     maxConcurrentActivityTaskExecutions: config.maxConcurrentTasks,
     // Core forwards heartbeats at most every 0.8 × the heartbeat timeout by default, which leaves a
     // loaded server too little margin; a quarter keeps healthy steps from timing out.
@@ -65,12 +70,12 @@ export async function createSluiceWorker(deps: SluiceWorkerDeps): Promise<Worker
  * cannot reach the interpreter or the artifact root, a configured user is an error, and the
  * default falls back to the worker's own user, saying so.
  */
-function localRunner(config: SluiceConfig, log: (line: string) => void): LocalProcessRunner {
+function localRunner(config: SluiceConfig, logger: Logger): LocalProcessRunner {
   const runAs = resolveStepUser(config.stepUser);
   const blocked = runAs && stepUserBlocked(runAs, config.venv, config.artifactRoot);
   if (!blocked) return new LocalProcessRunner({ runAs });
   if (config.stepUser) throw new ConfigError(`stepUser: ${blocked}; allow it with chmod o+x, or set SLUICE_STEP_USER=inherit`);
-  log(`warning: steps run as the worker's own user, because ${blocked}; make it enterable (chmod o+x) to run steps unprivileged`);
+  logger.warn(`steps run as the worker's own user, because ${blocked}; make it enterable (chmod o+x) to run steps unprivileged`);
   return new LocalProcessRunner();
 }
 
@@ -102,19 +107,30 @@ function kubernetesRunner(config: SluiceConfig, k8s: KubernetesRunnerConfig): Ku
 const EXPECTED_FAILURES = new Set<string>(Object.values(FailureTypes));
 
 /**
- * Routes the Temporal SDK's logs (its TypeScript side and its native core) through `log`, at
- * WARN and above, one line each. A failed step or run is an outcome the store and API already
- * show, so its SDK warnings are dropped rather than printed with a stack trace.
- * Call once per process, before the first worker or connection.
+ * Routes the Temporal SDK's logs (its TypeScript side and its native core) into `logger`, with
+ * their metadata as fields (workflow and activity ids). A failed step or run is an outcome the
+ * store and API already show, so its SDK warnings are dropped rather than logged with a stack
+ * trace. With `metrics`, the SDK's metrics are served on its `address` (a free loopback port when
+ * unset) for this process's `/metrics` to include. Call once per process, before the first worker
+ * or connection.
  */
-export function installTemporalRuntime(log: (line: string) => void): void {
-  const logger = new DefaultLogger('WARN', (entry: LogEntry) => {
-    const error = entry.meta?.error as { type?: string; message?: string } | undefined;
+export async function installTemporalRuntime(logger: Logger, metrics?: { address?: string }): Promise<void> {
+  const sdkLogger = new DefaultLogger('DEBUG', (entry: LogEntry) => {
+    const { error, ...meta } = (entry.meta ?? {}) as { error?: { type?: string; message?: string } } & Record<string, unknown>;
     if (error?.type && EXPECTED_FAILURES.has(error.type)) return;
-    log(`temporal ${entry.level.toLowerCase()}: ${entry.message}${error?.message ? `: ${error.message.split('\n')[0]}` : ''}`);
+    const level = entry.level === 'WARN' ? 'warn' : entry.level === 'ERROR' ? 'error' : entry.level === 'INFO' ? 'info' : 'debug';
+    logger[level]({ source: 'temporal', ...meta, ...(error ? { error: error.message?.split('\n')[0] } : {}) }, entry.message);
   });
+  const bindAddress = metrics && (metrics.address ?? `127.0.0.1:${await freePort()}`);
   try {
-    Runtime.install({ logger, telemetryOptions: { logging: { filter: { core: 'WARN', other: 'ERROR' }, forward: {} } } });
+    Runtime.install({
+      logger: sdkLogger,
+      telemetryOptions: {
+        logging: { filter: { core: 'WARN', other: 'ERROR' }, forward: {} },
+        ...(bindAddress ? { metrics: { prometheus: { bindAddress, countersTotalSuffix: true, useSecondsForDurations: true } } } : {}),
+      },
+    });
+    if (bindAddress) setTemporalSdkMetricsUrl(`http://${bindAddress}/metrics`);
   } catch {
     // Installed already by an earlier stack in this process (tests start several).
   }

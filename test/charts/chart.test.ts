@@ -124,7 +124,8 @@ describeHelm('charts/sluice', () => {
       expect(config.SLUICE_API_HOST).toBe('0.0.0.0');
 
       const w = container(worker);
-      expect(w.ports).toBeUndefined();
+      // Its only port is for metrics; the probes do not use it.
+      expect(w.ports.map((p: { name: string }) => p.name)).toEqual(['metrics']);
       expect(w.readinessProbe.exec.command).toEqual(['node', '/etc/sluice/probes/worker-probe.js', 'ready']);
       expect(w.livenessProbe.exec.command).toEqual(['node', '/etc/sluice/probes/worker-probe.js', 'live']);
       expect(w.livenessProbe.initialDelaySeconds).toBeGreaterThanOrEqual(60);
@@ -172,6 +173,13 @@ describeHelm('charts/sluice', () => {
       // Every key is a variable some process reads: no typo goes unnoticed.
       const known = new Set([...configEnvNames(), ...TLS_ENV]);
       expect(Object.keys(config).filter((k) => !known.has(k))).toEqual([]);
+    });
+
+    test('each worker serves its metrics for Prometheus on the port its annotations name', () => {
+      const annotations = worker.spec.template.metadata.annotations;
+      expect(annotations).toMatchObject({ 'prometheus.io/scrape': 'true', 'prometheus.io/port': '9464', 'prometheus.io/path': '/metrics' });
+      expect(envVar(worker, 'SLUICE_WORKER_METRICS_ADDRESS')).toEqual({ name: 'SLUICE_WORKER_METRICS_ADDRESS', value: '0.0.0.0:9464' });
+      expect(container(worker).ports).toEqual([{ name: 'metrics', containerPort: 9464 }]);
     });
 
     test('the artifact claim is ReadWriteMany, kept on uninstall, written by the worker and read by the API at the artifact root', () => {

@@ -1,0 +1,62 @@
+import type { Context } from '@temporalio/activity';
+import { ApplicationFailure, CancelledFailure } from '@temporalio/common';
+import type { ActivityInterceptorsFactory } from '@temporalio/worker';
+import { FailureTypes } from '../config/constants';
+import type { Logger } from '../observability/logger';
+import { countStoreError, observeActivity, type ActivityOutcome } from '../observability/metrics';
+
+/** A pipeline's own outcome (the step failed, the spec was wrong), not trouble in the worker. */
+const PIPELINE_OUTCOMES = new Set<string>(Object.values(FailureTypes));
+
+/**
+ * Every activity attempt ends in one structured log event and one observation of
+ * `sluice_activity_duration_seconds`, named by the run and task it served, so a task can be
+ * followed in the logs across workers and retries.
+ */
+export function activityTelemetry(logger: Logger): ActivityInterceptorsFactory {
+  return (ctx: Context) => ({
+    inbound: {
+      async execute(input, next) {
+        const started = process.hrtime.bigint();
+        const fields = { ...subjectOf(input.args[0]), activity: ctx.info.activityType, attempt: ctx.info.attempt, workflowId: ctx.info.workflowExecution?.workflowId };
+        try {
+          const result = await next(input);
+          finish(logger, fields, 'succeeded', started);
+          return result;
+        } catch (err) {
+          const outcome = outcomeOf(err);
+          if (outcome === 'error') countStoreError('worker', err);
+          finish(logger, fields, outcome, started, err);
+          throw err;
+        }
+      },
+    },
+  });
+}
+
+function finish(logger: Logger, fields: { activity: string } & Record<string, unknown>, outcome: ActivityOutcome, started: bigint, err?: unknown): void {
+  const seconds = Number(process.hrtime.bigint() - started) / 1e9;
+  observeActivity(fields.activity, outcome, seconds);
+  const event = { ...fields, outcome, durationMs: Math.round(seconds * 1000) };
+  if (outcome === 'error') logger.warn({ ...event, err }, 'activity attempt failed; Temporal retries it');
+  else if (outcome === 'failed') logger.info({ ...event, error: (err as Error).message.split('\n')[0] }, 'activity finished');
+  // A task's end is worth a line; the state writers' many small batches are not.
+  else if (event.activity === 'runTask') logger.info(event, 'activity finished');
+  else logger.debug(event, 'activity finished');
+}
+
+function outcomeOf(err: unknown): ActivityOutcome {
+  if (err instanceof CancelledFailure) return 'canceled';
+  if (err instanceof ApplicationFailure && PIPELINE_OUTCOMES.has(err.type ?? '')) return 'failed';
+  return 'error';
+}
+
+/** The run and task an activity's input names (runTask's input, the state writers' batches). */
+function subjectOf(arg: unknown): { runId?: string; taskPath?: string } {
+  if (!arg || typeof arg !== 'object') return {};
+  const { runId, taskPath } = arg as { runId?: unknown; taskPath?: unknown };
+  return {
+    ...(typeof runId === 'string' ? { runId } : {}),
+    ...(typeof taskPath === 'string' ? { taskPath } : {}),
+  };
+}

@@ -98,6 +98,13 @@ export class Filter {
     return this;
   }
 
+  /** Keeps rows whose `column` is among the values `select` (given the placeholder of `value`) returns. */
+  inSelect(column: string, select: (param: string) => string, value: unknown): this {
+    this.conditions.push(`${column} IN (${select(this.param(value))})`);
+    this.scope[`${column} in`] = value;
+    return this;
+  }
+
   private param(value: unknown): string {
     this.values.push(value);
     return `$${this.values.length}`;

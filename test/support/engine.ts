@@ -57,7 +57,8 @@ export async function startTestEngine(name: string, overrides: Partial<Parameter
   });
   const stack = await startDevStack(config, opts);
   const api = async <T>(path: string, init?: RequestInit): Promise<T> => {
-    const request = () => fetch(`${stack.apiUrl}${path}`, { ...init, headers: { 'content-type': 'application/json', ...init?.headers } });
+    const headers = { 'content-type': 'application/json', authorization: `Bearer ${stack.token}`, ...init?.headers };
+    const request = () => fetch(`${stack.apiUrl}${path}`, { ...init, headers });
     // A GET may race the server closing an idle keep-alive socket (ECONNRESET); it is safe to repeat.
     const res = await request().catch((err: unknown) => (init?.method ?? 'GET') === 'GET' ? request() : Promise.reject(err));
     const body = (await res.json()) as T;

@@ -12,6 +12,8 @@ export interface OidcSettings {
   /** The claim listing the user's namespaces; undefined: every namespace. */
   namespacesClaim?: string;
   scope: TokenScope;
+  /** How long after fetching the keys an unknown key id may trigger another fetch; jose's default (30 s) when unset. */
+  jwksCooldownMs?: number;
 }
 
 /** The two fields of OpenID Connect Discovery 1.0 that verification needs. */
@@ -52,7 +54,7 @@ export class OidcVerifier {
   }
 
   private keySet(): Promise<ReturnType<typeof createRemoteJWKSet>> {
-    this.keys ??= discover(this.settings.issuer).catch((err: unknown) => {
+    this.keys ??= discover(this.settings.issuer, this.settings.jwksCooldownMs).catch((err: unknown) => {
       this.keys = undefined;
       throw err;
     });
@@ -60,7 +62,7 @@ export class OidcVerifier {
   }
 }
 
-async function discover(issuer: string): Promise<ReturnType<typeof createRemoteJWKSet>> {
+async function discover(issuer: string, cooldownDuration: number | undefined): Promise<ReturnType<typeof createRemoteJWKSet>> {
   const url = `${issuer.replace(/\/+$/, '')}/.well-known/openid-configuration`;
   let doc: z.infer<typeof DiscoveryDocument>;
   try {
@@ -72,7 +74,7 @@ async function discover(issuer: string): Promise<ReturnType<typeof createRemoteJ
   }
   // OIDC Discovery §4.3: the document must name the issuer it was fetched for.
   if (doc.issuer !== issuer) throw new UnavailableError(`OIDC issuer ${issuer}: its discovery document names issuer "${doc.issuer}"`);
-  return createRemoteJWKSet(new URL(doc.jwks_uri));
+  return createRemoteJWKSet(new URL(doc.jwks_uri), cooldownDuration === undefined ? {} : { cooldownDuration });
 }
 
 /** A groups-like claim: a list of strings, or one string. Anything else grants nothing. */

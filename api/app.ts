@@ -6,6 +6,7 @@ import { platformCheckFor } from '../activities/runners/platform-check';
 import { GzipPayloadCodec } from '../config/payload-codec';
 import type { MetadataStore } from '../store/types';
 import { authSettingsFor, guard, type AuthSettings } from './auth/guard';
+import { NamespaceGuard } from './auth/namespace-guard';
 import { NotFoundError, errorHandler } from './errors';
 import { MAX_PIPELINE_FILE_BYTES } from './pipeline-input';
 import { artifactsRouter } from './routes/artifacts';
@@ -74,6 +75,7 @@ export function createApp(deps: ApiDeps): express.Express {
   const pipelines = new PipelineService(store);
   const experiments = new ExperimentService(store);
   const artifacts = new ArtifactService(store);
+  const namespaces = new NamespaceGuard(store);
   const runs = new RunService({
     store,
     workflows,
@@ -93,10 +95,10 @@ export function createApp(deps: ApiDeps): express.Express {
   app.use(
     API_PREFIX,
     tokensRouter(deps.auth.tokens),
-    pipelinesRouter(pipelines),
-    experimentsRouter(experiments),
-    runsRouter({ runs, details: new RunDetailsService(store, deps.taskDetailsLimit), logs: new TaskLogService(store), artifacts }),
-    artifactsRouter(artifacts),
+    pipelinesRouter(pipelines, namespaces),
+    experimentsRouter(experiments, namespaces),
+    runsRouter({ runs, details: new RunDetailsService(store, deps.taskDetailsLimit), logs: new TaskLogService(store), artifacts, namespaces }),
+    artifactsRouter(artifacts, namespaces),
   );
   if (deps.uiDir) app.use(express.static(deps.uiDir));
   app.use((req) => {

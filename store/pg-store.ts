@@ -249,8 +249,9 @@ export class PgStore implements MetadataStore {
       const { rowCount } = await client.query(
         `INSERT INTO runs (run_id, display_name, description, experiment_id, pipeline_id, pipeline_version_id,
                            spec, parameters, pipeline_root, state, created_at, scheduled_at, finished_at,
-                           pipeline_name, platform_spec, input_artifacts)
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16)
+                           pipeline_name, platform_spec, input_artifacts, namespace)
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16,
+                 COALESCE((SELECT namespace FROM experiments WHERE experiment_id = $4), ''))
          ON CONFLICT (run_id) DO NOTHING`,
         [
           r.runId,
@@ -291,13 +292,18 @@ export class PgStore implements MetadataStore {
     return readRun(this.pool, runId);
   }
 
+  async getRunNamespace(runId: string): Promise<string | undefined> {
+    const { rows } = await this.pool.query<{ namespace: string }>('SELECT namespace FROM runs WHERE run_id = $1', [runId]);
+    return rows[0]?.namespace;
+  }
+
   /** An empty `states` list does not filter, like an absent one. */
   listRuns(filter: RunFilter, opts: ListOptions): Promise<Page<RunSummary>> {
     const where = new Filter();
     if (filter.experimentId !== undefined) where.equals('experiment_id', filter.experimentId);
     if (filter.states?.length) where.anyOf('state', filter.states);
     if (filter.storageState !== undefined) where.equals('storage_state', filter.storageState);
-    if (filter.namespaces) where.inSelect('experiment_id', (p) => `SELECT experiment_id FROM experiments WHERE namespace = ANY(${p})`, [...filter.namespaces].sort());
+    inNamespaces(where, filter.namespaces);
     return this.page(LISTINGS.runs, where, opts, (rows: RunSummaryRow[]) => withHistory(this.pool, rows, toRunSummary));
   }
 

@@ -92,6 +92,8 @@ export interface RunSummary {
   createdAt: Date;
   scheduledAt: Date;
   finishedAt?: Date;
+  /** Its experiment's namespace, fixed when the run is created (`''` if the experiment is unknown). */
+  namespace: string;
   stateHistory: RunStateChange[];
 }
 
@@ -162,7 +164,7 @@ export interface LineageEdge {
   key: string;
 }
 
-/** Only rows in these namespaces (a run is in its experiment's); undefined keeps every namespace. */
+/** Only rows in these namespaces; undefined keeps every namespace. */
 export interface NamespaceFilter {
   namespaces?: readonly string[];
 }
@@ -278,13 +280,16 @@ export interface MetadataStore {
   setExperimentStorageState(experimentId: string, state: 'AVAILABLE' | 'ARCHIVED'): Promise<boolean>;
 
   // Runs. createRun is idempotent on runId (a second call returns the existing row); the
-  // pipeline name is taken from the spec.
+  // pipeline name is taken from the spec, the namespace from the experiment.
   createRun(
-    r: Omit<RunRecord, 'stateHistory' | 'finishedAt' | 'error' | 'storageState' | 'pipelineName' | 'inputArtifacts'> & Partial<Pick<RunRecord, 'inputArtifacts'>>,
+    r: Omit<RunRecord, 'stateHistory' | 'finishedAt' | 'error' | 'storageState' | 'pipelineName' | 'inputArtifacts' | 'namespace'> &
+      Partial<Pick<RunRecord, 'inputArtifacts'>>,
   ): Promise<RunRecord>;
   getRun(runId: string): Promise<RunRecord | undefined>;
   /** Pages of run summaries: the spec column is never read. */
   listRuns(filter: RunFilter, opts: ListOptions): Promise<Page<RunSummary>>;
+  /** A run's namespace without reading the run (its spec may be megabytes); undefined if there is no such run. */
+  getRunNamespace(runId: string): Promise<string | undefined>;
   /**
    * Records a state transition. Idempotent: recording the same state again is a no-op.
    * A final state (SUCCEEDED/FAILED/CANCELED/SKIPPED) is never overwritten, so a late

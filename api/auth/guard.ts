@@ -48,7 +48,7 @@ export function authSettingsFor(config: SluiceConfig, store: MetadataStore): Aut
 }
 
 /** Methods that change nothing: read scope, and no Origin check. */
-const SAFE_METHODS = new Set(['GET', 'HEAD', 'OPTIONS']);
+export const SAFE_METHODS: ReadonlySet<string> = new Set(['GET', 'HEAD', 'OPTIONS']);
 const LOOPBACK_HOSTS = ['localhost', '127.0.0.1', '[::1]'];
 
 /** The allowed `Host` names: loopback ones, the bind address when it is a name or address of its own, and `extra` (comma-separated; `*`: any). */

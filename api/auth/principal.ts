@@ -35,15 +35,15 @@ export class Access {
     return this.principal.namespaces === undefined || this.principal.namespaces.includes(namespace);
   }
 
-  /** Throws unless the caller reaches `namespace`; `what` names the resource (`experiment "e1"`). */
-  requireNamespace(namespace: string, what: string): void {
-    if (!this.reaches(namespace)) {
-      throw new PermissionDeniedError(`${what} is in namespace "${namespace}", which ${this.principal.subject} cannot access`);
-    }
+  /** Throws unless the caller reaches `namespace`; `what` names the resource in it (`experiment "e1"`), if any. */
+  requireNamespace(namespace: string, what?: string): void {
+    if (this.reaches(namespace)) return;
+    const { subject } = this.principal;
+    throw new PermissionDeniedError(what ? `${what} is in namespace "${namespace}", which ${subject} cannot access` : `${subject} cannot access namespace "${namespace}"`);
   }
 
   /** Shared pipelines are readable by every caller; a namespaced one only by its namespace. */
-  requirePipelineRead(namespace: string, what: string): void {
+  requirePipelineRead(namespace: string, what?: string): void {
     if (namespace !== SHARED_NAMESPACE) this.requireNamespace(namespace, what);
   }
 
@@ -59,7 +59,7 @@ export class Access {
    */
   listNamespaces(requested: string | undefined): readonly string[] | undefined {
     if (requested !== undefined) {
-      this.requireNamespace(requested, `namespace "${requested}"`);
+      this.requireNamespace(requested);
       return [requested];
     }
     return this.principal.namespaces;

@@ -39,9 +39,9 @@ export class TokenService {
    * new token may not reach namespaces the creator cannot (403 naming them).
    */
   async create(t: NewToken, creator?: Access): Promise<{ token: string; record: ApiTokenRecord }> {
-    if (creator?.principal.namespaces) {
+    if (creator && !within(t, creator)) {
       const beyond = t.namespaces === undefined ? ['every namespace'] : t.namespaces.filter((n) => !creator.reaches(n)).map((n) => `"${n}"`);
-      if (beyond.length) throw new PermissionDeniedError(`${creator.principal.subject} cannot create a token for ${beyond.join(', ')}`);
+      throw new PermissionDeniedError(`${creator.principal.subject} cannot create a token for ${beyond.join(', ')}`);
     }
     const tokenId = randomBytes(8).toString('hex');
     const secret = randomBytes(32).toString('base64url');
@@ -49,12 +49,16 @@ export class TokenService {
     return { token: `sluice_${tokenId}_${secret}`, record };
   }
 
-  list(): Promise<ApiTokenRecord[]> {
-    return this.store.listApiTokens();
+  /** With `viewer`, only the tokens within its namespaces: an admin of one team does not see (or revoke) another's. */
+  async list(viewer?: Access): Promise<ApiTokenRecord[]> {
+    const tokens = await this.store.listApiTokens();
+    return viewer ? tokens.filter((t) => within(t, viewer)) : tokens;
   }
 
-  /** Revoking twice is fine; an unknown id is a 404. */
-  async revoke(tokenId: string): Promise<void> {
+  /** Revoking twice is fine; an unknown id (or, with `by`, one beyond its namespaces) is a 404. */
+  async revoke(tokenId: string, by?: Access): Promise<void> {
+    const token = by && (await this.store.getApiToken(tokenId));
+    if (by && !(token && within(token, by))) throw new NotFoundError('token', tokenId);
     if (!(await this.store.revokeApiToken(tokenId, this.now()))) throw new NotFoundError('token', tokenId);
   }
 
@@ -72,6 +76,12 @@ export class TokenService {
     if (!row.lastUsedAt || now.getTime() - row.lastUsedAt.getTime() > TOUCH_INTERVAL_MS) await this.store.touchApiToken(tokenId, now);
     return { subject: `token "${row.name}" (${tokenId})`, scope: row.scope, namespaces: row.namespaces };
   }
+}
+
+/** Whether every namespace `token` reaches is one `access` reaches. */
+function within(token: Pick<ApiTokenRecord, 'namespaces'>, access: Access): boolean {
+  if (access.principal.namespaces === undefined) return true;
+  return token.namespaces !== undefined && token.namespaces.every((n) => access.reaches(n));
 }
 
 function sha256(secret: string): Buffer {

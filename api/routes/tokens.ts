@@ -16,11 +16,11 @@ export function tokensRouter(tokens: TokenService): Router {
   });
 
   router.get('/tokens', async (_req, res) => {
-    res.json({ tokens: (await tokens.list()).map(toApiToken) });
+    res.json({ tokens: (await tokens.list(accessOf(res))).map(toApiToken) });
   });
 
   router.post(customMethodPath('tokens', 'token_id', 'revoke'), async (req, res) => {
-    await tokens.revoke(req.params.token_id);
+    await tokens.revoke(req.params.token_id, accessOf(res));
     res.json({});
   });
 

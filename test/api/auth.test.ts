@@ -196,6 +196,11 @@ describe('token management', () => {
     expect(beyond.status).toBe(403);
     expect(beyond.body.error_message).toMatch(/cannot create a token for "team-b"/);
     expect((await h.call('POST', `${API}/tokens`, { name: 'no' }, { token })).body.error_message).toMatch(/every namespace/);
+    // Nor see or revoke tokens that reach beyond them.
+    const listed = (await h.call('GET', `${API}/tokens`, undefined, { token })).body.tokens as { name: string }[];
+    expect(listed.map((t) => t.name).sort()).toEqual(['ci', 'ok', 'team-a admin']);
+    const harnessToken = (await h.call('GET', `${API}/tokens`)).body.tokens.find((t: { name: string }) => t.name === 'api test harness');
+    expect((await h.call('POST', `${API}/tokens/${harnessToken.token_id}:revoke`, undefined, { token })).status).toBe(404);
   });
 });
 

@@ -92,6 +92,14 @@ describe('without a credential', () => {
     expect((await raw('GET', `${API}/healthz`, { host: '10.1.2.3:8888' })).status).toBe(200);
   });
 
+  test('OPTIONS (a CORS preflight carries no credential) reaches no data and no 5xx', async () => {
+    for (const path of [`${API}/runs/r1`, `${API}/runs`, '/codec/decode']) {
+      const res = await h.fetch(path, { method: 'OPTIONS' }, null);
+      expect(res.status).toBeLessThan(300);
+      expect(await res.text()).not.toMatch(/run_id|experiment/);
+    }
+  });
+
   test('a person opening the dashboard is sent to the login page', async () => {
     const res = await h.fetch('/', { headers: { accept: 'text/html' }, redirect: 'manual' }, null);
     expect(res.status).toBe(303);

@@ -43,7 +43,7 @@ export function authSettingsFor(config: SluiceConfig, store: MetadataStore): Aut
         : undefined,
     proxy: trustedProxyUserHeader ? { userHeader: trustedProxyUserHeader, namespacesHeader: config.trustedProxyNamespacesHeader, scope: config.userScope } : undefined,
     allowedHosts: allowedHostsFor(config.apiHost, config.allowedHosts),
-    allowedOrigins: new Set(config.allowedOrigins.split(',').map((s) => s.trim()).filter(Boolean)),
+    allowedOrigins: new Set(commaList(config.allowedOrigins)),
   };
 }
 
@@ -53,7 +53,7 @@ const LOOPBACK_HOSTS = ['localhost', '127.0.0.1', '[::1]'];
 
 /** The allowed `Host` names: loopback ones, the bind address when it is a name or address of its own, and `extra` (comma-separated; `*`: any). */
 export function allowedHostsFor(apiHost: string, extra: string): ReadonlySet<string> | '*' {
-  const names = extra.split(',').map((s) => s.trim().toLowerCase()).filter(Boolean);
+  const names = commaList(extra.toLowerCase());
   if (names.includes('*')) return '*';
   const bind = apiHost.includes(':') ? `[${apiHost}]` : apiHost;
   const wildcard = bind === '0.0.0.0' || bind === '[::]';
@@ -120,7 +120,7 @@ async function principalOf(req: Request, settings: AuthSettings): Promise<Princi
   const user = proxy && req.headers[proxy.userHeader];
   if (proxy && typeof user === 'string' && user) {
     const listed = proxy.namespacesHeader === undefined ? undefined : req.headers[proxy.namespacesHeader];
-    const namespaces = proxy.namespacesHeader === undefined ? undefined : String(listed ?? '').split(',').map((s) => s.trim()).filter(Boolean);
+    const namespaces = proxy.namespacesHeader === undefined ? undefined : commaList(String(listed ?? ''));
     return { subject: `user ${user}`, scope: proxy.scope, namespaces };
   }
   if (settings.anonymousCodecOnLoopback && req.path.startsWith(`${CODEC_PATH}/`) && isLoopback(req.socket.remoteAddress)) {
@@ -213,6 +213,10 @@ function loginRouter(settings: AuthSettings): Router {
 
 function isPageRequest(req: Request): boolean {
   return req.method === 'GET' && !req.path.startsWith('/apis/') && !req.path.startsWith(`${CODEC_PATH}/`) && req.accepts(['json', 'html']) === 'html';
+}
+
+function commaList(text: string): string[] {
+  return text.split(',').map((s) => s.trim()).filter(Boolean);
 }
 
 function isLoopback(address: string | undefined): boolean {

@@ -1,3 +1,5 @@
+import { artifactIdFor } from '../../store/ids';
+import { launch } from '../store/fixtures';
 import { API, startApiHarness, tinySpec, type ApiHarness } from './harness';
 
 /**
@@ -20,6 +22,17 @@ beforeAll(async () => {
     expect(run.status).toBe(200);
     ids[`run-${ns}`] = run.body.run_id;
   }
+  // An artifact team-b's run made, as the worker records one.
+  const uri = `/artifacts/${ids['run-team-b']}/echo/dataset`;
+  const base = launch(ids['run-team-b'], 'root/echo');
+  await h.store.recordLaunch({
+    ...base,
+    task: { ...base.task, state: 'SUCCEEDED' },
+    attempt: { attempt: 1, state: 'SUCCEEDED', exitCode: 0 },
+    outputArtifacts: { dataset: [{ name: 'dataset', uri, schemaTitle: 'system.Dataset', schemaVersion: '0.0.1', metadata: {} }] },
+  });
+  ids['artifact-team-b'] = artifactIdFor(uri);
+  expect((await h.call('GET', `${API}/artifacts/${ids['artifact-team-b']}`)).status).toBe(200);
   const shared = await h.call('POST', `${API}/pipelines/create`, { pipeline: { name: 'shared-pipeline' }, pipeline_version: { name: 'v1', pipeline_spec: tinySpec('shared') } });
   expect(shared.body.namespace).toBe('');
   ids['pipeline-shared'] = shared.body.pipeline_id;
@@ -57,6 +70,7 @@ test.each([
   ['GET', 'runs/{run-team-b}/tasks'],
   ['GET', 'runs/{run-team-b}/tasks/echo/logs'],
   ['GET', 'runs/{run-team-b}/artifacts'],
+  ['GET', 'artifacts/{artifact-team-b}'],
   ['POST', 'runs/{run-team-b}:terminate'],
   ['POST', 'runs/{run-team-b}:archive'],
   ['DELETE', 'runs/{run-team-b}'],
@@ -68,7 +82,7 @@ test.each([
   const path = template.replace(/\{([^}]+)\}/, (_m, key: string) => ids[key]);
   const res = await asA(method, `${API}/${path}`, method === 'GET' || method === 'DELETE' ? undefined : {});
   expect(res.status).toBe(403);
-  expect(res.body.error_message).toMatch(/^(experiment|run|pipeline) "[^"]+" is in namespace "(team-b|)", which token "team-a ci" \([0-9a-f]{16}\) cannot access$/);
+  expect(res.body.error_message).toMatch(/^(experiment|run|pipeline|artifact) "[^"]+" is in namespace "(team-b|)", which token "team-a ci" \([0-9a-f]{16}\) cannot access$/);
 });
 
 test("creating lands in the token's namespace and never in another's", async () => {

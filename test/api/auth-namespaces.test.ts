@@ -1,3 +1,4 @@
+import type { PipelineSpec } from '../../ir/types';
 import { artifactIdFor } from '../../store/ids';
 import { launch } from '../store/fixtures';
 import { API, startApiHarness, tinySpec, type ApiHarness } from './harness';
@@ -113,4 +114,23 @@ test('a shared pipeline is readable by every namespace; lookups by name check th
   expect((await asA('GET', `${API}/pipelines/${ids['pipeline-shared']}`)).status).toBe(200);
   expect((await asA('GET', `${API}/pipelines/names/shared-pipeline`)).status).toBe(200);
   expect((await asA('GET', `${API}/pipelines/names/b-pipeline?namespace=team-b`)).status).toBe(403);
+});
+
+test("a run cannot take another namespace's artifact as input: to its caller it does not exist", async () => {
+  const spec = tinySpec('reads-data') as unknown as PipelineSpec;
+  const dataset = { schemaTitle: 'system.Dataset', schemaVersion: '0.0.1' };
+  spec.components['comp-echo'].inputDefinitions = { artifacts: { data: { artifactType: dataset } } };
+  spec.root.dag.tasks.echo.inputs = { artifacts: { data: { componentInputArtifact: 'data' } } };
+  spec.root.inputDefinitions = { artifacts: { data: { artifactType: dataset } } };
+  const body = (experimentId: string) => ({
+    display_name: 'reads b',
+    experiment_id: experimentId,
+    pipeline_spec: spec,
+    runtime_config: { input_artifacts: { data: { artifact_id: ids['artifact-team-b'] } } },
+  });
+  const refused = await asA('POST', `${API}/runs`, body(ids['exp-team-a']));
+  expect(refused.status).toBe(400);
+  expect(refused.body.error_message).toContain(ids['artifact-team-b']);
+  // The same request from team-b's side is fine.
+  expect((await h.call('POST', `${API}/runs`, body(ids['exp-team-b']))).status).toBe(200);
 });

@@ -203,3 +203,20 @@ export interface ApiArtifact {
   created_at: string;
   lineage: { task_path: string; direction: 'INPUT' | 'OUTPUT'; key: string }[];
 }
+
+/** Sluice: an API token as `GET /tokens` lists it; `namespaces` absent means every namespace. */
+export interface ApiToken {
+  token_id: string;
+  name: string;
+  scope: 'read' | 'write' | 'admin';
+  namespaces?: string[];
+  created_at: string;
+  expires_at?: string;
+  last_used_at?: string;
+  revoked_at?: string;
+}
+
+/** Sluice: `POST /tokens`'s answer, the only time the plain token is shown. */
+export interface ApiCreatedToken extends ApiToken {
+  token: string;
+}

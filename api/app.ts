@@ -1,21 +1,24 @@
 import type { Client } from '@temporalio/client';
 import { join } from 'node:path';
-import express from 'express';
+import express, { Router } from 'express';
 import { PROJECT_ROOT, type SluiceConfig } from '../config/config';
 import { platformCheckFor } from '../activities/runners/platform-check';
 import { GzipPayloadCodec } from '../config/payload-codec';
 import type { MetadataStore } from '../store/types';
+import { authSettingsFor, guard, type AuthSettings } from './auth/guard';
+import { NamespaceGuard } from './auth/namespace-guard';
 import { NotFoundError, errorHandler } from './errors';
 import { lineLogger, type Logger } from '../observability/logger';
 import { httpMetrics, rememberMountPath } from '../observability/metrics';
 import { MAX_PIPELINE_FILE_BYTES } from './pipeline-input';
 import { artifactsRouter } from './routes/artifacts';
-import { CODEC_PATH, codecRouter } from './routes/codec';
+import { codecRouter } from './routes/codec';
 import { experimentsRouter } from './routes/experiments';
 import { healthzRouter } from './routes/healthz';
 import { metricsRouter } from './routes/metrics';
 import { pipelinesRouter } from './routes/pipelines';
 import { runsRouter } from './routes/runs';
+import { tokensRouter } from './routes/tokens';
 import { ArtifactService } from './services/artifact-service';
 import { ExperimentService } from './services/experiment-service';
 import { PipelineService } from './services/pipeline-service';
@@ -39,6 +42,8 @@ export interface ApiDeps {
   parallelism: number;
   /** Passed to each run: how long a task may go without a heartbeat before Temporal retries it. */
   heartbeatTimeoutSeconds: number;
+  /** Who may call (tokens, OIDC, a trusted proxy) and which hosts and origins are answered. */
+  auth: AuthSettings;
   /** A built dashboard to serve at `/`. */
   uiDir?: string;
   /** Where steps run: which platform settings a run may ask for depends on it. `local` when unset. */
@@ -59,6 +64,7 @@ export function apiDepsFromConfig(config: SluiceConfig, store: MetadataStore, te
     parallelism: config.parallelism,
     heartbeatTimeoutSeconds: config.heartbeatTimeoutSeconds,
     runner: config.runner,
+    auth: authSettingsFor(config, store),
     uiDir: join(PROJECT_ROOT, 'ui'),
   };
 }
@@ -66,7 +72,7 @@ export function apiDepsFromConfig(config: SluiceConfig, store: MetadataStore, te
 /**
  * The API server's composition root: KFP v2beta1 routes → services → the metadata store and
  * Temporal. Every error leaves as KFP's JSON error body (see `errors.ts`), including 404 for an
- * unknown route.
+ * unknown route. Only the health probe is open; everything after `guard` needs a credential.
  */
 export function createApp(deps: ApiDeps): express.Express {
   const { store } = deps;
@@ -74,6 +80,7 @@ export function createApp(deps: ApiDeps): express.Express {
   const pipelines = new PipelineService(store);
   const experiments = new ExperimentService(store);
   const artifacts = new ArtifactService(store);
+  const namespaces = new NamespaceGuard(store);
   const runs = new RunService({
     store,
     workflows,
@@ -89,16 +96,17 @@ export function createApp(deps: ApiDeps): express.Express {
   app.disable('x-powered-by');
   app.use(httpMetrics);
   app.use(express.json({ limit: MAX_PIPELINE_FILE_BYTES }));
+  app.use(API_PREFIX, rememberMountPath, healthzRouter());
+  app.use(guard(deps.auth, Router().use(rememberMountPath, codecRouter(new GzipPayloadCodec()))));
   app.use(
     API_PREFIX,
     rememberMountPath,
-    healthzRouter(),
-    pipelinesRouter(pipelines),
-    experimentsRouter(experiments),
-    runsRouter({ runs, details: new RunDetailsService(store, deps.taskDetailsLimit), logs: new TaskLogService(store), artifacts }),
-    artifactsRouter(artifacts),
+    tokensRouter(deps.auth.tokens),
+    pipelinesRouter(pipelines, namespaces),
+    experimentsRouter(experiments, namespaces),
+    runsRouter({ runs, details: new RunDetailsService(store, deps.taskDetailsLimit), logs: new TaskLogService(store), artifacts, namespaces }),
+    artifactsRouter(artifacts, namespaces),
   );
-  app.use(CODEC_PATH, rememberMountPath, codecRouter(new GzipPayloadCodec()));
   app.use(metricsRouter({ store, temporal: deps.temporal, taskQueue: deps.taskQueue }));
   if (deps.uiDir) app.use(express.static(deps.uiDir));
   app.use((req) => {

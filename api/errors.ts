@@ -15,7 +15,16 @@ import type { ApiErrorBody, FieldViolation } from './api-types';
  * `code`. Nothing else in the API chooses a status code for an error.
  */
 
-export type ErrorKind = 'INVALID_ARGUMENT' | 'NOT_FOUND' | 'ALREADY_EXISTS' | 'FAILED_PRECONDITION' | 'UNAVAILABLE' | 'INTERNAL';
+export type ErrorKind =
+  | 'INVALID_ARGUMENT'
+  | 'UNAUTHENTICATED'
+  | 'PERMISSION_DENIED'
+  | 'MISDIRECTED'
+  | 'NOT_FOUND'
+  | 'ALREADY_EXISTS'
+  | 'FAILED_PRECONDITION'
+  | 'UNAVAILABLE'
+  | 'INTERNAL';
 
 /** Thrown when a request is malformed; each violation names a request field and its problem. */
 export class InvalidArgumentError extends Error {
@@ -27,6 +36,31 @@ export class InvalidArgumentError extends Error {
   static of(field: string, description: string): InvalidArgumentError {
     return new InvalidArgumentError([{ field, description }]);
   }
+}
+
+/**
+ * Thrown when a request carries no credentials, or ones that do not verify (unknown, revoked or
+ * expired token; a JWT with a bad signature, issuer, audience or time). `presented` says whether
+ * a credential came at all, which decides the `WWW-Authenticate` challenge (RFC 6750 §3).
+ */
+export class UnauthenticatedError extends Error {
+  override readonly name = 'UnauthenticatedError';
+  constructor(
+    message: string,
+    readonly presented: boolean,
+  ) {
+    super(message);
+  }
+}
+
+/** Thrown when the caller is known but its scope or namespaces do not cover the request; the message names what is missing. */
+export class PermissionDeniedError extends Error {
+  override readonly name = 'PermissionDeniedError';
+}
+
+/** Thrown when the `Host` header is not a name this server answers to (a DNS-rebinding page, say). */
+export class MisdirectedRequestError extends Error {
+  override readonly name = 'MisdirectedRequestError';
 }
 
 /**
@@ -83,6 +117,9 @@ export function classify(err: unknown): Classified {
   }
   if (isBodyParserError(err)) return invalid([{ field: 'request body', description: err.message }]);
   if (err instanceof StoreInputError) return invalid([{ field: STORE_FIELDS[err.field], description: err.message }]);
+  if (err instanceof UnauthenticatedError) return plain('UNAUTHENTICATED', err.message);
+  if (err instanceof PermissionDeniedError) return plain('PERMISSION_DENIED', err.message);
+  if (err instanceof MisdirectedRequestError) return plain('MISDIRECTED', err.message);
   if (err instanceof StoreConflictError) return plain('ALREADY_EXISTS', err.message);
   if (err instanceof NotFoundError) {
     return { kind: 'NOT_FOUND', message: err.message, violations: err.field ? [{ field: err.field, description: err.message }] : [] };
@@ -99,6 +136,13 @@ export function statusOf(kind: ErrorKind): { http: number; grpc: number } {
   switch (kind) {
     case 'INVALID_ARGUMENT':
       return { http: 400, grpc: 3 };
+    case 'UNAUTHENTICATED':
+      return { http: 401, grpc: 16 };
+    case 'PERMISSION_DENIED':
+      return { http: 403, grpc: 7 };
+    case 'MISDIRECTED':
+      // No gRPC code fits a wrong host; INVALID_ARGUMENT is what the client sent.
+      return { http: 421, grpc: 3 };
     case 'NOT_FOUND':
       return { http: 404, grpc: 5 };
     case 'ALREADY_EXISTS':
@@ -138,9 +182,19 @@ export function errorHandler(logger: Logger): ErrorRequestHandler {
     // The other kinds are answers about the request; only a bug or an outage needs the stack.
     if (classified.kind === 'INTERNAL' || classified.kind === 'UNAVAILABLE') logger.error({ err, method: req.method, url: req.originalUrl }, 'request failed');
     const { status, body } = toErrorBody(classified);
+    if (err instanceof UnauthenticatedError) res.setHeader('WWW-Authenticate', bearerChallenge(err));
     // Set explicitly: a handler may already have chosen another type (text/plain for logs).
     res.status(status).type('application/json').json(body);
   };
+}
+
+/**
+ * RFC 6750's challenge: a bare one when nothing was presented, `invalid_token` with the reason
+ * otherwise. A header value must be printable ASCII, and the description a quoted string.
+ */
+function bearerChallenge(err: UnauthenticatedError): string {
+  const realm = 'Bearer realm="sluice"';
+  return err.presented ? `${realm}, error="invalid_token", error_description="${err.message.replace(/[^\x20-\x7e]|["\\]/g, "'")}"` : realm;
 }
 
 /** Store listing options as the API's query parameters name them. */

@@ -110,7 +110,7 @@ async function runToEnd(stack: DevStack, spec: PipelineSpec, timeoutMs = 300_000
   const started = performance.now();
   const res = await fetch(`${stack.apiUrl}/apis/v2beta1/runs`, {
     method: 'POST',
-    headers: { 'content-type': 'application/json' },
+    headers: { 'content-type': 'application/json', authorization: `Bearer ${stack.token}` },
     body: JSON.stringify({ display_name: spec.pipelineInfo.name, pipeline_spec: spec }),
   });
   const body = (await res.json()) as { run_id: string };
@@ -139,7 +139,7 @@ async function medianHandoffMs(stack: DevStack, runId: string): Promise<number> 
 }
 
 async function getJson(stack: DevStack, path: string): Promise<void> {
-  const res = await fetch(`${stack.apiUrl}${path}`);
+  const res = await fetch(`${stack.apiUrl}${path}`, { headers: { authorization: `Bearer ${stack.token}` } });
   if (!res.ok) throw new Error(`GET ${path} → ${res.status}`);
   await res.json();
 }

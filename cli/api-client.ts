@@ -1,3 +1,5 @@
+import type { ApiCreatedToken, ApiToken } from '../api/api-types';
+import type { CreateTokenBody } from '../api/schemas/tokens';
 import type { RunState } from '../ir/states';
 import type { ApiErrorBody, CreateRunRequest, ListRunsResponse, Run } from './api-types';
 
@@ -41,8 +43,14 @@ export interface ListRunsQuery {
 
 /** Typed calls to Sluice's KFP-v2beta1-shaped REST API. Every method throws `ApiError` or `ServerUnreachableError`. */
 export class ApiClient {
-  /** @param baseUrl the server's root, e.g. `http://127.0.0.1:8888` (a trailing slash is ignored). */
-  constructor(readonly baseUrl: string) {
+  /**
+   * @param baseUrl the server's root, e.g. `http://127.0.0.1:8888` (a trailing slash is ignored).
+   * @param token sent as `Authorization: Bearer` with every request.
+   */
+  constructor(
+    readonly baseUrl: string,
+    private readonly token?: string,
+  ) {
     this.baseUrl = baseUrl.replace(/\/+$/, '');
   }
 
@@ -68,6 +76,19 @@ export class ApiClient {
 
   async terminateRun(runId: string): Promise<void> {
     await this.json('POST', `/runs/${encodeURIComponent(runId)}:terminate`);
+  }
+
+  /** Needs an admin token. */
+  createToken(request: Partial<CreateTokenBody>): Promise<ApiCreatedToken> {
+    return this.json('POST', '/tokens', request);
+  }
+
+  async listTokens(): Promise<ApiToken[]> {
+    return (await this.json<{ tokens?: ApiToken[] }>('GET', '/tokens')).tokens ?? [];
+  }
+
+  async revokeToken(tokenId: string): Promise<void> {
+    await this.json('POST', `/tokens/${encodeURIComponent(tokenId)}:revoke`);
   }
 
   /**
@@ -104,7 +125,10 @@ export class ApiClient {
     try {
       res = await fetch(url, {
         method,
-        headers: body === undefined ? undefined : { 'content-type': 'application/json' },
+        headers: {
+          ...(body === undefined ? {} : { 'content-type': 'application/json' }),
+          ...(this.token ? { authorization: `Bearer ${this.token}` } : {}),
+        },
         body: body === undefined ? undefined : JSON.stringify(body),
         signal: timeoutMs === undefined ? undefined : AbortSignal.timeout(timeoutMs),
       });

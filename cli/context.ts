@@ -1,3 +1,6 @@
+import { resolve } from 'node:path';
+import { ConfigSchema } from '../config/config';
+import { readLocalToken } from '../config/local-token';
 import { ApiClient, DEFAULT_API_URL } from './api-client';
 import { UsageError } from './exit-codes';
 
@@ -24,6 +27,7 @@ export interface CliContext {
 /** The options every command accepts (declared on the root command). */
 export interface GlobalOptions {
   api?: string;
+  token?: string;
   temporalUi?: string;
 }
 
@@ -52,5 +56,19 @@ export function resolveApiUrl(flag: string | undefined, env: NodeJS.ProcessEnv):
 }
 
 export function apiClientFor(ctx: CliContext, globals: GlobalOptions): ApiClient {
-  return new ApiClient(resolveApiUrl(globals.api, ctx.env));
+  const url = resolveApiUrl(globals.api, ctx.env);
+  return new ApiClient(url, resolveToken(globals.token, ctx.env, url));
+}
+
+/**
+ * The API token: `--token`, else `SLUICE_TOKEN`, else, for an API on this machine, the one
+ * `sluice dev` wrote in the data dir (`SLUICE_DATA_DIR`, default `.sluice`). The local token is
+ * never sent to another host: it would hand that host the local user's access.
+ */
+export function resolveToken(flag: string | undefined, env: NodeJS.ProcessEnv, apiUrl: string): string | undefined {
+  const given = flag ?? env.SLUICE_TOKEN;
+  if (given) return given;
+  const host = new URL(apiUrl).hostname;
+  if (host !== 'localhost' && host !== '127.0.0.1' && host !== '[::1]') return undefined;
+  return readLocalToken(resolve(ConfigSchema.shape.dataDir.parse(env.SLUICE_DATA_DIR || undefined)));
 }

@@ -12,6 +12,7 @@ import { runCommand } from './commands/run';
 import { runsGetCommand } from './commands/runs-get';
 import { runsListCommand } from './commands/runs-list';
 import { runsTerminateCommand } from './commands/runs-terminate';
+import { tokensCreateCommand, tokensListCommand, tokensRevokeCommand } from './commands/tokens';
 import { workerCommand } from './commands/worker';
 import { println, type CliContext, type GlobalOptions } from './context';
 import { EXIT_CODES_HELP, ExitCode, exitCodeFor } from './exit-codes';
@@ -28,6 +29,7 @@ export function buildProgram(ctx: CliContext, setExitCode: (code: number) => voi
     .description('Run Kubeflow Pipelines v2 pipelines durably, as Temporal workflows.')
     .version(packageVersion())
     .option('--api <url>', 'Sluice API server (default: $SLUICE_API, else http://127.0.0.1:8888)')
+    .option('--token <token>', 'API token (default: $SLUICE_TOKEN, else, for a local API, the one `sluice dev` wrote in the data dir)')
     .option('--temporal-ui <url>', 'Temporal UI base for links (default: $SLUICE_TEMPORAL_UI, else http://127.0.0.1:8233)')
     // Set before adding commands: subcommands copy these settings when they are created.
     .exitOverride()
@@ -66,6 +68,28 @@ export function buildProgram(ctx: CliContext, setExitCode: (code: number) => voi
     .description('cancel a run; its running tasks are stopped')
     .argument('<run>', 'run id')
     .action((runId: string, _opts, cmd: Command) => runsTerminateCommand(ctx, globals(cmd), runId));
+
+  const tokens = program
+    .command('tokens')
+    .description('manage API tokens: through the API with an admin token, or, with DATABASE_URL set, in the database directly (the first token of a cluster)');
+  tokens
+    .command('create')
+    .description('create a token and print it (only this once)')
+    .requiredOption('--name <name>', 'what the token is for, e.g. ci')
+    .addOption(new Option('--scope <scope>', 'read; write (implies read); admin (implies write, and manages tokens)').choices(['read', 'write', 'admin']).default('read'))
+    .option('--namespace <ns>', 'a namespace the token reaches, repeatable (default: every namespace)', (v: string, prev: string[]) => [...prev, v], [])
+    .option('--expires-in <lifetime>', 'lifetime such as 90d, 12h (default: no expiry)')
+    .action((opts, cmd: Command) => tokensCreateCommand(ctx, globals(cmd), opts));
+  tokens
+    .command('list')
+    .description('list tokens (never their secrets)')
+    .option('--json', 'print the tokens as JSON')
+    .action((opts, cmd: Command) => tokensListCommand(ctx, globals(cmd), opts));
+  tokens
+    .command('revoke')
+    .description('revoke a token; requests with it fail from now on')
+    .argument('<id>', 'token id (the part after sluice_, as tokens list shows it)')
+    .action((id: string, _opts, cmd: Command) => tokensRevokeCommand(ctx, globals(cmd), id));
 
   program
     .command('logs')

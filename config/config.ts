@@ -72,6 +72,32 @@ export const ConfigSchema = z.object({
   temporalMetricsAddress: hostPort.optional(),
   /** host:port where a standalone worker (`sluice worker`) serves `GET /metrics`; not served when unset. */
   workerMetricsAddress: hostPort.optional(),
+  /**
+   * Host names (comma-separated) the API answers besides loopback names and `apiHost`; any other
+   * `Host` header gets 421, so a web page cannot reach the API by DNS rebinding. `*` allows any
+   * (only behind a proxy that checks the name itself).
+   */
+  allowedHosts: z.string().default(''),
+  /** Origins (comma-separated, e.g. `https://kfp.example.com`) besides the API's own whose browsers may send state-changing requests. */
+  allowedOrigins: z.string().default(''),
+  /** OIDC issuer URL (e.g. Dex's); when set, the API also accepts JWTs it signed, checked against its discovery document and JWKS. */
+  oidcIssuer: z.string().url().optional(),
+  /** The `aud` an OIDC token must carry (the client id registered with the issuer); required with `oidcIssuer`. */
+  oidcAudience: z.string().optional(),
+  /** The claim naming the user (`email`, `preferred_username`, `sub`…). */
+  oidcUserClaim: z.string().default('email'),
+  /** The claim listing the namespaces (e.g. groups) a user may use; unset: OIDC users reach every namespace. */
+  oidcNamespacesClaim: z.string().optional(),
+  /** What users identified by OIDC or the trusted proxy may do: `read`, `write` or `admin` (token management). */
+  userScope: z.enum(['read', 'write', 'admin']).default('write'),
+  /**
+   * A header an authenticating proxy in front of the API sets to the user's name (Kubeflow's
+   * `kubeflow-userid`). Off by default: only set it when nothing but that proxy can reach the API,
+   * since anyone else could send the header too.
+   */
+  trustedProxyUserHeader: z.string().toLowerCase().optional(),
+  /** With `trustedProxyUserHeader`: the header listing the user's namespaces (comma-separated); unset: every namespace. */
+  trustedProxyNamespacesHeader: z.string().toLowerCase().optional(),
 });
 
 export type SluiceConfig = z.infer<typeof ConfigSchema> & {
@@ -114,6 +140,15 @@ const ENV_KEYS: Record<string, keyof z.input<typeof ConfigSchema>> = {
   SLUICE_LOG_LEVEL: 'logLevel',
   SLUICE_TEMPORAL_METRICS_ADDRESS: 'temporalMetricsAddress',
   SLUICE_WORKER_METRICS_ADDRESS: 'workerMetricsAddress',
+  SLUICE_ALLOWED_HOSTS: 'allowedHosts',
+  SLUICE_ALLOWED_ORIGINS: 'allowedOrigins',
+  SLUICE_OIDC_ISSUER: 'oidcIssuer',
+  SLUICE_OIDC_AUDIENCE: 'oidcAudience',
+  SLUICE_OIDC_USER_CLAIM: 'oidcUserClaim',
+  SLUICE_OIDC_NAMESPACES_CLAIM: 'oidcNamespacesClaim',
+  SLUICE_USER_SCOPE: 'userScope',
+  SLUICE_TRUSTED_PROXY_USER_HEADER: 'trustedProxyUserHeader',
+  SLUICE_TRUSTED_PROXY_NAMESPACES_HEADER: 'trustedProxyNamespacesHeader',
 };
 
 /** Thrown when configuration is invalid; the message names each bad field. */
@@ -131,6 +166,7 @@ export function loadConfig(overrides: Partial<z.input<typeof ConfigSchema>> = {}
     throw new ConfigError(`invalid configuration: ${lines.join('; ')}`);
   }
   const cfg = parsed.data;
+  if (cfg.oidcIssuer && !cfg.oidcAudience) throw new ConfigError('invalid configuration: oidcAudience: required with oidcIssuer (SLUICE_OIDC_AUDIENCE, the client id tokens are issued for)');
   const dataDir = resolve(cfg.dataDir);
   const artifactRoot = resolve(cfg.artifactRoot ?? join(dataDir, 'artifacts'));
   return {

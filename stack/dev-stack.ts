@@ -2,6 +2,7 @@ import { join } from 'node:path';
 import { Client, Connection } from '@temporalio/client';
 import { NativeConnection } from '@temporalio/worker';
 import { apiDepsFromConfig, createApp } from '../api/app';
+import { ensureLocalToken } from '../api/auth/local-token';
 import { CODEC_PATH } from '../api/routes/codec';
 import { startApiServer } from '../api/server';
 import type { SluiceConfig } from '../config/config';
@@ -21,6 +22,10 @@ export interface DevStack {
   temporalUiUrl?: string;
   temporalAddress: string;
   databaseUrl: string;
+  /** The local user's admin token (also in `dataDir/token`). */
+  token: string;
+  /** The dashboard's sign-in link: it sets the token as the dashboard's cookie. */
+  loginUrl: string;
   store: MetadataStore;
   temporal: Client;
   /** The run started by the `demo` option. */
@@ -100,7 +105,10 @@ export async function startDevStack(config: SluiceConfig, opts: DevStackOptions 
     }
 
     log('starting the API');
-    const app = createApp(apiDepsFromConfig(config, store, client));
+    const deps = apiDepsFromConfig(config, store, client);
+    const token = await ensureLocalToken(config.dataDir, deps.auth.tokens);
+    // The Temporal UI started above decodes histories through /codec from the browser, without a token.
+    const app = createApp({ ...deps, auth: { ...deps.auth, anonymousCodecOnLoopback: temporalUiUrl !== undefined } });
     const api = await startApiServer(app, { host: config.apiHost, port: config.apiPort });
     stops.push(() => api.close());
     await waitFor('the API health check', async () => {
@@ -108,10 +116,11 @@ export async function startDevStack(config: SluiceConfig, opts: DevStackOptions 
       if (!res.ok) throw new Error(`healthz answered ${res.status}`);
     }, { timeoutMs: 10_000 });
 
-    const demoRunId = opts.demo ? await submitDemoRun(api.url) : undefined;
+    const demoRunId = opts.demo ? await submitDemoRun(api.url, token) : undefined;
     if (demoRunId) log(`started the demo run ${demoRunId}`);
 
-    return { demoRunId, apiUrl: api.url, dashboardUrl: `${api.url}/`, temporalUiUrl, temporalAddress, databaseUrl, store, temporal: client, stop };
+    const loginUrl = `${api.url}/login?token=${encodeURIComponent(token)}`;
+    return { demoRunId, apiUrl: api.url, dashboardUrl: `${api.url}/`, loginUrl, token, temporalUiUrl, temporalAddress, databaseUrl, store, temporal: client, stop };
   } catch (err) {
     await stop();
     throw err;

@@ -29,16 +29,19 @@ import {
   type TaskAttemptRow,
   type TaskRow,
 } from './rows';
+import { insertApiToken, listApiTokens, readApiToken, revokeApiToken, touchApiToken } from './api-tokens';
 import { countTasksByState, listTaskChildren, listTaskPage, listTasks } from './task-reads';
 import { recordLaunch, recordTaskTransitions } from './task-writes';
 import { withTransaction, type Queryable } from './transaction';
 import type {
+  ApiTokenRecord,
   ArtifactRecord,
   ExperimentRecord,
   LaunchRecord,
   LineageEdge,
   ListOptions,
   MetadataStore,
+  NamespaceFilter,
   Page,
   PipelineRecord,
   PipelineVersionRecord,
@@ -116,8 +119,8 @@ export class PgStore implements MetadataStore {
     return rows[0] && toPipeline(rows[0]);
   }
 
-  listPipelines(opts: ListOptions): Promise<Page<PipelineRecord>> {
-    return this.page(LISTINGS.pipelines, new Filter(), opts, (rows: PipelineRow[]) => rows.map(toPipeline));
+  listPipelines(opts: ListOptions & NamespaceFilter): Promise<Page<PipelineRecord>> {
+    return this.page(LISTINGS.pipelines, inNamespaces(new Filter(), opts.namespaces), opts, (rows: PipelineRow[]) => rows.map(toPipeline));
   }
 
   async deletePipeline(pipelineId: string): Promise<boolean> {
@@ -200,8 +203,8 @@ export class PgStore implements MetadataStore {
     return rows[0] && toExperiment(rows[0]);
   }
 
-  listExperiments(opts: ListOptions): Promise<Page<ExperimentRecord>> {
-    return this.page(LISTINGS.experiments, new Filter(), opts, (rows: ExperimentRow[]) => rows.map(toExperiment));
+  listExperiments(opts: ListOptions & NamespaceFilter): Promise<Page<ExperimentRecord>> {
+    return this.page(LISTINGS.experiments, inNamespaces(new Filter(), opts.namespaces), opts, (rows: ExperimentRow[]) => rows.map(toExperiment));
   }
 
   /**
@@ -246,8 +249,9 @@ export class PgStore implements MetadataStore {
       const { rowCount } = await client.query(
         `INSERT INTO runs (run_id, display_name, description, experiment_id, pipeline_id, pipeline_version_id,
                            spec, parameters, pipeline_root, state, created_at, scheduled_at, finished_at,
-                           pipeline_name, platform_spec, input_artifacts)
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16)
+                           pipeline_name, platform_spec, input_artifacts, namespace)
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16,
+                 COALESCE((SELECT namespace FROM experiments WHERE experiment_id = $4), ''))
          ON CONFLICT (run_id) DO NOTHING`,
         [
           r.runId,
@@ -304,12 +308,18 @@ export class PgStore implements MetadataStore {
     return readRun(this.pool, runId);
   }
 
+  async getRunNamespace(runId: string): Promise<string | undefined> {
+    const { rows } = await this.pool.query<{ namespace: string }>('SELECT namespace FROM runs WHERE run_id = $1', [runId]);
+    return rows[0]?.namespace;
+  }
+
   /** An empty `states` list does not filter, like an absent one. */
   listRuns(filter: RunFilter, opts: ListOptions): Promise<Page<RunSummary>> {
     const where = new Filter();
     if (filter.experimentId !== undefined) where.equals('experiment_id', filter.experimentId);
     if (filter.states?.length) where.anyOf('state', filter.states);
     if (filter.storageState !== undefined) where.equals('storage_state', filter.storageState);
+    inNamespaces(where, filter.namespaces);
     return this.page(LISTINGS.runs, where, opts, (rows: RunSummaryRow[]) => withHistory(this.pool, rows, toRunSummary));
   }
 
@@ -417,6 +427,26 @@ export class PgStore implements MetadataStore {
   }
 
   /** Ordered by task path, direction, key. */
+  createApiToken(t: Parameters<MetadataStore['createApiToken']>[0]): Promise<ApiTokenRecord> {
+    return insertApiToken(this.pool, t);
+  }
+
+  getApiToken(tokenId: string): ReturnType<MetadataStore['getApiToken']> {
+    return readApiToken(this.pool, tokenId);
+  }
+
+  listApiTokens(): Promise<ApiTokenRecord[]> {
+    return listApiTokens(this.pool);
+  }
+
+  revokeApiToken(tokenId: string, at: Date): Promise<boolean> {
+    return revokeApiToken(this.pool, tokenId, at);
+  }
+
+  touchApiToken(tokenId: string, at: Date): Promise<void> {
+    return touchApiToken(this.pool, tokenId, at);
+  }
+
   async listLineage(runId: string): Promise<LineageEdge[]> {
     const { rows } = await this.pool.query<LineageRow>(
       'SELECT * FROM lineage WHERE run_id = $1 ORDER BY task_path, direction, key, artifact_id',
@@ -482,4 +512,9 @@ async function withHistory<R extends RunSummaryRow, T>(db: Queryable, runs: R[],
     [runs.map((r) => r.run_id)],
   );
   return withHistoryRows(runs, rows, convert);
+}
+
+/** Keeps rows of the given namespaces; undefined keeps all. */
+function inNamespaces(filter: Filter, namespaces: NamespaceFilter['namespaces']): Filter {
+  return namespaces ? filter.anyOf('namespace', namespaces) : filter;
 }

@@ -73,6 +73,7 @@ export type RunSummaryRow = {
   created_at: Date;
   scheduled_at: Date;
   finished_at: Date | null;
+  namespace: string;
 };
 
 export type RunRow = RunSummaryRow & {
@@ -211,6 +212,7 @@ export function toRunSummary(r: RunSummaryRow, history: RunStateRow[]): RunSumma
     createdAt: r.created_at,
     scheduledAt: r.scheduled_at,
     finishedAt: optional(r.finished_at),
+    namespace: r.namespace,
     stateHistory: history.map(toRunStateChange),
   };
 }

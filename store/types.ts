@@ -92,6 +92,8 @@ export interface RunSummary {
   createdAt: Date;
   scheduledAt: Date;
   finishedAt?: Date;
+  /** Its experiment's namespace, fixed when the run is created (`''` if the experiment is unknown). */
+  namespace: string;
   stateHistory: RunStateChange[];
 }
 
@@ -162,11 +164,33 @@ export interface LineageEdge {
   key: string;
 }
 
-export interface RunFilter {
+/** Only rows in these namespaces; undefined keeps every namespace. */
+export interface NamespaceFilter {
+  namespaces?: readonly string[];
+}
+
+export interface RunFilter extends NamespaceFilter {
   experimentId?: string;
   /** Any of these states. */
   states?: RunState[];
   storageState?: 'AVAILABLE' | 'ARCHIVED';
+}
+
+/** What an API token may do; each implies the ones before it (`admin` manages tokens). */
+export type TokenScope = 'read' | 'write' | 'admin';
+
+/** An API bearer token as the store keeps it: never the token itself, only its secret's SHA-256. */
+export interface ApiTokenRecord {
+  /** The public part of the token (it starts every token), so a lookup needs no secret. */
+  tokenId: string;
+  name: string;
+  scope: TokenScope;
+  /** The namespaces the token reaches; undefined: every namespace. */
+  namespaces?: string[];
+  createdAt: Date;
+  expiresAt?: Date;
+  lastUsedAt?: Date;
+  revokedAt?: Date;
 }
 
 /**
@@ -237,7 +261,7 @@ export interface MetadataStore {
   createPipeline(p: Omit<PipelineRecord, 'createdAt'>): Promise<PipelineRecord>;
   getPipeline(pipelineId: string): Promise<PipelineRecord | undefined>;
   getPipelineByName(name: string, namespace?: string): Promise<PipelineRecord | undefined>;
-  listPipelines(opts: ListOptions): Promise<Page<PipelineRecord>>;
+  listPipelines(opts: ListOptions & NamespaceFilter): Promise<Page<PipelineRecord>>;
   /** Deletes the pipeline and its versions (runs keep their copied spec). */
   deletePipeline(pipelineId: string): Promise<boolean>;
   createPipelineVersion(v: Omit<PipelineVersionRecord, 'createdAt'>): Promise<PipelineVersionRecord>;
@@ -254,18 +278,21 @@ export interface MetadataStore {
   getDefaultExperiment(): Promise<ExperimentRecord>;
   createExperiment(e: Pick<ExperimentRecord, 'experimentId' | 'displayName' | 'description' | 'namespace'>): Promise<ExperimentRecord>;
   getExperiment(experimentId: string): Promise<ExperimentRecord | undefined>;
-  listExperiments(opts: ListOptions): Promise<Page<ExperimentRecord>>;
+  listExperiments(opts: ListOptions & NamespaceFilter): Promise<Page<ExperimentRecord>>;
   deleteExperiment(experimentId: string): Promise<boolean>;
   setExperimentStorageState(experimentId: string, state: 'AVAILABLE' | 'ARCHIVED'): Promise<boolean>;
 
   // Runs. createRun is idempotent on runId (a second call returns the existing row); the
-  // pipeline name is taken from the spec.
+  // pipeline name is taken from the spec, the namespace from the experiment.
   createRun(
-    r: Omit<RunRecord, 'stateHistory' | 'finishedAt' | 'error' | 'storageState' | 'pipelineName' | 'inputArtifacts'> & Partial<Pick<RunRecord, 'inputArtifacts'>>,
+    r: Omit<RunRecord, 'stateHistory' | 'finishedAt' | 'error' | 'storageState' | 'pipelineName' | 'inputArtifacts' | 'namespace'> &
+      Partial<Pick<RunRecord, 'inputArtifacts'>>,
   ): Promise<RunRecord>;
   getRun(runId: string): Promise<RunRecord | undefined>;
   /** Pages of run summaries: the spec column is never read. */
   listRuns(filter: RunFilter, opts: ListOptions): Promise<Page<RunSummary>>;
+  /** A run's namespace without reading the run (its spec may be megabytes); undefined if there is no such run. */
+  getRunNamespace(runId: string): Promise<string | undefined>;
   /**
    * Records a state transition. Idempotent: recording the same state again is a no-op.
    * A final state (SUCCEEDED/FAILED/CANCELED/SKIPPED) is never overwritten, so a late
@@ -313,4 +340,16 @@ export interface MetadataStore {
   /** Artifacts first registered by the run, oldest first. */
   listArtifacts(runId: string): Promise<ArtifactRecord[]>;
   listLineage(runId: string): Promise<LineageEdge[]>;
+
+  // API tokens.
+  /** Idempotent on `tokenId`. */
+  createApiToken(t: Omit<ApiTokenRecord, 'createdAt' | 'lastUsedAt' | 'revokedAt'> & { secretSha256: Buffer }): Promise<ApiTokenRecord>;
+  /** The token with its secret's hash, for verifying a presented token. */
+  getApiToken(tokenId: string): Promise<(ApiTokenRecord & { secretSha256: Buffer }) | undefined>;
+  /** Newest first, revoked ones included. */
+  listApiTokens(): Promise<ApiTokenRecord[]>;
+  /** Sets `revokedAt` once (a second revoke keeps the first time); false if there is no such token. */
+  revokeApiToken(tokenId: string, at: Date): Promise<boolean>;
+  /** Moves `lastUsedAt` forward to `at` (never back). */
+  touchApiToken(tokenId: string, at: Date): Promise<void>;
 }

@@ -16,9 +16,15 @@ const TEMPORAL_NAMESPACE = 'default';
 /** Fetches JSON from the API; throws an Error carrying the server's message. */
 async function api(path, init = {}) {
   const res = await fetch(`${API}${path}`, init);
+  signInAgainIf(res);
   const text = await res.text();
   if (!res.ok) throw new Error(errorMessage(text) || `${res.status} ${res.statusText}`);
   return text ? JSON.parse(text) : {};
+}
+
+/** The session cookie expired or its token was revoked: back to the login page, which says how to get in. */
+function signInAgainIf(res) {
+  if (res.status === 401) window.location.assign('login');
 }
 
 function errorMessage(text) {
@@ -420,6 +426,7 @@ class LogView {
     this.controller = controller;
     try {
       const res = await fetch(logPath(this.runId, this.task, follow), { signal: controller.signal });
+      signInAgainIf(res);
       if (res.status === 404) {
         this.el.textContent = '(no log yet)';
         return;

@@ -1,10 +1,12 @@
 import { Router } from 'express';
 import { toApiArtifact } from '../converters/artifacts';
+import type { NamespaceGuard } from '../auth/namespace-guard';
 import type { ArtifactService } from '../services/artifact-service';
 
 /** Sluice: one artifact by id, with its lineage. */
-export function artifactsRouter(artifacts: ArtifactService): Router {
+export function artifactsRouter(artifacts: ArtifactService, namespaces: NamespaceGuard): Router {
   const router = Router();
+  namespaces.guardParam(router, 'artifact_id');
   router.get('/artifacts/:artifact_id', async (req, res) => {
     const { artifact, lineage } = await artifacts.get(req.params.artifact_id);
     res.json(toApiArtifact(artifact, lineage));

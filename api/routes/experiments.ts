@@ -3,19 +3,27 @@ import { toListResponse } from '../converters/common';
 import { toApiExperiment } from '../converters/experiments';
 import { ListQuery } from '../schemas/common';
 import { ExperimentBody } from '../schemas/experiments';
+import type { NamespaceGuard } from '../auth/namespace-guard';
+import { accessOf } from '../auth/principal';
 import type { ExperimentService } from '../services/experiment-service';
 import { customMethodPath } from './custom-method';
 
 /** KFP's ExperimentService routes. */
-export function experimentsRouter(experiments: ExperimentService): Router {
+export function experimentsRouter(experiments: ExperimentService, namespaces: NamespaceGuard): Router {
   const router = Router();
+  namespaces.guardParam(router, 'experiment_id');
 
   router.post('/experiments', async (req, res) => {
-    res.json(toApiExperiment(await experiments.create(ExperimentBody.parse(req.body ?? {}))));
+    const body = ExperimentBody.parse(req.body ?? {});
+    const access = accessOf(res);
+    const namespace = body.namespace ?? access.defaultNamespace();
+    access.requireNamespace(namespace);
+    res.json(toApiExperiment(await experiments.create({ ...body, namespace })));
   });
 
   router.get('/experiments', async (req, res) => {
-    res.json(toListResponse('experiments', await experiments.list(ListQuery.parse(req.query)), toApiExperiment));
+    const query = ListQuery.parse(req.query);
+    res.json(toListResponse('experiments', await experiments.list(query, accessOf(res).listNamespaces(query.namespace)), toApiExperiment));
   });
 
   router.get('/experiments/:experiment_id', async (req, res) => {

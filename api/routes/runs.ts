@@ -4,6 +4,8 @@ import { toListResponse } from '../converters/common';
 import { toApiRun, toApiRunWithDetails } from '../converters/runs';
 import { toApiTaskDetail } from '../converters/tasks';
 import { CreateRunBody, ListRunsQuery, ListTasksQuery, TaskLogQuery } from '../schemas/runs';
+import type { NamespaceGuard } from '../auth/namespace-guard';
+import { accessOf } from '../auth/principal';
 import type { ArtifactService } from '../services/artifact-service';
 import type { RunDetailsService } from '../services/run-details-service';
 import type { RunService } from '../services/run-service';
@@ -15,18 +17,21 @@ export interface RunRoutesDeps {
   details: RunDetailsService;
   logs: TaskLogService;
   artifacts: ArtifactService;
+  namespaces: NamespaceGuard;
 }
 
 /** KFP's RunService routes, plus Sluice's task logs and run artifacts. */
-export function runsRouter({ runs, details, logs, artifacts }: RunRoutesDeps): Router {
+export function runsRouter({ runs, details, logs, artifacts, namespaces }: RunRoutesDeps): Router {
   const router = Router();
+  namespaces.guardParam(router, 'run_id');
 
   router.post('/runs', async (req, res) => {
-    res.json(toApiRun(await runs.create(CreateRunBody.parse(req.body ?? {}))));
+    res.json(toApiRun(await runs.create(CreateRunBody.parse(req.body ?? {}), accessOf(res))));
   });
 
   router.get('/runs', async (req, res) => {
-    res.json(toListResponse('runs', await runs.list(ListRunsQuery.parse(req.query)), (run) => toApiRun(run)));
+    const query = ListRunsQuery.parse(req.query);
+    res.json(toListResponse('runs', await runs.list(query, accessOf(res).listNamespaces(query.namespace)), (run) => toApiRun(run)));
   });
 
   router.get('/runs/:run_id', async (req, res) => {

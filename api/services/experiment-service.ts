@@ -32,9 +32,10 @@ export class ExperimentService {
     return experiment;
   }
 
-  list(query: ListQuery): Promise<Page<ExperimentRecord>> {
+  /** `namespaces`: only experiments in these (undefined: all). */
+  list(query: ListQuery, namespaces: readonly string[] | undefined): Promise<Page<ExperimentRecord>> {
     return listMatching(
-      (opts) => this.store.listExperiments(opts),
+      (opts) => this.store.listExperiments({ ...opts, namespaces }),
       // Experiments have only a display name; KFP clients filter on either key.
       (e) => ({ display_name: e.displayName, name: e.displayName, storage_state: e.storageState }),
       parseFilter(query.filter, EXPERIMENT_FILTER_KEYS),

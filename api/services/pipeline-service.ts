@@ -80,9 +80,10 @@ export class PipelineService {
     return pipeline;
   }
 
-  list(query: ListQuery): Promise<Page<PipelineRecord>> {
+  /** `namespaces`: only pipelines in these (undefined: all). */
+  list(query: ListQuery, namespaces: readonly string[] | undefined): Promise<Page<PipelineRecord>> {
     return listMatching(
-      (opts) => this.store.listPipelines(opts),
+      (opts) => this.store.listPipelines({ ...opts, namespaces }),
       (p) => ({ name: p.name, display_name: p.displayName }),
       parseFilter(query.filter, NAME_FILTER_KEYS),
       toListOptions(query),

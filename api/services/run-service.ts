@@ -16,6 +16,7 @@ import { parseFilter } from '../filter';
 import { readPipelineSpecObject, specIssuesAt } from '../pipeline-input';
 import { toListOptions } from '../schemas/common';
 import type { CreateRunBody, ListRunsQuery } from '../schemas/runs';
+import type { Access } from '../auth/principal';
 import type { ExperimentService } from './experiment-service';
 import type { PipelineService } from './pipeline-service';
 import { MAX_START_INPUT_BYTES, TEMPORAL_BLOB_LIMIT_BYTES, type RunWorkflows } from './run-workflows';
@@ -51,15 +52,19 @@ export class RunService {
    * workflow. If the workflow cannot be started the run is recorded FAILED with the reason and
    * `UnavailableError` is thrown, so no run waits in PENDING for a workflow that never comes.
    */
-  async create(body: CreateRunBody): Promise<RunRecord> {
+  async create(body: CreateRunBody, access: Access): Promise<RunRecord> {
     const { store } = this.deps;
-    const source = await this.resolveSource(body);
+    const source = await this.resolveSource(body, access);
     const experiment = await this.resolveExperiment(body.experiment_id);
+    // The run lands in its experiment's namespace (KFP's rule), so that is where the caller writes.
+    access.requireNamespace(experiment.namespace, `experiment "${experiment.experimentId}"`);
     // Their issue paths already start with `runtime_config.parameters.` and `runtime_config.input_artifacts[`.
     const parameters = validateRunParameters(source.spec, body.runtime_config.parameters);
     const inputArtifacts = await validateRunInputArtifacts(source.spec, body.runtime_config.input_artifacts, async (id) => {
       const artifact = await store.getArtifact(id);
-      return artifact && toArtifactRef(artifact);
+      // Another namespace's artifact is as good as absent: naming it must not pull its data in.
+      const namespace = artifact && (await store.getRunNamespace(artifact.runId));
+      return artifact && namespace !== undefined && access.reaches(namespace) ? toArtifactRef(artifact) : undefined;
     });
     const pipelineRoot = resolvePipelineRoot(body.runtime_config.pipeline_root, this.deps.artifactRoot);
 
@@ -137,9 +142,10 @@ export class RunService {
     return run;
   }
 
-  list(query: ListRunsQuery): Promise<Page<RunSummary>> {
+  /** `namespaces`: only runs in these (undefined: all). */
+  list(query: ListRunsQuery, namespaces: readonly string[] | undefined): Promise<Page<RunSummary>> {
     const filter = toRunFilter(parseFilter(query.filter, RUN_FILTER_KEYS), query.experiment_id);
-    return this.deps.store.listRuns(filter, toListOptions(query));
+    return this.deps.store.listRuns({ ...filter, namespaces }, toListOptions(query));
   }
 
   /**
@@ -179,7 +185,7 @@ export class RunService {
     if (!(await this.deps.store.deleteRun(runId))) throw new NotFoundError('run', runId);
   }
 
-  private async resolveSource(body: CreateRunBody): Promise<RunSource> {
+  private async resolveSource(body: CreateRunBody, access: Access): Promise<RunSource> {
     if (body.pipeline_spec) {
       const doc = readPipelineSpecObject(body.pipeline_spec, 'pipeline_spec');
       specIssuesAt('pipeline_spec', () => this.deps.platformCheck(doc.platformSpec, doc.spec));
@@ -188,6 +194,8 @@ export class RunService {
     // The body schema guarantees one of the two sources.
     const ref = body.pipeline_version_reference as NonNullable<CreateRunBody['pipeline_version_reference']>;
     const { pipelines } = this.deps;
+    const pipeline = await pipelines.get(ref.pipeline_id, 'pipeline_version_reference.pipeline_id');
+    access.requirePipelineRead(pipeline.namespace, `pipeline "${pipeline.pipelineId}"`);
     const version = ref.pipeline_version_id
       ? await pipelines.getVersion(ref.pipeline_id, ref.pipeline_version_id, 'pipeline_version_reference.pipeline_version_id')
       : await pipelines.latestVersion(ref.pipeline_id, 'pipeline_version_reference.pipeline_id');

@@ -1,4 +1,5 @@
 import { ConfigError, loadConfig } from '../../config/config';
+import { localTokenPath } from '../../config/local-token';
 import { orderTasks, tasksOf } from '../api-types';
 import { ApiClient } from '../api-client';
 import { println, useColor, type CliContext } from '../context';
@@ -35,7 +36,7 @@ export async function devCommand(ctx: CliContext, opts: DevOptions): Promise<Exi
     println(ctx.stderr, `Starting Sluice (data in ${config.dataDir})…`);
     const stack = await startDevStack(config, { demo: opts.demo, log: (line) => log(line) });
     try {
-      printEndpoints(ctx, stack);
+      printEndpoints(ctx, stack, config.dataDir);
       if (opts.demo && !interrupt.signal.aborted) {
         const view = createRunView(ctx.stdout, useColor(ctx));
         log = (line) => view.log(line);
@@ -73,10 +74,11 @@ function parseConfig(opts: DevOptions) {
   }
 }
 
-function printEndpoints(ctx: CliContext, stack: DevStack): void {
+function printEndpoints(ctx: CliContext, stack: DevStack, dataDir: string): void {
   println(ctx.stdout, 'Sluice is up.');
   println(ctx.stdout, `  API:         ${stack.apiUrl}  (export SLUICE_API=${stack.apiUrl})`);
-  println(ctx.stdout, `  Dashboard:   ${stack.dashboardUrl}`);
+  println(ctx.stdout, `  Dashboard:   ${stack.loginUrl}`);
+  println(ctx.stdout, `               (signs you in; the token is also in ${localTokenPath(dataDir)}, which the CLI uses)`);
   if (stack.temporalUiUrl) println(ctx.stdout, `  Temporal UI: ${stack.temporalUiUrl}  (export SLUICE_TEMPORAL_UI=${stack.temporalUiUrl})`);
 }
 
@@ -85,7 +87,7 @@ async function showDemoRun(ctx: CliContext, stack: DevStack, view: RunView, sign
   if (!stack.demoRunId) return;
   println(ctx.stdout, `Demo run ${stack.demoRunId}: ${dashboardRunUrl(stack.dashboardUrl, stack.demoRunId)}`);
   if (stack.temporalUiUrl) println(ctx.stdout, `  Temporal UI: ${temporalRunUrl(stack.temporalUiUrl, stack.demoRunId)}`);
-  const client = new ApiClient(stack.apiUrl);
+  const client = new ApiClient(stack.apiUrl, stack.token);
   await watchAndReport(ctx, client, stack.demoRunId, view, signal);
   if (signal.aborted) return;
   const run = await client.getRun(stack.demoRunId);

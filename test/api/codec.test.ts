@@ -19,7 +19,7 @@ afterAll(async () => {
 const b64 = (s: string) => Buffer.from(s).toString('base64');
 
 async function post(path: string, body: unknown, headers: Record<string, string> = {}): Promise<Response> {
-  return fetch(`${h.url}/codec${path}`, { method: 'POST', headers: { 'content-type': 'application/json', ...headers }, body: JSON.stringify(body) });
+  return h.fetch(`/codec${path}`, { method: 'POST', headers: { 'content-type': 'application/json', ...headers }, body: JSON.stringify(body) });
 }
 
 test("decode turns a run's gzipped start input back into its JSON", async () => {
@@ -56,7 +56,7 @@ test('encode then decode gives the payload back; small payloads pass through unc
 });
 
 test("the browser's CORS preflight is answered", async () => {
-  const res = await fetch(`${h.url}/codec/decode`, {
+  const res = await h.fetch(`/codec/decode`, {
     method: 'OPTIONS',
     headers: { origin: 'http://localhost:8233', 'access-control-request-method': 'POST', 'access-control-request-headers': 'content-type,x-namespace' },
   });

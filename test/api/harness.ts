@@ -4,6 +4,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Client, Connection } from '@temporalio/client';
 import { API_PREFIX, createApp } from '../../api/app';
+import { allowedHostsFor, type AuthSettings } from '../../api/auth/guard';
+import { TokenService } from '../../api/auth/tokens';
 import { startApiServer } from '../../api/server';
 import { DEFAULT_NAMESPACE } from '../../config/constants';
 import { SLUICE_DATA_CONVERTER } from '../../config/payload-codec';
@@ -25,10 +27,15 @@ export interface ApiHarness {
   temporal: Client;
   taskQueue: string;
   artifactRoot: string;
-  /** One JSON (or text) request; never throws on an error status. */
-  call(method: string, path: string, body?: unknown): Promise<ApiResponse>;
+  /** An admin token for every namespace, which `call`, `upload` and `fetch` send unless told otherwise. */
+  token: string;
+  tokens: TokenService;
+  /** One JSON (or text) request; never throws on an error status. `token: null` sends none. */
+  call(method: string, path: string, body?: unknown, opts?: CallOptions): Promise<ApiResponse>;
   /** Multipart upload of `content` as the `uploadfile` field. */
-  upload(path: string, fileName: string, content: string | Buffer): Promise<ApiResponse>;
+  upload(path: string, fileName: string, content: string | Buffer, opts?: CallOptions): Promise<ApiResponse>;
+  /** fetch() on the server with the harness token, or `token` (`null`: none); `init` may set `authorization` itself. */
+  fetch(path: string, init?: RequestInit, token?: string | null): Promise<Response>;
   /** The input the run's workflow was started with, read from its first history event. */
   workflowInput(runId: string): Promise<RunInput>;
   close(): Promise<void>;
@@ -43,11 +50,19 @@ export interface ApiResponse {
 
 export const API = API_PREFIX;
 
+export interface CallOptions {
+  /** Another token to send; `null` sends none. */
+  token?: string | null;
+  headers?: Record<string, string>;
+}
+
 export interface HarnessOptions {
   /** Temporal namespace the API starts workflows in; a missing one makes every start fail. */
   namespace?: string;
   /** A dashboard directory to serve at `/`. */
   uiDir?: string;
+  /** Authentication settings beside the harness's token store (OIDC, a trusted proxy, hosts, origins). */
+  auth?: Partial<Omit<AuthSettings, 'tokens'>>;
 }
 
 export async function startApiHarness(prefix: string, opts: HarnessOptions = {}): Promise<ApiHarness> {
@@ -60,14 +75,22 @@ export async function startApiHarness(prefix: string, opts: HarnessOptions = {})
   const temporal = new Client({ connection, namespace: opts.namespace ?? DEFAULT_NAMESPACE, dataConverter: SLUICE_DATA_CONVERTER });
   const taskQueue = `api-test-${randomUUID()}`;
   const artifactRoot = mkdtempSync(join(tmpdir(), 'sluice-api-test-'));
-  const app = createApp({ store, temporal, taskQueue, artifactRoot, parallelism: 4, heartbeatTimeoutSeconds: 15, uiDir: opts.uiDir });
+  const tokens = new TokenService(store);
+  const { token } = await tokens.create({ name: 'api test harness', scope: 'admin' });
+  const auth: AuthSettings = { tokens, allowedHosts: allowedHostsFor('127.0.0.1', ''), allowedOrigins: new Set(), ...opts.auth };
+  const app = createApp({ store, temporal, taskQueue, artifactRoot, parallelism: 4, heartbeatTimeoutSeconds: 15, uiDir: opts.uiDir, auth });
   const server = await startApiServer(app, { host: '127.0.0.1', port: 0 });
   const started: string[] = [];
 
-  const call = async (method: string, path: string, body?: unknown): Promise<ApiResponse> => {
+  /** The one place the test clients' credentials are added. */
+  const authorized = (headers: Record<string, string> | undefined, as: CallOptions['token'] = token): Record<string, string> => ({
+    ...(as === null ? {} : { authorization: `Bearer ${as}` }),
+    ...headers,
+  });
+  const call = async (method: string, path: string, body?: unknown, callOpts: CallOptions = {}): Promise<ApiResponse> => {
     const res = await fetch(`${server.url}${path}`, {
       method,
-      headers: body === undefined ? undefined : { 'content-type': 'application/json' },
+      headers: authorized({ ...(body === undefined ? {} : { 'content-type': 'application/json' }), ...callOpts.headers }, callOpts.token),
       body: body === undefined ? undefined : JSON.stringify(body),
     });
     const response = await toResponse(res);
@@ -82,11 +105,16 @@ export async function startApiHarness(prefix: string, opts: HarnessOptions = {})
     temporal,
     taskQueue,
     artifactRoot,
+    token,
+    tokens,
     call,
-    async upload(path, fileName, content) {
+    async upload(path, fileName, content, callOpts = {}) {
       const form = new FormData();
       form.append('uploadfile', new Blob([content]), fileName);
-      return toResponse(await fetch(`${server.url}${path}`, { method: 'POST', body: form }));
+      return toResponse(await fetch(`${server.url}${path}`, { method: 'POST', body: form, headers: authorized(callOpts.headers, callOpts.token) }));
+    },
+    fetch(path, init = {}, as) {
+      return fetch(`${server.url}${path}`, { ...init, headers: authorized(init.headers as Record<string, string> | undefined, as) });
     },
     async workflowInput(runId) {
       return (await workflowStartInput<RunInput>(temporal, runId)).value;

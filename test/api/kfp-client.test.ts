@@ -29,11 +29,12 @@ test('kfp.Client uploads, looks up, runs, lists and terminates through the API',
   const ints = { a: { parameterType: 'NUMBER_INTEGER' }, b: { parameterType: 'NUMBER_INTEGER' } };
   writeFileSync(file, YAML.stringify(tinySpec('adder', ints)));
   // Asynchronous on purpose: the API answering the client runs in this very process.
-  const { stdout } = await promisify(execFile)(PYTHON, [join(__dirname, 'kfp_client_session.py'), h.url, file], { timeout: 90_000 });
+  const { stdout } = await promisify(execFile)(PYTHON, [join(__dirname, 'kfp_client_session.py'), h.url, file, h.token], { timeout: 90_000 });
   // kfp.Client prints a link per call; the session's report is the last line.
   const seen = JSON.parse(stdout.trim().split('\n').at(-1) ?? '');
   expect(seen).toMatchObject({
     healthz: { multi_user: false },
+    anonymous: 401,
     pipeline_name: 'kfp-client-pipeline',
     pipeline_id_by_name: true,
     versions: 2,

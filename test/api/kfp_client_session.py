@@ -1,6 +1,6 @@
 """Drives Sluice's API with the official kfp.Client, as a user's script would, and prints what it saw as JSON.
 
-Usage: python kfp_client_session.py API_URL PIPELINE_FILE
+Usage: python kfp_client_session.py API_URL PIPELINE_FILE TOKEN
 """
 import json
 import sys
@@ -10,9 +10,15 @@ import kfp
 from kfp_server_api.exceptions import ApiException
 
 warnings.filterwarnings('ignore')
-url, pipeline_file = sys.argv[1], sys.argv[2]
-client = kfp.Client(host=url)
+url, pipeline_file, token = sys.argv[1], sys.argv[2], sys.argv[3]
+# kfp sends existing_token as `Authorization: Bearer <token>` on every call.
+client = kfp.Client(host=url, existing_token=token)
 seen = {'healthz': client.get_kfp_healthz().to_dict()}
+try:
+    kfp.Client(host=url).list_experiments()
+    seen['anonymous'] = 200
+except ApiException as e:
+    seen['anonymous'] = e.status
 
 pipeline = client.upload_pipeline(pipeline_file, pipeline_name='kfp-client-pipeline', description='via kfp')
 seen['pipeline_name'] = pipeline.display_name

@@ -32,7 +32,7 @@ describe('metrics and structured logs', () => {
       const { run_id } = await engine.createRun(TWO_STEP, { times: 2 });
       expect((await engine.waitForRun(run_id)).state).toBe('SUCCEEDED');
 
-      const res = await fetch(`${engine.apiUrl}/metrics`);
+      const res = await engine.fetch('/metrics');
       expect(res.status).toBe(200);
       expect(res.headers.get('content-type')).toMatch(/^text\/plain;.*version=0\.0\.4/);
       const text = await res.text();
@@ -48,9 +48,13 @@ describe('metrics and structured logs', () => {
       expect(sample(text, 'process_resident_memory_bytes')).toBeGreaterThan(0);
     });
 
+    test('Prometheus needs a token like any other client', async () => {
+      expect((await fetch(`${engine.apiUrl}/metrics`)).status).toBe(401);
+    });
+
     test('ids in paths never become label values', async () => {
-      await fetch(`${engine.apiUrl}/apis/v2beta1/runs/no-such-run`);
-      const text = await (await fetch(`${engine.apiUrl}/metrics`)).text();
+      await engine.fetch('/apis/v2beta1/runs/no-such-run');
+      const text = await (await engine.fetch('/metrics')).text();
       expect(text).not.toContain('no-such-run');
       expect(sample(text, 'sluice_http_request_duration_seconds_count', { route: '/apis/v2beta1/runs/:run_id', status_code: '404' })).toBeGreaterThanOrEqual(1);
     });

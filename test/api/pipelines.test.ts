@@ -112,7 +112,7 @@ describe('upload', () => {
 
     const form = new FormData();
     form.append('file', new Blob(['x']), 'p.yaml');
-    const wrongField = await fetch(`${h.url}${API}/pipelines/upload`, { method: 'POST', body: form });
+    const wrongField = await h.fetch(`${API}/pipelines/upload`, { method: 'POST', body: form });
     expect(wrongField.status).toBe(400);
     expect(((await wrongField.json()) as { error_message: string }).error_message).toMatch(/"uploadfile"/);
   });
@@ -202,7 +202,7 @@ describe('pipelines and versions over JSON', () => {
       { '@type': 'type.googleapis.com/google.rpc.BadRequest', field_violations: [{ field: 'display_name', description: 'required (or name)' }] },
     ]);
 
-    const res = await fetch(`${h.url}${API}/pipelines`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{"name": ' });
+    const res = await h.fetch(`${API}/pipelines`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{"name": ' });
     expect(res.status).toBe(400);
     expect(((await res.json()) as { error_message: string }).error_message).toMatch(/^request body: /);
   });

@@ -590,7 +590,7 @@ describe('task logs', () => {
   const logs = (task: string, query = '') => h.call('GET', `${API}/runs/${runId}/tasks/${task}/logs${query}`);
 
   test('the latest attempt\'s log is returned as text', async () => {
-    const res = await fetch(`${h.url}${API}/runs/${runId}/tasks/echo/logs`);
+    const res = await h.fetch(`${API}/runs/${runId}/tasks/echo/logs`);
     expect(res.status).toBe(200);
     expect(res.headers.get('content-type')).toBe('text/plain; charset=utf-8');
     expect(await res.text()).toBe('line 1\n');
@@ -617,7 +617,7 @@ describe('task logs', () => {
   });
 
   test('follow streams the log as it grows, across a retry, until the task ends', async () => {
-    const res = await fetch(`${h.url}${API}/runs/${runId}/tasks/echo/logs?follow=true`);
+    const res = await h.fetch(`${API}/runs/${runId}/tasks/echo/logs?follow=true`);
     expect(res.status).toBe(200);
     const reader = (res.body as ReadableStream<Uint8Array>).getReader();
     const decoder = new TextDecoder();

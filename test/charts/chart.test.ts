@@ -1,5 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { loadConfig } from '../../config/config';
 import { saySkipped } from '../support/say-skipped';
 import { CHART, ROOT, VALUES_ALL, findHelm, one, render, runHelm, templateArgs, type K8sObject } from './helm';
 
@@ -170,6 +171,9 @@ describeHelm('charts/sluice', () => {
       expect(JSON.parse(config.SLUICE_K8S_DEFAULT_RESOURCES)).toEqual({ requests: { cpu: '100m', memory: '256Mi' } });
       expect(JSON.parse(config.SLUICE_K8S_SECURITY_CONTEXT)).toMatchObject({ allowPrivilegeEscalation: false, capabilities: { drop: ['ALL'] } });
       expect(Object.keys(config).filter((k) => k.startsWith('TEMPORAL_TLS'))).toEqual([]);
+      // Tokens only by default: no OIDC, no trusted proxy; the API answers its Service's names.
+      expect(Object.keys(config).filter((k) => /OIDC|TRUSTED_PROXY/.test(k))).toEqual([]);
+      expect(config.SLUICE_ALLOWED_HOSTS).toBe('rel-sluice-api,rel-sluice-api.sluice,rel-sluice-api.sluice.svc,rel-sluice-api.sluice.svc.cluster.local');
       // Every key is a variable some process reads: no typo goes unnoticed.
       const known = new Set([...configEnvNames(), ...TLS_ENV]);
       expect(Object.keys(config).filter((k) => !known.has(k))).toEqual([]);
@@ -265,6 +269,24 @@ describeHelm('charts/sluice', () => {
         SLUICE_K8S_IMAGE_PULL_SECRETS: 'step-cred,other-cred',
       });
       expect(JSON.parse(config.SLUICE_K8S_DEFAULT_RESOURCES)).toEqual({ requests: { cpu: '500m', memory: '1Gi' }, limits: { memory: '4Gi' } });
+    });
+
+    test('the API answers its Service names, the Ingress host and the extra ones; OIDC and the trusted proxy come from the values', () => {
+      expect(config.SLUICE_ALLOWED_HOSTS.split(',')).toEqual([
+        'rel-pipelines-api', 'rel-pipelines-api.ml', 'rel-pipelines-api.ml.svc', 'rel-pipelines-api.ml.svc.cluster.local', 'sluice.example.com', 'pipelines.internal',
+      ]);
+      expect(config).toMatchObject({
+        SLUICE_ALLOWED_ORIGINS: 'https://kubeflow.example.com',
+        SLUICE_USER_SCOPE: 'read',
+        SLUICE_OIDC_ISSUER: 'http://dex.auth.svc.cluster.local:5556/dex',
+        SLUICE_OIDC_AUDIENCE: 'kubeflow-oidc-authservice',
+        SLUICE_OIDC_USER_CLAIM: 'email',
+        SLUICE_OIDC_NAMESPACES_CLAIM: 'groups',
+        SLUICE_TRUSTED_PROXY_USER_HEADER: 'kubeflow-userid',
+        SLUICE_TRUSTED_PROXY_NAMESPACES_HEADER: 'kubeflow-groups',
+      });
+      // The API parses these variables (the runner's own settings are the worker's, tested above).
+      expect(loadConfig({ runner: 'local' }, config)).toMatchObject({ oidcIssuer: 'http://dex.auth.svc.cluster.local:5556/dex', userScope: 'read', trustedProxyUserHeader: 'kubeflow-userid' });
     });
 
     test('an Ingress with class, host and TLS routes to the API Service', () => {

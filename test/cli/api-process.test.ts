@@ -104,10 +104,16 @@ describe('sluice api (the standalone API process)', () => {
     }
     expect(output).toContain(`sluice api listening on ${url}${API}`);
 
+    // A cluster's first token: `sluice tokens create` on the database, as in an API pod.
+    const minted = spawnSync(process.execPath, [SLUICE, 'tokens', 'create', '--name', 'deployer', '--scope', 'write'], { encoding: 'utf8', env: baseEnv({ DATABASE_URL: db.url }), timeout: 60_000 });
+    expect(minted.status).toBe(0);
+    const authorization = `Bearer ${minted.stdout.trim()}`;
+    expect((await fetch(`${url}${API}/runs`)).status).toBe(401);
+
     const spec = parse(readFileSync(join(ROOT, 'test', 'engine', 'fixtures', 'two-step.yaml'), 'utf8'));
     const created = await fetch(`${url}${API}/runs`, {
       method: 'POST',
-      headers: { 'content-type': 'application/json' },
+      headers: { 'content-type': 'application/json', authorization },
       body: JSON.stringify({ display_name: 'through sluice api', pipeline_spec: spec, runtime_config: { parameters: { times: 3 } } }),
     });
     const run = (await created.json()) as { run_id: string; display_name: string; experiment_id: string };
@@ -116,7 +122,7 @@ describe('sluice api (the standalone API process)', () => {
     expect(run.display_name).toBe('through sluice api');
 
     // The store was migrated and written: the run (and the Default experiment) read back.
-    const got = await fetch(`${url}${API}/runs/${run.run_id}`);
+    const got = await fetch(`${url}${API}/runs/${run.run_id}`, { headers: { authorization } });
     expect(got.status).toBe(200);
     expect(((await got.json()) as { run_id: string }).run_id).toBe(run.run_id);
 

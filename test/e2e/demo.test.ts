@@ -22,7 +22,7 @@ describe('the demo pipeline end to end through the API', () => {
   });
 
   async function api<T>(path: string, init?: RequestInit): Promise<T> {
-    const res = await fetch(`${engine.apiUrl}${path}`, init);
+    const res = await fetch(`${engine.apiUrl}${path}`, { ...init, headers: { authorization: `Bearer ${engine.token}`, ...init?.headers } });
     const text = await res.text();
     if (!res.ok) throw new Error(`${path} → ${res.status}: ${text}`);
     return (res.headers.get('content-type')?.includes('json') ? JSON.parse(text) : text) as T;

@@ -1,8 +1,9 @@
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
-import { chmodSync, mkdtempSync, openSync, readFileSync } from 'node:fs';
+import { chmodSync, mkdtempSync, openSync, readFileSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { loadConfig } from '../../config/config';
+import { localTokenPath, readLocalToken } from '../../config/local-token';
 import { freePort } from '../../stack/free-port';
 
 const ROOT = join(__dirname, '..', '..');
@@ -53,10 +54,14 @@ describe('sluice dev across a restart', () => {
     return exited;
   }
 
+  // The CLI finds the local token `sluice dev` wrote in the data dir by itself.
   const cli = (...args: string[]) =>
-    spawnSync(process.execPath, [SLUICE, ...args], { encoding: 'utf8', env: { ...process.env, SLUICE_API: apiUrl }, timeout: 120_000 });
+    spawnSync(process.execPath, [SLUICE, ...args], { encoding: 'utf8', env: { ...process.env, SLUICE_API: apiUrl, SLUICE_DATA_DIR: dataDir }, timeout: 120_000 });
 
-  const getRun = async (id: string) => (await fetch(`${apiUrl}/apis/v2beta1/runs/${id}`)).json() as Promise<Record<string, unknown>>;
+  const getRun = async (id: string) => {
+    const headers = { authorization: `Bearer ${readLocalToken(dataDir)}` };
+    return (await fetch(`${apiUrl}/apis/v2beta1/runs/${id}`, { headers })).json() as Promise<Record<string, unknown>>;
+  };
 
   test('runs, tasks, outputs and logs survive a stop and start of the whole stack', async () => {
     dev = await startDev('first');
@@ -79,8 +84,12 @@ describe('sluice dev across a restart', () => {
     const logBefore = cli('logs', runId, 'consume');
     expect(logBefore.stdout).toContain('got');
 
+    const token = readLocalToken(dataDir);
+    expect(statSync(localTokenPath(dataDir)).mode & 0o777).toBe(0o600);
     expect(await stopDev(dev)).toBe(0);
     dev = await startDev('second');
+    // The local token outlives a restart: the CLI and a signed-in dashboard keep working.
+    expect(readLocalToken(dataDir)).toBe(token);
 
     const after = await getRun(runId);
     expect(after).toEqual(before);

@@ -171,7 +171,7 @@ describeKube('the engine with runner=kubernetes', () => {
       if (Date.now() > end) throw new Error('the pod never ran');
       await new Promise((r) => setTimeout(r, 200));
     }
-    const res = await fetch(`${engine.apiUrl}/apis/v2beta1/runs/${run_id}:terminate`, { method: 'POST' });
+    const res = await engine.fetch(`/apis/v2beta1/runs/${run_id}:terminate`, { method: 'POST' });
     expect(res.status).toBe(200);
     const run = await engine.waitForRun(run_id, 60_000);
     expect(run.state).toBe('CANCELED');

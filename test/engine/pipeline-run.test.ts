@@ -113,7 +113,7 @@ describe('pipelineRun on the real stack', () => {
     const child = Number(readFileSync(join(dir, 'slow.child.pid'), 'utf8'));
     expect(alive(pid) && alive(child)).toBe(true);
 
-    const res = await fetch(`${engine.apiUrl}/apis/v2beta1/runs/${run_id}:terminate`, { method: 'POST' });
+    const res = await engine.fetch(`/apis/v2beta1/runs/${run_id}:terminate`, { method: 'POST' });
     expect(res.status).toBe(200);
     const run = await engine.waitForRun(run_id);
     expect(run.state).toBe('CANCELED');

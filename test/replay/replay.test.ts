@@ -64,7 +64,7 @@ describe('workflow replay', () => {
       const dir = stepWritableDir('replay-cancel');
       const { run_id } = await engine.createRun(fixture('slow.yaml'), { dir });
       while (!existsSync(join(dir, 'slow.pid'))) await new Promise((r) => setTimeout(r, 100));
-      await fetch(`${engine.apiUrl}/apis/v2beta1/runs/${run_id}:terminate`, { method: 'POST' });
+      await engine.fetch(`/apis/v2beta1/runs/${run_id}:terminate`, { method: 'POST' });
       expect((await engine.waitForRun(run_id)).state).toBe('CANCELED');
       await replayAndRecord('v2-canceled', run_id);
     });

@@ -133,6 +133,40 @@ describe('migrations', () => {
     }
   });
 
+  test("0006 puts each existing run in its experiment's namespace, losing nothing", async () => {
+    const old = await createTestDatabase('store_migrate_0006');
+    const oldPool = new Pool({ connectionString: old.url, max: 2 });
+    oldPool.on('error', () => undefined);
+    try {
+      await migrate(oldPool, MIGRATIONS.filter((m) => m.version < 6));
+      await oldPool.query(`INSERT INTO experiments (experiment_id, display_name, description, namespace) VALUES ('e-a', 'team a', '', 'team-a')`);
+      const insertRun = (runId: string, experimentId: string) =>
+        oldPool.query(
+          `INSERT INTO runs (run_id, display_name, experiment_id, spec, pipeline_name, state, created_at, scheduled_at)
+           VALUES ($1, $1, $2, '{}', 'p', 'SUCCEEDED', now(), now())`,
+          [runId, experimentId],
+        );
+      await insertRun('in-a', 'e-a');
+      await insertRun('in-default', DEFAULT_EXPERIMENT_ID);
+      await insertRun('orphan', 'deleted-experiment');
+
+      expect(await migrate(oldPool)).toEqual([6]);
+      const store = await PgStore.connect(old.url);
+      try {
+        expect(await store.getRunNamespace('in-a')).toBe('team-a');
+        expect(await store.getRunNamespace('in-default')).toBe('');
+        expect(await store.getRunNamespace('orphan')).toBe('');
+        expect((await store.listRuns({ namespaces: ['team-a'] }, {})).items.map((r) => r.runId)).toEqual(['in-a']);
+        expect((await store.listRuns({}, {})).totalSize).toBe(3);
+      } finally {
+        await store.close();
+      }
+    } finally {
+      await oldPool.end();
+      await old.drop();
+    }
+  });
+
   test('connect fails fast on an unreachable database', async () => {
     const url = new URL(db.url);
     url.pathname = '/no_such_database';

@@ -27,12 +27,26 @@ async function allPages(filter: RunFilter, opts: ListOptions): Promise<string[]>
 const states = (run: RunRecord | undefined) => run?.stateHistory.map((h) => h.state);
 
 describe('createRun', () => {
+  test("a run takes its experiment's namespace, and listings filter by it", async () => {
+    const experimentId = randomUUID();
+    const namespace = `team-${experimentId.slice(0, 8)}`;
+    await db.store().createExperiment({ experimentId, displayName: experimentId, description: '', namespace });
+    const run = await db.store().createRun(newRun({ experimentId }));
+    expect(run.namespace).toBe(namespace);
+    expect(await db.store().getRunNamespace(run.runId)).toBe(namespace);
+    expect(await db.store().getRunNamespace(randomUUID())).toBeUndefined();
+    expect(await allPages({ namespaces: [namespace] }, { pageSize: 1 })).toEqual([run.runId]);
+    expect(await allPages({ namespaces: ['no-such-namespace'] }, {})).toEqual([]);
+  });
+
   test('creating twice returns the stored run and writes one row', async () => {
     const input = newRun({ pipelineId: randomUUID(), pipelineVersionId: randomUUID(), pipelineRoot: '/tmp/root', inputArtifacts: { data: ['artifact-1'], shards: ['a', 'b'] } });
     const first = await db.store().createRun(input);
     expect(first).toEqual({
       ...input,
       pipelineName: 'hello',
+      // Its experiment's (created in the single-user namespace above).
+      namespace: '',
       platformSpec: undefined,
       error: undefined,
       storageState: 'AVAILABLE',

@@ -16,6 +16,8 @@ export interface TestEngine extends DevStack {
   /** Polls the API until the run reaches a final state. */
   waitForRun(runId: string, timeoutMs?: number): Promise<ApiRun>;
   getRun(runId: string): Promise<ApiRun>;
+  /** fetch() on the API with the stack's local token: the one place the engine's callers get credentials. */
+  fetch(path: string, init?: RequestInit): Promise<Response>;
 }
 
 export interface ApiRun {
@@ -56,8 +58,10 @@ export async function startTestEngine(name: string, overrides: Partial<Parameter
     ...overrides,
   });
   const stack = await startDevStack(config, opts);
+  const authorizedFetch = (path: string, init?: RequestInit) =>
+    fetch(`${stack.apiUrl}${path}`, { ...init, headers: { authorization: `Bearer ${stack.token}`, ...init?.headers } });
   const api = async <T>(path: string, init?: RequestInit): Promise<T> => {
-    const request = () => fetch(`${stack.apiUrl}${path}`, { ...init, headers: { 'content-type': 'application/json', ...init?.headers } });
+    const request = () => authorizedFetch(path, { ...init, headers: { 'content-type': 'application/json', ...init?.headers } });
     // A GET may race the server closing an idle keep-alive socket (ECONNRESET); it is safe to repeat.
     const res = await request().catch((err: unknown) => (init?.method ?? 'GET') === 'GET' ? request() : Promise.reject(err));
     const body = (await res.json()) as T;
@@ -69,6 +73,7 @@ export async function startTestEngine(name: string, overrides: Partial<Parameter
     ...stack,
     config,
     getRun,
+    fetch: authorizedFetch,
     createRun: (specFile, parameters = {}, runtimeConfig = {}) =>
       api('/apis/v2beta1/runs', {
         method: 'POST',

@@ -30,7 +30,7 @@ describe('a run over 2 MiB of spec on the real stack', () => {
   });
 
   test('an 8,000-task fan-out starts, runs, and terminates', async () => {
-    const res = await fetch(`${engine.apiUrl}/apis/v2beta1/runs`, {
+    const res = await engine.fetch(`/apis/v2beta1/runs`, {
       method: 'POST',
       headers: { 'content-type': 'application/json' },
       body: JSON.stringify({ display_name: 'wide', pipeline_spec: fanOutSpec('wide-fan-out', 8000, ['sh', '-c', 'sleep 30']), runtime_config: { parameters: {} } }),
@@ -50,7 +50,7 @@ describe('a run over 2 MiB of spec on the real stack', () => {
     expect(Buffer.from(payloads[0]?.metadata?.encoding ?? []).toString()).toBe('binary/gzip');
     expect(payloadsByteSize(payloads)).toBeLessThan(256 * 1024);
 
-    const terminate = await fetch(`${engine.apiUrl}/apis/v2beta1/runs/${runId}:terminate`, { method: 'POST' });
+    const terminate = await engine.fetch(`/apis/v2beta1/runs/${runId}:terminate`, { method: 'POST' });
     expect(terminate.status).toBe(200);
     const final = await until('the run to end', async () => {
       const run = await engine.store.getRun(runId);

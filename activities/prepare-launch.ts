@@ -96,7 +96,7 @@ export function prepareLaunch(
         taskPath: input.taskPath,
         launch: opts.launch,
         executorLabel: input.executorLabel ?? '',
-        containerResources: container.resources,
+        resources,
         inputParameters: input.inputs.parameters,
         platformSpec: input.platformSpec,
         platformScope: input.platformScope,

@@ -1,4 +1,5 @@
 import type { PlatformScopeValues } from '../types';
+import type { ResourceRequirements } from '../../ir/resources';
 import type { ParameterValue } from '../../ir/types';
 
 /**
@@ -31,9 +32,9 @@ export interface LaunchTask {
   /** The launch number `n` of `name`. */
   launch: number;
   executorLabel: string;
-  /** The executor's `container.resources` as the spec has them (placeholders unresolved). */
-  containerResources?: unknown;
-  /** The task's resolved input parameters, which resource and image placeholders read. */
+  /** The executor's `container.resources`, resolved for this launch (`prepareLaunch`). */
+  resources?: ResourceRequirements;
+  /** The task's resolved input parameters, which image placeholders read. */
   inputParameters: Record<string, ParameterValue>;
   platformSpec?: Record<string, unknown>;
   platformScope?: PlatformScopeValues;

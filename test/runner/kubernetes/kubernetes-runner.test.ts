@@ -10,7 +10,7 @@ import { kubeControlPlaneUnavailable, type KubeControlPlane } from '../../../sta
 import { startKubeWithArtifacts } from '../../../stack/kube-artifact-store';
 import { saySkipped } from '../../support/say-skipped';
 import { launchWith, podLaunch, runnerConfig } from './pod-fixtures';
-import { parseResourceSpec } from '../../../activities/runners/kubernetes/resources';
+import { resolveResources } from '../../../ir/resources';
 
 // The Kubernetes runner against the real test control plane (kube-apiserver, scheduler,
 // controller manager, kwok): pods built by buildPod, created, watched, classified, logged and
@@ -203,7 +203,7 @@ describeKube('KubernetesRunner on a real control plane', () => {
   test.each(Object.entries(SPREAD))('the API server accepts the pod buildPod makes for %s (dry run and creation)', async (title, executorConfig) => {
     const name = `spread-${title.replace(/[^a-z]+/g, '-')}`.slice(0, 40).replace(/-$/, '');
     // Created, never run: the fixtures' own artifact root will do.
-    const pod = buildPod(launchWith(executorConfig, { name, resources: parseResourceSpec({ cpuLimit: 2, memoryLimit: 4, accelerator: { type: 'NVIDIA_TESLA_T4', count: '1' } }, 'exec-train') }), runnerConfig());
+    const pod = buildPod(launchWith(executorConfig, { name, resources: resolveResources({ cpuLimit: 2, memoryLimit: 4, accelerator: { type: 'NVIDIA_TESLA_T4', count: '1' } }, {}, 'train') }), runnerConfig());
     const dry = await core.createNamespacedPod({ namespace: NS, body: pod, dryRun: 'All' });
     expect(dry.metadata?.name).toBe(name);
     const created = await core.createNamespacedPod({ namespace: NS, body: pod });
@@ -217,7 +217,7 @@ describeKube('KubernetesRunner on a real control plane', () => {
     const spec: PodLaunch = {
       ...launch('gpu-pool-1'),
       platform: launchWith(SPREAD.scheduling).platform,
-      resources: parseResourceSpec({ accelerator: { type: 'NVIDIA_TESLA_T4', count: '1' } }, 'exec-train'),
+      resources: resolveResources({ accelerator: { type: 'NVIDIA_TESLA_T4', count: '1' } }, {}, 'train'),
     };
     const r = runner();
     expect(await r.wait(await r.start(spec), never)).toEqual({ status: 'exited', exitCode: 0 });

@@ -3,6 +3,7 @@ import { ApplicationFailure } from '@temporalio/common';
 import { FailureTypes } from '../config/constants';
 import { PlaceholderError, ResourceError } from '../ir/errors';
 import { resolveArgs, type PlaceholderContext } from '../ir/placeholders';
+import { kubernetesStepOf } from '../ir/platform';
 import { resolveResources, type ResourceRequirements } from '../ir/resources';
 import { runPlaceholderValues } from '../ir/run-values';
 import type { ArtifactRef } from '../ir/types';
@@ -39,7 +40,14 @@ export interface LaunchPlan {
  */
 export function prepareLaunch(
   input: TaskActivityInput,
-  opts: { launch: number; layout: ReturnType<typeof taskLayout>; launchName: string; baseEnv: Record<string, string> },
+  opts: {
+    launch: number;
+    layout: ReturnType<typeof taskLayout>;
+    launchName: string;
+    baseEnv: Record<string, string>;
+    /** The runner mounts the run's workspace as a volume of its own: no directory of the worker's to make writable. */
+    workspaceIsVolume?: boolean;
+  },
 ): LaunchPlan {
   const workDir = opts.layout.launchDir(opts.launch);
   const parameterFiles: Record<string, string> = {};
@@ -90,7 +98,7 @@ export function prepareLaunch(
       env,
       workDir,
       logFile: opts.layout.logFile(opts.launch),
-      writableDirs: [...new Set([...outputPaths.map((path) => dirname(path)), ...(input.workspacePath ? [input.workspacePath] : [])])],
+      writableDirs: [...new Set([...outputPaths.map((path) => dirname(path)), ...(input.workspacePath && !opts.workspaceIsVolume ? [input.workspacePath] : [])])],
       task: {
         runId: input.runId,
         taskPath: input.taskPath,
@@ -98,6 +106,7 @@ export function prepareLaunch(
         executorLabel: input.executorLabel ?? '',
         resources,
         inputParameters: input.inputs.parameters,
+        outputParameterFiles: parameterFiles,
         platformSpec: input.platformSpec,
         platformScope: input.platformScope,
       },
@@ -123,7 +132,8 @@ function resolveCommand(input: TaskActivityInput, ctx: PlaceholderContext): stri
     if (err instanceof PlaceholderError) throw invalid(`cannot build its command: placeholder ${err.message}`);
     throw err;
   }
-  if (argv.length === 0) throw invalid('its executor has neither command nor args');
+  // kfp-kubernetes' CreatePVC/DeletePVC have an image and no command: the runner carries them out itself.
+  if (argv.length === 0 && !kubernetesStepOf(input.container.image)) throw invalid('its executor has neither command nor args');
   return argv;
 }
 

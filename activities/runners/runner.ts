@@ -36,6 +36,8 @@ export interface LaunchTask {
   resources?: ResourceRequirements;
   /** The task's resolved input parameters, which image placeholders read. */
   inputParameters: Record<string, ParameterValue>;
+  /** Declared output parameter → the file its value goes to: a step the runner carries out itself (a CreatePVC) writes it there. */
+  outputParameterFiles?: Record<string, string>;
   platformSpec?: Record<string, unknown>;
   platformScope?: PlatformScopeValues;
 }
@@ -62,7 +64,22 @@ export type LaunchStatus =
 /** What a runner reports while a launch runs, for the activity's heartbeat (pod name and phase, say). */
 export type LaunchProgress = Record<string, string>;
 
+/**
+ * The pipeline workspace (`pipelineConfig.workspace`) as a volume of the runner's own, one per
+ * run. A runner without one gives each run a directory on the artifact store instead.
+ */
+export interface RunWorkspaces {
+  /** Where every step sees its run's workspace: the value of `{{$.workspace_path}}`. */
+  mountPath: string;
+  /** Makes run `runId`'s workspace as its platform spec configures it; idempotent. */
+  create(runId: string, platformSpec: Record<string, unknown> | undefined): Promise<void>;
+  /** Removes run `runId`'s workspace; idempotent. */
+  remove(runId: string): Promise<void>;
+}
+
 export interface Runner {
+  /** The runner's workspace volumes, when it has them. */
+  readonly workspaces?: RunWorkspaces;
   /** Starts the launch, or returns the handle of the existing launch with the same name. */
   start(spec: LaunchSpec): Promise<LaunchHandle>;
   /** Resolves when the launch is no longer running; `signal` aborts the wait (not the launch). */

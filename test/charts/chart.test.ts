@@ -1,5 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { loadConfig } from '../../config/config';
 import { saySkipped } from '../support/say-skipped';
 import { CHART, ROOT, VALUES_ALL, findHelm, one, render, runHelm, templateArgs, type K8sObject } from './helm';
 
@@ -167,7 +168,12 @@ describeHelm('charts/sluice', () => {
         SLUICE_K8S_IMAGE_PULL_SECRETS: '',
       });
       expect(JSON.parse(config.SLUICE_K8S_DEFAULT_RESOURCES)).toEqual({ requests: { cpu: '100m', memory: '256Mi' } });
-      expect(JSON.parse(config.SLUICE_K8S_SECURITY_CONTEXT)).toMatchObject({ allowPrivilegeEscalation: false, capabilities: { drop: ['ALL'] } });
+      // The worker reads this ConfigMap with the one config schema: it must start on it.
+      expect(loadConfig({}, { ...config, SLUICE_DATA_DIR: '/tmp/sluice-chart' }).kubernetes).toMatchObject({
+        securityContext: { runAsUser: 1000, runAsNonRoot: false, allowPrivilegeEscalation: false, seccompProfile: 'RuntimeDefault' },
+        workspaceClaim: {},
+      });
+      expect(config.SLUICE_K8S_WORKSPACE_PVC).toBeUndefined();
       expect(Object.keys(config).filter((k) => k.startsWith('TEMPORAL_TLS'))).toEqual([]);
       // Every key is a variable some process reads: no typo goes unnoticed.
       const known = new Set([...configEnvNames(), ...TLS_ENV]);
@@ -257,6 +263,10 @@ describeHelm('charts/sluice', () => {
         SLUICE_K8S_IMAGE_PULL_SECRETS: 'step-cred,other-cred',
       });
       expect(JSON.parse(config.SLUICE_K8S_DEFAULT_RESOURCES)).toEqual({ requests: { cpu: '500m', memory: '1Gi' }, limits: { memory: '4Gi' } });
+      expect(loadConfig({}, { ...config, SLUICE_DATA_DIR: '/tmp/sluice-chart' }).kubernetes).toMatchObject({
+        securityContext: { runAsUser: 2000, runAsNonRoot: true },
+        workspaceClaim: { storageClassName: 'nfs-client' },
+      });
     });
 
     test('an Ingress with class, host and TLS routes to the API Service', () => {

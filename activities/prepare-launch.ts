@@ -47,6 +47,8 @@ export function prepareLaunch(
     baseEnv: Record<string, string>;
     /** The runner mounts the run's workspace as a volume of its own: no directory of the worker's to make writable. */
     workspaceIsVolume?: boolean;
+    /** The runner carries out kfp-kubernetes' CreatePVC/DeletePVC itself; other runners get no launch of them. */
+    kubernetesSteps?: boolean;
   },
 ): LaunchPlan {
   const workDir = opts.layout.launchDir(opts.launch);
@@ -75,7 +77,7 @@ export function prepareLaunch(
     },
   };
   const container = input.container;
-  const argv = resolveCommand(input, ctx);
+  const argv = resolveCommand(input, ctx, opts.kubernetesSteps ?? false);
   const resources = resolveLaunchResources(input);
   // KFP's lightweight components `pip install` their packages (kfp itself first) before they run.
   // Each launch installs into a directory of its own, first on the import path, so a step never
@@ -123,7 +125,7 @@ function invalidTask(message: string): ApplicationFailure {
   return ApplicationFailure.create({ message, type: FailureTypes.invalidTask, nonRetryable: true });
 }
 
-function resolveCommand(input: TaskActivityInput, ctx: PlaceholderContext): string[] {
+function resolveCommand(input: TaskActivityInput, ctx: PlaceholderContext, kubernetesSteps: boolean): string[] {
   const invalid = (reason: string) => invalidTask(`task ${input.taskPath} (component ${input.componentName}): ${reason}`);
   let argv: string[];
   try {
@@ -132,8 +134,10 @@ function resolveCommand(input: TaskActivityInput, ctx: PlaceholderContext): stri
     if (err instanceof PlaceholderError) throw invalid(`cannot build its command: placeholder ${err.message}`);
     throw err;
   }
-  // kfp-kubernetes' CreatePVC/DeletePVC have an image and no command: the runner carries them out itself.
-  if (argv.length === 0 && !kubernetesStepOf(input.container.image)) throw invalid('its executor has neither command nor args');
+  // kfp-kubernetes' CreatePVC/DeletePVC have an image and no command: the Kubernetes runner carries them out itself.
+  const step = kubernetesStepOf(input.container.image);
+  if (step && !kubernetesSteps) throw invalid(`its executor is kfp-kubernetes' ${step} (${input.container.image}), which only the Kubernetes runner carries out`);
+  if (argv.length === 0 && !step) throw invalid('its executor has neither command nor args');
   return argv;
 }
 

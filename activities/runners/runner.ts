@@ -80,6 +80,8 @@ export interface RunWorkspaces {
 export interface Runner {
   /** The runner's workspace volumes, when it has them. */
   readonly workspaces?: RunWorkspaces;
+  /** The runner carries out kfp-kubernetes' CreatePVC/DeletePVC launches itself (they have no command). */
+  readonly carriesKubernetesSteps?: boolean;
   /** Starts the launch, or returns the handle of the existing launch with the same name. */
   start(spec: LaunchSpec): Promise<LaunchHandle>;
   /** Resolves when the launch is no longer running; `signal` aborts the wait (not the launch). */

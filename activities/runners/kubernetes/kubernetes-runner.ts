@@ -49,6 +49,7 @@ export class KubernetesRunner implements Runner {
    * whatever the pod retention: KFP's workflows delete it then too (Argo's volumeClaimGC), and a
    * kept pod still holds it (Kubernetes' pvc-protection) until that pod goes.
    */
+  readonly carriesKubernetesSteps = true;
   readonly workspaces: RunWorkspaces = {
     mountPath: WORKSPACE_MOUNT_PATH,
     create: (runId, platformSpec) => this.createWorkspace(runId, platformSpec),

@@ -249,6 +249,19 @@ describeKube('the engine with runner=kubernetes', () => {
     return claim && { deleting: claim.metadata?.deletionTimestamp !== undefined, claim };
   };
 
+  /**
+   * Claim `name` was deleted: it is being deleted, held only by Kubernetes' pvc-protection for
+   * the run's pods (this engine keeps finished pods), and gone once they are deleted.
+   */
+  const expectDeleted = async (name: string, runId: string) => {
+    expect((await claimState(name))?.deleting ?? true).toBe(true);
+    for (const pod of await podsOfRun(runId)) await core.deleteNamespacedPod({ name: pod.metadata?.name ?? '', namespace: NS, gracePeriodSeconds: 0 });
+    for (const end = Date.now() + 30_000; await claimState(name); ) {
+      if (Date.now() > end) throw new Error(`claim ${name} is still there 30 s after the run's pods were deleted`);
+      await new Promise((r) => setTimeout(r, 200));
+    }
+  };
+
   /** A volume of `storageClass` for claims to bind to, so that the scheduler places the pods that mount them. */
   const volumeOfClass = (name: string, storageClass: string, accessMode: string) =>
     core.createPersistentVolume({
@@ -327,12 +340,10 @@ describeKube('the engine with runner=kubernetes', () => {
     expect(volume).toBeDefined();
     expect(use.spec?.containers[0].volumeMounts).toContainEqual(expect.objectContaining({ name: volume?.name, mountPath: '/data' }));
     expect((await engine.store.getTask(run_id, 'root/deletepvc'))?.state).toBe('SUCCEEDED');
-    // Deleted: gone, or held only by the pod this engine keeps (Kubernetes' pvc-protection).
-    const left = await claimState(name);
-    expect(left === undefined || left.deleting).toBe(true);
+    await expectDeleted(name, run_id);
   }, 180_000);
 
-  test("a run's workspace is a claim of the requested size and patch while it runs, mounted at /kfp-workspace in every pod, and gone after it", async () => {
+  test("a run's workspace is a claim of the requested size and patch while it runs, mounted at /kfp-workspace in every pod, and deleted after it", async () => {
     await volumeOfClass('workspace-volume', 'sluice-workspace', 'ReadWriteOnce');
     const { run_id } = await engine.createRun(specFile(workspaceSpec('1536Mi', { storageClassName: 'sluice-workspace', accessModes: ['ReadWriteOnce'] })));
     const name = `${run_id}-kfp-workspace`;
@@ -355,7 +366,6 @@ describeKube('the engine with runner=kubernetes', () => {
     const write = pods.find((p) => p.metadata?.annotations?.['sluice.dev/task-path'] === 'root/write');
     // The placeholder, in the command and in an input constant, is where the pod has the workspace.
     expect([write?.spec?.containers[0].command?.[0], ...(write?.spec?.containers[0].args ?? [])]).toEqual(['touch', '/kfp-workspace/data', '/kfp-workspace/more']);
-    const left = await claimState(name);
-    expect(left === undefined || left.deleting).toBe(true);
+    await expectDeleted(name, run_id);
   }, 180_000);
 });

@@ -7,7 +7,11 @@ import { POD_ANNOTATIONS, POD_LABELS } from '../../../activities/runners/kuberne
 import { parseKubernetesPlatform } from '../../../activities/runners/kubernetes/platform-config';
 import { workspaceClaimName } from '../../../activities/runners/kubernetes/storage';
 import { PodSpecError } from '../../../activities/runners/kubernetes/pod-spec-error';
+import { existsSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { parsePipelineDocument } from '../../../ir/parse';
 import type { ParameterValue } from '../../../ir/types';
+import { KFP_CORPUS } from '../../support/kfp-corpus';
 import { issueOf, podLaunch, runnerConfig } from './pod-fixtures';
 
 const createPvc = (inputParameters: Record<string, ParameterValue>, launch = 1) =>
@@ -79,6 +83,24 @@ describe('CreatePVC', () => {
     expect(issue.path).toBe(path);
     expect(issue.message).toMatch(message);
   });
+});
+
+const LONG_NAME = join(KFP_CORPUS, 'critical', 'pipeline_with_volume_long_name.yaml');
+
+(existsSync(LONG_NAME) ? test : test.skip)('the createpvc task the kfp SDK compiled (kfp-corpus pipeline_with_volume_long_name) becomes its claim', () => {
+  const { spec } = parsePipelineDocument(readFileSync(LONG_NAME, 'utf8'));
+  const task = spec.root.dag?.tasks.createpvc;
+  const component = spec.components?.[task?.componentRef.name ?? ''];
+  // The task's inputs as the workflow resolves them: its constants over the component's defaults.
+  const inputs: Record<string, ParameterValue> = {};
+  for (const [name, definition] of Object.entries(component?.inputDefinitions?.parameters ?? {})) {
+    if (definition.defaultValue !== undefined) inputs[name] = definition.defaultValue;
+  }
+  for (const [name, input] of Object.entries(task?.inputs?.parameters ?? {})) inputs[name] = (input as { runtimeValue: { constant: ParameterValue } }).runtimeValue.constant;
+  const image = spec.deploymentSpec.executors[component?.executorLabel ?? ''].container?.image;
+  const step = claimStepOf(podLaunch({ image, argv: [], inputParameters: inputs }), 'steps');
+  expect(step?.kind === 'create' && step.claim.spec).toEqual({ accessModes: ['ReadWriteOnce'], resources: { requests: { storage: '1Gi' } }, storageClassName: 'standard' });
+  expect(step?.kind === 'create' && step.claim.metadata?.name).toMatch(/-my-pvc$/);
 });
 
 describe('DeletePVC', () => {

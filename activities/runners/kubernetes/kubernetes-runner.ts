@@ -44,12 +44,12 @@ export class KubernetesRunner implements Runner {
   private readonly core: CoreV1Api;
   private readonly unschedulableTimeoutMs: number;
   private readonly relistMs: number;
+  readonly carriesKubernetesSteps = true;
   /**
    * One claim per run, mounted at KFP's path in every pod of the run. Removed when the run ends,
    * whatever the pod retention: KFP's workflows delete it then too (Argo's volumeClaimGC), and a
    * kept pod still holds it (Kubernetes' pvc-protection) until that pod goes.
    */
-  readonly carriesKubernetesSteps = true;
   readonly workspaces: RunWorkspaces = {
     mountPath: WORKSPACE_MOUNT_PATH,
     create: (runId, platformSpec) => this.createWorkspace(runId, platformSpec),

@@ -91,6 +91,11 @@ describeKube('KubernetesRunner on a real control plane', () => {
       await expect(readClaim(name)).rejects.toMatchObject({ code: 404 });
     });
 
+    test("a claim the API server refuses (a StorageClass name that is none) fails for good, with the server's reason", async () => {
+      const spec = claimLaunch('argostub/createpvc', 'root/bad-class', { access_modes: ['ReadWriteOnce'], size: '1Gi', storage_class_name: 'Bad_Class' });
+      await expect(claimRunner().start(spec)).rejects.toMatchObject({ type: 'LaunchFailed', nonRetryable: true, message: expect.stringMatching(/creating PersistentVolumeClaim .*refused it \(HTTP 422\): .*storageClassName/) });
+    });
+
     test('a CreatePVC whose pvc_name another owner holds fails for good instead of adopting it', async () => {
       await core.createNamespacedPersistentVolumeClaim({ namespace: NS, body: { metadata: { name: 'someone-elses' }, spec: { accessModes: ['ReadWriteOnce'], storageClassName: 'none', resources: { requests: { storage: '1Gi' } } } } });
       const spec = claimLaunch('argostub/createpvc', 'root/createpvc', { access_modes: ['ReadWriteOnce'], size: '1Gi', pvc_name: 'someone-elses' });

@@ -42,13 +42,14 @@ describe('prepareLaunch', () => {
   });
 
   test('a runner that does not carry out CreatePVC fails the launch for good, naming the step and the runner that can', () => {
-    let error: unknown;
-    try {
-      prepare(createPvc);
-    } catch (err) {
-      error = err;
-    }
-    expect(error).toBeInstanceOf(ApplicationFailure);
+    expect(() => prepare(createPvc)).toThrow(ApplicationFailure);
+    const error = ((): unknown => {
+      try {
+        return prepare(createPvc);
+      } catch (err) {
+        return err;
+      }
+    })();
     expect(error).toMatchObject({ type: 'InvalidTask', nonRetryable: true });
     expect((error as Error).message).toMatch(/kfp-kubernetes' createPvc \(argostub\/createpvc\), which only the Kubernetes runner carries out/);
   });

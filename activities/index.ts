@@ -5,6 +5,7 @@ import { createRecordTaskStates } from './record-task-states';
 import { createRegisterRun } from './register-run';
 import { createRunTask } from './run-task';
 import type { Runner } from './runners/runner';
+import { createPrepareWorkspace, createRemoveWorkspace } from './workspace';
 
 export interface ActivityDeps {
   store: MetadataStore;
@@ -21,6 +22,8 @@ export function createActivities(deps: ActivityDeps) {
     recordTaskStates: createRecordTaskStates(deps.store),
     registerRun: createRegisterRun(deps.store),
     importArtifact: createImportArtifact(deps.store),
+    prepareWorkspace: createPrepareWorkspace(deps.runner),
+    removeWorkspace: createRemoveWorkspace(deps.runner),
   };
 }
 

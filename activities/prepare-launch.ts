@@ -3,6 +3,7 @@ import { ApplicationFailure } from '@temporalio/common';
 import { FailureTypes } from '../config/constants';
 import { PlaceholderError, ResourceError } from '../ir/errors';
 import { resolveArgs, type PlaceholderContext } from '../ir/placeholders';
+import { kubernetesStepOf } from '../ir/platform';
 import { resolveResources, type ResourceRequirements } from '../ir/resources';
 import { runPlaceholderValues } from '../ir/run-values';
 import type { ArtifactRef } from '../ir/types';
@@ -39,7 +40,16 @@ export interface LaunchPlan {
  */
 export function prepareLaunch(
   input: TaskActivityInput,
-  opts: { launch: number; layout: ReturnType<typeof taskLayout>; launchName: string; baseEnv: Record<string, string> },
+  opts: {
+    launch: number;
+    layout: ReturnType<typeof taskLayout>;
+    launchName: string;
+    baseEnv: Record<string, string>;
+    /** The runner mounts the run's workspace as a volume of its own: no directory of the worker's to make writable. */
+    workspaceIsVolume?: boolean;
+    /** The runner carries out kfp-kubernetes' CreatePVC/DeletePVC itself; other runners get no launch of them. */
+    kubernetesSteps?: boolean;
+  },
 ): LaunchPlan {
   const workDir = opts.layout.launchDir(opts.launch);
   const parameterFiles: Record<string, string> = {};
@@ -67,7 +77,7 @@ export function prepareLaunch(
     },
   };
   const container = input.container;
-  const argv = resolveCommand(input, ctx);
+  const argv = resolveCommand(input, ctx, opts.kubernetesSteps ?? false);
   const resources = resolveLaunchResources(input);
   // KFP's lightweight components `pip install` their packages (kfp itself first) before they run.
   // Each launch installs into a directory of its own, first on the import path, so a step never
@@ -90,14 +100,15 @@ export function prepareLaunch(
       env,
       workDir,
       logFile: opts.layout.logFile(opts.launch),
-      writableDirs: [...new Set([...outputPaths.map((path) => dirname(path)), ...(input.workspacePath ? [input.workspacePath] : [])])],
+      writableDirs: [...new Set([...outputPaths.map((path) => dirname(path)), ...(input.workspacePath && !opts.workspaceIsVolume ? [input.workspacePath] : [])])],
       task: {
         runId: input.runId,
         taskPath: input.taskPath,
         launch: opts.launch,
         executorLabel: input.executorLabel ?? '',
-        containerResources: container.resources,
+        resources,
         inputParameters: input.inputs.parameters,
+        outputParameterFiles: parameterFiles,
         platformSpec: input.platformSpec,
         platformScope: input.platformScope,
       },
@@ -114,7 +125,7 @@ function invalidTask(message: string): ApplicationFailure {
   return ApplicationFailure.create({ message, type: FailureTypes.invalidTask, nonRetryable: true });
 }
 
-function resolveCommand(input: TaskActivityInput, ctx: PlaceholderContext): string[] {
+function resolveCommand(input: TaskActivityInput, ctx: PlaceholderContext, kubernetesSteps: boolean): string[] {
   const invalid = (reason: string) => invalidTask(`task ${input.taskPath} (component ${input.componentName}): ${reason}`);
   let argv: string[];
   try {
@@ -123,7 +134,10 @@ function resolveCommand(input: TaskActivityInput, ctx: PlaceholderContext): stri
     if (err instanceof PlaceholderError) throw invalid(`cannot build its command: placeholder ${err.message}`);
     throw err;
   }
-  if (argv.length === 0) throw invalid('its executor has neither command nor args');
+  // kfp-kubernetes' CreatePVC/DeletePVC have an image and no command: the Kubernetes runner carries them out itself.
+  const step = kubernetesStepOf(input.container.image);
+  if (step && !kubernetesSteps) throw invalid(`its executor is kfp-kubernetes' ${step} (${input.container.image}), which only the Kubernetes runner carries out`);
+  if (argv.length === 0 && !step) throw invalid('its executor has neither command nor args');
   return argv;
 }
 

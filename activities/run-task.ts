@@ -58,7 +58,7 @@ export function createRunTask(deps: RunTaskDeps) {
     const name = launchNameFor(input.runId, input.taskPath, n);
     let plan: LaunchPlan;
     try {
-      plan = prepareLaunch(input, { launch: n, layout, launchName: name, baseEnv: deps.stepEnv });
+      plan = prepareLaunch(input, { launch: n, layout, launchName: name, baseEnv: deps.stepEnv, workspaceIsVolume: deps.runner.workspaces !== undefined, kubernetesSteps: deps.runner.carriesKubernetesSteps });
     } catch (err) {
       // No retry can build a command the spec does not allow: record it, so the task does not stay RUNNING.
       if (!(err instanceof ApplicationFailure)) throw err;

@@ -61,6 +61,8 @@ export const ConfigSchema = z.object({
   /** JSON: the step pods' security context settings (see the Kubernetes runner's config). */
   k8sSecurityContext: z.string().optional(),
   k8sPodRetention: z.string().optional(),
+  /** JSON: the claim spec a run's workspace starts from (see the Kubernetes runner's config). */
+  k8sWorkspacePvc: z.string().optional(),
   /** How long a step pod may stay unschedulable before its task fails with the scheduler's message. */
   k8sUnschedulableTimeoutSeconds: z.coerce.number().positive().default(300),
   /** Least level logged; `info` for the JSON logs of `sluice api` and `sluice worker`, `warn` for `sluice dev`'s lines when unset. */
@@ -136,6 +138,7 @@ const ENV_KEYS: Record<string, keyof z.input<typeof ConfigSchema>> = {
   SLUICE_K8S_DEFAULT_RESOURCES: 'k8sDefaultResources',
   SLUICE_K8S_SECURITY_CONTEXT: 'k8sSecurityContext',
   SLUICE_K8S_POD_RETENTION: 'k8sPodRetention',
+  SLUICE_K8S_WORKSPACE_PVC: 'k8sWorkspacePvc',
   SLUICE_K8S_UNSCHEDULABLE_TIMEOUT_SECONDS: 'k8sUnschedulableTimeoutSeconds',
   SLUICE_LOG_LEVEL: 'logLevel',
   SLUICE_TEMPORAL_METRICS_ADDRESS: 'temporalMetricsAddress',
@@ -197,6 +200,7 @@ function kubernetesRunnerConfig(cfg: z.infer<typeof ConfigSchema>, artifactRoot:
     artifactStore: definedOnly({ claimName: cfg.k8sArtifactPvc, mountPath: artifactRoot }),
     gpuResourceName: cfg.k8sGpuResource,
     podRetention: cfg.k8sPodRetention,
+    workspaceClaim: json('k8sWorkspacePvc', cfg.k8sWorkspacePvc),
   }));
 }
 

@@ -43,3 +43,12 @@ export function artifactIdsByKey(byKey: Record<string, ArtifactRef[]>): Record<s
 export function taskIdFor(runId: string, taskName: string): string {
   return deterministicUuid('task', runId, taskName);
 }
+
+/**
+ * The id in the name of a claim that launch `launch` of task `taskPath` creates (kfp-kubernetes'
+ * CreatePVC, which KFP names with a random UUID): the same launch always names the same claim,
+ * so a retried activity finds the claim it created instead of creating another.
+ */
+export function claimIdFor(runId: string, taskPath: string, launch: number): string {
+  return deterministicUuid('claim', runId, taskPath, String(launch));
+}

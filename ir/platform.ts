@@ -1,6 +1,6 @@
 import type { SpecIssue } from './errors';
 import { SpecNotSupportedError } from './errors';
-import { isPlainObject } from './records';
+import { isPlainObject, ownValue } from './records';
 import type { PipelineSpec } from './types';
 
 /** Kubernetes executor settings the local runner honours itself. */
@@ -39,7 +39,7 @@ export function executorTimeoutSeconds(platformSpec: unknown, executorLabel: str
  * naming each feature, rather than run without them. Throws SpecNotSupportedError.
  */
 export function assertLocalRunnerSupports(platformSpec: unknown, spec?: PipelineSpec): void {
-  const issues: SpecIssue[] = spec ? kubernetesOnlyExecutors(spec) : [];
+  const issues: SpecIssue[] = spec ? unsupportedExecutors(spec, 'local') : [];
   const executors = kubernetesExecutors(platformSpec) ?? {};
   for (const [executor, config] of Object.entries(executors)) {
     if (!isPlainObject(config)) continue;
@@ -64,27 +64,38 @@ export function hasPipelineWorkspace(platformSpec: unknown): boolean {
   return isPlainObject(pipelineConfig) && pipelineConfig.workspace !== undefined;
 }
 
-/** Images kfp-kubernetes uses for steps that KFP's backend performs itself, on the cluster. */
-const KUBERNETES_STUB_IMAGES: Record<string, string> = {
-  'argostub/createpvc': 'kubernetes.CreatePVC',
-  'argostub/deletepvc': 'kubernetes.DeletePVC',
+/** The steps kfp-kubernetes compiles to a stub image, which KFP's driver carries out itself on the cluster. */
+export type KubernetesStep = 'createPvc' | 'deletePvc';
+
+const KUBERNETES_STEPS: Record<string, { step: KubernetesStep; name: string }> = {
+  'argostub/createpvc': { step: 'createPvc', name: 'kubernetes.CreatePVC' },
+  'argostub/deletepvc': { step: 'deletePvc', name: 'kubernetes.DeletePVC' },
 };
 
+/** The kfp-kubernetes step an executor's image stands for (`argostub/createpvc`), if it is one: it has no command to run. */
+export function kubernetesStepOf(image: string | undefined): KubernetesStep | undefined {
+  return image === undefined ? undefined : ownValue(KUBERNETES_STEPS, image)?.step;
+}
+
 /**
- * Executors that only a cluster can carry out: kfp-kubernetes' PVC steps, and importers of OCI
- * images (`oci://`, KFP's modelcar), which Kubernetes mounts as image volumes. `runner` names
- * who refuses them in the messages (the Kubernetes runner does not carry them out yet either).
+ * Executors the configured runner cannot carry out. kfp-kubernetes' PVC steps need a cluster:
+ * the local runner refuses them, the Kubernetes runner creates and deletes the claims. Importers
+ * of OCI images (`oci://`, KFP's modelcar), which Kubernetes mounts as image volumes, neither
+ * runner carries out yet.
  */
-export function kubernetesOnlyExecutors(spec: PipelineSpec, runner = 'the local process runner; it needs the Kubernetes runner'): SpecIssue[] {
+export function unsupportedExecutors(spec: PipelineSpec, runner: 'local' | 'kubernetes'): SpecIssue[] {
+  const who = runner === 'local' ? 'the local process runner' : 'the Kubernetes runner';
   const issues: SpecIssue[] = [];
   for (const [label, executor] of Object.entries(spec.deploymentSpec?.executors ?? {})) {
-    const stub = KUBERNETES_STUB_IMAGES[executor.container?.image ?? ''];
-    if (stub) {
-      issues.push({ path: `deploymentSpec.executors.${label}.container.image`, message: `${stub} (${executor.container?.image}) is not supported yet by ${runner}` });
+    const image = executor.container?.image ?? '';
+    const step = ownValue(KUBERNETES_STEPS, image);
+    if (step && runner === 'local') {
+      issues.push({ path: `deploymentSpec.executors.${label}.container.image`, message: `${step.name} (${image}) is not supported by ${who}: it creates or deletes a PersistentVolumeClaim, which needs the Kubernetes runner (SLUICE_RUNNER=kubernetes)` });
     }
     const uri = (executor.importer as { artifactUri?: { constant?: unknown } } | undefined)?.artifactUri?.constant;
     if (typeof uri === 'string' && uri.startsWith('oci://')) {
-      issues.push({ path: `deploymentSpec.executors.${label}.importer.artifactUri`, message: `an OCI model (${uri}, a modelcar) is not supported yet by ${runner}` });
+      const also = runner === 'local' ? ', nor yet by the Kubernetes runner' : ' yet';
+      issues.push({ path: `deploymentSpec.executors.${label}.importer.artifactUri`, message: `an OCI model (${uri}, a modelcar) is not supported by ${who}${also}` });
     }
   }
   return issues;

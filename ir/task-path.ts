@@ -57,7 +57,11 @@ export function launchNameFor(runId: string, path: string, launch: number): stri
   return `${head || 'task'}${suffix}`;
 }
 
-function dnsSafe(text: string): string {
+/**
+ * `text` with what a DNS-1123 label cannot hold removed: lowercased, every run of other characters
+ * one `-`, no `-` at either end. Not yet a label: it may be empty or too long (callers cut and hash).
+ */
+export function dnsSafe(text: string): string {
   return text.toLowerCase().replace(/[^a-z0-9-]+/g, '-').replace(/-{2,}/g, '-').replace(/^-+|-+$/g, '');
 }
 

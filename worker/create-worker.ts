@@ -9,13 +9,16 @@ import { createActivities } from '../activities';
 import { KubeConfig } from '@kubernetes/client-node';
 import { ApplicationFailure } from '@temporalio/common';
 import { buildPod } from '../activities/runners/kubernetes/build-pod';
+import { claimStepOf, workspaceClaim } from '../activities/runners/kubernetes/claims';
 import { KubernetesRunner } from '../activities/runners/kubernetes/kubernetes-runner';
 import { podLaunchOf } from '../activities/runners/kubernetes/pod-launch-of';
 import { PodSpecError } from '../activities/runners/kubernetes/pod-spec-error';
+import { parseKubernetesPlatform } from '../activities/runners/kubernetes/platform-config';
 import type { KubernetesRunnerConfig } from '../activities/runners/kubernetes/runner-config';
 import { LocalProcessRunner } from '../activities/runners/local-process-runner';
 import type { Runner } from '../activities/runners/runner';
 import { ConfigError, PROJECT_ROOT, type SluiceConfig } from '../config/config';
+import { kubernetesStepOf } from '../ir/platform';
 import { FailureTypes } from '../config/constants';
 import { SLUICE_DATA_CONVERTER } from '../config/payload-codec';
 import type { MetadataStore } from '../store/types';
@@ -81,7 +84,8 @@ function localRunner(config: SluiceConfig, logger: Logger): LocalProcessRunner {
 
 /**
  * Steps as pods in the configured cluster: the kubeconfig file when one is set, else $KUBECONFIG
- * or the in-cluster service account. A launch that cannot become a pod fails its task at once.
+ * or the in-cluster service account. A launch that cannot become a pod (or claim) fails its task
+ * at once; so does a run whose workspace cannot become a claim.
  */
 function kubernetesRunner(config: SluiceConfig, k8s: KubernetesRunnerConfig): KubernetesRunner {
   const kc = new KubeConfig();
@@ -92,15 +96,24 @@ function kubernetesRunner(config: SluiceConfig, k8s: KubernetesRunnerConfig): Ku
     unschedulableTimeoutMs: config.k8sUnschedulableTimeoutSeconds * 1000,
     writableBy: k8s.securityContext,
     retention: k8s.podRetention,
-    podFor: (spec) => {
-      try {
-        return buildPod(podLaunchOf(spec), k8s);
-      } catch (err) {
-        if (err instanceof PodSpecError) throw ApplicationFailure.create({ message: `task ${spec.task?.taskPath ?? spec.name}: ${err.message}`, type: FailureTypes.invalidTask, nonRetryable: true });
-        throw err;
-      }
-    },
+    podFor: (spec) => finalOnPodSpecError(`task ${spec.task?.taskPath ?? spec.name}`, () => buildPod(podLaunchOf(spec), k8s)),
+    claimStepFor: (spec) => kubernetesStepOf(spec.image) && finalOnPodSpecError(`task ${spec.task?.taskPath ?? spec.name}`, () => claimStepOf(podLaunchOf(spec), k8s.namespace)),
+    workspaceClaimFor: (runId, platformSpec) =>
+      finalOnPodSpecError(`the workspace of run ${runId}`, () => {
+        const workspace = parseKubernetesPlatform(platformSpec).pipelineConfig?.workspace;
+        return workspace && workspaceClaim(runId, k8s.namespace, workspace, k8s.workspaceClaim);
+      }),
   });
+}
+
+/** `build()`, a PodSpecError becoming a final InvalidTask failure of `what`: the same input always fails the same way. */
+function finalOnPodSpecError<T>(what: string, build: () => T): T {
+  try {
+    return build();
+  } catch (err) {
+    if (err instanceof PodSpecError) throw ApplicationFailure.create({ message: `${what}: ${err.message}`, type: FailureTypes.invalidTask, nonRetryable: true });
+    throw err;
+  }
 }
 
 /** Failure types that are a pipeline's own outcome, already recorded and shown; not worker trouble. */

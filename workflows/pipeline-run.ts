@@ -14,8 +14,14 @@ export const tasksQuery = defineQuery<RunSnapshot>(TASKS_QUERY);
 /** The live query lists at most this many tasks (a 10,000-iteration loop stays a small answer); `counts` covers all. */
 const QUERY_TASKS = 1000;
 
-/** Store writes must not be lost to a database outage: retried until they land. */
-const { recordRunState, registerRun } = proxyActivities<Activities>({
+/**
+ * Patch: a run with a workspace has its runner make it before the first task (and learns where
+ * steps see it), and remove it once the run has ended.
+ */
+const RUN_WORKSPACE = 'run-workspace';
+
+/** Store writes must not be lost to a database outage, nor the workspace to an API server's: retried until they land. */
+const { recordRunState, registerRun, prepareWorkspace, removeWorkspace } = proxyActivities<Activities>({
   startToCloseTimeout: '1 minute',
   retry: { initialInterval: '1s', maximumInterval: '30s' },
 });
@@ -29,7 +35,7 @@ const { recordRunState, registerRun } = proxyActivities<Activities>({
 export async function pipelineRun(input: RunInput): Promise<RunSnapshot> {
   if (!patched('dag-interpreter')) return legacyRootRun(input, tasksQuery);
   const writer = new StateWriter(input.runId);
-  const ctx = new RunContext(input, writer);
+  let ctx = new RunContext(input, writer);
   let runState: RunState = 'RUNNING';
   const snapshot = (): RunSnapshot => {
     const tasks = [...ctx.snapshots.values()];
@@ -39,6 +45,9 @@ export async function pipelineRun(input: RunInput): Promise<RunSnapshot> {
   };
   setHandler(tasksQuery, snapshot);
 
+  // Asked only by runs with a workspace, so the histories of all others replay as they were.
+  const workspacePath = input.workspacePath;
+  const workspace = workspacePath !== undefined && patched(RUN_WORKSPACE);
   let finalState: RunState = 'FAILED';
   let error: RunError | undefined = { message: 'the run stopped before it finished', type: FailureTypes.runFailed };
   try {
@@ -53,6 +62,11 @@ export async function pipelineRun(input: RunInput): Promise<RunSnapshot> {
       pipelineRoot: input.pipelineRoot,
       createdAt: input.createdAt || workflowInfo().startTime.toISOString(),
     });
+    if (workspace) {
+      // Before any task: `{{$.workspace_path}}` is where the runner has its steps see the workspace.
+      const path = await prepareWorkspace({ runId: input.runId, platformSpec: input.platformSpec, workspacePath });
+      ctx = new RunContext({ ...input, workspacePath: path }, writer);
+    }
     const ending: Ending = await runDag(ctx, { path: ROOT_PATH, componentName: 'root', component: input.spec.root, inputs: { parameters: input.parameters, artifacts: input.inputArtifacts ?? {} } });
     finalState = CancellationScope.current().consideredCancelled ? 'CANCELED' : ending.end === 'NOT_TRIGGERED' || ending.end === 'SKIPPED' ? 'SUCCEEDED' : ending.end;
     error = finalState === 'FAILED' ? (ending.error ?? { message: 'run failed', type: FailureTypes.runFailed }) : finalState === 'CANCELED' ? canceled(ending) : undefined;
@@ -68,6 +82,8 @@ export async function pipelineRun(input: RunInput): Promise<RunSnapshot> {
     await CancellationScope.nonCancellable(async () => {
       await writer.drain();
       await recordRunState({ runId: input.runId, state: finalState, at: new Date().toISOString(), error });
+      // A workspace the runner may not remove (a final failure) leaves the run's recorded outcome as it is.
+      if (workspace) await removeWorkspace({ runId: input.runId }).catch(() => undefined);
     });
     // Only now, so the live query never reports a final state the store does not have yet.
     runState = finalState;

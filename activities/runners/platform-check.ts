@@ -1,5 +1,5 @@
 import { SpecNotSupportedError } from '../../ir/errors';
-import { assertLocalRunnerSupports, kubernetesOnlyExecutors } from '../../ir/platform';
+import { assertLocalRunnerSupports, unsupportedExecutors } from '../../ir/platform';
 import type { PipelineSpec } from '../../ir/types';
 import { parseKubernetesPlatform } from './kubernetes/platform-config';
 import { PodSpecError } from './kubernetes/pod-spec-error';
@@ -9,13 +9,14 @@ export type PlatformCheck = (platformSpec: unknown, spec: PipelineSpec) => void;
 
 /**
  * The configured runner's check: the local runner refuses every Kubernetes feature but the
- * timeout; the Kubernetes runner parses the whole kfp-kubernetes document (each problem named by
- * its field) and refuses the executors it does not carry out yet. Throws SpecNotSupportedError.
+ * timeout and the PVC steps; the Kubernetes runner parses the whole kfp-kubernetes document
+ * (each problem named by its field) and refuses the executors it does not carry out yet (OCI
+ * model imports). Throws SpecNotSupportedError.
  */
 export function platformCheckFor(runner: 'local' | 'kubernetes'): PlatformCheck {
   if (runner === 'local') return assertLocalRunnerSupports;
   return (platformSpec, spec) => {
-    const issues = kubernetesOnlyExecutors(spec, 'the Kubernetes runner');
+    const issues = unsupportedExecutors(spec, 'kubernetes');
     try {
       parseKubernetesPlatform(platformSpec);
     } catch (err) {

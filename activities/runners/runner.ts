@@ -1,4 +1,5 @@
 import type { PlatformScopeValues } from '../types';
+import type { ResourceRequirements } from '../../ir/resources';
 import type { ParameterValue } from '../../ir/types';
 
 /**
@@ -31,10 +32,12 @@ export interface LaunchTask {
   /** The launch number `n` of `name`. */
   launch: number;
   executorLabel: string;
-  /** The executor's `container.resources` as the spec has them (placeholders unresolved). */
-  containerResources?: unknown;
-  /** The task's resolved input parameters, which resource and image placeholders read. */
+  /** The executor's `container.resources`, resolved for this launch (`prepareLaunch`). */
+  resources?: ResourceRequirements;
+  /** The task's resolved input parameters, which image placeholders read. */
   inputParameters: Record<string, ParameterValue>;
+  /** Declared output parameter → the file its value goes to: a step the runner carries out itself (a CreatePVC) writes it there. */
+  outputParameterFiles?: Record<string, string>;
   platformSpec?: Record<string, unknown>;
   platformScope?: PlatformScopeValues;
 }
@@ -61,7 +64,24 @@ export type LaunchStatus =
 /** What a runner reports while a launch runs, for the activity's heartbeat (pod name and phase, say). */
 export type LaunchProgress = Record<string, string>;
 
+/**
+ * The pipeline workspace (`pipelineConfig.workspace`) as a volume of the runner's own, one per
+ * run. A runner without one gives each run a directory on the artifact store instead.
+ */
+export interface RunWorkspaces {
+  /** Where every step sees its run's workspace: the value of `{{$.workspace_path}}`. */
+  mountPath: string;
+  /** Makes run `runId`'s workspace as its platform spec configures it; idempotent. */
+  create(runId: string, platformSpec: Record<string, unknown> | undefined): Promise<void>;
+  /** Removes run `runId`'s workspace; idempotent. */
+  remove(runId: string): Promise<void>;
+}
+
 export interface Runner {
+  /** The runner's workspace volumes, when it has them. */
+  readonly workspaces?: RunWorkspaces;
+  /** The runner carries out kfp-kubernetes' CreatePVC/DeletePVC launches itself (they have no command). */
+  readonly carriesKubernetesSteps?: boolean;
   /** Starts the launch, or returns the handle of the existing launch with the same name. */
   start(spec: LaunchSpec): Promise<LaunchHandle>;
   /** Resolves when the launch is no longer running; `signal` aborts the wait (not the launch). */

@@ -169,7 +169,12 @@ describeHelm('charts/sluice', () => {
         SLUICE_K8S_IMAGE_PULL_SECRETS: '',
       });
       expect(JSON.parse(config.SLUICE_K8S_DEFAULT_RESOURCES)).toEqual({ requests: { cpu: '100m', memory: '256Mi' } });
-      expect(JSON.parse(config.SLUICE_K8S_SECURITY_CONTEXT)).toMatchObject({ allowPrivilegeEscalation: false, capabilities: { drop: ['ALL'] } });
+      // The worker reads this ConfigMap with the one config schema: it must start on it.
+      expect(loadConfig({}, { ...config, SLUICE_DATA_DIR: '/tmp/sluice-chart' }).kubernetes).toMatchObject({
+        securityContext: { runAsUser: 1000, runAsNonRoot: false, allowPrivilegeEscalation: false, seccompProfile: 'RuntimeDefault' },
+        workspaceClaim: {},
+      });
+      expect(config.SLUICE_K8S_WORKSPACE_PVC).toBeUndefined();
       expect(Object.keys(config).filter((k) => k.startsWith('TEMPORAL_TLS'))).toEqual([]);
       // Tokens only by default: no OIDC, no trusted proxy; the API answers its Service's names.
       expect(Object.keys(config).filter((k) => /OIDC|TRUSTED_PROXY/.test(k))).toEqual([]);
@@ -269,6 +274,10 @@ describeHelm('charts/sluice', () => {
         SLUICE_K8S_IMAGE_PULL_SECRETS: 'step-cred,other-cred',
       });
       expect(JSON.parse(config.SLUICE_K8S_DEFAULT_RESOURCES)).toEqual({ requests: { cpu: '500m', memory: '1Gi' }, limits: { memory: '4Gi' } });
+      expect(loadConfig({}, { ...config, SLUICE_DATA_DIR: '/tmp/sluice-chart' }).kubernetes).toMatchObject({
+        securityContext: { runAsUser: 2000, runAsNonRoot: true },
+        workspaceClaim: { storageClassName: 'nfs-client' },
+      });
     });
 
     test('the API answers its Service names, the Ingress host and the extra ones; OIDC and the trusted proxy come from the values', () => {

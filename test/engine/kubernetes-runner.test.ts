@@ -112,6 +112,109 @@ function longSpec(name: string, deadline?: number): { pipeline_spec: PipelineSpe
   };
 }
 
+/** kfp-kubernetes' CreatePVC component as the kfp compiler writes it (pipeline_with_volume_long_name.yaml, descriptions left out). */
+const CREATE_PVC_COMPONENT = {
+  executorLabel: 'exec-createpvc',
+  inputDefinitions: {
+    parameters: {
+      access_modes: { parameterType: 'LIST' },
+      annotations: { isOptional: true, parameterType: 'STRUCT' },
+      data_source: { isOptional: true, parameterType: 'STRUCT' },
+      pvc_name: { isOptional: true, parameterType: 'STRING' },
+      pvc_name_suffix: { isOptional: true, parameterType: 'STRING' },
+      size: { parameterType: 'STRING' },
+      storage_class_name: { defaultValue: '', isOptional: true, parameterType: 'STRING' },
+      volume_name: { isOptional: true, parameterType: 'STRING' },
+    },
+  },
+  outputDefinitions: { parameters: { name: { parameterType: 'STRING' } } },
+};
+
+/**
+ * createpvc → use (mounts the claim by createpvc's output `name`, through kfp-kubernetes'
+ * pvcMount) → deletepvc (its `pvc_name` from the same output), as `kubernetes.CreatePVC`,
+ * `mount_pvc` and `kubernetes.DeletePVC` compile.
+ */
+function pvcSpec(storageClass: string): { pipeline_spec: PipelineSpec; platform_spec: unknown } {
+  const constant = (value: unknown) => ({ runtimeValue: { constant: value } });
+  const nameOutput = { taskOutputParameter: { producerTask: 'createpvc', outputParameterKey: 'name' } };
+  return {
+    pipeline_spec: {
+      pipelineInfo: { name: 'k8s-pvc-steps' },
+      schemaVersion: '2.1.0',
+      root: {
+        dag: {
+          tasks: {
+            createpvc: {
+              taskInfo: { name: 'createpvc' },
+              componentRef: { name: 'comp-createpvc' },
+              inputs: { parameters: { access_modes: constant(['ReadWriteOnce']), pvc_name_suffix: constant('-my-pvc'), size: constant('1Gi'), storage_class_name: constant(storageClass) } },
+            },
+            use: { taskInfo: { name: 'use' }, componentRef: { name: 'comp-use' }, dependentTasks: ['createpvc'] },
+            deletepvc: {
+              taskInfo: { name: 'deletepvc' },
+              componentRef: { name: 'comp-deletepvc' },
+              dependentTasks: ['createpvc', 'use'],
+              inputs: { parameters: { pvc_name: nameOutput } },
+            },
+          },
+        },
+      },
+      components: {
+        'comp-createpvc': CREATE_PVC_COMPONENT,
+        'comp-use': { executorLabel: 'exec-use' },
+        'comp-deletepvc': { executorLabel: 'exec-deletepvc', inputDefinitions: { parameters: { pvc_name: { parameterType: 'STRING' } } } },
+      },
+      deploymentSpec: {
+        executors: {
+          'exec-createpvc': { container: { image: 'argostub/createpvc' } },
+          'exec-use': { container: { image: 'busybox:1.36', command: ['ls', '/data'] } },
+          'exec-deletepvc': { container: { image: 'argostub/deletepvc' } },
+        },
+      },
+    } as PipelineSpec,
+    platform_spec: {
+      platforms: {
+        kubernetes: {
+          deploymentSpec: {
+            executors: { 'exec-use': { pvcMount: [{ mountPath: '/data', taskOutputParameter: { producerTask: 'createpvc', outputParameterKey: 'name' }, pvcNameParameter: nameOutput }] } },
+          },
+        },
+      },
+    },
+  };
+}
+
+/** write → read, both given `{{$.workspace_path}}` (in the command, and as an input constant), with a workspace of `size`; read runs for 5 s. */
+function workspaceSpec(size: string, pvcSpecPatch: Record<string, unknown>): { pipeline_spec: PipelineSpec; platform_spec: unknown } {
+  const step = (name: string, extra: Record<string, unknown> = {}) => ({ taskInfo: { name }, componentRef: { name: 'comp-step' }, inputs: { parameters: { where: { runtimeValue: { constant: '{{$.workspace_path}}' } } } }, ...extra });
+  return {
+    pipeline_spec: {
+      pipelineInfo: { name: 'k8s-workspace' },
+      schemaVersion: '2.1.0',
+      root: { dag: { tasks: { write: step('write'), read: step('read', { dependentTasks: ['write'], componentRef: { name: 'comp-read' } }) } } },
+      components: {
+        'comp-step': { executorLabel: 'exec-step', inputDefinitions: { parameters: { where: { parameterType: 'STRING' } } } },
+        'comp-read': { executorLabel: 'exec-read', inputDefinitions: { parameters: { where: { parameterType: 'STRING' } } } },
+      },
+      deploymentSpec: {
+        executors: {
+          'exec-step': { container: { image: 'busybox:1.36', command: ['touch', '{{$.workspace_path}}/data', "{{$.inputs.parameters['where']}}/more"] } },
+          'exec-read': { container: { image: 'busybox:1.36', command: ['cat', '{{$.workspace_path}}/data'] } },
+        },
+      },
+    } as PipelineSpec,
+    platform_spec: {
+      platforms: {
+        kubernetes: {
+          deploymentSpec: { executors: { 'exec-read': { podMetadata: { annotations: { 'kwok.sluice.dev/run-for': '5s' } } } } },
+          pipelineConfig: { workspace: { size, kubernetes: { pvcSpecPatch } } },
+        },
+      },
+    },
+  };
+}
+
 function specFile(spec: unknown): string {
   const file = join(mkdtempSync(join(tmpdir(), 'sluice-k8s-spec-')), 'spec.json');
   writeFileSync(file, JSON.stringify(spec));
@@ -136,6 +239,34 @@ describeKube('the engine with runner=kubernetes', () => {
   });
 
   const podsOfRun = async (runId: string) => (await core.listNamespacedPod({ namespace: NS, labelSelector: `${POD_LABELS.runId}=${runId}` })).items;
+
+  /** A claim's state: undefined once it is gone, else whether it is being deleted, and its spec. */
+  const claimState = async (name: string) => {
+    const claim = await core.readNamespacedPersistentVolumeClaim({ name, namespace: NS }).catch((err: { code?: number }) => {
+      if (err.code === 404) return undefined;
+      throw err;
+    });
+    return claim && { deleting: claim.metadata?.deletionTimestamp !== undefined, claim };
+  };
+
+  /**
+   * Claim `name` was deleted: it is being deleted, held only by Kubernetes' pvc-protection for
+   * the run's pods (this engine keeps finished pods), and gone once they are deleted.
+   */
+  const expectDeleted = async (name: string, runId: string) => {
+    expect((await claimState(name))?.deleting ?? true).toBe(true);
+    for (const pod of await podsOfRun(runId)) await core.deleteNamespacedPod({ name: pod.metadata?.name ?? '', namespace: NS, gracePeriodSeconds: 0 });
+    for (const end = Date.now() + 30_000; await claimState(name); ) {
+      if (Date.now() > end) throw new Error(`claim ${name} is still there 30 s after the run's pods were deleted`);
+      await new Promise((r) => setTimeout(r, 200));
+    }
+  };
+
+  /** A volume of `storageClass` for claims to bind to, so that the scheduler places the pods that mount them. */
+  const volumeOfClass = (name: string, storageClass: string, accessMode: string) =>
+    core.createPersistentVolume({
+      body: { metadata: { name }, spec: { capacity: { storage: '2Gi' }, accessModes: [accessMode], storageClassName: storageClass, hostPath: { path: mkdtempSync(join(tmpdir(), `sluice-${name}-`)) } } },
+    });
 
   test('a pipeline with a chain, a loop and a condition runs every step as exactly one pod', async () => {
     const { run_id } = await engine.createRun(specFile(controlFlowSpec()), { go: true });
@@ -191,5 +322,50 @@ describeKube('the engine with runner=kubernetes', () => {
     // what is left is kept for inspection, as this engine's podRetention says.
     const left = await podsOfRun(run_id);
     expect(left.filter((p) => p.status?.phase !== 'Failed')).toEqual([]);
+  }, 180_000);
+
+  test('CreatePVC makes a claim (no pod), a later task mounts it by its output name, and DeletePVC deletes it', async () => {
+    await volumeOfClass('pvc-steps-volume', 'sluice-pvc-steps', 'ReadWriteOnce');
+    const { run_id } = await engine.createRun(specFile(pvcSpec('sluice-pvc-steps')));
+    const run = await engine.waitForRun(run_id, 120_000);
+    expect(run.state).toBe('SUCCEEDED');
+    const created = await engine.store.getTask(run_id, 'root/createpvc');
+    const name = created?.outputs.parameters.name as string;
+    expect(name).toMatch(/^[0-9a-f-]{36}-my-pvc$/);
+    // One pod: the claim steps run none.
+    const pods = await podsOfRun(run_id);
+    expect(pods.map((p) => p.metadata?.annotations?.['sluice.dev/task-path'])).toEqual(['root/use']);
+    const [use] = pods;
+    const volume = use.spec?.volumes?.find((v) => v.persistentVolumeClaim?.claimName === name);
+    expect(volume).toBeDefined();
+    expect(use.spec?.containers[0].volumeMounts).toContainEqual(expect.objectContaining({ name: volume?.name, mountPath: '/data' }));
+    expect((await engine.store.getTask(run_id, 'root/deletepvc'))?.state).toBe('SUCCEEDED');
+    await expectDeleted(name, run_id);
+  }, 180_000);
+
+  test("a run's workspace is a claim of the requested size and patch while it runs, mounted at /kfp-workspace in every pod, and deleted after it", async () => {
+    await volumeOfClass('workspace-volume', 'sluice-workspace', 'ReadWriteOnce');
+    const { run_id } = await engine.createRun(specFile(workspaceSpec('1536Mi', { storageClassName: 'sluice-workspace', accessModes: ['ReadWriteOnce'] })));
+    const name = `${run_id}-kfp-workspace`;
+    let during: Awaited<ReturnType<typeof claimState>>;
+    for (const end = Date.now() + 60_000; !(during = await claimState(name)); ) {
+      if (Date.now() > end) throw new Error('the workspace claim never appeared');
+      await new Promise((r) => setTimeout(r, 100));
+    }
+    expect(during.claim.spec?.resources?.requests?.storage).toBe('1536Mi');
+    expect(during.claim.spec?.storageClassName).toBe('sluice-workspace');
+    expect(during.claim.spec?.accessModes).toEqual(['ReadWriteOnce']);
+    const run = await engine.waitForRun(run_id, 120_000);
+    expect(run.state).toBe('SUCCEEDED');
+    const pods = await podsOfRun(run_id);
+    expect(pods).toHaveLength(2);
+    for (const pod of pods) {
+      const volume = pod.spec?.volumes?.find((v) => v.persistentVolumeClaim?.claimName === name);
+      expect(pod.spec?.containers[0].volumeMounts).toContainEqual(expect.objectContaining({ name: volume?.name, mountPath: '/kfp-workspace' }));
+    }
+    const write = pods.find((p) => p.metadata?.annotations?.['sluice.dev/task-path'] === 'root/write');
+    // The placeholder, in the command and in an input constant, is where the pod has the workspace.
+    expect([write?.spec?.containers[0].command?.[0], ...(write?.spec?.containers[0].args ?? [])]).toEqual(['touch', '/kfp-workspace/data', '/kfp-workspace/more']);
+    await expectDeleted(name, run_id);
   }, 180_000);
 });

@@ -38,9 +38,9 @@ describe('executors only a cluster can carry out', () => {
   const spec = (executors: Record<string, unknown>) => ({ deploymentSpec: { executors } }) as unknown as PipelineSpec;
 
   test.each([
-    ['kfp-kubernetes CreatePVC', { container: { image: 'argostub/createpvc' } }, 'container.image', /kubernetes\.CreatePVC .*needs the Kubernetes runner/],
+    ['kfp-kubernetes CreatePVC', { container: { image: 'argostub/createpvc' } }, 'container.image', /kubernetes\.CreatePVC \(argostub\/createpvc\) is not supported by the local process runner: .*needs the Kubernetes runner \(SLUICE_RUNNER=kubernetes\)/],
     ['kfp-kubernetes DeletePVC', { container: { image: 'argostub/deletepvc' } }, 'container.image', /kubernetes\.DeletePVC/],
-    ['an OCI model import (modelcar)', { importer: { artifactUri: { constant: 'oci://registry/model:1' } } }, 'importer.artifactUri', /OCI model .*needs the Kubernetes runner/],
+    ['an OCI model import (modelcar)', { importer: { artifactUri: { constant: 'oci://registry/model:1' } } }, 'importer.artifactUri', /OCI model .*not supported by the local process runner, nor yet by the Kubernetes runner/],
   ])('%s is refused on the local runner', (_what, executor, field, message) => {
     let error: unknown;
     try {

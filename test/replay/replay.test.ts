@@ -52,6 +52,7 @@ describe('workflow replay', () => {
       ['v3-launch-records-running', () => kfp('combos'), (dir) => ({ dir, go: true })],
       ['v4-state-writes-local', () => kfp('loops'), (dir) => ({ dir })],
       ['v4-child-spec-pruned', () => kfp('loop_children'), (dir) => ({ dir })],
+      ['v5-run-workspace', () => fixture('workspace.yaml'), () => ({})],
     ];
 
     test.each(cases)('a run like %s replays', async (label, file, params) => {

@@ -76,7 +76,7 @@ export function buildPod(launch: PodLaunch, config: KubernetesRunnerConfig): V1P
     args,
     workingDir: launch.workDir,
     env: containerEnv(launch.env, executor, scope, path),
-    resources: containerResources(launch.resources, launch.inputParameters, launch.executorLabel, config),
+    resources: containerResources(launch.resources, launch.executorLabel, config),
     volumeMounts: volumes.mounts,
     securityContext: mainSecurityContext(config.securityContext, executor.securityContext, `${path}.securityContext`),
     // A failed step's last log lines become its termination message, which the runner can report.

@@ -2,15 +2,24 @@ import { appendFile, chmod, chown, mkdir, readFile, writeFile } from 'node:fs/pr
 import { join } from 'node:path';
 import { Writable } from 'node:stream';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { CoreV1Api, Log, Watch, type KubeConfig, type V1Pod } from '@kubernetes/client-node';
-import type { LaunchHandle, LaunchProgress, LaunchSpec, LaunchStatus, Runner } from '../runner';
+import { CoreV1Api, Log, Watch, type KubeConfig, type V1PersistentVolumeClaim, type V1Pod } from '@kubernetes/client-node';
+import { ApplicationFailure } from '@temporalio/common';
+import { FailureTypes } from '../../../config/constants';
+import type { LaunchHandle, LaunchProgress, LaunchSpec, LaunchStatus, Runner, RunWorkspaces } from '../runner';
 import { MAIN_CONTAINER } from './build-pod';
+import type { ClaimStep } from './claims';
+import { POD_ANNOTATIONS } from './metadata';
 import { classifyPod, type PodOutcome } from './pod-status';
+import { WORKSPACE_MOUNT_PATH, workspaceClaimName } from './storage';
 
 export interface KubernetesRunnerOptions {
   namespace: string;
   /** Builds the launch's pod (pure; see `build-pod.ts`). */
   podFor: (spec: LaunchSpec) => V1Pod;
+  /** What a kfp-kubernetes CreatePVC/DeletePVC launch does instead of a pod; undefined for any other launch (pure; see `claims.ts`). */
+  claimStepFor?: (spec: LaunchSpec) => ClaimStep | undefined;
+  /** Run `runId`'s workspace claim, undefined when its platform spec configures no workspace (pure; see `claims.ts`). */
+  workspaceClaimFor?: (runId: string, platformSpec: Record<string, unknown> | undefined) => V1PersistentVolumeClaim | undefined;
   /** How long a pod may stay unschedulable before its launch fails with the scheduler's message. */
   unschedulableTimeoutMs?: number;
   /** A watch that saw nothing for this long is replaced by a fresh read and watch. */
@@ -35,6 +44,17 @@ export class KubernetesRunner implements Runner {
   private readonly core: CoreV1Api;
   private readonly unschedulableTimeoutMs: number;
   private readonly relistMs: number;
+  readonly carriesKubernetesSteps = true;
+  /**
+   * One claim per run, mounted at KFP's path in every pod of the run. Removed when the run ends,
+   * whatever the pod retention: KFP's workflows delete it then too (Argo's volumeClaimGC), and a
+   * kept pod still holds it (Kubernetes' pvc-protection) until that pod goes.
+   */
+  readonly workspaces: RunWorkspaces = {
+    mountPath: WORKSPACE_MOUNT_PATH,
+    create: (runId, platformSpec) => this.createWorkspace(runId, platformSpec),
+    remove: (runId) => this.deleteClaim(workspaceClaimName(runId)),
+  };
 
   constructor(
     private readonly kc: KubeConfig,
@@ -47,6 +67,8 @@ export class KubernetesRunner implements Runner {
 
   async start(spec: LaunchSpec): Promise<LaunchHandle> {
     const namespace = this.opts.namespace;
+    const step = this.opts.claimStepFor?.(spec);
+    if (step) return this.runClaimStep(spec, step);
     const body = this.opts.podFor(spec);
     await this.makeWritable([spec.workDir, ...spec.writableDirs]);
     const pod = await this.core.createNamespacedPod({ namespace, body }).catch((err: unknown) => {
@@ -57,6 +79,8 @@ export class KubernetesRunner implements Runner {
   }
 
   async wait(handle: LaunchHandle, signal: AbortSignal, progress?: (now: LaunchProgress) => void): Promise<LaunchStatus> {
+    // A claim step is done once `start` returns: KFP's driver does not wait for a claim to bind either.
+    if (handle.ref.claim !== undefined) return { status: 'exited', exitCode: 0 };
     const logs = new LogFollower(this.kc, handle);
     try {
       let pod = await this.read(handle);
@@ -78,11 +102,13 @@ export class KubernetesRunner implements Runner {
   }
 
   async release(handle: LaunchHandle, succeeded: boolean): Promise<void> {
+    if (handle.ref.claim !== undefined) return;
     const retention = this.opts.retention ?? 'keep-failed';
     if (retention === 'delete' || (retention === 'keep-failed' && succeeded)) await this.kill(handle, 0);
   }
 
   async kill(handle: LaunchHandle, graceMs: number): Promise<void> {
+    if (handle.ref.claim !== undefined) return;
     const { name, namespace } = this.where(handle);
     const remove = (gracePeriodSeconds: number) =>
       this.core.deleteNamespacedPod({ name, namespace, gracePeriodSeconds }).catch((err: unknown) => {
@@ -95,6 +121,51 @@ export class KubernetesRunner implements Runner {
       await sleep(200);
     }
     await remove(0);
+  }
+
+  /**
+   * Carries out a CreatePVC or DeletePVC launch, idempotently: the claim a launch creates is named
+   * by the launch, so AlreadyExists after a retry means "read it back" (unless another task or
+   * user owns that name), and a claim already gone is deleted. A created claim's name is the
+   * step's output parameter `name`, written where a step would write it.
+   */
+  private async runClaimStep(spec: LaunchSpec, step: ClaimStep): Promise<LaunchHandle> {
+    const namespace = this.opts.namespace;
+    if (step.kind === 'delete') {
+      await this.deleteClaim(step.claimName);
+      return { name: spec.name, ref: { namespace, claim: step.claimName } };
+    }
+    const name = step.claim.metadata?.name ?? '';
+    const claim = await this.createClaim(step.claim);
+    const owner = claim.metadata?.annotations?.[POD_ANNOTATIONS.taskPath];
+    if (claim.metadata?.annotations?.[POD_ANNOTATIONS.runId] !== spec.task?.runId || owner !== spec.task?.taskPath) {
+      throw ApplicationFailure.create({ message: `a PersistentVolumeClaim named ${name} exists already in namespace ${namespace}, not created by this task`, type: FailureTypes.launchFailed, nonRetryable: true });
+    }
+    const output = spec.task?.outputParameterFiles?.name;
+    if (output) await writeFile(output, name);
+    return { name: spec.name, ref: { namespace, claim: name } };
+  }
+
+  private async createWorkspace(runId: string, platformSpec: Record<string, unknown> | undefined): Promise<void> {
+    const claim = this.opts.workspaceClaimFor?.(runId, platformSpec);
+    if (claim) await this.createClaim(claim);
+  }
+
+  /** Creates `claim`, or reads back the claim of that name that is there already. */
+  private async createClaim(claim: V1PersistentVolumeClaim): Promise<V1PersistentVolumeClaim> {
+    const namespace = this.opts.namespace;
+    const name = claim.metadata?.name ?? '';
+    return this.core.createNamespacedPersistentVolumeClaim({ namespace, body: claim }).catch((err: unknown) => {
+      if (httpStatusOf(err) === 409) return this.core.readNamespacedPersistentVolumeClaim({ name, namespace });
+      throw refusal(err, `creating PersistentVolumeClaim ${name}`);
+    });
+  }
+
+  /** Deletes a claim; one already gone counts as deleted (KFP's driver fails then, but a retried deletion must not). */
+  private async deleteClaim(name: string): Promise<void> {
+    await this.core.deleteNamespacedPersistentVolumeClaim({ name, namespace: this.opts.namespace }).catch((err: unknown) => {
+      if (httpStatusOf(err) !== 404) throw refusal(err, `deleting PersistentVolumeClaim ${name}`);
+    });
   }
 
   /**
@@ -179,6 +250,26 @@ export class KubernetesRunner implements Runner {
 function launchStatusOf(outcome: Exclude<PodOutcome, { kind: 'running' }>): LaunchStatus {
   if (outcome.kind === 'exited') return { status: 'exited', exitCode: outcome.exitCode };
   return { status: 'failed', reason: outcome.reason, message: outcome.message, retryable: outcome.retryable, exitCode: outcome.exitCode, timedOut: outcome.timedOut };
+}
+
+/**
+ * `err` as a final failure when the API server refused the request for good (forbidden: the
+ * worker's Role lacks the verb; invalid: the object itself), else as it is, for a retry.
+ */
+function refusal(err: unknown, what: string): unknown {
+  const status = httpStatusOf(err);
+  if (status !== 400 && status !== 403 && status !== 422) return err;
+  const body = (err as { body?: unknown }).body;
+  const text = typeof body === 'string' ? body : JSON.stringify(body);
+  // The body is a Status object, whose message says what was refused and why.
+  const reason = ((): string => {
+    try {
+      return String((JSON.parse(text) as { message?: unknown }).message ?? text);
+    } catch {
+      return text;
+    }
+  })();
+  return ApplicationFailure.create({ message: `${what}: the API server refused it (HTTP ${status}): ${reason}`, type: FailureTypes.launchFailed, nonRetryable: true, cause: err as Error });
 }
 
 /** The HTTP status of a Kubernetes API error, when it is one. */

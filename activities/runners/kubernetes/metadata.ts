@@ -29,7 +29,8 @@ function isOwnKey(key: string): boolean {
   return key === POD_LABELS.managedBy || key.startsWith(`${DOMAIN}/`);
 }
 
-function userEntries(entries: Record<string, string> | undefined, path: string): Record<string, string> {
+/** A user's labels or annotations, their keys checked: valid, and none that Sluice reserves for itself. */
+export function userEntries(entries: Record<string, string> | undefined, path: string): Record<string, string> {
   for (const key of Object.keys(entries ?? {})) {
     if (!isLabelKey(key)) throw podSpecError(`${path}.${key}`, `'${key}' is not a key ([prefix/]name, the name at most 63 characters)`);
     if (isOwnKey(key)) throw podSpecError(`${path}.${key}`, `'${key}' is reserved: Sluice sets it to find the pods it runs`);
@@ -37,19 +38,26 @@ function userEntries(entries: Record<string, string> | undefined, path: string):
   return entries ?? {};
 }
 
+/** Sluice's labels and annotations, which link an object (a pod, a claim a task created) to its run, task and launch. */
+export function launchMetadata(launch: Pick<PodLaunch, 'runId' | 'taskPath' | 'launch' | 'executorLabel'>): { labels: Record<string, string>; annotations: Record<string, string> } {
+  return {
+    labels: {
+      [POD_LABELS.managedBy]: 'sluice',
+      [POD_LABELS.runId]: labelValueFor(launch.runId),
+      [POD_LABELS.task]: labelValueFor(launch.taskPath),
+      [POD_LABELS.launch]: String(launch.launch),
+    },
+    annotations: {
+      [POD_ANNOTATIONS.runId]: launch.runId,
+      [POD_ANNOTATIONS.taskPath]: launch.taskPath,
+      [POD_ANNOTATIONS.executor]: launch.executorLabel,
+    },
+  };
+}
+
 export function podMetadata(launch: PodLaunch, namespace: string, config: KubernetesExecutorConfig, path: string): V1ObjectMeta {
-  const labels = {
-    [POD_LABELS.managedBy]: 'sluice',
-    [POD_LABELS.runId]: labelValueFor(launch.runId),
-    [POD_LABELS.task]: labelValueFor(launch.taskPath),
-    [POD_LABELS.launch]: String(launch.launch),
-    ...checkLabels(userEntries(config.podMetadata?.labels, `${path}.labels`), `${path}.labels`),
-  };
-  const annotations = {
-    [POD_ANNOTATIONS.runId]: launch.runId,
-    [POD_ANNOTATIONS.taskPath]: launch.taskPath,
-    [POD_ANNOTATIONS.executor]: launch.executorLabel,
-    ...userEntries(config.podMetadata?.annotations, `${path}.annotations`),
-  };
+  const own = launchMetadata(launch);
+  const labels = { ...own.labels, ...checkLabels(userEntries(config.podMetadata?.labels, `${path}.labels`), `${path}.labels`) };
+  const annotations = { ...own.annotations, ...userEntries(config.podMetadata?.annotations, `${path}.annotations`) };
   return { name: launch.name, namespace, labels, annotations };
 }

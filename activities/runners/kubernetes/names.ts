@@ -4,6 +4,7 @@
  * the exact text is appended, so two different texts never share a name.
  */
 import { sha256Hex } from '../../../ir/sha256';
+import { dnsSafe } from '../../../ir/task-path';
 import { podSpecError } from './pod-spec-error';
 
 const MAX_LABEL = 63;
@@ -54,7 +55,7 @@ export function labelValueFor(text: string): string {
 
 /** `text` as a DNS-1123 label (a volume name, a claim name). */
 export function dnsLabelFor(text: string): string {
-  return fitted(text, isDnsLabel, (t) => t.toLowerCase().replace(/[^a-z0-9-]+/g, '-').replace(/^-+/, ''));
+  return fitted(text, isDnsLabel, dnsSafe);
 }
 
 /** @throws PodSpecError unless every key is a label key and every value a label value. */

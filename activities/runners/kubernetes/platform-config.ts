@@ -125,7 +125,7 @@ const TolerationSchema = z
   })
   .strict();
 
-const ACCESS_MODES = ['ReadWriteOnce', 'ReadOnlyMany', 'ReadWriteMany', 'ReadWriteOncePod'] as const;
+export const ACCESS_MODES = ['ReadWriteOnce', 'ReadOnlyMany', 'ReadWriteMany', 'ReadWriteOncePod'] as const;
 
 const GenericEphemeralVolumeSchema = z
   .object({
@@ -217,9 +217,31 @@ const KubernetesExecutorConfigSchema = z
   })
   .strict();
 
+const LabelSelectorSchema = z.object({ matchLabels: stringMap.optional(), matchExpressions: z.array(SelectorRequirementSchema).optional() }).strict();
+const ObjectReferenceSchema = z.object({ apiGroup: z.string().optional(), kind: z.string().min(1), name: z.string().min(1), namespace: z.string().optional() }).strict();
+
+/**
+ * A `PersistentVolumeClaimSpec` in the API's JSON form, every field optional: the runner's
+ * default claim of a workspace and a pipeline's `pvcSpecPatch` over it. KFP's compiler rejects
+ * an empty storage class for a workspace (it means "no class", which no provisioner serves).
+ */
+export const ClaimSpecSchema = z
+  .object({
+    accessModes: z.array(z.enum(ACCESS_MODES)).min(1).optional(),
+    storageClassName: z.string().min(1, 'must be omitted (the cluster default) or name a StorageClass').optional(),
+    volumeName: z.string().optional(),
+    volumeMode: z.enum(['Filesystem', 'Block']).optional(),
+    volumeAttributesClassName: z.string().optional(),
+    resources: z.object({ requests: resourceList.optional(), limits: resourceList.optional() }).strict().optional(),
+    selector: LabelSelectorSchema.optional(),
+    dataSource: ObjectReferenceSchema.omit({ namespace: true }).optional(),
+    dataSourceRef: ObjectReferenceSchema.optional(),
+  })
+  .strict();
+
 /** `pipelineConfig.workspace`: a volume shared by the run's tasks at `{{$.workspace_path}}`. */
 const WorkspaceConfigSchema = z
-  .object({ size: quantity, kubernetes: z.object({ pvcSpecPatch: z.record(z.unknown()).optional() }).strict().optional() })
+  .object({ size: quantity, kubernetes: z.object({ pvcSpecPatch: ClaimSpecSchema.optional() }).strict().optional() })
   .strict();
 
 /**
@@ -247,6 +269,8 @@ export type ParameterSpec = z.output<typeof ParameterSpecSchema>;
 export type KubernetesExecutorConfig = z.output<typeof KubernetesExecutorConfigSchema>;
 export type SelectorRequirement = z.output<typeof SelectorRequirementSchema>;
 export type KubernetesPlatform = z.output<typeof KubernetesPlatformSchema>;
+export type ClaimSpec = z.output<typeof ClaimSpecSchema>;
+export type WorkspaceConfig = z.output<typeof WorkspaceConfigSchema>;
 
 export const PLATFORM_PATH = 'platforms.kubernetes';
 

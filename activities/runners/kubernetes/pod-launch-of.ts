@@ -2,7 +2,6 @@ import type { LaunchSpec } from '../runner';
 import { parseKubernetesPlatform } from './platform-config';
 import type { PodLaunch } from './pod-launch';
 import { podSpecError } from './pod-spec-error';
-import { parseResourceSpec } from './resources';
 
 /**
  * The pod builder's view of a prepared launch: the launch plus who it is and its parsed
@@ -18,7 +17,7 @@ export function podLaunchOf(spec: LaunchSpec): PodLaunch {
     taskPath: task.taskPath,
     launch: task.launch,
     executorLabel: task.executorLabel,
-    resources: task.containerResources === undefined ? undefined : parseResourceSpec(task.containerResources, task.executorLabel),
+    resources: task.resources,
     inputParameters: task.inputParameters,
     platform: parseKubernetesPlatform(task.platformSpec),
     scope: { parameters: task.platformScope?.parameters ?? {}, taskOutputs: task.platformScope?.taskOutputs ?? {} },

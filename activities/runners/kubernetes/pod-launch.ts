@@ -1,8 +1,8 @@
+import type { ResourceRequirements } from '../../../ir/resources';
 import type { ParameterValue } from '../../../ir/types';
 import type { RunPlaceholderValues } from '../../../ir/placeholders';
 import type { LaunchSpec } from '../runner';
 import type { KubernetesPlatform } from './platform-config';
-import type { ResourceSpec } from './resources';
 
 /**
  * What kfp-kubernetes' `*Parameter` values (a secret's or PVC's name, a node selector's JSON)
@@ -28,9 +28,9 @@ export interface PodLaunch extends LaunchSpec {
   launch: number;
   /** The task's executor (`exec-train`): its platform settings and every error are found by it. */
   executorLabel: string;
-  /** The executor's `container.resources`, parsed (`parseResourceSpec`). */
-  resources?: ResourceSpec;
-  /** The task's resolved input parameters: placeholders in `image` and `resources` read them, as in KFP's driver. */
+  /** The executor's `container.resources`, resolved from the task's inputs (`ir/resources.ts`). */
+  resources?: ResourceRequirements;
+  /** The task's resolved input parameters: placeholders in `image` read them, as in KFP's driver. */
   inputParameters: Record<string, ParameterValue>;
   /** The run's `platforms.kubernetes`, parsed (`parseKubernetesPlatform`). */
   platform: KubernetesPlatform;

@@ -7,6 +7,7 @@ import { isAbsolute } from 'node:path';
 import { z } from 'zod';
 import { ConfigError } from '../../../config/config';
 import { isDnsLabel, isDnsSubdomain, isLabelKey } from './names';
+import { ClaimSpecSchema } from './platform-config';
 import { resourceList } from './schema-parts';
 import { issuesOf } from './zod-issues';
 
@@ -76,6 +77,12 @@ export const KubernetesRunnerConfigSchema = z
     gpuResourceName: z.string().refine((name) => name.includes('/') && isLabelKey(name), 'must be an extended resource name (<domain>/<name>)').default('nvidia.com/gpu'),
     /** What happens to a finished step's pod: deleted, kept when it failed (to inspect), or kept. @default keep-failed */
     podRetention: z.enum(['delete', 'keep-failed', 'keep']).default('keep-failed'),
+    /**
+     * The claim spec a run's workspace starts from, before the pipeline's `pvcSpecPatch` and its
+     * size (KFP's `workspace.volumeclaimtemplatespec` setting). @default ReadWriteMany, the
+     * cluster's default StorageClass
+     */
+    workspaceClaim: ClaimSpecSchema.default({}),
   })
   .strict();
 

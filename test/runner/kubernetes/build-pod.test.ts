@@ -173,6 +173,8 @@ describe('buildPod: security and the runner config', () => {
       artifactStore: { claimName: 'sluice-artifacts', mountPath: ARTIFACTS },
       gpuResourceName: 'nvidia.com/gpu',
       podRetention: 'keep-failed',
+      // ReadWriteMany on the cluster's default StorageClass (claims.ts), as no setting says otherwise.
+      workspaceClaim: {},
     });
   });
 

@@ -10,7 +10,7 @@ import type { V1Pod } from '@kubernetes/client-node';
 import { buildPod } from '../../../activities/runners/kubernetes/build-pod';
 import type { PlatformScope } from '../../../activities/runners/kubernetes/pod-launch';
 import { parseKubernetesPlatform } from '../../../activities/runners/kubernetes/platform-config';
-import { parseResourceSpec } from '../../../activities/runners/kubernetes/resources';
+import { resolveResources } from '../../../ir/resources';
 import { WORKSPACE_MOUNT_PATH } from '../../../activities/runners/kubernetes/storage';
 import { parsePipelineDocument } from '../../../ir/parse';
 import { isPlainObject } from '../../../ir/records';
@@ -69,7 +69,7 @@ function casesOf(folder: string, file: string): Case[] {
       runId,
       taskPath,
       executorLabel: executor,
-      resources: parseResourceSpec(container.resources, executor),
+      resources: resolveResources(container.resources, {}, executor),
       platform,
       scope,
     });

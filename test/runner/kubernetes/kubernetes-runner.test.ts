@@ -3,6 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { CoreV1Api, KubeConfig, V1Pod } from '@kubernetes/client-node';
 import { buildPod } from '../../../activities/runners/kubernetes/build-pod';
+import { claimStepOf } from '../../../activities/runners/kubernetes/claims';
 import { KubernetesRunner } from '../../../activities/runners/kubernetes/kubernetes-runner';
 import type { PodLaunch } from '../../../activities/runners/kubernetes/pod-launch';
 import type { LaunchHandle } from '../../../activities/runners/runner';
@@ -10,7 +11,7 @@ import { kubeControlPlaneUnavailable, type KubeControlPlane } from '../../../sta
 import { startKubeWithArtifacts } from '../../../stack/kube-artifact-store';
 import { saySkipped } from '../../support/say-skipped';
 import { launchWith, podLaunch, runnerConfig } from './pod-fixtures';
-import { parseResourceSpec } from '../../../activities/runners/kubernetes/resources';
+import { resolveResources } from '../../../ir/resources';
 
 // The Kubernetes runner against the real test control plane (kube-apiserver, scheduler,
 // controller manager, kwok): pods built by buildPod, created, watched, classified, logged and
@@ -57,6 +58,51 @@ describeKube('KubernetesRunner on a real control plane', () => {
     ({ cluster, kc, core } = await startKubeWithArtifacts(root, NS, config.artifactStore.claimName));
   }, 120_000);
   afterAll(() => cluster?.stop());
+
+  describe('claim steps (kfp-kubernetes CreatePVC / DeletePVC)', () => {
+    const claimRunner = () =>
+      new KubernetesRunner(kc, { namespace: NS, podFor: () => { throw new Error('a claim step runs no pod'); }, claimStepFor: (spec) => claimStepOf(spec as PodLaunch, NS) });
+    /** Launch `n` of task `taskPath`, as prepareLaunch makes it, with the output file of `name`. */
+    const claimLaunch = (image: string, taskPath: string, inputParameters: PodLaunch['inputParameters'], n = 1): PodLaunch => {
+      const dir = mkdtempSync(join(root, 'claim-'));
+      const base = { runId: 'run-claims', taskPath, launch: n, executorLabel: 'exec-createpvc', inputParameters, outputParameterFiles: { name: join(dir, 'name') } };
+      return podLaunch({ ...base, name: `run-claims-${taskPath.replace(/\W+/g, '-')}-${n}`, image, argv: [], workDir: dir, writableDirs: [], task: base });
+    };
+    const readClaim = (name: string) => core.readNamespacedPersistentVolumeClaim({ name, namespace: NS });
+
+    test('a retried CreatePVC finds the claim its launch created; its name is the output; a retried DeletePVC is done', async () => {
+      const spec = claimLaunch('argostub/createpvc', 'root/createpvc', { access_modes: ['ReadWriteOnce'], size: '1Gi', pvc_name_suffix: '-scratch', storage_class_name: 'none' });
+      const first = await claimRunner().start(spec);
+      // Another runner stands for the activity retried on a new worker.
+      const again = claimRunner();
+      const second = await again.start(spec);
+      expect(second.ref.claim).toBe(first.ref.claim);
+      expect(await again.wait(second, never)).toEqual({ status: 'exited', exitCode: 0 });
+      const name = String(first.ref.claim);
+      expect(name).toMatch(/-scratch$/);
+      expect(readFileSync(spec.task?.outputParameterFiles?.name ?? '', 'utf8')).toBe(name);
+      const claim = await readClaim(name);
+      expect(claim.spec?.resources?.requests?.storage).toBe('1Gi');
+      expect(claim.metadata?.annotations?.['sluice.dev/task-path']).toBe('root/createpvc');
+
+      const del = claimLaunch('argostub/deletepvc', 'root/deletepvc', { pvc_name: name });
+      await claimRunner().start(del);
+      await expect(claimRunner().start(del)).resolves.toMatchObject({ ref: { claim: name } });
+      await expect(readClaim(name)).rejects.toMatchObject({ code: 404 });
+    });
+
+    test("a claim the API server refuses (a StorageClass name that is none) fails for good, with the server's reason", async () => {
+      const spec = claimLaunch('argostub/createpvc', 'root/bad-class', { access_modes: ['ReadWriteOnce'], size: '1Gi', storage_class_name: 'Bad_Class' });
+      await expect(claimRunner().start(spec)).rejects.toMatchObject({ type: 'LaunchFailed', nonRetryable: true, message: expect.stringMatching(/creating PersistentVolumeClaim .*refused it \(HTTP 422\): .*storageClassName/) });
+    });
+
+    test('a CreatePVC whose pvc_name another owner holds fails for good instead of adopting it', async () => {
+      await core.createNamespacedPersistentVolumeClaim({ namespace: NS, body: { metadata: { name: 'someone-elses' }, spec: { accessModes: ['ReadWriteOnce'], storageClassName: 'none', resources: { requests: { storage: '1Gi' } } } } });
+      const spec = claimLaunch('argostub/createpvc', 'root/createpvc', { access_modes: ['ReadWriteOnce'], size: '1Gi', pvc_name: 'someone-elses' });
+      await expect(claimRunner().start(spec)).rejects.toMatchObject({ type: 'LaunchFailed', nonRetryable: true, message: expect.stringMatching(/exists already .*not created by this task/) });
+      expect((await readClaim('someone-elses')).metadata?.annotations?.['sluice.dev/task-path']).toBeUndefined();
+    });
+  });
 
   test('a pod that succeeds: exit code 0 and its log copied into the launch log', async () => {
     const spec = launch('ok-1');
@@ -203,7 +249,7 @@ describeKube('KubernetesRunner on a real control plane', () => {
   test.each(Object.entries(SPREAD))('the API server accepts the pod buildPod makes for %s (dry run and creation)', async (title, executorConfig) => {
     const name = `spread-${title.replace(/[^a-z]+/g, '-')}`.slice(0, 40).replace(/-$/, '');
     // Created, never run: the fixtures' own artifact root will do.
-    const pod = buildPod(launchWith(executorConfig, { name, resources: parseResourceSpec({ cpuLimit: 2, memoryLimit: 4, accelerator: { type: 'NVIDIA_TESLA_T4', count: '1' } }, 'exec-train') }), runnerConfig());
+    const pod = buildPod(launchWith(executorConfig, { name, resources: resolveResources({ cpuLimit: 2, memoryLimit: 4, accelerator: { type: 'NVIDIA_TESLA_T4', count: '1' } }, {}, 'train') }), runnerConfig());
     const dry = await core.createNamespacedPod({ namespace: NS, body: pod, dryRun: 'All' });
     expect(dry.metadata?.name).toBe(name);
     const created = await core.createNamespacedPod({ namespace: NS, body: pod });
@@ -217,7 +263,7 @@ describeKube('KubernetesRunner on a real control plane', () => {
     const spec: PodLaunch = {
       ...launch('gpu-pool-1'),
       platform: launchWith(SPREAD.scheduling).platform,
-      resources: parseResourceSpec({ accelerator: { type: 'NVIDIA_TESLA_T4', count: '1' } }, 'exec-train'),
+      resources: resolveResources({ accelerator: { type: 'NVIDIA_TESLA_T4', count: '1' } }, {}, 'train'),
     };
     const r = runner();
     expect(await r.wait(await r.start(spec), never)).toEqual({ status: 'exited', exitCode: 0 });

@@ -1,17 +1,19 @@
 /**
  * The main container's requests and limits from KFP's ResourceSpec in every form the kfp SDK has
- * written, the runner's defaults, accelerators, and Kubernetes quantities.
+ * written, the runner's defaults, accelerators, and Kubernetes quantities. The spec is resolved
+ * once, as `prepareLaunch` does (`resolveResources`), and the pod takes what it resolved.
  */
 import { buildPod } from '../../../activities/runners/kubernetes/build-pod';
-import { parseResourceSpec } from '../../../activities/runners/kubernetes/resources';
 import { quantityProblem, quantityValue } from '../../../activities/runners/kubernetes/quantities';
-import type { ParameterValue } from '../../../ir/types';
+import { ResourceError } from '../../../ir/errors';
+import { resolveResources } from '../../../ir/resources';
+import type { ParameterValue, ResourceSpec } from '../../../ir/types';
 import { issueOf, main, podLaunch, runnerConfig } from './pod-fixtures';
 
 const PATH = 'deploymentSpec.executors.exec-train.container.resources';
 
 function resourcesOf(resources: unknown, inputParameters: Record<string, ParameterValue> = {}, config = runnerConfig({ defaultResources: { requests: {}, limits: {} } })) {
-  return main(buildPod(podLaunch({ resources: parseResourceSpec(resources, 'exec-train'), inputParameters }), config)).resources;
+  return main(buildPod(podLaunch({ resources: resolveResources(resources as ResourceSpec, inputParameters, 'train'), inputParameters }), config)).resources;
 }
 
 describe('container resources', () => {
@@ -37,8 +39,8 @@ describe('container resources', () => {
     };
     const inputs = { 'pipelinechannel--accelerator_limit': 1, 'pipelinechannel--accelerator_type': 'nvidia.com/gpu', 'pipelinechannel--cpu_limit': '4000m', 'pipelinechannel--memory_limit': '15G' };
     expect(resourcesOf(resources, inputs)).toEqual({ limits: { cpu: '4000m', memory: '15G', 'nvidia.com/gpu': '1' } });
-    // An optional input left unset (null) clears the setting, as KFP's driver reads it as empty.
-    expect(resourcesOf(resources, { ...inputs, 'pipelinechannel--cpu_limit': null })).toEqual({ limits: { memory: '15G', 'nvidia.com/gpu': '1' } });
+    // An optional input left unset fails the launch in prepareLaunch, before any pod is built.
+    expect(() => resourcesOf(resources, { ...inputs, 'pipelinechannel--cpu_limit': null })).toThrow(/has no value/);
   });
 
   test('the runner defaults fill only resources the executor says nothing about', () => {
@@ -49,18 +51,23 @@ describe('container resources', () => {
   });
 
   test.each([
-    ['a bad string quantity', { resourceCpuLimit: 'two' }, {}, `${PATH}.resourceCpuLimit`, /'two' is not a Kubernetes quantity/],
-    ['a negative number', { cpuLimit: -1 }, {}, `${PATH}.cpuLimit`, /greater than or equal to 0/],
-    ['an unknown field', { cpuLimits: 1 }, {}, `${PATH}.cpuLimits`, /unknown field/],
-    ['a request above its limit', { resourceMemoryRequest: '2Gi', resourceMemoryLimit: '1Gi' }, {}, `${PATH}.resourceMemoryRequest`, /memory request 2Gi exceeds its limit 1Gi/],
-    ['a fractional accelerator count', { accelerator: { resourceType: 'nvidia.com/gpu', resourceCount: '0.5' } }, {}, `${PATH}.accelerator.resourceCount`, /whole number/],
-    ['an accelerator resource that is no name', { accelerator: { resourceType: 'vendor.com/gpu/x', resourceCount: '1' } }, {}, `${PATH}.accelerator.resourceType`, /not a resource name/],
-    ['a placeholder of an input the task lacks', { resourceCpuLimit: "{{$.inputs.parameters['cpu']}}" }, {}, `${PATH}.resourceCpuLimit`, /has no value/],
-    ['a placeholder that resolves to no quantity', { resourceMemoryLimit: "{{$.inputs.parameters['mem']}}" }, { mem: 'lots' }, `${PATH}.resourceMemoryLimit`, /'lots' is not a Kubernetes quantity/],
-  ])('%s is refused, naming the field', (_, resources, inputs, path, message) => {
-    const issue = issueOf(() => resourcesOf(resources, inputs));
+    ['a request above its limit', { resourceMemoryRequest: '2Gi', resourceMemoryLimit: '1Gi' }, `${PATH}.memoryRequest`, /memory request 2Gi exceeds its limit 1Gi/],
+    ['an accelerator resource that is no name', { accelerator: { resourceType: 'vendor.com/gpu/x', resourceCount: '1' } }, `${PATH}.accelerator.type`, /not a resource name/],
+  ])('%s is refused by the pod builder, naming the field', (_, resources, path, message) => {
+    const issue = issueOf(() => resourcesOf(resources));
     expect(issue.path).toBe(path);
     expect(issue.message).toMatch(message);
+  });
+
+  test.each([
+    ['a bad string quantity', { resourceCpuLimit: 'two' }, {}, /cpuLimit "two" of task 'train' is not a CPU quantity/],
+    ['a negative number', { cpuLimit: -1 }, {}, /cpuLimit "-1" .* is not a CPU quantity/],
+    ['a fractional accelerator count', { accelerator: { resourceType: 'nvidia.com/gpu', resourceCount: '0.5' } }, {}, /accelerator.count "0.5" .* whole number/],
+    ['a placeholder of an input the task lacks', { resourceCpuLimit: "{{$.inputs.parameters['cpu']}}" }, {}, /reads input "cpu", which has no value/],
+    ['a placeholder that resolves to no quantity', { resourceMemoryLimit: "{{$.inputs.parameters['mem']}}" }, { mem: 'lots' }, /memoryLimit "lots" .* is not a memory quantity/],
+  ])('%s never reaches the pod builder: resolving the launch refuses it', (_, resources, inputs, message) => {
+    expect(() => resourcesOf(resources, inputs)).toThrow(ResourceError);
+    expect(() => resourcesOf(resources, inputs)).toThrow(message);
   });
 });
 

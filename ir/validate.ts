@@ -26,6 +26,45 @@ const GENERIC_ARTIFACT = 'system.Artifact';
 /** The field naming the producer's output, in task inputs and in DAG output selectors alike. */
 const OUTPUT_KEY = { parameters: 'outputParameterKey', artifacts: 'outputArtifactKey' } as const;
 const SINGULAR = { parameters: 'parameter', artifacts: 'artifact' } as const;
+/** kfp's SDK allows pipeline names of up to 128 characters; the name is also a Temporal search attribute. */
+export const MAX_PIPELINE_NAME_LENGTH = 128;
+/** A file name's limit on every common filesystem, in bytes of UTF-8. */
+const MAX_SEGMENT_BYTES = 255;
+/**
+ * Largest run parameter, as JSON. Parameters travel in every workflow input and every launch's
+ * command line and `executor_input`; larger values belong in artifacts.
+ */
+export const MAX_RUN_PARAMETER_BYTES = 1024 * 1024;
+
+/**
+ * Why `name` cannot be a directory name in the artifact store, or undefined when it can. Task,
+ * component, input and output names become path segments of a task's directories
+ * (`<root>/<run>/root/<task>/<output>`), so `..`, a separator or a NUL would put them elsewhere.
+ */
+export function pathSegmentProblem(name: string): string | undefined {
+  if (name === '') return 'must not be empty';
+  if (name === '.' || name === '..') return `must not be "${name}" (it names a directory in the artifact store)`;
+  if (name.includes('/') || name.includes('\\') || name.includes('\u0000')) return 'must not contain "/", "\\" or a NUL character (it names a directory in the artifact store)';
+  if (utf8Bytes(name) > MAX_SEGMENT_BYTES) return `longer than ${MAX_SEGMENT_BYTES} bytes (it names a directory in the artifact store)`;
+  return undefined;
+}
+
+function utf8Bytes(text: string): number {
+  return new TextEncoder().encode(text).length;
+}
+
+/** `path["name"]`, the form issue paths use for names that are checked as path segments. */
+function named(path: string, name: string): string {
+  return `${path}[${JSON.stringify(name.length > 64 ? `${name.slice(0, 61)}...` : name)}]`;
+}
+
+/** Reports each of `names` that cannot be a path segment, at `path["name"]`. */
+function checkSegments(findings: Findings, path: string, names: string[]): void {
+  for (const name of names) {
+    const problem = pathSegmentProblem(name);
+    if (problem) findings.error(named(path, name), problem);
+  }
+}
 
 /** A map-valued field as a record; anything else (missing, malformed) reads as empty. */
 function fields(value: unknown): Doc {
@@ -97,6 +136,7 @@ export function validatePipelineSpec(spec: unknown): PipelineSpec {
     executors: findings.map(fields(spec.deploymentSpec).executors, 'deploymentSpec.executors', true),
   };
   for (const [name, executor] of Object.entries(scope.executors)) checkExecutor(`deploymentSpec.executors.${name}`, executor, findings);
+  checkSegments(findings, 'components', Object.keys(scope.components));
   for (const [name, component] of Object.entries(scope.components)) {
     const path = `components.${name}`;
     if (!isPlainObject(component)) {
@@ -132,6 +172,7 @@ function checkHeader(spec: Doc, findings: Findings): void {
   }
   const name = findings.map(spec.pipelineInfo, 'pipelineInfo').name;
   if (typeof name !== 'string' || name.trim() === '') findings.error('pipelineInfo.name', 'required');
+  else if (name.length > MAX_PIPELINE_NAME_LENGTH) findings.error('pipelineInfo.name', `longer than ${MAX_PIPELINE_NAME_LENGTH} characters`);
   for (const key of Object.keys(spec)) {
     // protobuf's JSON parser (KFP's backend) rejects unknown fields too; a typo here would otherwise vanish.
     if (!PIPELINE_SPEC_FIELDS.includes(key)) findings.error(key, `unknown field; a PipelineSpec has ${PIPELINE_SPEC_FIELDS.join(', ')}`);
@@ -169,6 +210,8 @@ function checkInterface(path: string, component: Doc, findings: Findings): void 
     const definitions = findings.map(component[side], `${path}.${side}`);
     const parameters = findings.map(definitions.parameters, `${path}.${side}.parameters`);
     const artifacts = findings.map(definitions.artifacts, `${path}.${side}.artifacts`);
+    checkSegments(findings, `${path}.${side}.parameters`, Object.keys(parameters));
+    checkSegments(findings, `${path}.${side}.artifacts`, Object.keys(artifacts));
     for (const [name, parameter] of Object.entries(parameters)) {
       const at = `${path}.${side}.parameters.${name}`;
       const { parameterType: type, defaultValue } = findings.map(parameter, at);
@@ -263,6 +306,7 @@ function checkDag(dagPath: string, owner: DagOwner, scope: Scope): void {
   const { findings } = scope;
   const dag = fields(owner.component.dag);
   const tasks = findings.map(dag.tasks, `${dagPath}.tasks`, true);
+  checkSegments(findings, `${dagPath}.tasks`, Object.keys(tasks));
   const upstream = new Map<string, string[]>();
   for (const [name, task] of Object.entries(tasks)) {
     const path = `${dagPath}.tasks.${name}`;
@@ -626,6 +670,11 @@ export function validateRunParameters(spec: PipelineSpec, params: Record<string,
       const declaredNames = known.length > 0 ? known.join(', ') : 'no parameters';
       issues.push({ path: path(name), message: `unknown parameter; the pipeline declares ${declaredNames}` });
     } else if (value !== null && value !== undefined) {
+      const bytes = utf8Bytes(JSON.stringify(value));
+      if (bytes > MAX_RUN_PARAMETER_BYTES) {
+        issues.push({ path: path(name), message: `${bytes} bytes as JSON, more than the ${MAX_RUN_PARAMETER_BYTES} byte limit of one parameter; pass large values as artifacts` });
+        continue;
+      }
       try {
         values[name] = runParameterValue(value, definition.parameterType);
       } catch (error) {

@@ -6,12 +6,13 @@ import { platformCheckFor } from '../activities/runners/platform-check';
 import { GzipPayloadCodec } from '../config/payload-codec';
 import type { MetadataStore } from '../store/types';
 import { NotFoundError, errorHandler } from './errors';
-import { MAX_PIPELINE_FILE_BYTES } from './pipeline-input';
+import { DEFAULT_INPUT_LIMITS, type InputLimits } from './pipeline-input';
+import { bodyTypeGuard, parsedInputGuard } from './request-guards';
 import { artifactsRouter } from './routes/artifacts';
 import { CODEC_PATH, codecRouter } from './routes/codec';
 import { experimentsRouter } from './routes/experiments';
 import { healthzRouter } from './routes/healthz';
-import { pipelinesRouter } from './routes/pipelines';
+import { UPLOAD_PATHS, pipelinesRouter } from './routes/pipelines';
 import { runsRouter } from './routes/runs';
 import { ArtifactService } from './services/artifact-service';
 import { ExperimentService } from './services/experiment-service';
@@ -32,6 +33,10 @@ export interface ApiDeps {
   taskQueue: string;
   /** Pipeline root of runs that do not name one (`runtime_config.pipeline_root`). */
   artifactRoot: string;
+  /** Directories a run's `pipeline_root` may lie in; `[artifactRoot]` when unset. */
+  pipelineRoots?: string[];
+  /** Body and upload size limits; `DEFAULT_INPUT_LIMITS` for any left unset. */
+  inputLimits?: Partial<InputLimits>;
   /** Tasks of one run that may execute at once. */
   parallelism: number;
   /** Passed to each run: how long a task may go without a heartbeat before Temporal retries it. */
@@ -51,6 +56,8 @@ export function apiDepsFromConfig(config: SluiceConfig, store: MetadataStore, te
     temporal,
     taskQueue: config.taskQueue,
     artifactRoot: config.artifactRoot,
+    pipelineRoots: config.pipelineRoots,
+    inputLimits: { maxBodyBytes: config.maxBodyBytes, maxUploadBytes: config.maxUploadBytes },
     parallelism: config.parallelism,
     heartbeatTimeoutSeconds: config.heartbeatTimeoutSeconds,
     runner: config.runner,
@@ -75,18 +82,22 @@ export function createApp(deps: ApiDeps): express.Express {
     pipelines,
     experiments,
     artifactRoot: deps.artifactRoot,
+    pipelineRoots: deps.pipelineRoots ?? [deps.artifactRoot],
     parallelism: deps.parallelism,
     heartbeatTimeoutSeconds: deps.heartbeatTimeoutSeconds,
     platformCheck: platformCheckFor(deps.runner ?? 'local'),
   });
 
+  const limits = { ...DEFAULT_INPUT_LIMITS, ...deps.inputLimits };
   const app = express();
   app.disable('x-powered-by');
-  app.use(express.json({ limit: MAX_PIPELINE_FILE_BYTES }));
+  // Hostile input stops here: wrong type or encoding (415), too large (413), NUL or too deep (400).
+  app.use(API_PREFIX, bodyTypeGuard((path) => UPLOAD_PATHS.includes(path)));
+  app.use(express.json({ limit: limits.maxBodyBytes }), parsedInputGuard);
   app.use(
     API_PREFIX,
     healthzRouter(),
-    pipelinesRouter(pipelines),
+    pipelinesRouter(pipelines, limits.maxUploadBytes),
     experimentsRouter(experiments),
     runsRouter({ runs, details: new RunDetailsService(store, deps.taskDetailsLimit), logs: new TaskLogService(store), artifacts }),
     artifactsRouter(artifacts),

@@ -5,10 +5,12 @@ import { ListQuery } from '../schemas/common';
 import { ExperimentBody } from '../schemas/experiments';
 import type { ExperimentService } from '../services/experiment-service';
 import { customMethodPath } from './custom-method';
+import { guardPathParameters } from '../request-guards';
 
 /** KFP's ExperimentService routes. */
 export function experimentsRouter(experiments: ExperimentService): Router {
   const router = Router();
+  guardPathParameters(router);
 
   router.post('/experiments', async (req, res) => {
     res.json(toApiExperiment(await experiments.create(ExperimentBody.parse(req.body ?? {}))));

@@ -1,8 +1,11 @@
-import { Router } from 'express';
-import multer from 'multer';
+import { Router, type RequestHandler } from 'express';
+import multer, { MulterError } from 'multer';
+import { formatBytes } from '../../ir/document-limits';
+import { InvalidArgumentError, PayloadTooLargeError } from '../errors';
 import { toListResponse } from '../converters/common';
 import { toApiPipeline, toApiPipelineVersion } from '../converters/pipelines';
-import { MAX_PIPELINE_FILE_BYTES, readPipelineFile, readPipelineSpecObject } from '../pipeline-input';
+import { readPipelineFile, readPipelineSpecObject } from '../pipeline-input';
+import { guardPathParameters } from '../request-guards';
 import { ListQuery } from '../schemas/common';
 import {
   DeletePipelineQuery,
@@ -15,14 +18,18 @@ import {
 } from '../schemas/pipelines';
 import type { PipelineService } from '../services/pipeline-service';
 
+/** The routes that take a multipart file rather than JSON (relative to the API prefix). */
+export const UPLOAD_PATHS = ['/pipelines/upload', '/pipelines/upload_version'];
+
 /** KFP's PipelineService and PipelineUploadService routes. */
-export function pipelinesRouter(pipelines: PipelineService): Router {
+export function pipelinesRouter(pipelines: PipelineService, maxUploadBytes: number): Router {
   const router = Router();
-  const uploadFile = multer({ storage: multer.memoryStorage(), limits: { fileSize: MAX_PIPELINE_FILE_BYTES, files: 1 } }).single('uploadfile');
+  guardPathParameters(router);
+  const uploadFile = multipartUpload(maxUploadBytes);
 
   router.post('/pipelines/upload', uploadFile, async (req, res) => {
     const q = UploadPipelineQuery.parse(req.query);
-    const doc = readPipelineFile(req.file);
+    const doc = readPipelineFile(req.file, maxUploadBytes);
     const names = { name: q.name, displayName: q.display_name, description: q.description, namespace: q.namespace };
     const { pipeline } = await pipelines.createWithVersion(names, doc);
     res.json(toApiPipeline(pipeline));
@@ -30,7 +37,7 @@ export function pipelinesRouter(pipelines: PipelineService): Router {
 
   router.post('/pipelines/upload_version', uploadFile, async (req, res) => {
     const q = UploadVersionQuery.parse(req.query);
-    const doc = readPipelineFile(req.file);
+    const doc = readPipelineFile(req.file, maxUploadBytes);
     const names = { name: q.name, displayName: q.display_name, description: q.description };
     res.json(toApiPipelineVersion(await pipelines.addVersion(q.pipelineid, names, doc, 'pipelineid')));
   });
@@ -93,4 +100,27 @@ export function pipelinesRouter(pipelines: PipelineService): Router {
   });
 
   return router;
+}
+
+/**
+ * Reads the `uploadfile` field into memory, at most `maxBytes`. Besides the file, a form carries
+ * nothing but a few small fields (kfp.Client sends none), so the rest is bounded tightly. A body
+ * busboy cannot parse (no boundary, a cut-off part, a bad header) is the client's error.
+ */
+function multipartUpload(maxBytes: number): RequestHandler {
+  const upload = multer({
+    storage: multer.memoryStorage(),
+    limits: { fileSize: maxBytes, files: 1, fields: 16, fieldSize: 64 * 1024, parts: 32, headerPairs: 64 },
+  }).single('uploadfile');
+  return (req, res, next) => {
+    upload(req, res, (err: unknown) => {
+      if (err === undefined || err === null) return next();
+      if (err instanceof MulterError) {
+        if (err.code === 'LIMIT_FILE_SIZE') return next(new PayloadTooLargeError('uploadfile', `larger than the ${formatBytes(maxBytes)} limit`));
+        if (err.code === 'LIMIT_FIELD_VALUE') return next(new PayloadTooLargeError(err.field ?? 'form field', 'larger than the 64 KiB limit of a form field'));
+        return next(err);
+      }
+      next(InvalidArgumentError.of('uploadfile', `malformed multipart body: ${(err as Error).message}`));
+    });
+  };
 }

@@ -9,6 +9,7 @@ import type { RunDetailsService } from '../services/run-details-service';
 import type { RunService } from '../services/run-service';
 import type { TaskLogService } from '../services/task-log-service';
 import { customMethodPath } from './custom-method';
+import { guardPathParameters } from '../request-guards';
 
 export interface RunRoutesDeps {
   runs: RunService;
@@ -20,6 +21,7 @@ export interface RunRoutesDeps {
 /** KFP's RunService routes, plus Sluice's task logs and run artifacts. */
 export function runsRouter({ runs, details, logs, artifacts }: RunRoutesDeps): Router {
   const router = Router();
+  guardPathParameters(router);
 
   router.post('/runs', async (req, res) => {
     res.json(toApiRun(await runs.create(CreateRunBody.parse(req.body ?? {}))));

@@ -11,6 +11,48 @@ export const requiredString = z.preprocess(
   z.string({ required_error: 'required', invalid_type_error: 'expected a string' }),
 );
 
+/**
+ * Limits on the strings a request names things with. A name is stored in a unique btree index
+ * (with the namespace), and PostgreSQL refuses an index row over about 2,700 bytes, so names are
+ * bounded well below: 255 characters is at most 1,020 bytes of UTF-8. KFP's own columns are
+ * varchar(255) for names, 63 for a Kubernetes namespace.
+ */
+export const MAX_NAME_LENGTH = 255;
+/** Ids are UUIDs; 128 leaves room for any id scheme without letting a lookup carry megabytes. */
+export const MAX_ID_LENGTH = 128;
+export const MAX_NAMESPACE_LENGTH = 63;
+export const MAX_DESCRIPTION_LENGTH = 10_000;
+/** A task path in the log route (`root/for-loop-2[17]/train`): nested names of at most 255 bytes each. */
+export const MAX_TASK_PATH_LENGTH = 4096;
+
+/** A string field of at most `max` characters. */
+const bounded = (max: number) => z.string({ invalid_type_error: 'expected a string' }).max(max, `longer than ${max} characters`);
+
+/** An optional name or display name: at most `MAX_NAME_LENGTH` characters, and not only whitespace. */
+export const optionalName = z.preprocess(
+  blankToUndefined,
+  bounded(MAX_NAME_LENGTH)
+    .refine((s) => s.trim() !== '', 'must not be blank (only whitespace)')
+    .optional(),
+);
+
+/** A required display name (an experiment's). */
+export const requiredName = z.preprocess(
+  blankToUndefined,
+  z
+    .string({ required_error: 'required', invalid_type_error: 'expected a string' })
+    .max(MAX_NAME_LENGTH, `longer than ${MAX_NAME_LENGTH} characters`)
+    .refine((s) => s.trim() !== '', 'must not be blank (only whitespace)'),
+);
+
+export const optionalId = z.preprocess(blankToUndefined, bounded(MAX_ID_LENGTH).optional());
+export const requiredId = z.preprocess(
+  blankToUndefined,
+  z.string({ required_error: 'required', invalid_type_error: 'expected a string' }).max(MAX_ID_LENGTH, `longer than ${MAX_ID_LENGTH} characters`),
+);
+export const optionalNamespace = z.preprocess(blankToUndefined, bounded(MAX_NAMESPACE_LENGTH).optional());
+export const optionalDescription = z.preprocess(blankToUndefined, bounded(MAX_DESCRIPTION_LENGTH).optional());
+
 /** An optional integer query parameter of at least `min`. */
 export const optionalInt = (min: number) => z.preprocess(blankToUndefined, z.coerce.number().int().min(min).optional());
 
@@ -22,14 +64,19 @@ export const queryFlag = z
 /** A JSON object (a pipeline spec, say), checked for shape later by ir/. */
 export const jsonObject = z.record(z.unknown(), { invalid_type_error: 'expected a JSON object' });
 
-/** KFP's list query parameters. `page_size` 0 means the store's default. */
-export const ListQuery = z.object({
-  page_token: optionalString,
-  page_size: optionalInt(0),
-  sort_by: optionalString,
-  filter: optionalString,
-  namespace: optionalString,
-});
+/**
+ * KFP's list query parameters. `page_size` 0 means the store's default. Query schemas are strict:
+ * a misspelt parameter (`pagesize`) would otherwise be ignored without a word.
+ */
+export const ListQuery = z
+  .object({
+    page_token: optionalString,
+    page_size: optionalInt(0),
+    sort_by: optionalString,
+    filter: optionalString,
+    namespace: optionalNamespace,
+  })
+  .strict();
 export type ListQuery = z.infer<typeof ListQuery>;
 
 export function toListOptions(q: ListQuery): ListOptions {

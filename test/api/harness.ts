@@ -3,7 +3,7 @@ import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Client, Connection } from '@temporalio/client';
-import { API_PREFIX, createApp } from '../../api/app';
+import { API_PREFIX, createApp, type ApiDeps } from '../../api/app';
 import { startApiServer } from '../../api/server';
 import { DEFAULT_NAMESPACE } from '../../config/constants';
 import { SLUICE_DATA_CONVERTER } from '../../config/payload-codec';
@@ -27,6 +27,8 @@ export interface ApiHarness {
   artifactRoot: string;
   /** One JSON (or text) request; never throws on an error status. */
   call(method: string, path: string, body?: unknown): Promise<ApiResponse>;
+  /** One request exactly as given (headers, raw body); `call` and `upload` go through it. */
+  request(method: string, path: string, init?: { headers?: Record<string, string>; body?: RequestInit['body'] }): Promise<ApiResponse>;
   /** Multipart upload of `content` as the `uploadfile` field. */
   upload(path: string, fileName: string, content: string | Buffer): Promise<ApiResponse>;
   /** The input the run's workflow was started with, read from its first history event. */
@@ -48,6 +50,8 @@ export interface HarnessOptions {
   namespace?: string;
   /** A dashboard directory to serve at `/`. */
   uiDir?: string;
+  /** Body and upload size limits (the API's defaults otherwise). */
+  inputLimits?: ApiDeps['inputLimits'];
 }
 
 export async function startApiHarness(prefix: string, opts: HarnessOptions = {}): Promise<ApiHarness> {
@@ -60,17 +64,28 @@ export async function startApiHarness(prefix: string, opts: HarnessOptions = {})
   const temporal = new Client({ connection, namespace: opts.namespace ?? DEFAULT_NAMESPACE, dataConverter: SLUICE_DATA_CONVERTER });
   const taskQueue = `api-test-${randomUUID()}`;
   const artifactRoot = mkdtempSync(join(tmpdir(), 'sluice-api-test-'));
-  const app = createApp({ store, temporal, taskQueue, artifactRoot, parallelism: 4, heartbeatTimeoutSeconds: 15, uiDir: opts.uiDir });
+  const app = createApp({
+    store,
+    temporal,
+    taskQueue,
+    artifactRoot,
+    parallelism: 4,
+    heartbeatTimeoutSeconds: 15,
+    uiDir: opts.uiDir,
+    inputLimits: opts.inputLimits,
+  });
   const server = await startApiServer(app, { host: '127.0.0.1', port: 0 });
   const started: string[] = [];
 
+  const request: ApiHarness['request'] = async (method, path, init = {}) =>
+    toResponse(await fetch(`${server.url}${path}`, { method, headers: init.headers, body: init.body }));
+
   const call = async (method: string, path: string, body?: unknown): Promise<ApiResponse> => {
-    const res = await fetch(`${server.url}${path}`, {
+    const response = await request(
       method,
-      headers: body === undefined ? undefined : { 'content-type': 'application/json' },
-      body: body === undefined ? undefined : JSON.stringify(body),
-    });
-    const response = await toResponse(res);
+      path,
+      body === undefined ? {} : { headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) },
+    );
     if (method === 'POST' && path === `${API}/runs` && response.status === 200) started.push(response.body.run_id);
     return response;
   };
@@ -83,10 +98,11 @@ export async function startApiHarness(prefix: string, opts: HarnessOptions = {})
     taskQueue,
     artifactRoot,
     call,
+    request,
     async upload(path, fileName, content) {
       const form = new FormData();
       form.append('uploadfile', new Blob([content]), fileName);
-      return toResponse(await fetch(`${server.url}${path}`, { method: 'POST', body: form }));
+      return request('POST', path, { body: form });
     },
     async workflowInput(runId) {
       return (await workflowStartInput<RunInput>(temporal, runId)).value;

@@ -103,9 +103,12 @@ function parseYamlDocuments(text: string): unknown[] {
   let source = text;
   let firstError: YAML.YAMLError | undefined;
   for (let round = 0; ; round++) {
-    // The parser that builds the syntax tree is iterative, but composing and `toJS` recurse per level.
-    const depth = yamlNestingDepth(new YAML.Parser().parse(source));
-    if (depth > MAX_DOCUMENT_DEPTH) throw new SpecParseError(`the document is nested more than ${MAX_DOCUMENT_DEPTH} levels deep`);
+    // Composing and `toJS` recurse per level, so depth is measured first: flow nesting on the
+    // lexer's tokens, which stops at the limit (building the syntax tree of 100,000 `[` takes
+    // seconds), then block nesting on the syntax tree, which the parser builds iteratively.
+    if (flowNestingExceedsLimit(source) || yamlNestingDepth(new YAML.Parser().parse(source)) > MAX_DOCUMENT_DEPTH) {
+      throw new SpecParseError(`the document is nested more than ${MAX_DOCUMENT_DEPTH} levels deep`);
+    }
     const documents = YAML.parseAllDocuments(source);
     const error = documents.flatMap((doc) => doc.errors)[0];
     if (!error) {
@@ -132,6 +135,17 @@ function toPlainValue(doc: YAML.Document.Parsed): unknown {
       : err.message;
     throw new SpecParseError(`YAML: ${reason}`);
   }
+}
+
+/** Whether `[`/`{` collections nest deeper than the limit, read from the lexer (which knows quotes and block scalars). */
+function flowNestingExceedsLimit(source: string): boolean {
+  let depth = 0;
+  for (const token of new YAML.Lexer().lex(source)) {
+    if (token === '[' || token === '{') {
+      if (++depth > MAX_DOCUMENT_DEPTH) return true;
+    } else if (token === ']' || token === '}') depth--;
+  }
+  return false;
 }
 
 /** Deepest nesting of collections in a YAML syntax tree, walked without recursion. */

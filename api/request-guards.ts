@@ -1,7 +1,7 @@
 import type { RequestHandler, Router } from 'express';
 import { MAX_DOCUMENT_DEPTH, documentProblem } from '../ir/document-limits';
 import { InvalidArgumentError, UnsupportedMediaTypeError } from './errors';
-import { MAX_ID_LENGTH, MAX_NAME_LENGTH, MAX_TASK_PATH_LENGTH } from './schemas/common';
+import { MAX_ID_LENGTH, MAX_NAME_LENGTH, MAX_TASK_PATH_LENGTH, NoQuery } from './schemas/common';
 
 /**
  * Checks every request gets at the API's edge, before a route reads it: a body comes in a type
@@ -60,6 +60,16 @@ export const parsedInputGuard: RequestHandler = (req, _res, next) => {
     const problem = documentProblem(value, { maxDepth: MAX_DOCUMENT_DEPTH });
     if (problem) throw InvalidArgumentError.of(problem.path || 'request body', problem.message);
   }
+  next();
+};
+
+/**
+ * Refuses any query parameter, on a route that reads none: a misspelt or misplaced parameter
+ * (`?cascade=true` on a version, say) must not be silently ignored. Routes that read a query
+ * parse it with their own strict schema instead.
+ */
+export const noQuery: RequestHandler<Record<string, string>> = (req, _res, next) => {
+  NoQuery.parse(req.query);
   next();
 };
 

@@ -5,14 +5,14 @@ import { ListQuery } from '../schemas/common';
 import { ExperimentBody } from '../schemas/experiments';
 import type { ExperimentService } from '../services/experiment-service';
 import { customMethodPath } from './custom-method';
-import { guardPathParameters } from '../request-guards';
+import { guardPathParameters, noQuery } from '../request-guards';
 
 /** KFP's ExperimentService routes. */
 export function experimentsRouter(experiments: ExperimentService): Router {
   const router = Router();
   guardPathParameters(router);
 
-  router.post('/experiments', async (req, res) => {
+  router.post('/experiments', noQuery, async (req, res) => {
     res.json(toApiExperiment(await experiments.create(ExperimentBody.parse(req.body ?? {}))));
   });
 
@@ -20,21 +20,21 @@ export function experimentsRouter(experiments: ExperimentService): Router {
     res.json(toListResponse('experiments', await experiments.list(ListQuery.parse(req.query)), toApiExperiment));
   });
 
-  router.get('/experiments/:experiment_id', async (req, res) => {
+  router.get('/experiments/:experiment_id', noQuery, async (req, res) => {
     res.json(toApiExperiment(await experiments.get(req.params.experiment_id)));
   });
 
-  router.delete('/experiments/:experiment_id', async (req, res) => {
+  router.delete('/experiments/:experiment_id', noQuery, async (req, res) => {
     await experiments.delete(req.params.experiment_id);
     res.json({});
   });
 
-  router.post(customMethodPath('experiments', 'experiment_id', 'archive'), async (req, res) => {
+  router.post(customMethodPath('experiments', 'experiment_id', 'archive'), noQuery, async (req, res) => {
     await experiments.setStorageState(req.params.experiment_id, 'ARCHIVED');
     res.json({});
   });
 
-  router.post(customMethodPath('experiments', 'experiment_id', 'unarchive'), async (req, res) => {
+  router.post(customMethodPath('experiments', 'experiment_id', 'unarchive'), noQuery, async (req, res) => {
     await experiments.setStorageState(req.params.experiment_id, 'AVAILABLE');
     res.json({});
   });

@@ -5,7 +5,7 @@ import { InvalidArgumentError, PayloadTooLargeError } from '../errors';
 import { toListResponse } from '../converters/common';
 import { toApiPipeline, toApiPipelineVersion } from '../converters/pipelines';
 import { readPipelineFile, readPipelineSpecObject } from '../pipeline-input';
-import { guardPathParameters } from '../request-guards';
+import { guardPathParameters, noQuery } from '../request-guards';
 import { ListQuery } from '../schemas/common';
 import {
   DeletePipelineQuery,
@@ -42,13 +42,13 @@ export function pipelinesRouter(pipelines: PipelineService, maxUploadBytes: numb
     res.json(toApiPipelineVersion(await pipelines.addVersion(q.pipelineid, names, doc, 'pipelineid')));
   });
 
-  router.post('/pipelines', async (req, res) => {
+  router.post('/pipelines', noQuery, async (req, res) => {
     const body = PipelineBody.parse(req.body ?? {});
     const pipeline = await pipelines.create({ name: body.name, displayName: body.display_name, description: body.description, namespace: body.namespace });
     res.json(toApiPipeline(pipeline));
   });
 
-  router.post('/pipelines/create', async (req, res) => {
+  router.post('/pipelines/create', noQuery, async (req, res) => {
     const { pipeline: p, pipeline_version: v } = PipelineAndVersionBody.parse(req.body ?? {});
     const doc = readPipelineSpecObject(v.pipeline_spec, 'pipeline_version.pipeline_spec');
     const { pipeline } = await pipelines.createWithVersion(
@@ -68,7 +68,7 @@ export function pipelinesRouter(pipelines: PipelineService, maxUploadBytes: numb
     res.json(toApiPipeline(await pipelines.getByName(req.params.name, namespace)));
   });
 
-  router.get('/pipelines/:pipeline_id', async (req, res) => {
+  router.get('/pipelines/:pipeline_id', noQuery, async (req, res) => {
     res.json(toApiPipeline(await pipelines.get(req.params.pipeline_id)));
   });
 
@@ -78,7 +78,7 @@ export function pipelinesRouter(pipelines: PipelineService, maxUploadBytes: numb
     res.json({});
   });
 
-  router.post('/pipelines/:pipeline_id/versions', async (req, res) => {
+  router.post('/pipelines/:pipeline_id/versions', noQuery, async (req, res) => {
     const body = PipelineVersionBody.parse(req.body ?? {});
     const doc = readPipelineSpecObject(body.pipeline_spec, 'pipeline_spec');
     const names = { name: body.name, displayName: body.display_name, description: body.description };
@@ -90,11 +90,11 @@ export function pipelinesRouter(pipelines: PipelineService, maxUploadBytes: numb
     res.json(toListResponse('pipeline_versions', page, toApiPipelineVersion));
   });
 
-  router.get('/pipelines/:pipeline_id/versions/:version_id', async (req, res) => {
+  router.get('/pipelines/:pipeline_id/versions/:version_id', noQuery, async (req, res) => {
     res.json(toApiPipelineVersion(await pipelines.getVersion(req.params.pipeline_id, req.params.version_id)));
   });
 
-  router.delete('/pipelines/:pipeline_id/versions/:version_id', async (req, res) => {
+  router.delete('/pipelines/:pipeline_id/versions/:version_id', noQuery, async (req, res) => {
     await pipelines.deleteVersion(req.params.pipeline_id, req.params.version_id);
     res.json({});
   });

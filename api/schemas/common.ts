@@ -79,6 +79,9 @@ export const ListQuery = z
   .strict();
 export type ListQuery = z.infer<typeof ListQuery>;
 
+/** The query of a route that takes none. */
+export const NoQuery = z.object({}).strict();
+
 export function toListOptions(q: ListQuery): ListOptions {
   return { pageSize: q.page_size, pageToken: q.page_token, sortBy: q.sort_by };
 }

@@ -592,6 +592,23 @@ const otherCases: HostileCase[] = [
   { route: 'POST /runs/{id}:archive', what: 'JSON nested 100,000 levels', method: 'POST', path: (s) => `${P}/runs/${s.runId}:archive`, headers: JSON_HEADERS, body: () => deepJson(100_000), status: 400 },
 ];
 
+/** Routes that read no query: any parameter is refused, naming it. */
+const NO_QUERY_ROUTES: [string, string, (s: Seeded) => string][] = [
+  ['GET /pipelines/{id}', 'GET', (s) => `${P}/pipelines/${s.pipelineId}?expand=all`],
+  ['GET /pipelines/{id}/versions/{vid}', 'GET', (s) => `${P}/pipelines/${s.pipelineId}/versions/${s.versionId}?expand=all`],
+  ['DELETE /pipelines/{id}/versions/{vid}', 'DELETE', (s) => `${P}/pipelines/${s.pipelineId}/versions/${s.versionId}?expand=all`],
+  ['GET /experiments/{id}', 'GET', (s) => `${P}/experiments/${s.experimentId}?expand=all`],
+  ['DELETE /experiments/{id}', 'DELETE', (s) => `${P}/experiments/${s.experimentId}?expand=all`],
+  ['POST /experiments/{id}:archive', 'POST', (s) => `${P}/experiments/${s.experimentId}:archive?expand=all`],
+  ['GET /runs/{id}', 'GET', (s) => `${P}/runs/${s.runId}?expand=all`],
+  ['DELETE /runs/{id}', 'DELETE', (s) => `${P}/runs/${s.runId}?expand=all`],
+  ['POST /runs/{id}:terminate', 'POST', (s) => `${P}/runs/${s.runId}:terminate?expand=all`],
+  ['POST /runs/{id}:archive', 'POST', (s) => `${P}/runs/${s.runId}:archive?expand=all`],
+  ['GET /runs/{id}/artifacts', 'GET', (s) => `${P}/runs/${s.runId}/artifacts?expand=all`],
+  ['GET /artifacts/{id}', 'GET', () => `${P}/artifacts/x?expand=all`],
+];
+const noQueryCases: HostileCase[] = NO_QUERY_ROUTES.map(([route, method, path]) => ({ route, what: '?a parameter the route does not read', method, path, status: 400, field: 'expand', message: 'unknown field' }));
+
 const STATIC_PATHS: [string, string][] = [
   ['a NUL byte', '/%00'],
   ['a NUL byte after a file name', '/app.js%00.html'],
@@ -617,5 +634,6 @@ export const HOSTILE_CASES: HostileCase[] = [
   ...uploadQueryCases,
   ...codecCases,
   ...otherCases,
+  ...noQueryCases,
   ...staticCases,
 ];

@@ -50,8 +50,11 @@ function changes(before: Record<string, string>, after: Record<string, string>):
 
 async function send(c: HostileCase): Promise<Omit<Outcome, 'wrote'>> {
   const started = performance.now();
+  const attempt = () => h.request(c.method, c.path(seeded), { headers: c.headers, body: c.body?.(seeded) });
   try {
-    const response = await h.request(c.method, c.path(seeded), { headers: c.headers, body: c.body?.(seeded) });
+    // One retry on a network error: the server closes a connection after answering before it
+    // read the whole body (a 413 upload), and fetch may have picked that socket for this request.
+    const response = await attempt().catch(attempt);
     return { response, ms: performance.now() - started };
   } catch (err) {
     return { error: String(err), ms: performance.now() - started };

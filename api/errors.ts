@@ -36,9 +36,8 @@ export class InvalidArgumentError extends Error {
   }
 }
 
-/** Thrown when a request body, a file or a field is larger than its configured limit; the message names both. */
-export class PayloadTooLargeError extends Error {
-  override readonly name = 'PayloadTooLargeError';
+/** An error about one part of the request (a field, a header); the message is `field: description`. */
+abstract class RequestPartError extends Error {
   constructor(
     readonly field: string,
     description: string,
@@ -47,15 +46,14 @@ export class PayloadTooLargeError extends Error {
   }
 }
 
+/** Thrown when a request body, a file or a field is larger than its configured limit; the message names both. */
+export class PayloadTooLargeError extends RequestPartError {
+  override readonly name = 'PayloadTooLargeError';
+}
+
 /** Thrown when a body comes in a content type or encoding the route does not read. */
-export class UnsupportedMediaTypeError extends Error {
+export class UnsupportedMediaTypeError extends RequestPartError {
   override readonly name = 'UnsupportedMediaTypeError';
-  constructor(
-    readonly field: string,
-    description: string,
-  ) {
-    super(`${field}: ${description}`);
-  }
 }
 
 /**

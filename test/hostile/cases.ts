@@ -224,14 +224,34 @@ function withField(body: Record<string, unknown>, field: string, value: unknown)
   return copy;
 }
 
-const BODY_ATTACKS: {
+/** One attack of a table, sent as a POST to each of the table's routes. */
+interface Attack<R> {
   what: string;
   headers?: Record<string, string>;
-  body: (r: BodyRoute, s: Seeded) => string | Buffer | FormData;
+  body: (r: R, s: Seeded) => string | Buffer | FormData;
   status: number;
-  field?: (r: BodyRoute) => string | RegExp;
+  field?: string | RegExp | ((r: R) => string | RegExp);
   message?: string;
-}[] = [
+}
+
+/** Every attack against every route: one POST case each. */
+function postCases<R extends { route: string; path: (s: Seeded) => string }>(routes: R[], attacks: Attack<R>[], headers?: Record<string, string>): HostileCase[] {
+  return routes.flatMap((r) =>
+    attacks.map((a) => ({
+      route: r.route,
+      what: a.what,
+      method: 'POST',
+      path: r.path,
+      headers: a.headers ?? headers,
+      body: (s: Seeded) => a.body(r, s),
+      status: a.status,
+      field: typeof a.field === 'function' ? a.field(r) : a.field,
+      message: a.message,
+    })),
+  );
+}
+
+const BODY_ATTACKS: Attack<BodyRoute>[] = [
   { what: 'malformed JSON', body: () => '{"name": ', status: 400, field: () => 'request body' },
   { what: 'JSON with a trailing comma', body: () => '{"name": "x",}', status: 400, field: () => 'request body' },
   { what: 'a JSON list', body: () => '[]', status: 400 },
@@ -259,19 +279,7 @@ const BODY_ATTACKS: {
   { what: 'invalid UTF-8', headers: JSON_HEADERS, body: () => Buffer.from([0x7b, 0x22, 0x6e, 0x22, 0x3a, 0x22, 0xff, 0xfe, 0x22, 0x7d]), status: 400 },
 ];
 
-const bodyCases: HostileCase[] = BODY_ROUTES.flatMap((r) =>
-  BODY_ATTACKS.map((a) => ({
-    route: r.route,
-    what: a.what,
-    method: 'POST',
-    path: r.path,
-    headers: a.headers ?? JSON_HEADERS,
-    body: (s: Seeded) => a.body(r, s),
-    status: a.status,
-    field: a.field?.(r),
-    message: a.message,
-  })),
-);
+const bodyCases = postCases(BODY_ROUTES, BODY_ATTACKS, JSON_HEADERS);
 
 // ---------------------------------------------------------------------------------------------
 // Specs: what a pipeline spec may not contain, sent inline to every route that takes one.
@@ -469,7 +477,7 @@ const UPLOAD_ROUTES: { route: string; path: (s: Seeded) => string }[] = [
   { route: 'POST /pipelines/upload_version', path: (s) => `${P}/pipelines/upload_version?pipelineid=${s.pipelineId}` },
 ];
 
-const UPLOAD_ATTACKS: { what: string; headers?: Record<string, string>; body: () => string | Buffer | FormData; status: number; field?: string | RegExp; message?: string }[] = [
+const UPLOAD_ATTACKS: Attack<unknown>[] = [
   { what: 'no file at all', body: () => { const f = new FormData(); f.append('name', 'x'); return f; }, status: 400, field: 'uploadfile', message: 'required' },
   { what: 'the file under another field', body: () => multipartForm('p.yaml', 'a: 1', 'file'), status: 400, field: 'file' },
   { what: 'two files', body: () => { const f = multipartForm('p.yaml', 'a: 1'); f.append('uploadfile', new Blob(['b: 2']), 'q.yaml'); return f; }, status: 400 },
@@ -500,19 +508,7 @@ const UPLOAD_ATTACKS: { what: string; headers?: Record<string, string>; body: ()
   { what: 'an integer default of 2^63 in YAML', body: () => multipartForm('p.yaml', JSON.stringify(tinySpec('big-int', { n: { parameterType: 'NUMBER_INTEGER' } })).replace('"NUMBER_INTEGER"', '"NUMBER_INTEGER", "defaultValue": 9223372036854775807')), status: 400, field: /^uploadfile\.components\.comp-echo\.inputDefinitions\.parameters\.n\.defaultValue$/, message: '2^53' },
 ];
 
-const uploadCases: HostileCase[] = UPLOAD_ROUTES.flatMap((r) =>
-  UPLOAD_ATTACKS.map((a) => ({
-    route: r.route,
-    what: a.what,
-    method: 'POST',
-    path: r.path,
-    headers: a.headers,
-    body: a.body,
-    status: a.status,
-    field: a.field,
-    message: a.message,
-  })),
-);
+const uploadCases = postCases(UPLOAD_ROUTES, UPLOAD_ATTACKS);
 
 const spec = () => multipartForm('p.yaml', JSON.stringify(tinySpec('hostile-upload')));
 const uploadQuery = (route: string, path: (s: Seeded) => string, what: string, field: string, message?: string, status = 400): HostileCase => ({

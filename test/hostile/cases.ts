@@ -1,5 +1,6 @@
 import { API } from '../api/harness';
 import { tinySpec } from '../api/harness';
+import { blobSpec, incompressibleString } from '../api/large-specs';
 
 /**
  * The hostile corpus as tables: each table crosses a set of routes with a set of attacks, so the
@@ -428,6 +429,19 @@ const runCases: HostileCase[] = [
   runCase('a service account', () => runBody({ service_account: 'root' }), 'service_account'),
   runCase('a misspelt runtime_config field', () => runBody({ runtime_config: { paramaters: {} } }), 'runtime_config.paramaters', 'unknown field'),
   runCase('input artifacts that do not exist', () => runBody({ runtime_config: { input_artifacts: { data: { artifact_id: 'nope' } } } }), /^runtime_config\.input_artifacts/),
+  runCase('a spec too large for a Temporal payload even compressed', () => ({ pipeline_spec: blobSpec('too-large', incompressibleString(3 * 1024 * 1024)) }), 'pipeline_spec', 'after compression'),
+  runCase(
+    'parameters too large together for a Temporal payload',
+    () => {
+      // Each under the 1 MiB limit of one parameter; together over the 1.5 MiB of a start input.
+      const names = ['blob', 'more', 'most'];
+      const spec = blobSpec('too-large-parameters');
+      spec.root.inputDefinitions = { parameters: Object.fromEntries(names.map((n) => [n, { parameterType: 'STRING' }])) } as typeof spec.root.inputDefinitions;
+      return { pipeline_spec: spec, runtime_config: { parameters: Object.fromEntries(names.map((n) => [n, incompressibleString(900 * 1024)])) } };
+    },
+    'runtime_config.parameters',
+    'after compression',
+  ),
   runCase('a spec that is a list', () => ({ pipeline_spec: [] }), 'pipeline_spec'),
   runCase('a spec without pipelineInfo', () => ({ pipeline_spec: { root: {} } }), /^pipeline_spec/),
 ];

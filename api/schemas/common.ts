@@ -6,16 +6,12 @@ const blankToUndefined = (v: unknown) => (v === '' || v === null ? undefined : v
 
 export const optionalString = z.preprocess(blankToUndefined, z.string().optional());
 
-export const requiredString = z.preprocess(
-  blankToUndefined,
-  z.string({ required_error: 'required', invalid_type_error: 'expected a string' }),
-);
-
 /**
  * Limits on the strings a request names things with. A name is stored in a unique btree index
  * (with the namespace), and PostgreSQL refuses an index row over about 2,700 bytes, so names are
- * bounded well below: 255 characters is at most 1,020 bytes of UTF-8. KFP's own columns are
- * varchar(255) for names, 63 for a Kubernetes namespace.
+ * bounded well below: 255 characters is at most 1,020 bytes of UTF-8. KFP declares a pipeline's
+ * name varchar(128) and a namespace 63 (a Kubernetes namespace); names here may be longer than
+ * 128 because display names are too (kfp.Client names a run after its pipeline and the time).
  */
 export const MAX_NAME_LENGTH = 255;
 /** Ids are UUIDs; 128 leaves room for any id scheme without letting a lookup carry megabytes. */
@@ -26,30 +22,17 @@ export const MAX_DESCRIPTION_LENGTH = 10_000;
 export const MAX_TASK_PATH_LENGTH = 4096;
 
 /** A string field of at most `max` characters. */
-const bounded = (max: number) => z.string({ invalid_type_error: 'expected a string' }).max(max, `longer than ${max} characters`);
+const bounded = (max: number) =>
+  z.string({ required_error: 'required', invalid_type_error: 'expected a string' }).max(max, `longer than ${max} characters`);
 
-/** An optional name or display name: at most `MAX_NAME_LENGTH` characters, and not only whitespace. */
-export const optionalName = z.preprocess(
-  blankToUndefined,
-  bounded(MAX_NAME_LENGTH)
-    .refine((s) => s.trim() !== '', 'must not be blank (only whitespace)')
-    .optional(),
-);
+/** A name or display name: at most `MAX_NAME_LENGTH` characters, and not only whitespace. */
+const name = bounded(MAX_NAME_LENGTH).refine((s) => s.trim() !== '', 'must not be blank (only whitespace)');
 
+export const optionalName = z.preprocess(blankToUndefined, name.optional());
 /** A required display name (an experiment's). */
-export const requiredName = z.preprocess(
-  blankToUndefined,
-  z
-    .string({ required_error: 'required', invalid_type_error: 'expected a string' })
-    .max(MAX_NAME_LENGTH, `longer than ${MAX_NAME_LENGTH} characters`)
-    .refine((s) => s.trim() !== '', 'must not be blank (only whitespace)'),
-);
-
+export const requiredName = z.preprocess(blankToUndefined, name);
 export const optionalId = z.preprocess(blankToUndefined, bounded(MAX_ID_LENGTH).optional());
-export const requiredId = z.preprocess(
-  blankToUndefined,
-  z.string({ required_error: 'required', invalid_type_error: 'expected a string' }).max(MAX_ID_LENGTH, `longer than ${MAX_ID_LENGTH} characters`),
-);
+export const requiredId = z.preprocess(blankToUndefined, bounded(MAX_ID_LENGTH));
 export const optionalNamespace = z.preprocess(blankToUndefined, bounded(MAX_NAMESPACE_LENGTH).optional());
 export const optionalDescription = z.preprocess(blankToUndefined, bounded(MAX_DESCRIPTION_LENGTH).optional());
 

@@ -137,6 +137,7 @@ export function validatePipelineSpec(spec: unknown): PipelineSpec {
   };
   for (const [name, executor] of Object.entries(scope.executors)) checkExecutor(`deploymentSpec.executors.${name}`, executor, findings);
   checkSegments(findings, 'components', Object.keys(scope.components));
+  checkNesting(spec, scope);
   for (const [name, component] of Object.entries(scope.components)) {
     const path = `components.${name}`;
     if (!isPlainObject(component)) {
@@ -156,6 +157,46 @@ export function validatePipelineSpec(spec: unknown): PipelineSpec {
     if (isPlainObject(root.dag)) checkDag('root.dag', { component: root, label: 'the pipeline' }, scope);
   }
   return finish(spec, findings);
+}
+
+/**
+ * Longest task path a run may record, in bytes: the store keys tasks by it in a btree index
+ * (PostgreSQL refuses rows over about 2,700 bytes), and the artifact store nests a directory per
+ * segment under the pipeline root.
+ */
+export const MAX_TASK_PATH_BYTES = 2048;
+/** The widest loop index a task path is assumed to carry (`[9999999999]`). */
+const ITERATION_SUFFIX_BYTES = 12;
+
+/**
+ * Sub-DAGs must end: a component whose DAG runs itself, directly or through others, would nest
+ * without end, since the workflow runs each sub-DAG inside its parent (kfp's compiler never writes
+ * one). And the deepest task path (`root/outer/for-loop-2[17]/train`) must fit
+ * `MAX_TASK_PATH_BYTES`. Both are computed over the components in dependency order, without
+ * recursion, so a long chain of components cannot overflow the stack here either.
+ */
+function checkNesting(spec: Doc, scope: Scope): void {
+  const tasksOf = (component: unknown) => Object.entries(fields(fields(fields(component).dag).tasks));
+  const uses = (name: string) => tasksOf(scope.components[name]).map(([, task]) => fields(fields(task).componentRef).name).filter((n): n is string => typeof n === 'string');
+  const { order, cycle } = sortTopologically(Object.keys(scope.components), uses);
+  if (cycle) {
+    scope.findings.error(`components.${cycle[0]}.dag`, `runs itself, so it would nest without end: ${cycle.join(' -> ')}`);
+    return;
+  }
+  // The longest path below each DAG component, by bytes, from the leaves up.
+  const longest = new Map<string, number>();
+  const longestBelow = (component: unknown) =>
+    tasksOf(component).reduce((most, [name, task]) => {
+      const ref = fields(fields(task).componentRef).name;
+      const iteration = fields(task).parameterIterator !== undefined || fields(task).artifactIterator !== undefined ? ITERATION_SUFFIX_BYTES : 0;
+      const below = typeof ref === 'string' ? (longest.get(ref) ?? 0) : 0;
+      return Math.max(most, 1 + utf8Bytes(name) + iteration + below);
+    }, 0);
+  for (const name of order) longest.set(name, longestBelow(scope.components[name]));
+  const bytes = 'root'.length + longestBelow(spec.root);
+  if (bytes > MAX_TASK_PATH_BYTES) {
+    scope.findings.error('root.dag', `nests task paths up to ${bytes} bytes long (sub-DAG names joined by "/"), more than the ${MAX_TASK_PATH_BYTES} byte limit`);
+  }
 }
 
 function finish(spec: Doc, findings: Findings): PipelineSpec {

@@ -339,6 +339,15 @@ const SPEC_ATTACKS: { what: string; spec: () => unknown; field: string | RegExp;
     }),
     field: 'components["comp/../x"]',
   },
+  {
+    what: 'a component whose DAG runs itself',
+    spec: () => specWith((spec) => {
+      (spec.components as Record<string, unknown>)['comp-self'] = { dag: { tasks: { again: { taskInfo: { name: 'again' }, componentRef: { name: 'comp-self' } } } } };
+      spec.root.dag.tasks.echo.componentRef.name = 'comp-self';
+    }),
+    field: 'components.comp-self.dag',
+    message: 'nest without end',
+  },
   { what: 'a pipeline name over 128 characters', spec: () => specWith((spec) => { spec.pipelineInfo.name = 'p'.repeat(129); }), field: 'pipelineInfo.name', message: 'longer than 128' },
   {
     what: 'an integer default of 2^63',

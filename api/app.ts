@@ -10,13 +10,14 @@ import { NamespaceGuard } from './auth/namespace-guard';
 import { NotFoundError, errorHandler } from './errors';
 import { lineLogger, type Logger } from '../observability/logger';
 import { httpMetrics, rememberMountPath } from '../observability/metrics';
-import { MAX_PIPELINE_FILE_BYTES } from './pipeline-input';
+import { DEFAULT_INPUT_LIMITS, type InputLimits } from './pipeline-input';
+import { bodyTypeGuard, parsedInputGuard } from './request-guards';
 import { artifactsRouter } from './routes/artifacts';
 import { codecRouter } from './routes/codec';
 import { experimentsRouter } from './routes/experiments';
 import { healthzRouter } from './routes/healthz';
 import { metricsRouter } from './routes/metrics';
-import { pipelinesRouter } from './routes/pipelines';
+import { UPLOAD_PATHS, pipelinesRouter } from './routes/pipelines';
 import { runsRouter } from './routes/runs';
 import { tokensRouter } from './routes/tokens';
 import { ArtifactService } from './services/artifact-service';
@@ -38,6 +39,10 @@ export interface ApiDeps {
   taskQueue: string;
   /** Pipeline root of runs that do not name one (`runtime_config.pipeline_root`). */
   artifactRoot: string;
+  /** Directories a run's `pipeline_root` may lie in; `[artifactRoot]` when unset. */
+  pipelineRoots?: string[];
+  /** Body and upload size limits; `DEFAULT_INPUT_LIMITS` for any left unset. */
+  inputLimits?: Partial<InputLimits>;
   /** Tasks of one run that may execute at once. */
   parallelism: number;
   /** Passed to each run: how long a task may go without a heartbeat before Temporal retries it. */
@@ -61,6 +66,8 @@ export function apiDepsFromConfig(config: SluiceConfig, store: MetadataStore, te
     temporal,
     taskQueue: config.taskQueue,
     artifactRoot: config.artifactRoot,
+    pipelineRoots: config.pipelineRoots,
+    inputLimits: { maxBodyBytes: config.maxBodyBytes, maxUploadBytes: config.maxUploadBytes },
     parallelism: config.parallelism,
     heartbeatTimeoutSeconds: config.heartbeatTimeoutSeconds,
     runner: config.runner,
@@ -87,22 +94,30 @@ export function createApp(deps: ApiDeps): express.Express {
     pipelines,
     experiments,
     artifactRoot: deps.artifactRoot,
+    pipelineRoots: deps.pipelineRoots ?? [deps.artifactRoot],
     parallelism: deps.parallelism,
     heartbeatTimeoutSeconds: deps.heartbeatTimeoutSeconds,
     platformCheck: platformCheckFor(deps.runner ?? 'local'),
   });
 
+  const limits = { ...DEFAULT_INPUT_LIMITS, ...deps.inputLimits };
   const app = express();
   app.disable('x-powered-by');
   app.use(httpMetrics);
-  app.use(express.json({ limit: MAX_PIPELINE_FILE_BYTES }));
+  app.use(`${API_PREFIX}/healthz`, parsedInputGuard);
   app.use(API_PREFIX, rememberMountPath, healthzRouter());
-  app.use(guard(deps.auth, Router().use(rememberMountPath, codecRouter(new GzipPayloadCodec()))));
+  // Who is asking comes first: a caller without credentials learns nothing about what it sent.
+  // The codec reads any content type (the Temporal UI's), within the same limits as the API.
+  const codec = Router().use(rememberMountPath, express.json({ type: () => true, limit: limits.maxBodyBytes }), parsedInputGuard, codecRouter(new GzipPayloadCodec()));
+  app.use(guard(deps.auth, codec));
+  // Hostile input stops here: wrong type or encoding (415), too large (413), NUL or too deep (400).
+  app.use(API_PREFIX, bodyTypeGuard((path) => UPLOAD_PATHS.includes(path)));
+  app.use(express.json({ limit: limits.maxBodyBytes }), parsedInputGuard);
   app.use(
     API_PREFIX,
     rememberMountPath,
     tokensRouter(deps.auth.tokens),
-    pipelinesRouter(pipelines, namespaces),
+    pipelinesRouter(pipelines, namespaces, limits.maxUploadBytes),
     experimentsRouter(experiments, namespaces),
     runsRouter({ runs, details: new RunDetailsService(store, deps.taskDetailsLimit), logs: new TaskLogService(store), artifacts, namespaces }),
     artifactsRouter(artifacts, namespaces),

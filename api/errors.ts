@@ -1,8 +1,9 @@
 import type { ErrorRequestHandler } from 'express';
 import { MulterError } from 'multer';
-import { ZodError } from 'zod';
 import type { Logger } from '../observability/logger';
 import { countStoreError } from '../observability/metrics';
+import { ZodError, type ZodIssue } from 'zod';
+import { formatBytes } from '../ir/document-limits';
 import { SpecValidationError } from '../ir/errors';
 import { StoreConflictError, StoreInputError, StoreNotFoundError } from '../store/errors';
 import type { ApiErrorBody, FieldViolation } from './api-types';
@@ -20,6 +21,8 @@ export type ErrorKind =
   | 'UNAUTHENTICATED'
   | 'PERMISSION_DENIED'
   | 'MISDIRECTED'
+  | 'PAYLOAD_TOO_LARGE'
+  | 'UNSUPPORTED_MEDIA_TYPE'
   | 'NOT_FOUND'
   | 'ALREADY_EXISTS'
   | 'FAILED_PRECONDITION'
@@ -36,6 +39,26 @@ export class InvalidArgumentError extends Error {
   static of(field: string, description: string): InvalidArgumentError {
     return new InvalidArgumentError([{ field, description }]);
   }
+}
+
+/** An error about one part of the request (a field, a header); the message is `field: description`. */
+abstract class RequestPartError extends Error {
+  constructor(
+    readonly field: string,
+    description: string,
+  ) {
+    super(`${field}: ${description}`);
+  }
+}
+
+/** Thrown when a request body, a file or a field is larger than its configured limit; the message names both. */
+export class PayloadTooLargeError extends RequestPartError {
+  override readonly name = 'PayloadTooLargeError';
+}
+
+/** Thrown when a body comes in a content type or encoding the route does not read. */
+export class UnsupportedMediaTypeError extends RequestPartError {
+  override readonly name = 'UnsupportedMediaTypeError';
 }
 
 /**
@@ -104,18 +127,31 @@ export interface Classified {
 export function classify(err: unknown): Classified {
   const plain = (kind: ErrorKind, message: string): Classified => ({ kind, message, violations: [] });
   if (err instanceof InvalidArgumentError) return invalid(err.violations);
-  if (err instanceof ZodError) return invalid(err.issues.map((i) => ({ field: i.path.join('.') || 'request', description: i.message })));
+  if (err instanceof ZodError) return invalid(err.issues.flatMap(zodViolations));
   if (err instanceof SpecValidationError) {
     // Its message is a summary line ("invalid pipeline spec") followed by one line per issue.
     const violations = err.issues.map((i) => ({ field: i.path, description: i.message }));
     const summary = err.message.split('\n')[0];
     return { kind: 'INVALID_ARGUMENT', message: `${summary}: ${violations.map(describeViolation).join('; ')}`, violations };
   }
+  if (err instanceof PayloadTooLargeError) return fieldError('PAYLOAD_TOO_LARGE', err.field, err.message);
+  if (err instanceof UnsupportedMediaTypeError) return fieldError('UNSUPPORTED_MEDIA_TYPE', err.field, err.message);
   if (err instanceof MulterError) {
     const description = err.code === 'LIMIT_UNEXPECTED_FILE' ? 'unexpected file field; send the pipeline file as "uploadfile"' : err.message;
     return invalid([{ field: err.field ?? 'uploadfile', description }]);
   }
-  if (isBodyParserError(err)) return invalid([{ field: 'request body', description: err.message }]);
+  // Express's router could not percent-decode a path parameter (a lone `%` or `%zz`); it carries status 400 too.
+  if (err instanceof URIError) return invalid([{ field: 'path', description: 'malformed percent-encoding in the URL path' }]);
+  if (isBodyParserError(err)) {
+    // Only these three are the client's to fix by sending another body; the rest are malformed input.
+    if (err.type === 'entity.too.large') {
+      return fieldError('PAYLOAD_TOO_LARGE', 'request body', `request body: larger than the ${formatBytes(err.limit ?? 0)} limit`);
+    }
+    if (err.type === 'encoding.unsupported' || err.type === 'charset.unsupported') {
+      return fieldError('UNSUPPORTED_MEDIA_TYPE', 'request body', `request body: ${err.message}`);
+    }
+    return invalid([{ field: 'request body', description: err.message }]);
+  }
   if (err instanceof StoreInputError) return invalid([{ field: STORE_FIELDS[err.field], description: err.message }]);
   if (err instanceof UnauthenticatedError) return plain('UNAUTHENTICATED', err.message);
   if (err instanceof PermissionDeniedError) return plain('PERMISSION_DENIED', err.message);
@@ -143,6 +179,10 @@ export function statusOf(kind: ErrorKind): { http: number; grpc: number } {
     case 'MISDIRECTED':
       // No gRPC code fits a wrong host; INVALID_ARGUMENT is what the client sent.
       return { http: 421, grpc: 3 };
+    case 'PAYLOAD_TOO_LARGE':
+      return { http: 413, grpc: 8 };
+    case 'UNSUPPORTED_MEDIA_TYPE':
+      return { http: 415, grpc: 3 };
     case 'NOT_FOUND':
       return { http: 404, grpc: 5 };
     case 'ALREADY_EXISTS':
@@ -204,13 +244,29 @@ function invalid(violations: FieldViolation[]): Classified {
   return { kind: 'INVALID_ARGUMENT', message: violations.map(describeViolation).join('; '), violations };
 }
 
+/** A zod issue as field violations; an unknown key is named itself (a misspelt query parameter, say). */
+function zodViolations(issue: ZodIssue): FieldViolation[] {
+  if (issue.code === 'unrecognized_keys') {
+    return issue.keys.map((key) => ({ field: [...issue.path, key].join('.'), description: 'unknown field; check its spelling' }));
+  }
+  return [{ field: issue.path.join('.') || 'request', description: issue.message }];
+}
+
+function fieldError(kind: ErrorKind, field: string, message: string): Classified {
+  return { kind, message, violations: [{ field, description: message }] };
+}
+
 function describeViolation(v: FieldViolation): string {
   return `${v.field}: ${v.description}`;
 }
 
-/** express.json()'s errors (malformed JSON, body too large) are http-errors with a 4xx `status` and an `entity.*` type. */
-function isBodyParserError(err: unknown): err is Error & { status: number; type: string } {
+/**
+ * express.json()'s errors (malformed JSON, body too large, an encoding or charset it cannot
+ * decode, a compressed body that does not inflate, a body cut short) are http-errors with a 4xx
+ * `status`, most with a `type` such as `entity.parse.failed` or `encoding.unsupported`.
+ */
+function isBodyParserError(err: unknown): err is Error & { status: number; type?: string; limit?: number } {
   if (!(err instanceof Error)) return false;
-  const { status, type } = err as Error & { status?: unknown; type?: unknown };
-  return typeof status === 'number' && status >= 400 && status < 500 && typeof type === 'string' && type.startsWith('entity.');
+  const { status } = err as Error & { status?: unknown };
+  return typeof status === 'number' && status >= 400 && status < 500;
 }

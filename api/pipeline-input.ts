@@ -1,4 +1,5 @@
 import { extname } from 'node:path';
+import { DEFAULT_MAX_DOCUMENT_BYTES } from '../ir/document-limits';
 import { SpecValidationError } from '../ir/errors';
 import { parsePipelineDocument, parsePipelineSpecObject, type ParsedPipelineDocument } from '../ir/parse';
 import { validatePipelineSpec } from '../ir/validate';
@@ -13,8 +14,15 @@ import { InvalidArgumentError } from './errors';
 /** The extensions of a single-document pipeline file. */
 const PIPELINE_EXTENSIONS = ['.yaml', '.yml', '.json'];
 
-/** Largest accepted upload: KFP's own limit. */
-export const MAX_PIPELINE_FILE_BYTES = 32 * 1024 * 1024;
+/** Size limits of request input, in bytes; both default to KFP's own upload limit. */
+export interface InputLimits {
+  /** A JSON request body, after decompression. */
+  maxBodyBytes: number;
+  /** An uploaded pipeline file, and the document it becomes once its YAML aliases are expanded. */
+  maxUploadBytes: number;
+}
+
+export const DEFAULT_INPUT_LIMITS: InputLimits = { maxBodyBytes: DEFAULT_MAX_DOCUMENT_BYTES, maxUploadBytes: DEFAULT_MAX_DOCUMENT_BYTES };
 
 /** What multer hands over for the `uploadfile` field. */
 export interface UploadedFile {
@@ -30,7 +38,7 @@ export interface UploadedFile {
  *   extension, or is not UTF-8 text.
  * @throws SpecValidationError when the document does not parse or is not a valid PipelineSpec.
  */
-export function readPipelineFile(file: UploadedFile | undefined): ParsedPipelineDocument {
+export function readPipelineFile(file: UploadedFile | undefined, maxBytes: number): ParsedPipelineDocument {
   if (!file) throw InvalidArgumentError.of('uploadfile', 'required: send the pipeline file as the multipart form field "uploadfile"');
   const name = file.originalname;
   const ext = extname(name).toLowerCase();
@@ -46,7 +54,7 @@ export function readPipelineFile(file: UploadedFile | undefined): ParsedPipeline
   } catch {
     throw InvalidArgumentError.of('uploadfile', `"${name}" is not UTF-8 text, so it cannot be a YAML or JSON pipeline`);
   }
-  return specIssuesAt('uploadfile', () => checked(parsePipelineDocument(text)));
+  return specIssuesAt('uploadfile', () => checked(parsePipelineDocument(text, { maxBytes })));
 }
 
 /**
@@ -66,7 +74,8 @@ export function specIssuesAt<T>(field: string, fn: () => T): T {
     return fn();
   } catch (err) {
     if (!(err instanceof SpecValidationError)) throw err;
-    const issues = err.issues.map((i) => ({ path: i.path === 'document' || !i.path ? field : `${field}.${i.path}`, message: i.message }));
+    const at = (path: string) => (path === 'document' || !path ? field : path.startsWith('[') ? `${field}${path}` : `${field}.${path}`);
+    const issues = err.issues.map((i) => ({ path: at(i.path), message: i.message }));
     throw new SpecValidationError(issues, err.message.split('\n')[0]);
   }
 }

@@ -3,6 +3,7 @@ import { basename, delimiter, dirname, join, resolve } from 'node:path';
 import { z } from 'zod';
 import { parseKubernetesRunnerConfig, type KubernetesRunnerConfig } from '../activities/runners/kubernetes/runner-config';
 import { LOG_LEVELS } from '../observability/logger';
+import { DEFAULT_MAX_DOCUMENT_BYTES } from '../ir/document-limits';
 import { DEFAULT_NAMESPACE, DEFAULT_PORTS, DEFAULT_TASK_QUEUE } from './constants';
 
 /** The project root (where package.json and .venv live), whether running from source or dist/. */
@@ -33,6 +34,16 @@ export const ConfigSchema = z.object({
   postgresPort: port.default(DEFAULT_PORTS.postgres),
   /** Directory of the artifact store; `dataDir/artifacts` when unset. */
   artifactRoot: z.string().optional(),
+  /**
+   * Directories a run's `pipeline_root` may name (it or anything below), separated by the path
+   * delimiter (`:`); the artifact root when unset. Anything else is refused at run creation, so a
+   * run can never make the worker create or write directories elsewhere (`/etc`, `/proc`).
+   */
+  pipelineRoots: z.string().optional(),
+  /** Largest JSON request body, in bytes (after decompression); a larger one gets 413. KFP's 32 MiB by default. */
+  maxBodyBytes: z.coerce.number().int().min(1024).default(DEFAULT_MAX_DOCUMENT_BYTES),
+  /** Largest uploaded pipeline file, in bytes; a larger one gets 413. KFP's 32 MiB by default. */
+  maxUploadBytes: z.coerce.number().int().min(1024).default(DEFAULT_MAX_DOCUMENT_BYTES),
   /** Virtualenv whose bin/ goes first on PATH for local steps, so `python3` finds its packages. */
   venv: z.string().default(join(PROJECT_ROOT, '.venv')),
   /**
@@ -102,8 +113,10 @@ export const ConfigSchema = z.object({
   trustedProxyNamespacesHeader: z.string().toLowerCase().optional(),
 });
 
-export type SluiceConfig = z.infer<typeof ConfigSchema> & {
+export type SluiceConfig = Omit<z.infer<typeof ConfigSchema>, 'pipelineRoots'> & {
   artifactRoot: string;
+  /** Absolute directories a run's `pipeline_root` may lie in. */
+  pipelineRoots: string[];
   temporalCli: string;
   /** The Kubernetes runner's settings, parsed, when `runner` is `kubernetes`. */
   kubernetes?: KubernetesRunnerConfig;
@@ -123,6 +136,9 @@ const ENV_KEYS: Record<string, keyof z.input<typeof ConfigSchema>> = {
   SLUICE_TEMPORAL_UI_PORT: 'temporalUiPort',
   SLUICE_POSTGRES_PORT: 'postgresPort',
   SLUICE_ARTIFACT_ROOT: 'artifactRoot',
+  SLUICE_PIPELINE_ROOTS: 'pipelineRoots',
+  SLUICE_MAX_BODY_BYTES: 'maxBodyBytes',
+  SLUICE_MAX_UPLOAD_BYTES: 'maxUploadBytes',
   SLUICE_VENV: 'venv',
   SLUICE_STEP_USER: 'stepUser',
   SLUICE_PARALLELISM: 'parallelism',
@@ -176,6 +192,7 @@ export function loadConfig(overrides: Partial<z.input<typeof ConfigSchema>> = {}
     ...cfg,
     dataDir,
     artifactRoot,
+    pipelineRoots: cfg.pipelineRoots ? cfg.pipelineRoots.split(delimiter).filter(Boolean).map((root) => resolve(root)) : [artifactRoot],
     temporalCli: cfg.temporalCli ?? findTemporalCli(cfg.venv, env.PATH ?? ''),
     kubernetes: cfg.runner === 'kubernetes' ? kubernetesRunnerConfig(cfg, artifactRoot) : undefined,
   };

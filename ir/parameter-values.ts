@@ -39,7 +39,7 @@ export function typeMismatch(value: unknown, type: ParameterType): string | unde
       case 'STRING':
         return typeof value === 'string';
       case 'NUMBER_INTEGER':
-        return typeof value === 'number' && Number.isInteger(value);
+        return typeof value === 'number' && Number.isSafeInteger(value);
       case 'NUMBER_DOUBLE':
         return typeof value === 'number' && Number.isFinite(value);
       case 'BOOLEAN':
@@ -55,8 +55,20 @@ export function typeMismatch(value: unknown, type: ParameterType): string | unde
       }
     }
   })();
-  return ok ? undefined : `expected ${expectedText(type)}, got ${describeValue(value)}`;
+  if (ok) return undefined;
+  if (type === 'NUMBER_INTEGER' && Number.isInteger(value)) return INEXACT_INTEGER;
+  return `expected ${expectedText(type)}, got ${describeValue(value)}`;
 }
+
+/**
+ * KFP's NUMBER_INTEGER is an int64, but JSON numbers are read as doubles here (by the API, the
+ * workflow's payloads, PostgreSQL's jsonb as the API reads it), which hold integers exactly only up
+ * to 2^53 - 1. Any literal beyond that has already been rounded by the time it is seen (2^63 - 1
+ * reads as 2^63), so it is refused rather than stored as another number.
+ */
+const INEXACT_INTEGER =
+  `an integer beyond ±${Number.MAX_SAFE_INTEGER} (2^53 - 1), which Sluice cannot carry exactly; ` +
+  'pass larger values as a STRING parameter';
 
 function expectedText(type: ParameterType): string {
   switch (type) {
@@ -99,6 +111,7 @@ export function parameterFromText(text: string, type: ParameterType): ParameterV
       const value = NUMBER_TEXT.test(trimmed) ? Number(trimmed) : NaN;
       if (!Number.isFinite(value)) throw new Error(`expected ${expectedText(type)}, got ${JSON.stringify(text)}`);
       if (type === 'NUMBER_INTEGER' && !Number.isInteger(value)) throw new Error(`expected an integer, got ${trimmed}`);
+      if (type === 'NUMBER_INTEGER' && !Number.isSafeInteger(value)) throw new Error(`${trimmed} is ${INEXACT_INTEGER}`);
       return value;
     }
     case 'BOOLEAN': {

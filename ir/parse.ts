@@ -4,6 +4,7 @@
  * the deep checks. The API parses; workflow code never imports this module (it pulls in `yaml`).
  */
 import YAML from 'yaml';
+import { DEFAULT_MAX_DOCUMENT_BYTES, MAX_DOCUMENT_DEPTH, documentProblem } from './document-limits';
 import { SpecParseError, SpecValidationError } from './errors';
 import { isPlainObject } from './records';
 import type { PipelineSpec } from './types';
@@ -18,15 +19,26 @@ export interface ParsedPipelineDocument {
 const MAX_INDENT_REPAIRS = 200;
 
 /**
+ * Alias uses allowed when a document becomes plain values: the `yaml` package's own guard against
+ * "billion laughs" (it weighs each use by the size of what it repeats). Its default, stated here
+ * because the API relies on it.
+ */
+const MAX_ALIAS_COUNT = 100;
+
+/**
  * Parses a pipeline file: YAML or JSON, optionally with a second YAML document holding the
  * Kubernetes platform spec (as `kfp` writes it), optionally wrapped as a PipelineJob
  * (`{pipelineSpec, runtimeConfig}` or `{pipeline_spec, platform_spec}`).
  *
- * @throws SpecParseError for an empty file, binary data, a YAML syntax error (with its line) or a
- *   document that is not a mapping.
+ * @param maxBytes largest size of the document as JSON once its YAML aliases are expanded: what
+ *   is stored must be no larger than what a JSON request of the same limit could carry, so a small
+ *   file of aliases cannot become a huge spec.
+ * @throws SpecParseError for an empty file, binary data, a YAML syntax error (with its line), a
+ *   document nested more than `MAX_DOCUMENT_DEPTH` levels, an alias to no anchor, too many or
+ *   too large aliases, or a document that is not a mapping.
  * @throws SpecValidationError when `pipelineInfo.name` is missing.
  */
-export function parsePipelineDocument(text: string): ParsedPipelineDocument {
+export function parsePipelineDocument(text: string, { maxBytes = DEFAULT_MAX_DOCUMENT_BYTES }: { maxBytes?: number } = {}): ParsedPipelineDocument {
   // YAML forbids these control characters, so their presence means an archive, an image or similar.
   // eslint-disable-next-line no-control-regex -- matching control characters is the point here
   if (/[\u0000-\u0008\u000e-\u001f]/.test(text)) {
@@ -34,6 +46,12 @@ export function parsePipelineDocument(text: string): ParsedPipelineDocument {
     throw new SpecParseError(`file is ${kind}, not a YAML or JSON pipeline`);
   }
   const documents = parseYamlDocuments(text);
+  // Checked together so the size bound covers both documents; one more level for the list of them.
+  const problem = documentProblem(documents, { maxDepth: MAX_DOCUMENT_DEPTH + 1, maxBytes });
+  if (problem) {
+    const path = problem.path.replace(/^\[0\]\.?/, '').replace(/^\[1\]\.?/, 'platformSpec.').replace(/\.$/, '');
+    throw new SpecValidationError([{ path: path || 'document', message: problem.message }], 'invalid pipeline document');
+  }
   if (documents.length === 0) throw new SpecParseError('file is empty (no YAML or JSON document)');
   if (documents.length > 2) {
     throw new SpecParseError(`file has ${documents.length} YAML documents; expected the pipeline spec and at most a platform spec`);
@@ -85,16 +103,69 @@ function parseYamlDocuments(text: string): unknown[] {
   let source = text;
   let firstError: YAML.YAMLError | undefined;
   for (let round = 0; ; round++) {
+    // Composing and `toJS` recurse per level, so depth is measured first: flow nesting on the
+    // lexer's tokens, which stops at the limit (building the syntax tree of 100,000 `[` takes
+    // seconds), then block nesting on the syntax tree, which the parser builds iteratively.
+    if (flowNestingExceedsLimit(source) || yamlNestingDepth(new YAML.Parser().parse(source)) > MAX_DOCUMENT_DEPTH) {
+      throw new SpecParseError(`the document is nested more than ${MAX_DOCUMENT_DEPTH} levels deep`);
+    }
     const documents = YAML.parseAllDocuments(source);
     const error = documents.flatMap((doc) => doc.errors)[0];
     if (!error) {
-      return documents.map((doc) => doc.toJS() as unknown).filter((value) => value !== null && value !== undefined);
+      return documents.map(toPlainValue).filter((value) => value !== null && value !== undefined);
     }
     firstError ??= error;
     const repaired = round < MAX_INDENT_REPAIRS ? reindentQuotedScalarLine(source, error) : undefined;
     if (repaired === undefined) throw syntaxError(firstError);
     source = repaired;
   }
+}
+
+/**
+ * A document as plain values. The `yaml` package reports an alias to no anchor, and alias use
+ * past `maxAliasCount`, only here, as a ReferenceError.
+ */
+function toPlainValue(doc: YAML.Document.Parsed): unknown {
+  try {
+    return doc.toJS({ maxAliasCount: MAX_ALIAS_COUNT });
+  } catch (err) {
+    if (!(err instanceof ReferenceError)) throw err;
+    const reason = err.message.startsWith('Excessive alias count')
+      ? `aliases repeat too much of the document (at most ${MAX_ALIAS_COUNT} uses, weighted by what each repeats)`
+      : err.message;
+    throw new SpecParseError(`YAML: ${reason}`);
+  }
+}
+
+/** Whether `[`/`{` collections nest deeper than the limit, read from the lexer (which knows quotes and block scalars). */
+function flowNestingExceedsLimit(source: string): boolean {
+  let depth = 0;
+  for (const token of new YAML.Lexer().lex(source)) {
+    if (token === '[' || token === '{') {
+      if (++depth > MAX_DOCUMENT_DEPTH) return true;
+    } else if (token === ']' || token === '}') depth--;
+  }
+  return false;
+}
+
+/** Deepest nesting of collections in a YAML syntax tree, walked without recursion. */
+function yamlNestingDepth(tokens: Iterable<YAML.CST.Token>): number {
+  const pending: { token: YAML.CST.Token | undefined; depth: number }[] = [...tokens].map((token) => ({ token, depth: 0 }));
+  let deepest = 0;
+  for (let item = pending.pop(); item !== undefined; item = pending.pop()) {
+    const { token, depth } = item;
+    if (token?.type === 'document') pending.push({ token: token.value, depth });
+    if (token?.type === 'block-map' || token?.type === 'block-seq' || token?.type === 'flow-collection') {
+      deepest = Math.max(deepest, depth + 1);
+      // Past the limit the exact depth does not matter; stop early on a hostile document.
+      if (deepest > MAX_DOCUMENT_DEPTH) return deepest;
+      for (const entry of token.items) {
+        const { key, value } = entry as { key?: YAML.CST.Token | null; value?: YAML.CST.Token };
+        pending.push({ token: key ?? undefined, depth: depth + 1 }, { token: value, depth: depth + 1 });
+      }
+    }
+  }
+  return deepest;
 }
 
 function syntaxError(error: YAML.YAMLError): SpecParseError {

@@ -26,6 +26,45 @@ const GENERIC_ARTIFACT = 'system.Artifact';
 /** The field naming the producer's output, in task inputs and in DAG output selectors alike. */
 const OUTPUT_KEY = { parameters: 'outputParameterKey', artifacts: 'outputArtifactKey' } as const;
 const SINGULAR = { parameters: 'parameter', artifacts: 'artifact' } as const;
+/** kfp's SDK allows pipeline names of up to 128 characters; the name is also a Temporal search attribute. */
+export const MAX_PIPELINE_NAME_LENGTH = 128;
+/** A file name's limit on every common filesystem, in bytes of UTF-8. */
+const MAX_SEGMENT_BYTES = 255;
+/**
+ * Largest run parameter, as JSON. Parameters travel in every workflow input and every launch's
+ * command line and `executor_input`; larger values belong in artifacts.
+ */
+export const MAX_RUN_PARAMETER_BYTES = 1024 * 1024;
+
+/**
+ * Why `name` cannot be a directory name in the artifact store, or undefined when it can. Task,
+ * component, input and output names become path segments of a task's directories
+ * (`<root>/<run>/root/<task>/<output>`), so `..`, a separator or a NUL would put them elsewhere.
+ */
+export function pathSegmentProblem(name: string): string | undefined {
+  if (name === '') return 'must not be empty';
+  if (name === '.' || name === '..') return `must not be "${name}" (it names a directory in the artifact store)`;
+  if (name.includes('/') || name.includes('\\') || name.includes('\u0000')) return 'must not contain "/", "\\" or a NUL character (it names a directory in the artifact store)';
+  if (utf8Bytes(name) > MAX_SEGMENT_BYTES) return `longer than ${MAX_SEGMENT_BYTES} bytes (it names a directory in the artifact store)`;
+  return undefined;
+}
+
+function utf8Bytes(text: string): number {
+  return new TextEncoder().encode(text).length;
+}
+
+/** `path["name"]`, the form issue paths use for names that are checked as path segments. */
+function named(path: string, name: string): string {
+  return `${path}[${JSON.stringify(name.length > 64 ? `${name.slice(0, 61)}...` : name)}]`;
+}
+
+/** Reports each of `names` that cannot be a path segment, at `path["name"]`. */
+function checkSegments(findings: Findings, path: string, names: string[]): void {
+  for (const name of names) {
+    const problem = pathSegmentProblem(name);
+    if (problem) findings.error(named(path, name), problem);
+  }
+}
 
 /** A map-valued field as a record; anything else (missing, malformed) reads as empty. */
 function fields(value: unknown): Doc {
@@ -97,6 +136,8 @@ export function validatePipelineSpec(spec: unknown): PipelineSpec {
     executors: findings.map(fields(spec.deploymentSpec).executors, 'deploymentSpec.executors', true),
   };
   for (const [name, executor] of Object.entries(scope.executors)) checkExecutor(`deploymentSpec.executors.${name}`, executor, findings);
+  checkSegments(findings, 'components', Object.keys(scope.components));
+  checkNesting(spec, scope);
   for (const [name, component] of Object.entries(scope.components)) {
     const path = `components.${name}`;
     if (!isPlainObject(component)) {
@@ -118,6 +159,46 @@ export function validatePipelineSpec(spec: unknown): PipelineSpec {
   return finish(spec, findings);
 }
 
+/**
+ * Longest task path a run may record, in bytes: the store keys tasks by it in a btree index
+ * (PostgreSQL refuses rows over about 2,700 bytes), and the artifact store nests a directory per
+ * segment under the pipeline root.
+ */
+export const MAX_TASK_PATH_BYTES = 2048;
+/** The widest loop index a task path is assumed to carry (`[9999999999]`). */
+const ITERATION_SUFFIX_BYTES = 12;
+
+/**
+ * Sub-DAGs must end: a component whose DAG runs itself, directly or through others, would nest
+ * without end, since the workflow runs each sub-DAG inside its parent (kfp's compiler never writes
+ * one). And the deepest task path (`root/outer/for-loop-2[17]/train`) must fit
+ * `MAX_TASK_PATH_BYTES`. Both are computed over the components in dependency order, without
+ * recursion, so a long chain of components cannot overflow the stack here either.
+ */
+function checkNesting(spec: Doc, scope: Scope): void {
+  const tasksOf = (component: unknown) => Object.entries(fields(fields(fields(component).dag).tasks));
+  const uses = (name: string) => tasksOf(scope.components[name]).map(([, task]) => fields(fields(task).componentRef).name).filter((n): n is string => typeof n === 'string');
+  const { order, cycle } = sortTopologically(Object.keys(scope.components), uses);
+  if (cycle) {
+    scope.findings.error(`components.${cycle[0]}.dag`, `runs itself, so it would nest without end: ${cycle.join(' -> ')}`);
+    return;
+  }
+  // The longest path below each DAG component, by bytes, from the leaves up.
+  const longest = new Map<string, number>();
+  const longestBelow = (component: unknown) =>
+    tasksOf(component).reduce((most, [name, task]) => {
+      const ref = fields(fields(task).componentRef).name;
+      const iteration = fields(task).parameterIterator !== undefined || fields(task).artifactIterator !== undefined ? ITERATION_SUFFIX_BYTES : 0;
+      const below = typeof ref === 'string' ? (longest.get(ref) ?? 0) : 0;
+      return Math.max(most, 1 + utf8Bytes(name) + iteration + below);
+    }, 0);
+  for (const name of order) longest.set(name, longestBelow(scope.components[name]));
+  const bytes = 'root'.length + longestBelow(spec.root);
+  if (bytes > MAX_TASK_PATH_BYTES) {
+    scope.findings.error('root.dag', `nests task paths up to ${bytes} bytes long (sub-DAG names joined by "/"), more than the ${MAX_TASK_PATH_BYTES} byte limit`);
+  }
+}
+
 function finish(spec: Doc, findings: Findings): PipelineSpec {
   if (findings.errors.length > 0) throw new SpecValidationError([...findings.errors, ...findings.unsupported]);
   if (findings.unsupported.length > 0) throw new SpecNotSupportedError(findings.unsupported);
@@ -132,6 +213,7 @@ function checkHeader(spec: Doc, findings: Findings): void {
   }
   const name = findings.map(spec.pipelineInfo, 'pipelineInfo').name;
   if (typeof name !== 'string' || name.trim() === '') findings.error('pipelineInfo.name', 'required');
+  else if (name.length > MAX_PIPELINE_NAME_LENGTH) findings.error('pipelineInfo.name', `longer than ${MAX_PIPELINE_NAME_LENGTH} characters`);
   for (const key of Object.keys(spec)) {
     // protobuf's JSON parser (KFP's backend) rejects unknown fields too; a typo here would otherwise vanish.
     if (!PIPELINE_SPEC_FIELDS.includes(key)) findings.error(key, `unknown field; a PipelineSpec has ${PIPELINE_SPEC_FIELDS.join(', ')}`);
@@ -169,6 +251,8 @@ function checkInterface(path: string, component: Doc, findings: Findings): void 
     const definitions = findings.map(component[side], `${path}.${side}`);
     const parameters = findings.map(definitions.parameters, `${path}.${side}.parameters`);
     const artifacts = findings.map(definitions.artifacts, `${path}.${side}.artifacts`);
+    checkSegments(findings, `${path}.${side}.parameters`, Object.keys(parameters));
+    checkSegments(findings, `${path}.${side}.artifacts`, Object.keys(artifacts));
     for (const [name, parameter] of Object.entries(parameters)) {
       const at = `${path}.${side}.parameters.${name}`;
       const { parameterType: type, defaultValue } = findings.map(parameter, at);
@@ -263,6 +347,7 @@ function checkDag(dagPath: string, owner: DagOwner, scope: Scope): void {
   const { findings } = scope;
   const dag = fields(owner.component.dag);
   const tasks = findings.map(dag.tasks, `${dagPath}.tasks`, true);
+  checkSegments(findings, `${dagPath}.tasks`, Object.keys(tasks));
   const upstream = new Map<string, string[]>();
   for (const [name, task] of Object.entries(tasks)) {
     const path = `${dagPath}.tasks.${name}`;
@@ -626,6 +711,11 @@ export function validateRunParameters(spec: PipelineSpec, params: Record<string,
       const declaredNames = known.length > 0 ? known.join(', ') : 'no parameters';
       issues.push({ path: path(name), message: `unknown parameter; the pipeline declares ${declaredNames}` });
     } else if (value !== null && value !== undefined) {
+      const bytes = utf8Bytes(JSON.stringify(value));
+      if (bytes > MAX_RUN_PARAMETER_BYTES) {
+        issues.push({ path: path(name), message: `${bytes} bytes as JSON, more than the ${MAX_RUN_PARAMETER_BYTES} byte limit of one parameter; pass large values as artifacts` });
+        continue;
+      }
       try {
         values[name] = runParameterValue(value, definition.parameterType);
       } catch (error) {

@@ -7,13 +7,15 @@ import type { NamespaceGuard } from '../auth/namespace-guard';
 import { accessOf } from '../auth/principal';
 import type { ExperimentService } from '../services/experiment-service';
 import { customMethodPath } from './custom-method';
+import { guardPathParameters, noQuery } from '../request-guards';
 
 /** KFP's ExperimentService routes. */
 export function experimentsRouter(experiments: ExperimentService, namespaces: NamespaceGuard): Router {
   const router = Router();
+  guardPathParameters(router);
   namespaces.guardParam(router, 'experiment_id');
 
-  router.post('/experiments', async (req, res) => {
+  router.post('/experiments', noQuery, async (req, res) => {
     const body = ExperimentBody.parse(req.body ?? {});
     const access = accessOf(res);
     const namespace = body.namespace ?? access.defaultNamespace();
@@ -26,21 +28,21 @@ export function experimentsRouter(experiments: ExperimentService, namespaces: Na
     res.json(toListResponse('experiments', await experiments.list(query, accessOf(res).listNamespaces(query.namespace)), toApiExperiment));
   });
 
-  router.get('/experiments/:experiment_id', async (req, res) => {
+  router.get('/experiments/:experiment_id', noQuery, async (req, res) => {
     res.json(toApiExperiment(await experiments.get(req.params.experiment_id)));
   });
 
-  router.delete('/experiments/:experiment_id', async (req, res) => {
+  router.delete('/experiments/:experiment_id', noQuery, async (req, res) => {
     await experiments.delete(req.params.experiment_id);
     res.json({});
   });
 
-  router.post(customMethodPath('experiments', 'experiment_id', 'archive'), async (req, res) => {
+  router.post(customMethodPath('experiments', 'experiment_id', 'archive'), noQuery, async (req, res) => {
     await experiments.setStorageState(req.params.experiment_id, 'ARCHIVED');
     res.json({});
   });
 
-  router.post(customMethodPath('experiments', 'experiment_id', 'unarchive'), async (req, res) => {
+  router.post(customMethodPath('experiments', 'experiment_id', 'unarchive'), noQuery, async (req, res) => {
     await experiments.setStorageState(req.params.experiment_id, 'AVAILABLE');
     res.json({});
   });

@@ -1,8 +1,11 @@
-import { Router } from 'express';
-import multer from 'multer';
+import { Router, type RequestHandler } from 'express';
+import multer, { MulterError } from 'multer';
+import { formatBytes } from '../../ir/document-limits';
+import { InvalidArgumentError, PayloadTooLargeError } from '../errors';
 import { toListResponse } from '../converters/common';
 import { toApiPipeline, toApiPipelineVersion } from '../converters/pipelines';
-import { MAX_PIPELINE_FILE_BYTES, readPipelineFile, readPipelineSpecObject } from '../pipeline-input';
+import { readPipelineFile, readPipelineSpecObject } from '../pipeline-input';
+import { guardPathParameters, noQuery } from '../request-guards';
 import { ListQuery } from '../schemas/common';
 import {
   DeletePipelineQuery,
@@ -17,15 +20,19 @@ import type { NamespaceGuard } from '../auth/namespace-guard';
 import { SHARED_NAMESPACE, accessOf, type Access } from '../auth/principal';
 import type { PipelineService } from '../services/pipeline-service';
 
+/** The routes that take a multipart file rather than JSON (relative to the API prefix). */
+export const UPLOAD_PATHS = ['/pipelines/upload', '/pipelines/upload_version'];
+
 /** KFP's PipelineService and PipelineUploadService routes. */
-export function pipelinesRouter(pipelines: PipelineService, namespaces: NamespaceGuard): Router {
+export function pipelinesRouter(pipelines: PipelineService, namespaces: NamespaceGuard, maxUploadBytes: number): Router {
   const router = Router();
+  guardPathParameters(router);
   namespaces.guardParam(router, 'pipeline_id');
-  const uploadFile = multer({ storage: multer.memoryStorage(), limits: { fileSize: MAX_PIPELINE_FILE_BYTES, files: 1 } }).single('uploadfile');
+  const uploadFile = multipartUpload(maxUploadBytes);
 
   router.post('/pipelines/upload', uploadFile, async (req, res) => {
     const q = UploadPipelineQuery.parse(req.query);
-    const doc = readPipelineFile(req.file);
+    const doc = readPipelineFile(req.file, maxUploadBytes);
     const names = { name: q.name, displayName: q.display_name, description: q.description, namespace: newPipelineNamespace(accessOf(res), q.namespace) };
     const { pipeline } = await pipelines.createWithVersion(names, doc);
     res.json(toApiPipeline(pipeline));
@@ -34,19 +41,19 @@ export function pipelinesRouter(pipelines: PipelineService, namespaces: Namespac
   router.post('/pipelines/upload_version', uploadFile, async (req, res) => {
     const q = UploadVersionQuery.parse(req.query);
     await namespaces.require(accessOf(res), 'pipeline_id', q.pipelineid, true);
-    const doc = readPipelineFile(req.file);
+    const doc = readPipelineFile(req.file, maxUploadBytes);
     const names = { name: q.name, displayName: q.display_name, description: q.description };
     res.json(toApiPipelineVersion(await pipelines.addVersion(q.pipelineid, names, doc, 'pipelineid')));
   });
 
-  router.post('/pipelines', async (req, res) => {
+  router.post('/pipelines', noQuery, async (req, res) => {
     const body = PipelineBody.parse(req.body ?? {});
     const namespace = newPipelineNamespace(accessOf(res), body.namespace);
     const pipeline = await pipelines.create({ name: body.name, displayName: body.display_name, description: body.description, namespace });
     res.json(toApiPipeline(pipeline));
   });
 
-  router.post('/pipelines/create', async (req, res) => {
+  router.post('/pipelines/create', noQuery, async (req, res) => {
     const { pipeline: p, pipeline_version: v } = PipelineAndVersionBody.parse(req.body ?? {});
     const doc = readPipelineSpecObject(v.pipeline_spec, 'pipeline_version.pipeline_spec');
     const { pipeline } = await pipelines.createWithVersion(
@@ -68,7 +75,7 @@ export function pipelinesRouter(pipelines: PipelineService, namespaces: Namespac
     res.json(toApiPipeline(await pipelines.getByName(req.params.name, namespace)));
   });
 
-  router.get('/pipelines/:pipeline_id', async (req, res) => {
+  router.get('/pipelines/:pipeline_id', noQuery, async (req, res) => {
     res.json(toApiPipeline(await pipelines.get(req.params.pipeline_id)));
   });
 
@@ -78,7 +85,7 @@ export function pipelinesRouter(pipelines: PipelineService, namespaces: Namespac
     res.json({});
   });
 
-  router.post('/pipelines/:pipeline_id/versions', async (req, res) => {
+  router.post('/pipelines/:pipeline_id/versions', noQuery, async (req, res) => {
     const body = PipelineVersionBody.parse(req.body ?? {});
     const doc = readPipelineSpecObject(body.pipeline_spec, 'pipeline_spec');
     const names = { name: body.name, displayName: body.display_name, description: body.description };
@@ -90,11 +97,11 @@ export function pipelinesRouter(pipelines: PipelineService, namespaces: Namespac
     res.json(toListResponse('pipeline_versions', page, toApiPipelineVersion));
   });
 
-  router.get('/pipelines/:pipeline_id/versions/:version_id', async (req, res) => {
+  router.get('/pipelines/:pipeline_id/versions/:version_id', noQuery, async (req, res) => {
     res.json(toApiPipelineVersion(await pipelines.getVersion(req.params.pipeline_id, req.params.version_id)));
   });
 
-  router.delete('/pipelines/:pipeline_id/versions/:version_id', async (req, res) => {
+  router.delete('/pipelines/:pipeline_id/versions/:version_id', noQuery, async (req, res) => {
     await pipelines.deleteVersion(req.params.pipeline_id, req.params.version_id);
     res.json({});
   });
@@ -113,4 +120,27 @@ function newPipelineNamespace(access: Access, requested: string | undefined): st
 function pipelineListNamespaces(access: Access, requested: string | undefined): readonly string[] | undefined {
   const namespaces = access.listNamespaces(requested);
   return requested !== undefined || namespaces === undefined ? namespaces : [...new Set([...namespaces, SHARED_NAMESPACE])];
+}
+
+/**
+ * Reads the `uploadfile` field into memory, at most `maxBytes`. Besides the file, a form carries
+ * nothing but a few small fields (kfp.Client sends none), so the rest is bounded tightly. A body
+ * busboy cannot parse (no boundary, a cut-off part, a bad header) is the client's error.
+ */
+function multipartUpload(maxBytes: number): RequestHandler {
+  const upload = multer({
+    storage: multer.memoryStorage(),
+    limits: { fileSize: maxBytes, files: 1, fields: 16, fieldSize: 64 * 1024, parts: 32, headerPairs: 64 },
+  }).single('uploadfile');
+  return (req, res, next) => {
+    upload(req, res, (err: unknown) => {
+      if (err === undefined || err === null) return next();
+      if (err instanceof MulterError) {
+        if (err.code === 'LIMIT_FILE_SIZE') return next(new PayloadTooLargeError('uploadfile', `larger than the ${formatBytes(maxBytes)} limit`));
+        if (err.code === 'LIMIT_FIELD_VALUE') return next(new PayloadTooLargeError(err.field ?? 'form field', 'larger than the 64 KiB limit of a form field'));
+        return next(err);
+      }
+      next(InvalidArgumentError.of('uploadfile', `malformed multipart body: ${(err as Error).message}`));
+    });
+  };
 }

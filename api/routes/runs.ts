@@ -11,6 +11,7 @@ import type { RunDetailsService } from '../services/run-details-service';
 import type { RunService } from '../services/run-service';
 import type { TaskLogService } from '../services/task-log-service';
 import { customMethodPath } from './custom-method';
+import { guardPathParameters, noQuery } from '../request-guards';
 
 export interface RunRoutesDeps {
   runs: RunService;
@@ -23,9 +24,10 @@ export interface RunRoutesDeps {
 /** KFP's RunService routes, plus Sluice's task logs and run artifacts. */
 export function runsRouter({ runs, details, logs, artifacts, namespaces }: RunRoutesDeps): Router {
   const router = Router();
+  guardPathParameters(router);
   namespaces.guardParam(router, 'run_id');
 
-  router.post('/runs', async (req, res) => {
+  router.post('/runs', noQuery, async (req, res) => {
     res.json(toApiRun(await runs.create(CreateRunBody.parse(req.body ?? {}), accessOf(res))));
   });
 
@@ -34,7 +36,7 @@ export function runsRouter({ runs, details, logs, artifacts, namespaces }: RunRo
     res.json(toListResponse('runs', await runs.list(query, accessOf(res).listNamespaces(query.namespace)), (run) => toApiRun(run)));
   });
 
-  router.get('/runs/:run_id', async (req, res) => {
+  router.get('/runs/:run_id', noQuery, async (req, res) => {
     const { run, tasks, stateCounts } = await details.get(req.params.run_id);
     res.json(
       toApiRunWithDetails(run, {
@@ -53,22 +55,22 @@ export function runsRouter({ runs, details, logs, artifacts, namespaces }: RunRo
     res.json(toListResponse('tasks', page, toApiTaskDetail));
   });
 
-  router.delete('/runs/:run_id', async (req, res) => {
+  router.delete('/runs/:run_id', noQuery, async (req, res) => {
     await runs.delete(req.params.run_id);
     res.json({});
   });
 
-  router.post(customMethodPath('runs', 'run_id', 'terminate'), async (req, res) => {
+  router.post(customMethodPath('runs', 'run_id', 'terminate'), noQuery, async (req, res) => {
     await runs.terminate(req.params.run_id);
     res.json({});
   });
 
-  router.post(customMethodPath('runs', 'run_id', 'archive'), async (req, res) => {
+  router.post(customMethodPath('runs', 'run_id', 'archive'), noQuery, async (req, res) => {
     await runs.setStorageState(req.params.run_id, 'ARCHIVED');
     res.json({});
   });
 
-  router.post(customMethodPath('runs', 'run_id', 'unarchive'), async (req, res) => {
+  router.post(customMethodPath('runs', 'run_id', 'unarchive'), noQuery, async (req, res) => {
     await runs.setStorageState(req.params.run_id, 'AVAILABLE');
     res.json({});
   });
@@ -94,7 +96,7 @@ export function runsRouter({ runs, details, logs, artifacts, namespaces }: RunRo
   });
 
   /** Sluice: the run's artifacts, each with the tasks that produced and consumed it. */
-  router.get('/runs/:run_id/artifacts', async (req, res) => {
+  router.get('/runs/:run_id/artifacts', noQuery, async (req, res) => {
     const { artifacts: list, lineage } = await artifacts.listForRun(req.params.run_id);
     res.json({ artifacts: list.map((a) => toApiArtifact(a, lineage)) });
   });

@@ -1,10 +1,10 @@
 import { z } from 'zod';
-import { optionalString, requiredString } from './common';
+import { optionalDescription, optionalNamespace, requiredName } from './common';
 
 /** `POST /experiments`: KFP's `Experiment`; `display_name` is required. */
 export const ExperimentBody = z.object({
-  display_name: requiredString,
-  description: optionalString,
-  namespace: optionalString,
+  display_name: requiredName,
+  description: optionalDescription,
+  namespace: optionalNamespace,
 });
 export type ExperimentBody = z.infer<typeof ExperimentBody>;

@@ -1,13 +1,13 @@
 import { z } from 'zod';
-import { jsonObject, optionalString, queryFlag, requiredString } from './common';
+import { jsonObject, optionalDescription, optionalName, optionalNamespace, queryFlag, requiredId } from './common';
 
 /** `POST /pipelines`: KFP's `Pipeline`. Either name may be given; each defaults to the other. */
 export const PipelineBody = z
   .object({
-    name: optionalString,
-    display_name: optionalString,
-    description: optionalString,
-    namespace: optionalString,
+    name: optionalName,
+    display_name: optionalName,
+    description: optionalDescription,
+    namespace: optionalNamespace,
   })
   .refine((p) => p.name !== undefined || p.display_name !== undefined, {
     message: 'required (or name)',
@@ -21,9 +21,9 @@ export type PipelineBody = z.infer<typeof PipelineBody>;
  */
 export const PipelineVersionBody = z
   .object({
-    name: optionalString,
-    display_name: optionalString,
-    description: optionalString,
+    name: optionalName,
+    display_name: optionalName,
+    description: optionalDescription,
     pipeline_spec: jsonObject.optional(),
     package_url: z.object({ pipeline_url: z.string() }).optional(),
   })
@@ -46,22 +46,26 @@ export const PipelineAndVersionBody = z.object({
   pipeline_version: PipelineVersionBody,
 });
 
-export const UploadPipelineQuery = z.object({
-  name: optionalString,
-  display_name: optionalString,
-  description: optionalString,
-  namespace: optionalString,
-});
+export const UploadPipelineQuery = z
+  .object({
+    name: optionalName,
+    display_name: optionalName,
+    description: optionalDescription,
+    namespace: optionalNamespace,
+  })
+  .strict();
 export type UploadPipelineQuery = z.infer<typeof UploadPipelineQuery>;
 
-export const UploadVersionQuery = z.object({
-  pipelineid: requiredString,
-  name: optionalString,
-  display_name: optionalString,
-  description: optionalString,
-});
+export const UploadVersionQuery = z
+  .object({
+    pipelineid: requiredId,
+    name: optionalName,
+    display_name: optionalName,
+    description: optionalDescription,
+  })
+  .strict();
 export type UploadVersionQuery = z.infer<typeof UploadVersionQuery>;
 
-export const DeletePipelineQuery = z.object({ cascade: queryFlag });
+export const DeletePipelineQuery = z.object({ cascade: queryFlag }).strict();
 
-export const PipelineByNameQuery = z.object({ namespace: optionalString });
+export const PipelineByNameQuery = z.object({ namespace: optionalNamespace }).strict();

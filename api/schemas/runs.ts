@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { ListQuery, jsonObject, optionalInt, optionalString, queryFlag, requiredString } from './common';
+import { ListQuery, jsonObject, optionalDescription, optionalId, optionalInt, optionalName, optionalString, queryFlag, requiredId } from './common';
 
 const RuntimeConfig = z
   .object({
@@ -23,11 +23,11 @@ const RuntimeConfig = z
  */
 export const CreateRunBody = z
   .object({
-    display_name: optionalString,
-    description: optionalString,
-    experiment_id: optionalString,
+    display_name: optionalName,
+    description: optionalDescription,
+    experiment_id: optionalId,
     pipeline_version_reference: z
-      .object({ pipeline_id: requiredString, pipeline_version_id: optionalString })
+      .object({ pipeline_id: requiredId, pipeline_version_id: optionalId })
       .strict()
       .optional(),
     pipeline_version_id: optionalString,
@@ -50,19 +50,23 @@ export const CreateRunBody = z
   });
 export type CreateRunBody = z.infer<typeof CreateRunBody>;
 
-export const ListRunsQuery = ListQuery.extend({ experiment_id: optionalString });
+export const ListRunsQuery = ListQuery.extend({ experiment_id: optionalId });
 export type ListRunsQuery = z.infer<typeof ListRunsQuery>;
 
 /** `GET /runs/{id}/tasks`: a page of the run's tasks in tree order, or of one task's children. */
-export const ListTasksQuery = z.object({
-  page_token: optionalString,
-  page_size: optionalInt(0),
-  parent_task_id: optionalString,
-});
+export const ListTasksQuery = z
+  .object({
+    page_token: optionalString,
+    page_size: optionalInt(0),
+    parent_task_id: optionalId,
+  })
+  .strict();
 export type ListTasksQuery = z.infer<typeof ListTasksQuery>;
 
-export const TaskLogQuery = z.object({
-  attempt: optionalInt(1),
-  follow: queryFlag,
-});
+export const TaskLogQuery = z
+  .object({
+    attempt: optionalInt(1),
+    follow: queryFlag,
+  })
+  .strict();
 

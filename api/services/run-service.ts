@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto';
-import { isAbsolute, join } from 'node:path';
+import { realpathSync } from 'node:fs';
+import { basename, dirname, isAbsolute, join, resolve, sep } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { isFinal } from '../../ir/states';
 import type { PipelineSpec } from '../../ir/types';
@@ -28,6 +29,8 @@ export interface RunServiceDeps {
   experiments: ExperimentService;
   /** Pipeline root of runs that do not name one: the local artifact store's directory. */
   artifactRoot: string;
+  /** Absolute directories a run's `pipeline_root` may lie in (the artifact root among them, usually). */
+  pipelineRoots: string[];
   parallelism: number;
   heartbeatTimeoutSeconds: number;
   /** The configured runner's check of a run's platform settings. */
@@ -66,7 +69,7 @@ export class RunService {
       const namespace = artifact && (await store.getRunNamespace(artifact.runId));
       return artifact && namespace !== undefined && access.reaches(namespace) ? toArtifactRef(artifact) : undefined;
     });
-    const pipelineRoot = resolvePipelineRoot(body.runtime_config.pipeline_root, this.deps.artifactRoot);
+    const pipelineRoot = resolvePipelineRoot(body.runtime_config.pipeline_root, this.deps.artifactRoot, this.deps.pipelineRoots);
 
     const runId = randomUUID();
     const now = new Date();
@@ -220,21 +223,44 @@ export class RunService {
  * The pipeline root a run writes under (the activities add `<run id>/<task>`). The local artifact
  * store takes an absolute directory or a `file://` URL; remote roots (gs://, s3://, minio://)
  * need a store Sluice does not have yet, so they are refused rather than silently redirected.
+ * The directory must lie in one of `allowed`: the worker creates and writes directories under it
+ * (as root, possibly), so `/etc` or `/proc/...` must never get that far. The check is lexical
+ * after normalising `..`, then repeated on the nearest existing ancestor with symlinks resolved.
  */
-function resolvePipelineRoot(given: string | undefined, artifactRoot: string): string {
+function resolvePipelineRoot(given: string | undefined, artifactRoot: string, allowed: string[]): string {
   if (given === undefined) return artifactRoot;
-  if (isAbsolute(given)) return given;
-  if (given.startsWith('file://')) {
+  const field = 'runtime_config.pipeline_root';
+  let path: string;
+  if (isAbsolute(given)) path = given;
+  else if (given.startsWith('file://')) {
     try {
-      return fileURLToPath(given);
+      path = fileURLToPath(given);
     } catch (err) {
-      throw InvalidArgumentError.of('runtime_config.pipeline_root', `not a usable file URL: ${(err as Error).message}`);
+      throw InvalidArgumentError.of(field, `not a usable file URL: ${(err as Error).message}`);
+    }
+  } else {
+    throw InvalidArgumentError.of(field, `the local artifact store needs an absolute directory or a file:// URL, got "${given}"`);
+  }
+  const normalised = resolve(path);
+  const within = (candidate: string, roots: string[]) => roots.some((root) => candidate === root || candidate.startsWith(root.endsWith(sep) ? root : root + sep));
+  if (!within(normalised, allowed) || !within(realAncestor(normalised), allowed.map(realAncestor))) {
+    throw InvalidArgumentError.of(field, `"${given}" is outside the allowed pipeline roots (${allowed.join(', ')}; set SLUICE_PIPELINE_ROOTS to allow others)`);
+  }
+  return normalised;
+}
+
+/** `path` with symlinks resolved, as far up as it exists (the part below is kept as written). */
+function realAncestor(path: string): string {
+  for (let dir = path, rest = ''; ; ) {
+    try {
+      return join(realpathSync(dir), rest);
+    } catch {
+      const parent = dirname(dir);
+      if (parent === dir) return path;
+      rest = join(basename(dir), rest);
+      dir = parent;
     }
   }
-  throw InvalidArgumentError.of(
-    'runtime_config.pipeline_root',
-    `the local artifact store needs an absolute directory or a file:// URL, got "${given}"`,
-  );
 }
 
 function mib(bytes: number): string {

@@ -3,7 +3,7 @@ import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Client, Connection } from '@temporalio/client';
-import { API_PREFIX, createApp } from '../../api/app';
+import { API_PREFIX, createApp, type ApiDeps } from '../../api/app';
 import { allowedHostsFor, type AuthSettings } from '../../api/auth/guard';
 import { TokenService } from '../../api/auth/tokens';
 import { startApiServer } from '../../api/server';
@@ -27,11 +27,13 @@ export interface ApiHarness {
   temporal: Client;
   taskQueue: string;
   artifactRoot: string;
-  /** An admin token for every namespace, which `call`, `upload` and `fetch` send unless told otherwise. */
+  /** An admin token for every namespace, which `call`, `upload`, `request` and `fetch` send unless told otherwise. */
   token: string;
   tokens: TokenService;
   /** One JSON (or text) request; never throws on an error status. `token: null` sends none. */
   call(method: string, path: string, body?: unknown, opts?: CallOptions): Promise<ApiResponse>;
+  /** One request exactly as given (headers, raw body) but for the harness token; `call` and `upload` go through it. */
+  request(method: string, path: string, init?: { headers?: Record<string, string>; body?: RequestInit['body'] }, token?: CallOptions['token']): Promise<ApiResponse>;
   /** Multipart upload of `content` as the `uploadfile` field. */
   upload(path: string, fileName: string, content: string | Buffer, opts?: CallOptions): Promise<ApiResponse>;
   /** fetch() on the server with the harness token, or `token` (`null`: none); `init` may set `authorization` itself. */
@@ -63,6 +65,8 @@ export interface HarnessOptions {
   uiDir?: string;
   /** Authentication settings beside the harness's token store (OIDC, a trusted proxy, hosts, origins). */
   auth?: Partial<Omit<AuthSettings, 'tokens'>>;
+  /** Body and upload size limits (the API's defaults otherwise). */
+  inputLimits?: ApiDeps['inputLimits'];
 }
 
 export async function startApiHarness(prefix: string, opts: HarnessOptions = {}): Promise<ApiHarness> {
@@ -78,7 +82,17 @@ export async function startApiHarness(prefix: string, opts: HarnessOptions = {})
   const tokens = new TokenService(store);
   const { token } = await tokens.create({ name: 'api test harness', scope: 'admin' });
   const auth: AuthSettings = { tokens, allowedHosts: allowedHostsFor('127.0.0.1', ''), allowedOrigins: new Set(), ...opts.auth };
-  const app = createApp({ store, temporal, taskQueue, artifactRoot, parallelism: 4, heartbeatTimeoutSeconds: 15, uiDir: opts.uiDir, auth });
+  const app = createApp({
+    store,
+    temporal,
+    taskQueue,
+    artifactRoot,
+    parallelism: 4,
+    heartbeatTimeoutSeconds: 15,
+    uiDir: opts.uiDir,
+    auth,
+    inputLimits: opts.inputLimits,
+  });
   const server = await startApiServer(app, { host: '127.0.0.1', port: 0 });
   const started: string[] = [];
 
@@ -87,13 +101,12 @@ export async function startApiHarness(prefix: string, opts: HarnessOptions = {})
     ...(as === null ? {} : { authorization: `Bearer ${as}` }),
     ...headers,
   });
+  const request: ApiHarness['request'] = async (method, path, init = {}, as) =>
+    toResponse(await fetch(`${server.url}${path}`, { method, headers: authorized(init.headers, as), body: init.body }));
+
   const call = async (method: string, path: string, body?: unknown, callOpts: CallOptions = {}): Promise<ApiResponse> => {
-    const res = await fetch(`${server.url}${path}`, {
-      method,
-      headers: authorized({ ...(body === undefined ? {} : { 'content-type': 'application/json' }), ...callOpts.headers }, callOpts.token),
-      body: body === undefined ? undefined : JSON.stringify(body),
-    });
-    const response = await toResponse(res);
+    const headers = { ...(body === undefined ? {} : { 'content-type': 'application/json' }), ...callOpts.headers };
+    const response = await request(method, path, { headers, body: body === undefined ? undefined : JSON.stringify(body) }, callOpts.token);
     if (method === 'POST' && path === `${API}/runs` && response.status === 200) started.push(response.body.run_id);
     return response;
   };
@@ -108,10 +121,11 @@ export async function startApiHarness(prefix: string, opts: HarnessOptions = {})
     token,
     tokens,
     call,
+    request,
     async upload(path, fileName, content, callOpts = {}) {
       const form = new FormData();
       form.append('uploadfile', new Blob([content]), fileName);
-      return toResponse(await fetch(`${server.url}${path}`, { method: 'POST', body: form, headers: authorized(callOpts.headers, callOpts.token) }));
+      return request('POST', path, { body: form, headers: callOpts.headers }, callOpts.token);
     },
     fetch(path, init = {}, as) {
       return fetch(`${server.url}${path}`, { ...init, headers: authorized(init.headers as Record<string, string> | undefined, as) });

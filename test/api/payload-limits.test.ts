@@ -61,14 +61,31 @@ test('a spec too large even compressed is a 400 naming pipeline_spec and the lim
 
 test('parameters too large even compressed are a 400 naming runtime_config.parameters', async () => {
   const before = await runCount();
+  // Three parameters, each under the 1 MiB limit of one parameter, together over the run's limit.
+  const names = ['blob', 'second', 'third'];
+  const spec = blobSpec('huge-parameters');
+  spec.root.inputDefinitions = { parameters: Object.fromEntries(names.map((n) => [n, { parameterType: 'STRING' }])) } as typeof spec.root.inputDefinitions;
   const res = await h.call('POST', `${API}/runs`, {
-    display_name: 'huge parameter',
-    pipeline_spec: blobSpec('huge-parameter'),
-    runtime_config: { parameters: { blob: incompressibleString(3 * 1024 * 1024) } },
+    display_name: 'huge parameters',
+    pipeline_spec: spec,
+    runtime_config: { parameters: Object.fromEntries(names.map((n) => [n, incompressibleString(900 * 1024)])) },
   });
   expect(res.status).toBe(400);
   expect(res.body.details[0].field_violations[0].field).toBe('runtime_config.parameters');
   expect(res.body.error_message).toMatch(/^runtime_config\.parameters: .* more than the 1\.5 MiB limit/);
+  expect(await runCount()).toBe(before);
+});
+
+test('one parameter over 1 MiB is a 400 naming it, before anything is measured or written', async () => {
+  const before = await runCount();
+  const res = await h.call('POST', `${API}/runs`, {
+    display_name: 'huge parameter',
+    pipeline_spec: blobSpec('huge-parameter'),
+    runtime_config: { parameters: { blob: 'a'.repeat(3 * 1024 * 1024) } },
+  });
+  expect(res.status).toBe(400);
+  expect(res.body.details[0].field_violations[0].field).toBe('runtime_config.parameters.blob');
+  expect(res.body.error_message).toContain('more than the 1048576 byte limit of one parameter');
   expect(await runCount()).toBe(before);
 });
 

@@ -162,7 +162,7 @@ describe('creating runs', () => {
     ['a remote pipeline root', () => ({ pipeline_spec: spec, runtime_config: { parameters: { n: 1 }, pipeline_root: 'gs://bucket/root' } }), 400,
       'runtime_config.pipeline_root: the local artifact store needs an absolute directory'],
     ['a misspelt runtime_config field', () => ({ pipeline_spec: spec, runtime_config: { paramters: { n: 1 } } }), 400,
-      'runtime_config: Unrecognized key(s) in object: \'paramters\''],
+      'runtime_config.paramters: unknown field'],
     ['parameters that are not an object', () => ({ pipeline_spec: spec, runtime_config: { parameters: [1] } }), 400,
       'runtime_config.parameters: expected a JSON object of parameter values'],
     ['a Kubernetes-only feature on the local runner', () => ({

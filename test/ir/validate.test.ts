@@ -610,3 +610,53 @@ describe('validateRunInputArtifacts', () => {
     await expect(validateRunInputArtifacts(baseSpec(), { data: { artifact_id: 'd1' } }, find)).rejects.toThrow('the pipeline declares no input artifacts');
   });
 });
+
+describe('sub-DAG nesting', () => {
+  /** A spec whose root runs `comp-0`, and `comp-i` runs `comp-(i+1)` under a task named `name`, `depth` deep. */
+  function nestedSpec(depth: number, name: (i: number) => string, last = `comp-${depth}`) {
+    const components: Record<string, unknown> = { 'comp-echo': { executorLabel: 'exec-echo' } };
+    for (let i = 0; i < depth; i++) {
+      const inner = i === depth - 1 ? last : `comp-${i + 1}`;
+      components[`comp-${i}`] = { dag: { tasks: { [name(i)]: { taskInfo: { name: name(i) }, componentRef: { name: inner } } } } };
+    }
+    if (last === `comp-${depth}`) components[last] = { executorLabel: 'exec-echo' };
+    return {
+      pipelineInfo: { name: 'nested' },
+      schemaVersion: '2.1.0',
+      components,
+      deploymentSpec: { executors: { 'exec-echo': { container: { image: 'x', command: ['true'] } } } },
+      root: { dag: { tasks: { top: { taskInfo: { name: 'top' }, componentRef: { name: 'comp-0' } } } } },
+    };
+  }
+  const issuesOf = (spec: unknown) => {
+    try {
+      validatePipelineSpec(spec);
+    } catch (err) {
+      if (err instanceof SpecValidationError) return err.issues;
+      throw err;
+    }
+    return [];
+  };
+
+  test('a chain of 20 sub-DAGs with short names is fine', () => {
+    expect(issuesOf(nestedSpec(20, (i) => `t${i}`))).toEqual([]);
+  });
+
+  test('a component that runs itself through others is refused, naming the cycle', () => {
+    expect(issuesOf(nestedSpec(3, (i) => `t${i}`, 'comp-0'))).toEqual([
+      { path: 'components.comp-0.dag', message: 'runs itself, so it would nest without end: comp-0 -> comp-1 -> comp-2 -> comp-0' },
+    ]);
+  });
+
+  test('task paths longer than the store can key are refused', () => {
+    expect(issuesOf(nestedSpec(10, (i) => `${i}`.padEnd(250, 'x')))).toEqual([
+      { path: 'root.dag', message: expect.stringMatching(/^nests task paths up to 25\d\d bytes long .* more than the 2048 byte limit$/) },
+    ]);
+  });
+
+  test('10,000 chained components are checked without overflowing the stack', () => {
+    expect(issuesOf(nestedSpec(10_000, () => 't'))).toEqual([
+      { path: 'root.dag', message: expect.stringContaining('more than the 2048 byte limit') },
+    ]);
+  });
+});

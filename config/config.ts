@@ -61,6 +61,11 @@ export const ConfigSchema = z.object({
   k8sPodRetention: z.string().optional(),
   /** How long a step pod may stay unschedulable before its task fails with the scheduler's message. */
   k8sUnschedulableTimeoutSeconds: z.coerce.number().positive().default(300),
+  /**
+   * Tests only (the fault drills): local launches wait between spawn and claim until released
+   * through this directory (see `LocalProcessRunner`). Never set in production.
+   */
+  testLaunchHoldDir: z.string().optional(),
 });
 
 export type SluiceConfig = z.infer<typeof ConfigSchema> & {
@@ -100,6 +105,7 @@ const ENV_KEYS: Record<string, keyof z.input<typeof ConfigSchema>> = {
   SLUICE_K8S_SECURITY_CONTEXT: 'k8sSecurityContext',
   SLUICE_K8S_POD_RETENTION: 'k8sPodRetention',
   SLUICE_K8S_UNSCHEDULABLE_TIMEOUT_SECONDS: 'k8sUnschedulableTimeoutSeconds',
+  SLUICE_TEST_LAUNCH_HOLD_DIR: 'testLaunchHoldDir',
 };
 
 /** Thrown when configuration is invalid; the message names each bad field. */

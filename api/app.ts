@@ -6,6 +6,7 @@ import { platformCheckFor } from '../activities/runners/platform-check';
 import { GzipPayloadCodec } from '../config/payload-codec';
 import type { MetadataStore } from '../store/types';
 import { NotFoundError, errorHandler } from './errors';
+import { postgresCheck, temporalCheck, type DependencyCheck } from './health';
 import { MAX_PIPELINE_FILE_BYTES } from './pipeline-input';
 import { artifactsRouter } from './routes/artifacts';
 import { CODEC_PATH, codecRouter } from './routes/codec';
@@ -42,6 +43,8 @@ export interface ApiDeps {
   runner?: 'local' | 'kubernetes';
   /** Most task details `GET /runs/{id}` carries (the rest are paged); `DEFAULT_TASK_DETAILS_LIMIT` when unset. */
   taskDetailsLimit?: number;
+  /** What `/healthz` reports and `/readyz` requires; Temporal and PostgreSQL when unset. */
+  health?: DependencyCheck[];
 }
 
 /** The API's dependencies as a Sluice process configures them: its config, its store, its Temporal client. */
@@ -85,7 +88,7 @@ export function createApp(deps: ApiDeps): express.Express {
   app.use(express.json({ limit: MAX_PIPELINE_FILE_BYTES }));
   app.use(
     API_PREFIX,
-    healthzRouter(),
+    healthzRouter(deps.health ?? [temporalCheck(deps.temporal), postgresCheck(store)]),
     pipelinesRouter(pipelines),
     experimentsRouter(experiments),
     runsRouter({ runs, details: new RunDetailsService(store, deps.taskDetailsLimit), logs: new TaskLogService(store), artifacts }),

@@ -3,6 +3,7 @@ import { mkdirSync, openSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { Connection } from '@temporalio/client';
 import { SEARCH_ATTRIBUTES } from '../config/constants';
+import { howItEnded } from './supervisor';
 import { waitFor } from './wait';
 
 export interface TemporalDevServerOptions {
@@ -25,6 +26,8 @@ export interface RunningTemporal {
   address: string;
   uiUrl?: string;
   process: ChildProcess;
+  /** Resolves, with how it ended, when the server exits. */
+  exited: Promise<string>;
   stop(): Promise<void>;
 }
 
@@ -55,7 +58,7 @@ export async function startTemporalDevServer(opts: TemporalDevServerOptions): Pr
   ];
   const out = openSync(opts.logFile, 'a');
   const child = spawn(opts.cli, args, { stdio: ['ignore', out, out] });
-  const exited = new Promise<number | null>((res) => child.once('exit', (code) => res(code)));
+  const exited = new Promise<string>((res) => child.once('exit', (code, signal) => res(howItEnded(code, signal))));
   child.once('error', () => undefined);
   const address = `127.0.0.1:${opts.port}`;
   await waitFor(`Temporal dev server at ${address} (log: ${opts.logFile})`, async () => {
@@ -73,6 +76,7 @@ export async function startTemporalDevServer(opts: TemporalDevServerOptions): Pr
     address,
     uiUrl: opts.headless ? undefined : `http://127.0.0.1:${opts.uiPort}`,
     process: child,
+    exited,
     async stop() {
       if (child.exitCode === null && child.signalCode === null) {
         child.kill('SIGTERM');

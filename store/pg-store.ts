@@ -95,6 +95,10 @@ export class PgStore implements MetadataStore {
     await this.pool.end();
   }
 
+  async ping(): Promise<void> {
+    await this.pool.query('SELECT 1');
+  }
+
   // Pipelines and versions.
 
   /** Idempotent on `pipelineId`. Throws `StoreConflictError` (`name`) if another pipeline has the name. */

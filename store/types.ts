@@ -229,6 +229,8 @@ export interface MetadataStore {
   /** Creates tables and indexes; safe to call on every start. Also ensures the `Default` experiment. */
   migrate(): Promise<void>;
   close(): Promise<void>;
+  /** Resolves once the database answers a trivial query; rejects with why it does not (health checks). */
+  ping(): Promise<void>;
 
   // Pipelines and versions. Names are unique among pipelines (StoreConflictError otherwise).
   createPipeline(p: Omit<PipelineRecord, 'createdAt'>): Promise<PipelineRecord>;

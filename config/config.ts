@@ -61,6 +61,8 @@ export const ConfigSchema = z.object({
   k8sPodRetention: z.string().optional(),
   /** How long a step pod may stay unschedulable before its task fails with the scheduler's message. */
   k8sUnschedulableTimeoutSeconds: z.coerce.number().positive().default(300),
+  /** `sluice dev`: first delay before a crashed Temporal, PostgreSQL or worker is started again (doubled on each failure, at most 15 s). */
+  restartBackoffMs: z.coerce.number().int().positive().default(500),
   /**
    * Tests only (the fault drills): local launches wait between spawn and claim until released
    * through this directory (see `LocalProcessRunner`). Never set in production.
@@ -105,6 +107,7 @@ const ENV_KEYS: Record<string, keyof z.input<typeof ConfigSchema>> = {
   SLUICE_K8S_SECURITY_CONTEXT: 'k8sSecurityContext',
   SLUICE_K8S_POD_RETENTION: 'k8sPodRetention',
   SLUICE_K8S_UNSCHEDULABLE_TIMEOUT_SECONDS: 'k8sUnschedulableTimeoutSeconds',
+  SLUICE_RESTART_BACKOFF_MS: 'restartBackoffMs',
   SLUICE_TEST_LAUNCH_HOLD_DIR: 'testLaunchHoldDir',
 };
 

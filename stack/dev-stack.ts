@@ -62,6 +62,7 @@ export async function startDevStack(config: SluiceConfig, opts: DevStackOptions 
       }
     })());
   const pidFiles = new PidFiles(config.dataDir);
+  const backoff = { initialBackoffMs: config.restartBackoffMs };
   try {
     // A sluice dev killed with SIGKILL left its Temporal and PostgreSQL running on our ports and data.
     if (!config.temporalAddress || !config.databaseUrl) await pidFiles.stopOrphans(log);
@@ -84,7 +85,7 @@ export async function startDevStack(config: SluiceConfig, opts: DevStackOptions 
         });
         temporalUiUrl = server.uiUrl;
         return supervisee(pidFiles, 'temporal', server.process.pid as number, dbFile, 'SIGTERM', server);
-      }, log);
+      }, log, backoff);
       await temporal.start();
       stops.push({ what: 'the Temporal dev server', stop: () => temporal.stop() });
       temporalAddress = `127.0.0.1:${config.temporalPort}`;
@@ -99,7 +100,7 @@ export async function startDevStack(config: SluiceConfig, opts: DevStackOptions 
         databaseUrl = server.url;
         // SIGINT is PostgreSQL's fast shutdown: it does not wait for clients to disconnect.
         return supervisee(pidFiles, 'postgres', server.pid, pgDir, 'SIGINT', server);
-      }, log);
+      }, log, backoff);
       await postgres.start();
       stops.push({ what: 'PostgreSQL', stop: () => postgres.stop() });
     }
@@ -118,7 +119,7 @@ export async function startDevStack(config: SluiceConfig, opts: DevStackOptions 
       // Only with a worker: the native runtime keeps the process alive until a worker stops it.
       installTemporalRuntime(log);
       const address = temporalAddress;
-      const worker = new Supervisor('the worker', () => startWorker(config, store, address, log), log);
+      const worker = new Supervisor('the worker', () => startWorker(config, store, address, log), log, backoff);
       await worker.start();
       stops.push({ what: 'the worker', stop: () => worker.stop() });
       health.push({

@@ -37,6 +37,7 @@ export class Supervisor {
     opts: SupervisorOptions = {},
   ) {
     this.opts = { initialBackoffMs: 500, maxBackoffMs: 15_000, stableAfterMs: 60_000, ...opts };
+    this.opts.maxBackoffMs = Math.max(this.opts.maxBackoffMs, this.opts.initialBackoffMs);
   }
 
   /** Up: started and not ended since. */

@@ -165,6 +165,37 @@ export function killHard(pid: number): void {
   process.kill(pid, 'SIGKILL');
 }
 
+/** Alive and not a zombie. */
+export function isRunning(pid: number): boolean {
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    return !/\) [ZX] /.test(stat);
+  } catch {
+    return false;
+  }
+}
+
+/** How many runs the API lists. */
+export async function runCount(api: DrillApi): Promise<number> {
+  const res = await api.get('/runs?page_size=1');
+  if (!res.ok) throw new Error(`GET /runs → ${res.status}`);
+  return ((await res.json()) as { total_size: number }).total_size;
+}
+
+/** Waits until `/readyz` answers 503 naming `dependency` as down; returns that answer's body. */
+export async function untilDown(api: DrillApi, dependency: string): Promise<unknown> {
+  return until(`/readyz to report ${dependency} down`, async () => {
+    const res = await api.get('/readyz').catch(() => undefined);
+    if (res?.status !== 503) return undefined;
+    const body = (await res.json()) as { dependencies: Record<string, { status: string }> };
+    return body.dependencies[dependency]?.status === 'down' && { retryAfter: res.headers.get('retry-after'), body };
+  }, 30_000);
+}
+
+export async function untilReady(api: DrillApi): Promise<void> {
+  await until('/readyz to answer 200', async () => (await api.get('/readyz').catch(() => undefined))?.ok || undefined, 120_000);
+}
+
 /** A pid `sluice dev` recorded for one of its servers (`temporal`, `postgres`). */
 export function recordedPid(dataDir: string, name: string): number {
   return (JSON.parse(readFileSync(join(dataDir, 'run', `${name}.pid`), 'utf8')) as { pid: number }).pid;
@@ -223,14 +254,23 @@ export class DevProcess {
     return Date.now() - began;
   }
 
-  /** After a test: nothing of this stack may stay running (its servers are stopped as the next start would stop them). */
-  async kill(): Promise<void> {
+  /** `kill -9` of `sluice dev` alone: its Temporal, PostgreSQL and steps live on. */
+  async crash(): Promise<void> {
     const child = this.child;
     if (child && child.exitCode === null && child.signalCode === null) {
       const exited = new Promise((resolve) => child.once('exit', resolve));
-      child.kill('SIGKILL');
+      killHard(child.pid as number);
       await exited;
     }
+  }
+
+  /** After a test: nothing of this stack may stay running (its servers are stopped as the next start would stop them). */
+  async cleanUp(): Promise<void> {
+    await this.crash();
     await new PidFiles(this.dataDir).stopOrphans(() => undefined);
+  }
+
+  log(): string {
+    return Array.from({ length: this.starts }, (_, i) => readFileSync(this.logFile(i + 1), 'utf8')).join('\n');
   }
 }

@@ -1,4 +1,4 @@
-import { DevProcess, LaunchGate, RUNS, executions, expectExactlyOnce, isRunning, randomBetween, recordedPid, sleep, until } from './drill';
+import { devDrill, expectExactlyOnce, isRunning, openDrill, randomBetween, recordedPid, sleep } from './drill';
 import { stepWritableDir } from '../support/temp-dirs';
 
 /**
@@ -8,24 +8,12 @@ import { stepWritableDir } from '../support/temp-dirs';
  * step executed once.
  */
 describe('fault drill: kill -9 of sluice dev', () => {
-  const gate = new LaunchGate();
-  const dev = new DevProcess('fault-dev', { SLUICE_TEST_LAUNCH_HOLD_DIR: gate.dir, SLUICE_HEARTBEAT_TIMEOUT_SECONDS: '3' });
-  beforeAll(() => gate.start());
-  afterAll(async () => {
-    gate.stop();
-    await dev.cleanUp();
-  });
+  const { gate, dev } = devDrill('fault-dev');
 
   test('a restart on the same data dir stops the orphans, and every run succeeds with no step twice', async () => {
     const began = Date.now();
-    await dev.start();
     const dir = stepWritableDir('fault-dev');
-    const runIds = await Promise.all(Array.from({ length: RUNS }, (_, i) => dev.api.createRun(dir, `dev drill ${i}`)));
-
-    const first = randomBetween(2, 10);
-    await until(`${first} executions`, () => executions(dir).length >= first);
-    gate.freeze();
-    const held = await until('a launch held between spawn and claim', () => gate.held().length > 0 && gate.held());
+    const { runIds, first, held } = await openDrill(dev.api, gate, dir, 'dev drill');
     const orphans = { temporal: recordedPid(dev.dataDir, 'temporal'), postgres: recordedPid(dev.dataDir, 'postgres') };
     await dev.crash();
     expect([isRunning(orphans.temporal), isRunning(orphans.postgres)]).toEqual([true, true]);

@@ -96,6 +96,38 @@ export class LaunchGate {
   }
 }
 
+/**
+ * The drill's opening: `RUNS` runs created at once, then, at a random point (after 2–10
+ * executions), new launches held so that the strike that follows lands between a step's spawn
+ * and its claim. Resolves once at least one launch is held.
+ */
+export async function openDrill(api: DrillApi, gate: LaunchGate, dir: string, label: string): Promise<{ runIds: string[]; first: number; held: string[] }> {
+  const runIds = await Promise.all(Array.from({ length: RUNS }, (_, i) => api.createRun(dir, `${label} ${i}`)));
+  const first = randomBetween(2, 10);
+  await until(`${first} executions`, () => executions(dir).length >= first);
+  gate.freeze();
+  const held = await until('a launch held between spawn and claim', () => gate.held().length > 0 && gate.held());
+  return { runIds, first, held };
+}
+
+/**
+ * A drill on its own `sluice dev` with the launch gate: started before the test, and afterwards
+ * stopped with everything it left running.
+ */
+export function devDrill(label: string, env: Record<string, string> = {}): { gate: LaunchGate; dev: DevProcess } {
+  const gate = new LaunchGate();
+  const dev = new DevProcess(label, { SLUICE_TEST_LAUNCH_HOLD_DIR: gate.dir, SLUICE_HEARTBEAT_TIMEOUT_SECONDS: '3', ...env });
+  beforeAll(async () => {
+    gate.start();
+    await dev.start();
+  });
+  afterAll(async () => {
+    gate.stop();
+    await dev.cleanUp();
+  });
+  return { gate, dev };
+}
+
 /** The API as a drill uses it: plain fetch, no retries, so an outage shows. */
 export class DrillApi {
   constructor(readonly url: string) {}
@@ -252,6 +284,17 @@ export class DevProcess {
     child.kill('SIGTERM');
     await exited;
     return Date.now() - began;
+  }
+
+  /**
+   * `kill -9` of one of the stack's servers (`temporal`, `postgres`); resolves with its pid once
+   * `/readyz` reports `dependency` down, with `Retry-After`.
+   */
+  async killServer(name: string, dependency: string): Promise<number> {
+    const pid = recordedPid(this.dataDir, name);
+    killHard(pid);
+    expect(await untilDown(this.api, dependency)).toMatchObject({ retryAfter: '5' });
+    return pid;
   }
 
   /** `kill -9` of `sluice dev` alone: its Temporal, PostgreSQL and steps live on. */

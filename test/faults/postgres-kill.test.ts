@@ -1,4 +1,4 @@
-import { DevProcess, LaunchGate, RUNS, executions, expectExactlyOnce, isRunning, randomBetween, recordedPid, sleep, until, untilDown, untilReady } from './drill';
+import { devDrill, openDrill, expectExactlyOnce, isRunning, randomBetween, recordedPid, sleep, untilReady } from './drill';
 import { stepWritableDir } from '../support/temp-dirs';
 
 /**
@@ -10,29 +10,14 @@ import { stepWritableDir } from '../support/temp-dirs';
  * again, SIGTERM still stops the stack within its grace period and leaves nothing running.
  */
 describe('fault drill: kill -9 of PostgreSQL', () => {
-  const gate = new LaunchGate();
-  const dev = new DevProcess('fault-postgres', { SLUICE_TEST_LAUNCH_HOLD_DIR: gate.dir, SLUICE_HEARTBEAT_TIMEOUT_SECONDS: '3', SLUICE_RESTART_BACKOFF_MS: '6000' });
-  beforeAll(() => gate.start());
-  afterAll(async () => {
-    gate.stop();
-    await dev.cleanUp();
-  });
+  const { gate, dev } = devDrill('fault-postgres', { SLUICE_RESTART_BACKOFF_MS: '6000' });
 
   test('the outage answers 503, then every run succeeds with no step twice; shutdown without PostgreSQL is prompt', async () => {
     const began = Date.now();
-    await dev.start();
     const api = dev.api;
     const dir = stepWritableDir('fault-postgres');
-    const runIds = await Promise.all(Array.from({ length: RUNS }, (_, i) => api.createRun(dir, `postgres drill ${i}`)));
-
-    const first = randomBetween(2, 10);
-    await until(`${first} executions`, () => executions(dir).length >= first);
-    gate.freeze();
-    const held = await until('a launch held between spawn and claim', () => gate.held().length > 0 && gate.held());
-    const postgres = recordedPid(dev.dataDir, 'postgres');
-    process.kill(postgres, 'SIGKILL');
-
-    expect(await untilDown(api, 'postgresql')).toMatchObject({ retryAfter: '5' });
+    const { runIds, first, held } = await openDrill(api, gate, dir, 'postgres drill');
+    const postgres = await dev.killServer('postgres', 'postgresql');
     const listed = await api.get('/runs');
     expect({ status: listed.status, retryAfter: listed.headers.get('retry-after') }).toEqual({ status: 503, retryAfter: '5' });
     expect(((await listed.json()) as { error_message: string }).error_message).toMatch(/^PostgreSQL is unavailable/);
@@ -49,9 +34,7 @@ describe('fault drill: kill -9 of PostgreSQL', () => {
     const [after] = await api.waitForRuns([await api.createRun(afterDir, 'after the restart')]);
     expectExactlyOnce([after], afterDir);
 
-    const servers = [recordedPid(dev.dataDir, 'postgres'), recordedPid(dev.dataDir, 'temporal')];
-    process.kill(servers[0], 'SIGKILL');
-    await untilDown(api, 'postgresql');
+    const servers = [await dev.killServer('postgres', 'postgresql'), recordedPid(dev.dataDir, 'temporal')];
     expect(await dev.terminate()).toBeLessThan(30_000);
     expect(servers.map(isRunning)).toEqual([false, false]);
     expect(dev.log()).not.toMatch(/error: undefined/);

@@ -1,4 +1,4 @@
-import { DevProcess, LaunchGate, RUNS, executions, expectExactlyOnce, fiveStepsRunBody, isRunning, randomBetween, recordedPid, runCount, sleep, until, untilDown, untilReady } from './drill';
+import { devDrill, openDrill, expectExactlyOnce, fiveStepsRunBody, isRunning, randomBetween, runCount, sleep, untilReady } from './drill';
 import { stepWritableDir } from '../support/temp-dirs';
 
 /**
@@ -9,29 +9,14 @@ import { stepWritableDir } from '../support/temp-dirs';
  * every run succeeds with each step executed once, and a run started afterwards succeeds too.
  */
 describe('fault drill: kill -9 of the Temporal dev server', () => {
-  const gate = new LaunchGate();
-  const dev = new DevProcess('fault-temporal', { SLUICE_TEST_LAUNCH_HOLD_DIR: gate.dir, SLUICE_HEARTBEAT_TIMEOUT_SECONDS: '3', SLUICE_RESTART_BACKOFF_MS: '6000' });
-  beforeAll(() => gate.start());
-  afterAll(async () => {
-    gate.stop();
-    await dev.cleanUp();
-  });
+  const { gate, dev } = devDrill('fault-temporal', { SLUICE_RESTART_BACKOFF_MS: '6000' });
 
   test('the outage is reported and refused cleanly, then every run succeeds with no step twice', async () => {
     const began = Date.now();
-    await dev.start();
     const api = dev.api;
     const dir = stepWritableDir('fault-temporal');
-    const runIds = await Promise.all(Array.from({ length: RUNS }, (_, i) => api.createRun(dir, `temporal drill ${i}`)));
-
-    const first = randomBetween(2, 10);
-    await until(`${first} executions`, () => executions(dir).length >= first);
-    gate.freeze();
-    const held = await until('a launch held between spawn and claim', () => gate.held().length > 0 && gate.held());
-    const temporal = recordedPid(dev.dataDir, 'temporal');
-    process.kill(temporal, 'SIGKILL');
-
-    expect(await untilDown(api, 'temporal')).toMatchObject({ retryAfter: '5' });
+    const { runIds, first, held } = await openDrill(api, gate, dir, 'temporal drill');
+    const temporal = await dev.killServer('temporal', 'temporal');
     const runsBefore = await runCount(api);
     const asked = Date.now();
     const refused = await fetch(`${api.url}/apis/v2beta1/runs`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: fiveStepsRunBody(dir, 'while down') });

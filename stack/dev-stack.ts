@@ -82,9 +82,11 @@ export async function startDevStack(config: SluiceConfig, opts: DevStackOptions 
           logFile: join(config.dataDir, 'logs', 'temporal.log'),
           // The UI runs in the user's browser on this machine: loopback reaches the API however it is bound.
           uiCodecEndpoint: `http://127.0.0.1:${config.apiPort}${CODEC_PATH}`,
+          // Recorded at once: a sluice dev killed while Temporal starts must not leave it unknown.
+          onSpawn: (pid) => pidFiles.write('temporal', { pid, commandLineHas: dbFile, stopSignal: 'SIGTERM' }),
         });
         temporalUiUrl = server.uiUrl;
-        return supervisee(pidFiles, 'temporal', server.process.pid as number, dbFile, 'SIGTERM', server);
+        return supervisee(pidFiles, 'temporal', server.process.pid as number, server);
       }, log, backoff);
       await temporal.start();
       stops.push({ what: 'the Temporal dev server', stop: () => temporal.stop() });
@@ -99,7 +101,8 @@ export async function startDevStack(config: SluiceConfig, opts: DevStackOptions 
         const server = await startEmbeddedPostgres({ dataDir: pgDir, port: config.postgresPort });
         databaseUrl = server.url;
         // SIGINT is PostgreSQL's fast shutdown: it does not wait for clients to disconnect.
-        return supervisee(pidFiles, 'postgres', server.pid, pgDir, 'SIGINT', server);
+        await pidFiles.write('postgres', { pid: server.pid, commandLineHas: pgDir, stopSignal: 'SIGINT' });
+        return supervisee(pidFiles, 'postgres', server.pid, server);
       }, log, backoff);
       await postgres.start();
       stops.push({ what: 'PostgreSQL', stop: () => postgres.stop() });
@@ -153,24 +156,30 @@ export async function startDevStack(config: SluiceConfig, opts: DevStackOptions 
 /** How long one part of the stack may take to stop before the shutdown moves on without it. */
 const STOP_PART_MS = 10_000;
 
+/** How long a server gets to stop on its signal before it is killed (within `STOP_PART_MS`). */
+const SERVER_STOP_MS = 8_000;
+
 /**
- * A started server as its supervisor sees it, recorded in a pid file (with what its command line
- * names, to recognise it later) until it is stopped.
+ * A started server (recorded in a pid file) as its supervisor sees it. Stopping it ends within
+ * `SERVER_STOP_MS`: a server that ignores its stop signal is killed, so the shutdown keeps to its
+ * grace period and leaves nothing holding the port.
  */
-async function supervisee(
-  pidFiles: PidFiles,
-  name: string,
-  pid: number,
-  commandLineHas: string,
-  stopSignal: NodeJS.Signals,
-  server: { exited: Promise<string>; stop(): Promise<void> },
-): Promise<Supervisee> {
-  await pidFiles.write(name, { pid, commandLineHas, stopSignal });
+function supervisee(pidFiles: PidFiles, name: string, pid: number, server: { exited: Promise<string>; stop(): Promise<void> }): Supervisee {
+  let gone = false;
+  void server.exited.then(() => (gone = true));
   return {
     label: `pid ${pid}`,
     exited: server.exited,
     stop: async () => {
-      await server.stop();
+      await withTimeout(server.stop(), SERVER_STOP_MS, `stopping ${name} (pid ${pid})`).catch(() => {
+        // Our own child, not yet reaped (`gone` is false): the pid is still this server's.
+        if (gone) return;
+        try {
+          process.kill(pid, 'SIGKILL');
+        } catch {
+          // It exited in between: nothing left to stop.
+        }
+      });
       await pidFiles.remove(name);
     },
   };

@@ -20,6 +20,8 @@ export interface TemporalDevServerOptions {
   headless?: boolean;
   /** The remote codec the Web UI decodes payloads with (Sluice's API, `/codec`). */
   uiCodecEndpoint?: string;
+  /** Called with the server's pid as soon as it is spawned, before it answers (to record it). */
+  onSpawn?: (pid: number) => Promise<void>;
 }
 
 export interface RunningTemporal {
@@ -60,7 +62,10 @@ export async function startTemporalDevServer(opts: TemporalDevServerOptions): Pr
   const child = spawn(opts.cli, args, { stdio: ['ignore', out, out] });
   const exited = new Promise<string>((res) => child.once('exit', (code, signal) => res(howItEnded(code, signal))));
   child.once('error', () => undefined);
+  if (child.pid !== undefined) await opts.onSpawn?.(child.pid);
   const address = `127.0.0.1:${opts.port}`;
+  // A server that never answered must not stay behind holding the port (a supervisor retries).
+  const kill = () => void (child.exitCode === null && child.signalCode === null && child.kill('SIGKILL'));
   await waitFor(`Temporal dev server at ${address} (log: ${opts.logFile})`, async () => {
     if (child.exitCode !== null || child.signalCode !== null) {
       throw new Error(`temporal exited with code ${child.exitCode ?? child.signalCode}; see ${opts.logFile}`);
@@ -71,7 +76,10 @@ export async function startTemporalDevServer(opts: TemporalDevServerOptions): Pr
     } finally {
       await conn.close();
     }
-  }, { timeoutMs: 60_000, fatal: (err) => /exited with code/.test(String(err)) });
+  }, { timeoutMs: 60_000, fatal: (err) => /exited with code/.test(String(err)) }).catch((err: unknown) => {
+    kill();
+    throw err;
+  });
   return {
     address,
     uiUrl: opts.headless ? undefined : `http://127.0.0.1:${opts.uiPort}`,

@@ -1,5 +1,5 @@
 import { spawn, type ChildProcess } from 'node:child_process';
-import { chmodSync, existsSync, mkdtempSync, openSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { chmodSync, existsSync, mkdtempSync, openSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parsePipelineDocument } from '../../ir/parse';
@@ -311,6 +311,8 @@ export class DevProcess {
   async cleanUp(): Promise<void> {
     await this.crash();
     await new PidFiles(this.dataDir).stopOrphans(() => undefined);
+    // A stack's data (PostgreSQL's cluster above all) is large; the drill's findings are in its assertions.
+    rmSync(this.dataDir, { recursive: true, force: true });
   }
 
   log(): string {

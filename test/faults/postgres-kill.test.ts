@@ -1,4 +1,4 @@
-import { devDrill, openDrill, expectExactlyOnce, isRunning, randomBetween, recordedPid, sleep, untilReady } from './drill';
+import { devDrill, openDrill, expectExactlyOnce, isRunning, randomBetween, recordedPid, sleep, until, untilReady } from './drill';
 import { stepWritableDir } from '../support/temp-dirs';
 
 /**
@@ -26,7 +26,8 @@ describe('fault drill: kill -9 of PostgreSQL', () => {
     gate.thaw();
     await untilReady(api);
     expect(dev.log()).toMatch(new RegExp(`PostgreSQL \\(pid ${postgres}\\) ended unexpectedly: killed by SIGKILL; restarting it in 6000 ms`));
-    expect(dev.log()).toMatch(/PostgreSQL restarted \(pid \d+\)/);
+    // Logged once its start has finished, which may be a moment after it answers.
+    await until('the restart to be logged', () => /PostgreSQL restarted \(pid \d+\)/.test(dev.log()));
 
     const runs = await api.waitForRuns(runIds);
     const counted = expectExactlyOnce(runs, dir);

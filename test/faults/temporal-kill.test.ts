@@ -1,4 +1,4 @@
-import { devDrill, openDrill, expectExactlyOnce, fiveStepsRunBody, isRunning, randomBetween, runCount, sleep, untilReady } from './drill';
+import { devDrill, openDrill, expectExactlyOnce, fiveStepsRunBody, isRunning, randomBetween, runCount, sleep, until, untilReady } from './drill';
 import { stepWritableDir } from '../support/temp-dirs';
 
 /**
@@ -30,7 +30,8 @@ describe('fault drill: kill -9 of the Temporal dev server', () => {
     await untilReady(api);
     expect(isRunning(temporal)).toBe(false);
     expect(dev.log()).toMatch(new RegExp(`the Temporal dev server \\(pid ${temporal}\\) ended unexpectedly: killed by SIGKILL; restarting it in 6000 ms`));
-    expect(dev.log()).toMatch(/the Temporal dev server restarted \(pid \d+\)/);
+    // Logged once its start has finished, which may be a moment after it answers.
+    await until('the restart to be logged', () => /the Temporal dev server restarted \(pid \d+\)/.test(dev.log()));
 
     const runs = await api.waitForRuns(runIds);
     const counted = expectExactlyOnce(runs, dir);

@@ -12,6 +12,7 @@ import { lineLogger, type Logger } from '../observability/logger';
 import { httpMetrics, rememberMountPath } from '../observability/metrics';
 import { DEFAULT_INPUT_LIMITS, type InputLimits } from './pipeline-input';
 import { bodyTypeGuard, parsedInputGuard } from './request-guards';
+import { postgresCheck, temporalCheck, type DependencyCheck } from './health';
 import { artifactsRouter } from './routes/artifacts';
 import { codecRouter } from './routes/codec';
 import { experimentsRouter } from './routes/experiments';
@@ -57,6 +58,8 @@ export interface ApiDeps {
   taskDetailsLimit?: number;
   /** Where failed requests are logged; warnings and errors as lines on stderr when unset. */
   logger?: Logger;
+  /** What `/healthz` reports and `/readyz` requires; Temporal and PostgreSQL when unset. */
+  health?: DependencyCheck[];
 }
 
 /** The API's dependencies as a Sluice process configures them: its config, its store, its Temporal client. */
@@ -105,7 +108,7 @@ export function createApp(deps: ApiDeps): express.Express {
   app.disable('x-powered-by');
   app.use(httpMetrics);
   app.use(`${API_PREFIX}/healthz`, parsedInputGuard);
-  app.use(API_PREFIX, rememberMountPath, healthzRouter());
+  app.use(API_PREFIX, rememberMountPath, healthzRouter(deps.health ?? [temporalCheck(deps.temporal), postgresCheck(store)]));
   // Who is asking comes first: a caller without credentials learns nothing about what it sent.
   // The codec reads any content type (the Temporal UI's), within the same limits as the API.
   const codec = Router().use(rememberMountPath, express.json({ type: () => true, limit: limits.maxBodyBytes }), parsedInputGuard, codecRouter(new GzipPayloadCodec()));

@@ -164,6 +164,8 @@ export function classify(err: unknown): Classified {
   if (err instanceof StoreNotFoundError) return plain('NOT_FOUND', err.message);
   if (err instanceof FailedPreconditionError) return plain('FAILED_PRECONDITION', err.message);
   if (err instanceof UnavailableError) return plain('UNAVAILABLE', err.message);
+  const down = unavailableDependency(err);
+  if (down) return plain('UNAVAILABLE', `${down} is unavailable (${err instanceof Error ? err.message : String(err)}); retry shortly`);
   return plain('INTERNAL', `internal error: ${err instanceof Error ? err.message : String(err)}`);
 }
 
@@ -222,6 +224,7 @@ export function errorHandler(logger: Logger): ErrorRequestHandler {
     // The other kinds are answers about the request; only a bug or an outage needs the stack.
     if (classified.kind === 'INTERNAL' || classified.kind === 'UNAVAILABLE') logger.error({ err, method: req.method, url: req.originalUrl }, 'request failed');
     const { status, body } = toErrorBody(classified);
+    if (status === 503) res.set('Retry-After', String(RETRY_AFTER_SECONDS));
     if (err instanceof UnauthenticatedError) res.setHeader('WWW-Authenticate', bearerChallenge(err));
     // Set explicitly: a handler may already have chosen another type (text/plain for logs).
     res.status(status).type('application/json').json(body);
@@ -235,6 +238,29 @@ export function errorHandler(logger: Logger): ErrorRequestHandler {
 function bearerChallenge(err: UnauthenticatedError): string {
   const realm = 'Bearer realm="sluice"';
   return err.presented ? `${realm}, error="invalid_token", error_description="${err.message.replace(/[^\x20-\x7e]|["\\]/g, "'")}"` : realm;
+}
+
+/** What a 503 asks clients to wait: about how long the dev stack's supervisor takes to restart a server. */
+export const RETRY_AFTER_SECONDS = 5;
+
+/** node-postgres errors of a server that is down, restarting or cut off (network errors and SQLSTATE classes 08 and 57P). */
+const POSTGRES_DOWN_CODES = new Set(['ECONNREFUSED', 'ECONNRESET', 'EPIPE', 'ETIMEDOUT', '57P01', '57P02', '57P03', '08000', '08001', '08003', '08004', '08006']);
+const POSTGRES_DOWN_MESSAGES = /Connection terminated|timeout exceeded when trying to connect|Client has encountered a connection error/;
+/** gRPC UNAVAILABLE: Temporal's frontend cannot be reached. */
+const GRPC_UNAVAILABLE = 14;
+
+/**
+ * Which dependency `err` says is down (PostgreSQL or Temporal), or undefined when it is about
+ * something else: an outage is a 503 the client may retry, not a 500.
+ */
+function unavailableDependency(err: unknown): string | undefined {
+  for (let e: unknown = err, depth = 0; e instanceof Error && depth < 5; e = e.cause, depth++) {
+    const code = (e as { code?: unknown }).code;
+    if (typeof code === 'string' && POSTGRES_DOWN_CODES.has(code)) return 'PostgreSQL';
+    if (POSTGRES_DOWN_MESSAGES.test(e.message)) return 'PostgreSQL';
+    if (code === GRPC_UNAVAILABLE) return 'Temporal';
+  }
+  return undefined;
 }
 
 /** Store listing options as the API's query parameters name them. */

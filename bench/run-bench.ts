@@ -10,6 +10,7 @@ import { runHistoryStats } from '../stack/run-histories';
 import { seedRuns } from './seed-runs';
 import { treeMemory } from './process-memory';
 import { benchKubernetes, type KubernetesBench } from './kubernetes-bench';
+import { loadBurst, type Latencies } from './load';
 
 /**
  * `npm run bench`: starts a fresh embedded stack and measures
@@ -17,7 +18,8 @@ import { benchKubernetes, type KubernetesBench } from './kubernetes-bench';
  *    ((wall time − the steps' own time) / 50, where a step's own time is its launch's
  *    start-to-exit as the runner saw it);
  *  - throughput of a 200-wide fan-out of no-op steps;
- *  - resident memory of every process of the stack, idle and at the fan-out's peak.
+ *  - resident memory of every process of the stack, idle and at the fan-out's peak;
+ *  - a burst of 100 run creations at once with 20 readers listing runs (`load.ts`).
  * Prints a table and writes the figures as JSON under bench/results/.
  */
 async function main(): Promise<void> {
@@ -53,6 +55,7 @@ async function main(): Promise<void> {
     await seedRuns(stack.store, 10_000);
     const listP50 = await p50Ms(() => getJson(stack, '/apis/v2beta1/runs?page_size=50'), 50);
     const bigRunP50 = await p50Ms(() => getJson(stack, `/apis/v2beta1/runs/${loop10k.runId}`), 20);
+    const burst = await loadBurst(stack.apiUrl, stack.token, noopPipeline('bench-burst', 1, 'chain'), { creations: 100, readers: 20 });
 
     const results = {
       date: new Date().toISOString(),
@@ -73,7 +76,11 @@ async function main(): Promise<void> {
         peakPendingActivities: Math.max(...histories.map((h) => h.peakPendingActivities)),
         peakPendingChildren: Math.max(...histories.map((h) => h.peakPendingChildren)),
       },
-      api: { listRunsP50Ms: listP50, tenThousandTaskRunP50Ms: bigRunP50 },
+      api: {
+        listRunsP50Ms: listP50,
+        tenThousandTaskRunP50Ms: bigRunP50,
+        burst: { creation: burst.creation, list: burst.list },
+      },
       memory: {
         idleStackMiB: idle.stackMiB,
         idleStackPssMiB: idle.stackPssMiB,
@@ -161,7 +168,7 @@ function printTable(r: {
   fanout200: { wallMs: number; stepsPerSecond: number };
   loop1000: { wallMs: number; stepsPerSecond: number };
   loop10000: { wallMs: number; stepsPerSecond: number; workflows: number; largestHistoryEvents: number; peakPendingActivities: number; peakPendingChildren: number };
-  api: { listRunsP50Ms: number; tenThousandTaskRunP50Ms: number };
+  api: { listRunsP50Ms: number; tenThousandTaskRunP50Ms: number; burst: { creation: Latencies; list: Latencies } };
   memory: { idleStackMiB: number; idleStackPssMiB: number; fanoutPeakStackMiB: number; fanoutPeakStackPssMiB: number; fanoutPeakTotalMiB: number; peakByProgramMiB: Record<string, number> };
 }): void {
   const rows: [string, string][] = [
@@ -180,6 +187,8 @@ function printTable(r: {
     ['  peak pending activities / children (limit 2,000)', `${r.loop10000.peakPendingActivities} / ${r.loop10000.peakPendingChildren}`],
     ['GET /runs?page_size=50 with 10,000 runs (p50)', `${r.api.listRunsP50Ms} ms`],
     ['GET /runs/{id} of the 10,000-task run (p50)', `${r.api.tenThousandTaskRunP50Ms} ms`],
+    ['100 creations at once with 20 readers: creation p50 / p95', `${r.api.burst.creation.p50Ms} / ${r.api.burst.creation.p95Ms} ms (${r.api.burst.creation.failed} failed)`],
+    ['  the readers: GET /runs?page_size=50 p50 / p95', `${r.api.burst.list.p50Ms} / ${r.api.burst.list.p95Ms} ms (${r.api.burst.list.count} reads, ${r.api.burst.list.failed} failed)`],
     ['memory idle, RSS summed (PSS)', `${r.memory.idleStackMiB} MiB (${r.memory.idleStackPssMiB} MiB)`],
     ['memory peak (fan-out and loops), RSS summed (PSS)', `${r.memory.fanoutPeakStackMiB} MiB (${r.memory.fanoutPeakStackPssMiB} MiB)`],
     ['memory fan-out peak incl. steps (RSS)', `${r.memory.fanoutPeakTotalMiB} MiB`],

@@ -17,6 +17,7 @@ import { workerCommand } from './commands/worker';
 import { println, type CliContext, type GlobalOptions } from './context';
 import { EXIT_CODES_HELP, ExitCode, exitCodeFor } from './exit-codes';
 import { collectArtifact, collectParam, parsePort, parsePositiveInt } from './params';
+import { describeError } from '../config/describe-error';
 
 /**
  * The `sluice` command line: commander wiring only. Each command lives in `commands/`, takes a
@@ -139,14 +140,14 @@ export async function runCli(argv: string[], ctx: CliContext): Promise<number> {
     return code;
   } catch (err) {
     // Commander has already printed its own usage errors.
-    if (!(err instanceof CommanderError)) println(ctx.stderr, `error: ${describeError(err)}`);
+    if (!(err instanceof CommanderError)) println(ctx.stderr, `error: ${describeCliError(err)}`);
     return exitCodeFor(err);
   }
 }
 
-function describeError(err: unknown): string {
+function describeCliError(err: unknown): string {
   if (err instanceof ApiError) return `${err.message} (HTTP ${err.status})`;
-  return err instanceof Error ? err.message : String(err);
+  return err instanceof Error && err.message ? err.message : describeError(err);
 }
 
 function packageVersion(): string {

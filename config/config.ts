@@ -111,6 +111,13 @@ export const ConfigSchema = z.object({
   trustedProxyUserHeader: z.string().toLowerCase().optional(),
   /** With `trustedProxyUserHeader`: the header listing the user's namespaces (comma-separated); unset: every namespace. */
   trustedProxyNamespacesHeader: z.string().toLowerCase().optional(),
+  /** `sluice dev`: first delay before a crashed Temporal, PostgreSQL or worker is started again (doubled on each failure, at most 15 s). */
+  restartBackoffMs: z.coerce.number().int().positive().default(500),
+  /**
+   * Tests only (the fault drills): local launches wait between spawn and claim until released
+   * through this directory (see `LocalProcessRunner`). Never set in production.
+   */
+  testLaunchHoldDir: z.string().optional(),
 });
 
 export type SluiceConfig = Omit<z.infer<typeof ConfigSchema>, 'pipelineRoots'> & {
@@ -168,6 +175,8 @@ const ENV_KEYS: Record<string, keyof z.input<typeof ConfigSchema>> = {
   SLUICE_USER_SCOPE: 'userScope',
   SLUICE_TRUSTED_PROXY_USER_HEADER: 'trustedProxyUserHeader',
   SLUICE_TRUSTED_PROXY_NAMESPACES_HEADER: 'trustedProxyNamespacesHeader',
+  SLUICE_RESTART_BACKOFF_MS: 'restartBackoffMs',
+  SLUICE_TEST_LAUNCH_HOLD_DIR: 'testLaunchHoldDir',
 };
 
 /** Thrown when configuration is invalid; the message names each bad field. */

@@ -3,6 +3,7 @@ import { mkdirSync, openSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { Connection } from '@temporalio/client';
 import { SEARCH_ATTRIBUTES } from '../config/constants';
+import { howItEnded } from './supervisor';
 import { waitFor } from './wait';
 
 export interface TemporalDevServerOptions {
@@ -19,12 +20,16 @@ export interface TemporalDevServerOptions {
   headless?: boolean;
   /** The remote codec the Web UI decodes payloads with (Sluice's API, `/codec`). */
   uiCodecEndpoint?: string;
+  /** Called with the server's pid as soon as it is spawned, before it answers (to record it). */
+  onSpawn?: (pid: number) => Promise<void>;
 }
 
 export interface RunningTemporal {
   address: string;
   uiUrl?: string;
   process: ChildProcess;
+  /** Resolves, with how it ended, when the server exits. */
+  exited: Promise<string>;
   stop(): Promise<void>;
 }
 
@@ -55,9 +60,12 @@ export async function startTemporalDevServer(opts: TemporalDevServerOptions): Pr
   ];
   const out = openSync(opts.logFile, 'a');
   const child = spawn(opts.cli, args, { stdio: ['ignore', out, out] });
-  const exited = new Promise<number | null>((res) => child.once('exit', (code) => res(code)));
+  const exited = new Promise<string>((res) => child.once('exit', (code, signal) => res(howItEnded(code, signal))));
   child.once('error', () => undefined);
+  if (child.pid !== undefined) await opts.onSpawn?.(child.pid);
   const address = `127.0.0.1:${opts.port}`;
+  // A server that never answered must not stay behind holding the port (a supervisor retries).
+  const kill = () => void (child.exitCode === null && child.signalCode === null && child.kill('SIGKILL'));
   await waitFor(`Temporal dev server at ${address} (log: ${opts.logFile})`, async () => {
     if (child.exitCode !== null || child.signalCode !== null) {
       throw new Error(`temporal exited with code ${child.exitCode ?? child.signalCode}; see ${opts.logFile}`);
@@ -68,11 +76,15 @@ export async function startTemporalDevServer(opts: TemporalDevServerOptions): Pr
     } finally {
       await conn.close();
     }
-  }, { timeoutMs: 60_000, fatal: (err) => /exited with code/.test(String(err)) });
+  }, { timeoutMs: 60_000, fatal: (err) => /exited with code/.test(String(err)) }).catch((err: unknown) => {
+    kill();
+    throw err;
+  });
   return {
     address,
     uiUrl: opts.headless ? undefined : `http://127.0.0.1:${opts.uiPort}`,
     process: child,
+    exited,
     async stop() {
       if (child.exitCode === null && child.signalCode === null) {
         child.kill('SIGTERM');

@@ -98,6 +98,10 @@ export class PgStore implements MetadataStore {
     await this.pool.end();
   }
 
+  async ping(): Promise<void> {
+    await this.pool.query('SELECT 1');
+  }
+
   // Pipelines and versions.
 
   /** Idempotent on `pipelineId`. Throws `StoreConflictError` (`name`) if another pipeline has the name. */
@@ -278,13 +282,18 @@ export class PgStore implements MetadataStore {
           r.state,
           r.createdAt,
         ]);
+      }
+      const run = (await readRun(client, r.runId)) as RunRecord;
+      // Last, just before COMMIT: every creation in an experiment updates its one row, whose lock
+      // is held until COMMIT, so anything after this would serialise concurrent creations.
+      if (rowCount === 1) {
         await client.query(
           `UPDATE experiments SET last_run_created_at = GREATEST(last_run_created_at, $2)
            WHERE experiment_id = $1`,
           [r.experimentId, r.createdAt],
         );
       }
-      return (await readRun(client, r.runId)) as RunRecord;
+      return run;
     });
   }
 

@@ -10,6 +10,13 @@ export type Queryable = Pick<Pool | PoolClient, 'query'>;
 export async function withTransaction<T>(pool: Pool, fn: (client: PoolClient) => Promise<T>): Promise<T> {
   const client = await pool.connect();
   let broken: Error | undefined;
+  // A checked-out client whose server goes away between statements emits 'error'; unheard, it
+  // would crash the process (the pool hears only its idle clients). The statement in flight or
+  // the next one fails anyway, and the client is discarded.
+  const onError = (err: Error) => {
+    broken = err;
+  };
+  client.on('error', onError);
   try {
     await client.query('BEGIN');
     const result = await fn(client);
@@ -23,5 +30,6 @@ export async function withTransaction<T>(pool: Pool, fn: (client: PoolClient) =>
     throw err;
   } finally {
     client.release(broken);
+    client.off('error', onError);
   }
 }

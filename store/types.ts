@@ -253,6 +253,8 @@ export interface MetadataStore {
   /** Creates tables and indexes; safe to call on every start. Also ensures the `Default` experiment. */
   migrate(): Promise<void>;
   close(): Promise<void>;
+  /** Resolves once the database answers a trivial query; rejects with why it does not (health checks). */
+  ping(): Promise<void>;
 
   /** Runs by state, and the tasks of unfinished runs by state: the figures `/metrics` gauges. */
   countByState(): Promise<{ runs: Partial<Record<RunState, number>>; activeTasks: Partial<Record<TaskState, number>> }>;

@@ -76,10 +76,11 @@ export async function createSluiceWorker(deps: SluiceWorkerDeps): Promise<Worker
 function localRunner(config: SluiceConfig, logger: Logger): LocalProcessRunner {
   const runAs = resolveStepUser(config.stepUser);
   const blocked = runAs && stepUserBlocked(runAs, config.venv, config.artifactRoot);
-  if (!blocked) return new LocalProcessRunner({ runAs });
+  const testHoldDir = config.testLaunchHoldDir;
+  if (!blocked) return new LocalProcessRunner({ runAs, testHoldDir });
   if (config.stepUser) throw new ConfigError(`stepUser: ${blocked}; allow it with chmod o+x, or set SLUICE_STEP_USER=inherit`);
   logger.warn(`steps run as the worker's own user, because ${blocked}; make it enterable (chmod o+x) to run steps unprivileged`);
-  return new LocalProcessRunner();
+  return new LocalProcessRunner({ testHoldDir });
 }
 
 /**

@@ -8,28 +8,37 @@ import { spawner } from './spawner';
  * A tiny `sh` supervisor owns a launch's bookkeeping, because the step must outlive a worker
  * that is killed and the next worker must learn what happened without guessing:
  *
- * 1. before the step can run, the supervisor records its own pid and start time (`launch.json`).
- *    A worker killed at any point after `spawn` therefore leaves either a record (the step may
- *    have run: reattach, never start it again) or no complete record (the step has not run; a
- *    supervisor still writing it is found by its launch name and adopted);
+ * 1. before the step can run, the supervisor claims the launch by creating its record
+ *    (`launch.json`: its own pid and start time) with `O_EXCL` (`set -C`). Only the supervisor
+ *    that created the record runs the step; any other supervisor of the same launch (started
+ *    by a retry that did not see a supervisor still on its way to the claim, or by two attempts
+ *    racing) exits with `CLAIM_LOST` without running anything. So a step runs at most once
+ *    per launch, whatever dies when;
  * 2. after the step, it writes the step's exit code (`exit_code`; an empty file is no code yet).
  *
  * Both are written in place, not renamed into place: a rename costs an `mv` process per file,
- * and readers already treat an incomplete record as none.
+ * and readers treat an incomplete record as none (its writer is found by its launch name, or
+ * died before the step: then no exit code ever comes and the launch is reported lost).
  *
  * The record is not fsynced: it must survive the worker's death, not the host's, which kills
  * the step too. The step's argv arrives as "$@" — never spliced into the script. Field 22 of
  * `/proc/PID/stat` (the 20th after the parenthesised command name) is the start time.
  */
-const SUPERVISOR = [
-  // A function sets the start time rather than printing it: `$(…)` would fork a subshell.
-  'read -r s < /proc/$$/stat; s=${s##*) }; ticks() { shift 19; t=$1; }; ticks $s',
-  `printf '{"pid":%s,"startTicks":%s}' "$$" "$t" > "$SLUICE_STATE_FILE" || exit 125`,
-  '"$@"; c=$?; printf %s "$c" > "$SLUICE_EXIT_FILE"; exit "$c"',
-].join('\n');
+function supervisorScript(hold: boolean): string {
+  return [
+    // A function sets the start time rather than printing it: `$(…)` would fork a subshell.
+    'read -r s < /proc/$$/stat; s=${s##*) }; ticks() { shift 19; t=$1; }; ticks $s',
+    // Tests only: stop in the instant between spawn and claim until the test lets the launch go.
+    ...(hold ? [': > "$SLUICE_TEST_HOLD_DIR/$SLUICE_LAUNCH.held"; while [ ! -e "$SLUICE_TEST_HOLD_DIR/$SLUICE_LAUNCH.go" ]; do sleep 0.05; done'] : []),
+    `set -C; { printf '{"pid":%s,"startTicks":%s}' "$$" "$t" > "$SLUICE_STATE_FILE"; } 2>/dev/null || exit ${CLAIM_LOST}; set +C`,
+    '"$@"; c=$?; printf %s "$c" > "$SLUICE_EXIT_FILE"; exit "$c"',
+  ].join('\n');
+}
+/** A supervisor's exit status when another supervisor claimed its launch first (it ran nothing). */
+const CLAIM_LOST = 125;
 const STATE_FILE = 'launch.json';
 const EXIT_FILE = 'exit_code';
-/** Written before spawning: its presence without a state file means a worker died mid-start. */
+/** Written before spawning: its presence without a record means a supervisor may be on its way to its claim. */
 const STARTING_FILE = 'launch.starting';
 const POLL_MS = 500;
 
@@ -51,28 +60,29 @@ export class LocalProcessRunner implements Runner {
   /** Launches this worker started itself, by name: their end is reported instead of polled. */
   private readonly running = new Map<string, Promise<void>>();
 
-  /** @param opts.runAs the user steps run as (needs a root worker); the worker's own user when absent. */
-  constructor(private readonly opts: { runAs?: { uid: number; gid: number } } = {}) {}
+  private readonly supervisor: string;
+
+  /**
+   * @param opts.runAs the user steps run as (needs a root worker); the worker's own user when absent.
+   * @param opts.testHoldDir tests only: every supervisor waits, between spawn and claim, for
+   *   `<dir>/<launch>.go` after creating `<dir>/<launch>.held`, so a fault drill can kill a
+   *   worker at exactly that instant.
+   */
+  constructor(private readonly opts: { runAs?: { uid: number; gid: number }; testHoldDir?: string } = {}) {
+    this.supervisor = supervisorScript(opts.testHoldDir !== undefined);
+  }
 
   async start(spec: LaunchSpec): Promise<LaunchHandle> {
     await mkdir(spec.workDir, { recursive: true });
-    const existing = await readLaunchState(spec.workDir);
+    const existing = await existingLaunch(spec);
     if (existing) return handleFor(spec, existing);
-    // An exit code is the launch's outcome even without a record (launches of earlier versions).
-    if ((await readExitCode(spec.workDir)) !== undefined) return handleFor(spec, ENDED);
     const startingMarker = join(spec.workDir, STARTING_FILE);
-    if (await exists(startingMarker)) {
-      // A worker died between spawn and the supervisor's record: the supervisor may still be about to write it.
-      const adopted = await findProcessByLaunchName(spec.name);
-      if (adopted) return handleFor(spec, adopted);
-      // Otherwise it never reached the step (it records itself first), so starting now runs the step once.
-    }
     await writeFile(startingMarker, '');
     const runAs = this.opts.runAs;
     if (runAs) for (const dir of [spec.workDir, ...spec.writableDirs]) await chown(dir, runAs.uid, runAs.gid);
     const { pid, ended } = await spawner.spawn({
       file: '/bin/sh',
-      args: ['-c', SUPERVISOR, 'sluice-step', ...spec.argv],
+      args: ['-c', this.supervisor, 'sluice-step', ...spec.argv],
       cwd: spec.workDir,
       // Another user's HOME is out of reach; the launch directory serves instead.
       env: {
@@ -81,6 +91,7 @@ export class LocalProcessRunner implements Runner {
         SLUICE_LAUNCH: spec.name,
         SLUICE_STATE_FILE: join(spec.workDir, STATE_FILE),
         SLUICE_EXIT_FILE: join(spec.workDir, EXIT_FILE),
+        ...(this.opts.testHoldDir !== undefined ? { SLUICE_TEST_HOLD_DIR: this.opts.testHoldDir } : {}),
       },
       ...(runAs ? { uid: runAs.uid, gid: runAs.gid } : {}),
       logFile: spec.logFile,
@@ -97,14 +108,20 @@ export class LocalProcessRunner implements Runner {
       await endedOrAborted(ended, signal);
       if (signal.aborted) return { status: 'running' };
     }
+    let watched: LaunchState = { pid: Number(handle.ref.pid), startTicks: Number(handle.ref.startTicks) };
     while (!signal.aborted) {
       const exitCode = await readExitCode(workDir);
       if (exitCode !== undefined) return { status: 'exited', exitCode };
-      if (!(await isAlive(Number(handle.ref.pid), Number(handle.ref.startTicks)))) {
-        // The supervisor may have written the file just before exiting.
-        const late = await readExitCode(workDir);
-        if (late !== undefined) return { status: 'exited', exitCode: late };
-        return { status: 'lost', reason: `process ${handle.ref.pid} of launch ${handle.name} ended without an exit code (killed)` };
+      if (!(await isAlive(watched.pid, watched.startTicks))) {
+        // It lost the claim to another supervisor of this launch, which runs the step.
+        const owner = await liveOwner(workDir, watched);
+        if (owner) watched = owner;
+        else {
+          // The supervisor (the winner, when it is not the watched one) may have written the file just before exiting.
+          const late = await readExitCode(workDir);
+          if (late !== undefined) return { status: 'exited', exitCode: late };
+          return { status: 'lost', reason: `process ${watched.pid} of launch ${handle.name} ended without an exit code (killed)` };
+        }
       }
       await sleep(POLL_MS, undefined, { signal }).catch(() => undefined);
     }
@@ -112,8 +129,9 @@ export class LocalProcessRunner implements Runner {
   }
 
   async kill(handle: LaunchHandle, graceMs: number): Promise<void> {
-    const pid = Number(handle.ref.pid);
-    if (!(await isAlive(pid, Number(handle.ref.startTicks)))) return;
+    const owner = await liveOwner(String(handle.ref.workDir), { pid: Number(handle.ref.pid), startTicks: Number(handle.ref.startTicks) });
+    if (!owner) return;
+    const pid = owner.pid;
     // Descendants are collected first: a step may move children to other process groups.
     const tree = [pid, ...(await descendantsOf(pid))];
     signalAll(pid, tree, 'SIGTERM');
@@ -143,6 +161,32 @@ function endedOrAborted(ended: Promise<void>, signal: AbortSignal): Promise<void
 
 async function exists(file: string): Promise<boolean> {
   return stat(file).then(() => true, () => false);
+}
+
+/**
+ * The launch a supervisor already claimed or is on its way to claim, if any: its complete
+ * record; its exit code (the outcome, even without a record); or, when a start was begun
+ * (`launch.starting`) but nothing recorded, its supervisor still before its claim (a worker died
+ * in between, or another attempt is starting it now), found by its launch name. Undefined means
+ * a new supervisor may be started: should an unseen one still be on its way, the claim lets only
+ * one of them run the step.
+ */
+async function existingLaunch(spec: LaunchSpec): Promise<LaunchState | undefined> {
+  const recorded = await readLaunchState(spec.workDir);
+  if (recorded) return recorded;
+  if ((await readExitCode(spec.workDir)) !== undefined) return ENDED;
+  if (!(await exists(join(spec.workDir, STARTING_FILE)))) return undefined;
+  return findProcessByLaunchName(spec.name);
+}
+
+/**
+ * The live supervisor of a launch: `watched` while it lives, else the one whose claim is
+ * recorded (`watched` may have lost the claim to it); undefined when neither lives.
+ */
+async function liveOwner(workDir: string, watched: LaunchState): Promise<LaunchState | undefined> {
+  if (await isAlive(watched.pid, watched.startTicks)) return watched;
+  const recorded = await readLaunchState(workDir);
+  return recorded && recorded.pid !== watched.pid && (await isAlive(recorded.pid, recorded.startTicks)) ? recorded : undefined;
 }
 
 /** Undefined when absent or incomplete (its supervisor is still writing it, or died doing so before the step). */

@@ -52,8 +52,10 @@ export class RunService {
   /**
    * Validates everything (source, spec, experiment, parameters, input artifacts, pipeline root)
    * before writing anything, so bad input leaves no trace; then records the run PENDING and starts its
-   * workflow. If the workflow cannot be started the run is recorded FAILED with the reason and
-   * `UnavailableError` is thrown, so no run waits in PENDING for a workflow that never comes.
+   * workflow. While Temporal does not answer, nothing is written and `UnavailableError` (503) is
+   * thrown at once, as KFP refuses a run it cannot submit. If the start itself fails (Temporal
+   * lost in between) the run is recorded FAILED with the reason and `UnavailableError` is thrown,
+   * so no run waits in PENDING for a workflow that never comes.
    */
   async create(body: CreateRunBody, access: Access): Promise<RunRecord> {
     const { store } = this.deps;
@@ -90,6 +92,8 @@ export class RunService {
       heartbeatTimeoutSeconds: this.deps.heartbeatTimeoutSeconds,
     };
     await this.assertStartInputFits(input, body.pipeline_spec ? 'pipeline_spec' : 'pipeline_version_reference');
+    // KFP's semantics: a run whose workflow cannot be submitted is not created (503, nothing written).
+    await this.deps.workflows.assertReachable();
 
     const run = await store.createRun({
       runId,

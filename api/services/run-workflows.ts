@@ -3,6 +3,8 @@ import { SearchAttributeType, defineSearchAttributeKey, type SearchAttributePair
 import { PIPELINE_RUN_WORKFLOW, SEARCH_ATTRIBUTES } from '../../config/constants';
 import { payloadsByteSize } from '../../config/payload-codec';
 import type { RunInput } from '../../workflows/types';
+import { describeError } from '../../config/describe-error';
+import { UnavailableError } from '../errors';
 
 const searchAttributeKeys = {
   pipelineName: defineSearchAttributeKey(SEARCH_ATTRIBUTES.pipelineName, SearchAttributeType.KEYWORD),
@@ -19,12 +21,40 @@ export const TEMPORAL_BLOB_LIMIT_BYTES = 2 * 1024 * 1024;
  */
 export const MAX_START_INPUT_BYTES = 1.5 * 1024 * 1024;
 
+/** How long an answer from Temporal vouches for it before run creation asks again. */
+const REACHABLE_FOR_MS = 2_000;
+/** How long run creation waits for Temporal to answer before it refuses with 503. */
+const PROBE_DEADLINE_MS = 2_000;
+
 /** The API's side of Temporal: starting and cancelling `pipelineRun` workflows (workflow id = run id). */
 export class RunWorkflows {
   constructor(
     private readonly client: Client,
     private readonly taskQueue: string,
   ) {}
+
+  /** When Temporal last answered: within `REACHABLE_FOR_MS` of that, it is not asked again. */
+  private reachableAt = 0;
+  private probing: Promise<void> | undefined;
+
+  /**
+   * Resolves when Temporal's frontend answers (asked at most once per `REACHABLE_FOR_MS`, one
+   * question for any number of concurrent callers), so that run creation fails fast while it
+   * is down instead of writing a run whose workflow start would hang in the client's retries.
+   * @throws UnavailableError naming Temporal and what the client saw
+   */
+  async assertReachable(): Promise<void> {
+    if (Date.now() - this.reachableAt < REACHABLE_FOR_MS) return;
+    this.probing ??= this.client.connection
+      .withDeadline(Date.now() + PROBE_DEADLINE_MS, () => this.client.workflowService.getSystemInfo({}))
+      .then(() => void (this.reachableAt = Date.now()))
+      .finally(() => (this.probing = undefined));
+    try {
+      await this.probing;
+    } catch (err) {
+      throw new UnavailableError(`Temporal is unreachable (${describeError(err)}); the run was not created: retry shortly`, { cause: err });
+    }
+  }
 
   /** Starts the run's workflow, tagged with Sluice's Keyword search attributes for the Temporal UI. */
   async start(input: RunInput): Promise<void> {
@@ -40,6 +70,7 @@ export class RunWorkflows {
         args: [input],
         typedSearchAttributes,
       });
+      this.reachableAt = Date.now();
     } catch (err) {
       // The SDK's own message is only "Failed to start Workflow"; the reason is in its causes.
       throw new Error(describeError(err), { cause: err });
@@ -71,20 +102,4 @@ export class RunWorkflows {
       throw err;
     }
   }
-}
-
-/**
- * An error's message followed by its causes' (a gRPC status such as "3 INVALID_ARGUMENT: Blob
- * data size exceeds limit."), each once.
- */
-export function describeError(err: unknown): string {
-  const parts: string[] = [];
-  const seen = new Set<unknown>();
-  for (let e: unknown = err; e !== undefined && e !== null && !seen.has(e); e = (e as { cause?: unknown }).cause) {
-    seen.add(e);
-    const message = e instanceof Error ? e.message : String(e);
-    if (message && !parts.some((p) => p.includes(message))) parts.push(message);
-    if (!(e instanceof Error)) break;
-  }
-  return parts.join(': ') || 'unknown error';
 }

@@ -21,10 +21,17 @@ async function pipelineCount(): Promise<number> {
   return (await h.store.listPipelines({})).totalSize;
 }
 
-test('healthz answers with KFP shape', async () => {
+test('healthz answers with KFP shape and the status of each dependency; readyz says ready', async () => {
   const res = await h.call('GET', `${API}/healthz`);
   expect(res.status).toBe(200);
-  expect(res.body).toEqual({ multi_user: false, pipeline_store: 'database' });
+  expect(res.body).toEqual({
+    multi_user: false,
+    pipeline_store: 'database',
+    dependencies: { temporal: { status: 'up' }, postgresql: { status: 'up' } },
+  });
+  const ready = await h.call('GET', `${API}/readyz`);
+  expect(ready.status).toBe(200);
+  expect(ready.body).toMatchObject({ ready: true });
 });
 
 describe('upload', () => {

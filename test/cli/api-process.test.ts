@@ -96,7 +96,7 @@ describe('sluice api (the standalone API process)', () => {
       if (child.exitCode !== null) throw new Error(`sluice api exited ${child.exitCode}:\n${output}`);
       const res = await fetch(`${url}${API}/healthz`).catch(() => undefined);
       if (res?.ok) {
-        expect(await res.json()).toEqual({ multi_user: false, pipeline_store: 'database' });
+        expect(await res.json()).toEqual({ multi_user: false, pipeline_store: 'database', dependencies: { temporal: { status: 'up' }, postgresql: { status: 'up' } } });
         break;
       }
       if (Date.now() > deadline) throw new Error(`sluice api did not answer healthz within 60 s:\n${output}`);

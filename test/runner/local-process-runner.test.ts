@@ -1,5 +1,5 @@
 import { spawnSync } from 'node:child_process';
-import { chmodSync, existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { chmodSync, existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { LocalProcessRunner } from '../../activities/runners/local-process-runner';
@@ -90,6 +90,44 @@ describe('LocalProcessRunner', () => {
     const status = await next.wait(await next.start(spec), new AbortController().signal);
     expect(status).toEqual({ status: 'exited', exitCode: 0 });
     expect(readFileSync(join(spec.workDir, 'count'), 'utf8')).toBe('run\n');
+  });
+
+  test('two starts racing past each other (both spawn a supervisor) still run the step once', async () => {
+    const spec = launch('race-1', ['sh', '-c', 'echo run >> count; sleep 0.5']);
+    // Two runner instances stand for two attempts of one task (a lost attempt still starting on a busy worker).
+    const [a, b] = [new LocalProcessRunner(), new LocalProcessRunner()];
+    const handles = await Promise.all([a.start(spec), b.start(spec)]);
+    const statuses = await Promise.all([a.wait(handles[0], new AbortController().signal), b.wait(handles[1], new AbortController().signal)]);
+    expect(statuses).toEqual([{ status: 'exited', exitCode: 0 }, { status: 'exited', exitCode: 0 }]);
+    expect(readFileSync(join(spec.workDir, 'count'), 'utf8')).toBe('run\n');
+  });
+
+  test('a supervisor held between spawn and claim is adopted by the next start, and a late one loses the claim', async () => {
+    const holdDir = mkdtempSync(join(tmpdir(), 'sluice-hold-'));
+    const spec = launch('held-1', ['sh', '-c', 'echo run >> count']);
+    // The held supervisor stands for one whose worker died right after spawning it.
+    const held = new LocalProcessRunner({ testHoldDir: holdDir });
+    const first = await held.start(spec);
+    await until(() => existsSync(join(holdDir, 'held-1.held')));
+    expect(existsSync(join(spec.workDir, 'launch.json'))).toBe(false);
+    const next = new LocalProcessRunner();
+    const adopted = await next.start(spec);
+    expect(adopted.ref.pid).toBe(first.ref.pid);
+    writeFileSync(join(holdDir, 'held-1.go'), '');
+    expect(await next.wait(adopted, new AbortController().signal)).toEqual({ status: 'exited', exitCode: 0 });
+
+    // A supervisor that reaches its claim after another ran the step exits without running it.
+    const late = launch('held-2', ['sh', '-c', 'echo run >> count']);
+    const slow = await held.start(late);
+    await until(() => existsSync(join(holdDir, 'held-2.held')));
+    rmSync(join(late.workDir, 'launch.starting')); // hides it from the next start, as a racing attempt would not see it
+    const winner = new LocalProcessRunner();
+    expect(await winner.wait(await winner.start(late), new AbortController().signal)).toEqual({ status: 'exited', exitCode: 0 });
+    writeFileSync(join(holdDir, 'held-2.go'), '');
+    await until(() => !alive(Number(slow.ref.pid)));
+    expect(await held.wait(slow, new AbortController().signal)).toEqual({ status: 'exited', exitCode: 0 });
+    expect(readFileSync(join(spec.workDir, 'count'), 'utf8')).toBe('run\n');
+    expect(readFileSync(join(late.workDir, 'count'), 'utf8')).toBe('run\n');
   });
 
   test('an exit code alone is the outcome of a launch, even without the launch record', async () => {

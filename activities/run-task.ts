@@ -11,6 +11,7 @@ import { prepareLaunch, type LaunchPlan } from './prepare-launch';
 import { TaskRecorder } from './task-recorder';
 import { FailureTypes } from '../config/constants';
 import type { TaskActivityInput, TaskActivityResult } from './types';
+import type { PythonEnvs } from './runners/python-envs';
 import type { LaunchHandle, LaunchProgress, LaunchStatus, Runner } from './runners/runner';
 
 export interface RunTaskDeps {
@@ -20,6 +21,8 @@ export interface RunTaskDeps {
   stepEnv: Record<string, string>;
   /** How long a killed step gets between SIGTERM and SIGKILL. */
   killGraceMs: number;
+  /** Builds the Python environments lightweight components ask for (local steps only). */
+  pythonEnvs?: PythonEnvs;
 }
 
 /**
@@ -75,34 +78,50 @@ export function createRunTask(deps: RunTaskDeps) {
     }
     const startedAt = choice.startedAt ?? new Date();
 
-    let handle: LaunchHandle;
-    try {
-      handle = await deps.runner.start(plan.spec);
-    } catch (err) {
-      // A launch the runner can never start (a pod spec Kubernetes would refuse) fails its task now.
-      if (!(err instanceof ApplicationFailure) || !err.nonRetryable) throw err;
-      return failLaunch(recorder, input, n, { message: err.message, type: err.type ?? FailureTypes.invalidTask }, undefined, undefined);
-    }
     // No beat at once: the server times the first heartbeat from the attempt's start anyway, and
     // the launch number is in the store, so a step that ends within the interval costs no beat.
+    // Beating from here on keeps an attempt alive while its Python environment is built.
     let progress: LaunchProgress | undefined;
     const heartbeat = () => ctx.heartbeat({ launch: n, progress } satisfies HeartbeatDetails);
     const timer = setInterval(heartbeat, heartbeatEveryMs(ctx.info.heartbeatTimeoutMs));
-    const deadline = deadlineSignal(startedAt, input.timeoutSeconds);
+    let handle: LaunchHandle;
     let status: LaunchStatus;
     try {
-      status = await deps.runner.wait(handle, AbortSignal.any([ctx.cancellationSignal, deadline.signal]), (now) => (progress = now));
+      // A resumed launch may already run: its environment was settled when it started.
+      if (deps.pythonEnvs && !choice.resume) {
+        try {
+          plan.spec.env = await deps.pythonEnvs.envFor(plan.spec.argv, plan.spec.logFile, plan.spec.env);
+        } catch (err) {
+          // Like a failed `pip install` in the step itself: KFP's retry policy decides.
+          return await failLaunch(recorder, input, n, { message: `task ${input.taskPath}: ${(err as Error).message}`, type: FailureTypes.stepFailed }, undefined, plan.spec.logFile);
+        }
+      }
+      try {
+        handle = await deps.runner.start(plan.spec);
+      } catch (err) {
+        // A launch the runner can never start (a pod spec Kubernetes would refuse) fails its task now.
+        if (!(err instanceof ApplicationFailure) || !err.nonRetryable) throw err;
+        return await failLaunch(recorder, input, n, { message: err.message, type: err.type ?? FailureTypes.invalidTask }, undefined, undefined);
+      }
+      const deadline = deadlineSignal(startedAt, input.timeoutSeconds);
+      try {
+        status = await deps.runner.wait(handle, AbortSignal.any([ctx.cancellationSignal, deadline.signal]), (now) => (progress = now));
+      } finally {
+        deadline.clear();
+      }
     } finally {
       clearInterval(timer);
-      deadline.clear();
     }
-    if (status.status === 'running' && ctx.cancellationSignal.aborted) return handleCancellation(ctx, deps, recorder, handle, n);
+    if (status.status === 'running' && ctx.cancellationSignal.aborted) return handleCancellation(ctx, deps, recorder, handle, n, plan);
     if (status.status === 'running') {
       await deps.runner.kill(handle, deps.killGraceMs);
+      await deps.runner.seal?.(plan.spec);
       const message = `task ${input.taskPath} timed out: still running after its deadline of ${input.timeoutSeconds} s, so it was killed`;
       return failLaunch(recorder, input, n, { message, type: FailureTypes.taskTimedOut }, undefined, plan.spec.logFile);
     }
 
+    // Before its outputs are read: from now on no step can change them.
+    await deps.runner.seal?.(plan.spec);
     if (status.status === 'exited' && status.exitCode === 0) {
       let outputs: TaskOutputs;
       try {
@@ -184,10 +203,12 @@ async function handleCancellation(
   recorder: TaskRecorder,
   handle: LaunchHandle,
   n: number,
+  plan: LaunchPlan,
 ): Promise<never> {
   const reason = await ctx.cancelled.catch((err: unknown) => err);
   if (ctx.cancellationDetails?.cancelRequested) {
     await deps.runner.kill(handle, deps.killGraceMs);
+    await deps.runner.seal?.(plan.spec);
     await recorder.canceled(n);
     throw reason instanceof CancelledFailure ? reason : new CancelledFailure('task canceled');
   }

@@ -1,4 +1,5 @@
 import { existsSync } from 'node:fs';
+import { chmod, mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import { DefaultLogger, NativeConnection, Runtime, Worker, type LogEntry, type WorkerOptions } from '@temporalio/worker';
 import { createActivities } from '../activities';
@@ -15,7 +16,9 @@ import { ConfigError, PROJECT_ROOT, type SluiceConfig } from '../config/config';
 import { FailureTypes } from '../config/constants';
 import { SLUICE_DATA_CONVERTER } from '../config/payload-codec';
 import type { MetadataStore } from '../store/types';
+import { PythonEnvs } from '../activities/runners/python-envs';
 import { buildStepEnv } from './step-env';
+import { ensureStepRuntime, runtimeEnv } from './step-runtime';
 import { resolveStepUser, stepUserBlocked } from './step-user';
 
 /** Workflow code bundled once by `npm run build` (scripts/bundle-workflows.mjs); bundling at start costs seconds. */
@@ -47,9 +50,8 @@ export async function createSluiceWorker(deps: SluiceWorkerDeps): Promise<Worker
     dataConverter: SLUICE_DATA_CONVERTER,
     activities: createActivities({
       store: deps.store,
-      runner: deps.runner ?? (config.kubernetes ? kubernetesRunner(config, config.kubernetes) : localRunner(config, deps.log ?? (() => undefined))),
-      // A pod has its image's environment; the worker's (its PATH, its venv) means nothing there.
-      stepEnv: config.kubernetes ? {} : buildStepEnv(config.venv, process.env, join(config.dataDir, 'cache', 'pip')),
+      // A pod has its image's environment; the worker's (its PATH, its runtime) means nothing there.
+      ...(config.kubernetes ? { runner: deps.runner ?? kubernetesRunner(config, config.kubernetes), stepEnv: {} } : await localSteps(config, deps.runner)),
     }),
     maxConcurrentActivityTaskExecutions: config.maxConcurrentTasks,
     // Core forwards heartbeats at most every 0.8 × the heartbeat timeout by default, which leaves a
@@ -61,17 +63,29 @@ export async function createSluiceWorker(deps: SluiceWorkerDeps): Promise<Worker
 }
 
 /**
- * A root worker runs steps as an unprivileged user (`nobody` unless configured). When that user
- * cannot reach the interpreter or the artifact root, a configured user is an error, and the
- * default falls back to the worker's own user, saying so.
+ * What local steps run with: an unprivileged user under a root worker (`nobody` unless
+ * configured; never root), the steps' Python runtime (`step-runtime.ts`) and the environments
+ * built for lightweight components' requirements. A worker whose step user cannot reach the
+ * runtime or the artifact root refuses to start, saying what to change.
  */
-function localRunner(config: SluiceConfig, log: (line: string) => void): LocalProcessRunner {
+async function localSteps(config: SluiceConfig, runner: Runner | undefined): Promise<{ runner: Runner; stepEnv: Record<string, string>; pythonEnvs: PythonEnvs }> {
   const runAs = resolveStepUser(config.stepUser);
-  const blocked = runAs && stepUserBlocked(runAs, config.venv, config.artifactRoot);
-  if (!blocked) return new LocalProcessRunner({ runAs });
-  if (config.stepUser) throw new ConfigError(`stepUser: ${blocked}; allow it with chmod o+x, or set SLUICE_STEP_USER=inherit`);
-  log(`warning: steps run as the worker's own user, because ${blocked}; make it enterable (chmod o+x) to run steps unprivileged`);
-  return new LocalProcessRunner();
+  const runtimeRoot = config.stepRuntimeDir ?? join(config.dataDir, 'runtime');
+  const runtime = await ensureStepRuntime(config.venv, runtimeRoot);
+  if (runAs) {
+    const blocked = stepUserBlocked(runAs, runtime.dir, config.artifactRoot);
+    if (blocked) throw new ConfigError(`stepUser: ${blocked}, so steps could not run as '${runAs.name}' (and never run as root); allow it with chmod o+x on that directory, or choose a data directory (SLUICE_DATA_DIR) outside it`);
+    // Steps may enter the artifact root (with a run's path) but not list it: other runs stay out of sight.
+    await mkdir(config.artifactRoot, { recursive: true });
+    await chmod(config.artifactRoot, 0o711);
+  }
+  const pipSettings = Object.fromEntries(Object.entries(process.env).filter((e): e is [string, string] => e[0].startsWith('PIP_') && e[1] !== undefined));
+  const builderEnv = { ...pipSettings, ...runtimeEnv(runtime, '/usr/local/bin:/usr/bin:/bin'), LANG: process.env.LANG ?? 'C.UTF-8' };
+  return {
+    runner: runner ?? new LocalProcessRunner({ runAs }),
+    stepEnv: buildStepEnv(runtime, process.env),
+    pythonEnvs: new PythonEnvs(runtime.dir, join(runtimeRoot, 'envs'), runAs ?? {}, builderEnv),
+  };
 }
 
 /**

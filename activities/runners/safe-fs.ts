@@ -51,7 +51,7 @@ export async function readTextInside(dir: string, file: string): Promise<string 
 }
 
 /**
- * Gives the tree at `path` to `uid:gid` and takes write access from group and others, without
+ * Gives the tree at `path` to `uid:gid`, writable by it alone and readable by all, without
  * following a symlink anywhere: used to hand a finished launch's outputs (and a built Python
  * environment) back to root, read-only to steps. Top-down, so each directory is out of the step
  * user's hands (root's, not writable) before anything in it is changed: a step racing the walk
@@ -63,7 +63,8 @@ export async function sealTree(path: string, uid = 0, gid = 0): Promise<void> {
   if (!info) return;
   await lchown(path, uid, gid);
   if (info.isSymbolicLink()) return;
-  await chmod(path, info.mode & 0o1755);
+  // Readable by every step (a downstream step reads the artifact), writable by root alone.
+  await chmod(path, info.isDirectory() || info.mode & 0o100 ? 0o755 : 0o644);
   if (!info.isDirectory()) return;
   for (const entry of await readdir(path)) await sealTree(join(path, entry), uid, gid);
 }

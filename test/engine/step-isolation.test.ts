@@ -133,13 +133,15 @@ describeAsRoot('steps cannot touch Sluice or each other', () => {
     expect(readFileSync(artifact, 'utf8')).toBe('original');
   });
 
-  test("Temporal's SQLite file and PostgreSQL's data are unreadable from a step", async () => {
+  test("Temporal's SQLite file, PostgreSQL's data and its passwords are unreadable from a step, and not in its environment", async () => {
     const root = process.env.SLUICE_TEST_ROOT as string;
     const db = join(root, 'temporal', 'temporal.db');
     const pgData = join(root, 'postgres', 'PG_VERSION');
-    expect(existsSync(db)).toBe(true);
-    const probe = 'r=""; head -c 16 "$1" >/dev/null 2>&1 && r="$r temporal"; cat "$2" >/dev/null 2>&1 && r="$r postgres"; printf "%s" "${r:-denied}" > "$0"';
-    const run = await runToEnd(oneStep('probe-state', probe, [OUT, db, pgData], { parameters: ['out'] }));
+    const passwords = join(root, 'postgres.credentials.json');
+    expect(existsSync(db) && existsSync(passwords)).toBe(true);
+    const probe = 'r=""; head -c 16 "$1" >/dev/null 2>&1 && r="$r temporal"; cat "$2" >/dev/null 2>&1 && r="$r postgres"; '
+      + 'cat "$3" >/dev/null 2>&1 && r="$r passwords"; env | grep -qi "postgres://\\|DATABASE_URL\\|PGPASSWORD" && r="$r env"; printf "%s" "${r:-denied}" > "$0"';
+    const run = await runToEnd(oneStep('probe-state', probe, [OUT, db, pgData, passwords], { parameters: ['out'] }));
     expect(run.state).toBe('SUCCEEDED');
     expect(taskByName(run, 'step').output_parameters).toEqual({ out: 'denied' });
   });

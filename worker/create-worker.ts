@@ -29,6 +29,7 @@ export interface SluiceWorkerDeps {
   store: MetadataStore;
   connection: NativeConnection;
   runner?: Runner;
+  /** Where the worker says how it runs steps. */
   log?: (line: string) => void;
   /** Workflow code; the prebuilt bundle when present, else bundled from source now. */
   workflowBundlePath?: string;
@@ -51,7 +52,7 @@ export async function createSluiceWorker(deps: SluiceWorkerDeps): Promise<Worker
     activities: createActivities({
       store: deps.store,
       // A pod has its image's environment; the worker's (its PATH, its runtime) means nothing there.
-      ...(config.kubernetes ? { runner: deps.runner ?? kubernetesRunner(config, config.kubernetes), stepEnv: {} } : await localSteps(config, deps.runner)),
+      ...(config.kubernetes ? { runner: deps.runner ?? kubernetesRunner(config, config.kubernetes), stepEnv: {} } : await localSteps(config, deps.runner, deps.log ?? (() => undefined))),
     }),
     maxConcurrentActivityTaskExecutions: config.maxConcurrentTasks,
     // Core forwards heartbeats at most every 0.8 × the heartbeat timeout by default, which leaves a
@@ -68,7 +69,7 @@ export async function createSluiceWorker(deps: SluiceWorkerDeps): Promise<Worker
  * built for lightweight components' requirements. A worker whose step user cannot reach the
  * runtime or the artifact root refuses to start, saying what to change.
  */
-async function localSteps(config: SluiceConfig, runner: Runner | undefined): Promise<{ runner: Runner; stepEnv: Record<string, string>; pythonEnvs: PythonEnvs }> {
+async function localSteps(config: SluiceConfig, runner: Runner | undefined, log: (line: string) => void): Promise<{ runner: Runner; stepEnv: Record<string, string>; pythonEnvs: PythonEnvs }> {
   const runAs = resolveStepUser(config.stepUser);
   const runtimeRoot = config.stepRuntimeDir ?? join(config.dataDir, 'runtime');
   const runtime = await ensureStepRuntime(config.venv, runtimeRoot);
@@ -79,6 +80,7 @@ async function localSteps(config: SluiceConfig, runner: Runner | undefined): Pro
     await mkdir(config.artifactRoot, { recursive: true });
     await chmod(config.artifactRoot, 0o711);
   }
+  log(`local steps run as ${runAs?.name ?? "the worker's own user"}, with Python from ${runtime.dir}`);
   const pipSettings = Object.fromEntries(Object.entries(process.env).filter((e): e is [string, string] => e[0].startsWith('PIP_') && e[1] !== undefined));
   const builderEnv = { ...pipSettings, ...runtimeEnv(runtime, '/usr/local/bin:/usr/bin:/bin'), LANG: process.env.LANG ?? 'C.UTF-8' };
   return {

@@ -172,6 +172,9 @@ async function takeLock(lock: string): Promise<boolean> {
   }
   const holder = Number(await readFile(lock, 'utf8').catch(() => ''));
   if (holder > 0 && (await exists(`/proc/${holder}`))) return false;
+  // No pid yet may be a holder between creating the file and writing to it: stale only when old.
+  const age = Date.now() - ((await stat(lock).catch(() => undefined))?.mtimeMs ?? 0);
+  if (!(holder > 0) && age < 10_000) return false;
   await rm(lock, { force: true });
   return false;
 }

@@ -1,4 +1,4 @@
-import { dirname, join } from 'node:path';
+import { dirname, isAbsolute, join, relative } from 'node:path';
 import { ApplicationFailure } from '@temporalio/common';
 import { FailureTypes } from '../config/constants';
 import { PlaceholderError, ResourceError } from '../ir/errors';
@@ -42,7 +42,7 @@ export function prepareLaunch(
   opts: { launch: number; layout: ReturnType<typeof taskLayout>; launchName: string; baseEnv: Record<string, string> },
 ): LaunchPlan {
   const workDir = opts.layout.launchDir(opts.launch);
-  assertOutputNames(input);
+  assertPlainNames(input, opts.layout.taskDir);
   const parameterFiles: Record<string, string> = {};
   for (const name of Object.keys(input.outputDefinitions?.parameters ?? {})) {
     parameterFiles[name] = join(workDir, 'outputs', name);
@@ -109,15 +109,23 @@ export function prepareLaunch(
 }
 
 /**
- * Output names become file names in the launch's directories, which the worker (root) creates,
- * hands to the step user and reads back: a name that is not one plain path segment (`../x`,
- * `a/b`, NUL) would point it elsewhere. The API refuses such specs; this holds for any that
- * reached a worker anyway (an older run, a client of Temporal's own).
+ * Output names and the task path become file names in the launch's directories, which the
+ * worker (root) creates, hands to the step user and reads back: a name that is not one plain
+ * path segment (`../x`, `a/b`, NUL) would point it elsewhere. The API refuses such specs; this
+ * holds for any that reached a worker anyway (an older run, a client of Temporal's own).
  */
-function assertOutputNames(input: TaskActivityInput): void {
+function assertPlainNames(input: TaskActivityInput, taskDir: string): void {
+  const invalid = (what: string) => invalidTask(`task ${input.taskPath} (component ${input.componentName}): ${what}`);
+  const runDir = join(input.pipelineRoot, input.runId);
+  if (!isBelow(input.pipelineRoot, runDir) || !isBelow(runDir, taskDir)) throw invalid(`its directory ${taskDir} is not inside its run's directory ${runDir}`);
   const names = [...Object.keys(input.outputDefinitions?.parameters ?? {}), ...Object.keys(input.outputDefinitions?.artifacts ?? {})];
   const bad = names.find((name) => name === '' || name === '.' || name === '..' || /[/\0]/.test(name));
-  if (bad !== undefined) throw invalidTask(`task ${input.taskPath} (component ${input.componentName}): output name ${JSON.stringify(bad)} is not a plain file name`);
+  if (bad !== undefined) throw invalid(`output name ${JSON.stringify(bad)} is not a plain file name`);
+}
+
+function isBelow(dir: string, path: string): boolean {
+  const rel = relative(dir, path);
+  return rel !== '' && !rel.startsWith('..') && !isAbsolute(rel);
 }
 
 function invalidTask(message: string): ApplicationFailure {

@@ -16,8 +16,13 @@ const db = useStore('output_names');
  * anyway (an older run, a client of Temporal's own) must not lead the root worker to create,
  * chown, clear or seal anything outside the launch's directories.
  */
-describe('runTask: an output name that is not a plain file name', () => {
-  test.each(['../../../escape', 'a/b', '..'])('%j fails the task before anything outside is touched', async (name) => {
+describe('runTask: an output name or task path that is not plain', () => {
+  test.each([
+    { name: '../../../escape', taskPath: 'writer', error: 'output name "../../../escape" is not a plain file name' },
+    { name: 'a/b', taskPath: 'writer', error: 'output name "a/b" is not a plain file name' },
+    { name: '..', taskPath: 'writer', error: 'output name ".." is not a plain file name' },
+    { name: 'out', taskPath: 'root/../../escape', error: "is not inside its run's directory" },
+  ])('$name in $taskPath fails the task before anything outside is touched', async ({ name, taskPath, error }) => {
     const runAs = resolveStepUser(undefined);
     const runTask = createRunTask({ store: db.store(), runner: new LocalProcessRunner({ runAs }), stepEnv: { PATH: process.env.PATH ?? '/usr/bin:/bin' }, killGraceMs: 1_000 });
     const { runId } = await db.store().createRun(newRun());
@@ -33,7 +38,7 @@ describe('runTask: an output name that is not a plain file name', () => {
       pipelineName: 'p',
       pipelineRoot,
       createdAt: new Date().toISOString(),
-      taskPath: 'writer',
+      taskPath,
       displayName: 'writer',
       componentName: 'comp-writer',
       container: { image: 'alpine', command: ['sh', '-c', 'touch "$0/ran"', dir] },
@@ -44,7 +49,7 @@ describe('runTask: an output name that is not a plain file name', () => {
     const failure = await new MockActivityEnvironment().run(runTask, input).catch((err: unknown) => err);
     expect(failure).toBeInstanceOf(ApplicationFailure);
     expect(failure).toMatchObject({ type: 'InvalidTask', nonRetryable: true });
-    expect((failure as Error).message).toContain(`output name ${JSON.stringify(name)} is not a plain file name`);
+    expect((failure as Error).message).toContain(error);
     expect(existsSync(join(dir, 'ran'))).toBe(false);
     expect(statSync(victim)).toMatchObject({ uid: process.getuid?.() });
     expect(statSync(victim).mode & 0o777).toBe(0o700);

@@ -87,13 +87,15 @@ export function createRunTask(deps: RunTaskDeps) {
     let handle: LaunchHandle;
     let status: LaunchStatus;
     try {
-      // A resumed launch may already run: its environment was settled when it started.
-      if (deps.pythonEnvs && !choice.resume) {
+      // Also for a resumed launch: an attempt that timed out while the environment was built
+      // never started the step, and the build it shares (or finds done) is what the step needs.
+      if (deps.pythonEnvs) {
         try {
           plan.spec.env = await deps.pythonEnvs.envFor(plan.spec.argv, plan.spec.logFile, plan.spec.env);
         } catch (err) {
-          // Like a failed `pip install` in the step itself: KFP's retry policy decides.
-          return await failLaunch(recorder, input, n, { message: `task ${input.taskPath}: ${(err as Error).message}`, type: FailureTypes.stepFailed }, undefined, plan.spec.logFile);
+          // Like a failed `pip install` in the step itself: KFP's retry policy decides. A resumed
+          // launch may already be running, so it goes on (its own pip installs what it needs).
+          if (!choice.resume) return await failLaunch(recorder, input, n, { message: `task ${input.taskPath}: ${(err as Error).message}`, type: FailureTypes.stepFailed }, undefined, plan.spec.logFile);
         }
       }
       try {

@@ -97,6 +97,9 @@ export function createRunTask(deps: RunTaskDeps) {
           // launch may already be running, so it goes on (its own pip installs what it needs).
           if (!choice.resume) return await failLaunch(recorder, input, n, { message: `task ${input.taskPath}: ${(err as Error).message}`, type: FailureTypes.stepFailed }, undefined, plan.spec.logFile);
         }
+        // An attempt that ended during the build must not start the launch: the next attempt,
+        // which shared the build, may be starting it right now, and a step runs once.
+        if (ctx.cancellationSignal.aborted) return await handleCancellation(ctx, deps, recorder, undefined, n, plan);
       }
       try {
         handle = await deps.runner.start(plan.spec);
@@ -190,7 +193,8 @@ async function failLaunch(
 }
 
 /**
- * The wait was aborted because Temporal cancelled this attempt. Only a cancellation the
+ * The wait (or, without `handle`, the Python environment's build before the launch started)
+ * was aborted because Temporal cancelled this attempt. Only a cancellation the
  * workflow requested (the run was terminated) may stop the step: the SDK marks it
  * `cancelRequested` (reason `CANCELLED`). Every other reason ends this attempt only, and the
  * step must go on, because the retry reattaches to it and collects it:
@@ -203,21 +207,24 @@ async function handleCancellation(
   ctx: Context,
   deps: RunTaskDeps,
   recorder: TaskRecorder,
-  handle: LaunchHandle,
+  handle: LaunchHandle | undefined,
   n: number,
   plan: LaunchPlan,
 ): Promise<never> {
   const reason = await ctx.cancelled.catch((err: unknown) => err);
   if (ctx.cancellationDetails?.cancelRequested) {
-    await deps.runner.kill(handle, deps.killGraceMs);
-    await deps.runner.seal?.(plan.spec);
+    if (handle) {
+      await deps.runner.kill(handle, deps.killGraceMs);
+      await deps.runner.seal?.(plan.spec);
+    }
     await recorder.canceled(n);
     throw reason instanceof CancelledFailure ? reason : new CancelledFailure('task canceled');
   }
   // Paused and reset attempts are reported by the SDK from the CancelledFailure itself.
   if (ctx.cancellationDetails?.paused || ctx.cancellationDetails?.reset) throw reason;
   const why = reason instanceof CancelledFailure ? reason.message : String(reason);
-  throw ApplicationFailure.retryable(`attempt ended (${why}) while launch ${n} ran; the step goes on and the next attempt reattaches to it`, 'LaunchDetached');
+  const next = handle ? `while launch ${n} ran; the step goes on and the next attempt reattaches to it` : `before launch ${n} started; the next attempt starts it`;
+  throw ApplicationFailure.retryable(`attempt ended (${why}) ${next}`, 'LaunchDetached');
 }
 
 /**

@@ -4,6 +4,7 @@ import { createRecordRunState } from './record-run';
 import { createRecordTaskStates } from './record-task-states';
 import { createRegisterRun } from './register-run';
 import { createRunTask } from './run-task';
+import type { PythonEnvs } from './runners/python-envs';
 import type { Runner } from './runners/runner';
 import { createPrepareWorkspace, createRemoveWorkspace } from './workspace';
 
@@ -12,6 +13,7 @@ export interface ActivityDeps {
   runner: Runner;
   stepEnv: Record<string, string>;
   killGraceMs?: number;
+  pythonEnvs?: PythonEnvs;
 }
 
 /** The worker's activities, with their dependencies injected (real ones in tests too). */

@@ -1,4 +1,4 @@
-import { dirname, join } from 'node:path';
+import { dirname, isAbsolute, join, relative } from 'node:path';
 import { ApplicationFailure } from '@temporalio/common';
 import { FailureTypes } from '../config/constants';
 import { PlaceholderError, ResourceError } from '../ir/errors';
@@ -52,6 +52,7 @@ export function prepareLaunch(
   },
 ): LaunchPlan {
   const workDir = opts.layout.launchDir(opts.launch);
+  assertPlainNames(input, opts.layout.taskDir);
   const parameterFiles: Record<string, string> = {};
   for (const name of Object.keys(input.outputDefinitions?.parameters ?? {})) {
     parameterFiles[name] = join(workDir, 'outputs', name);
@@ -79,14 +80,10 @@ export function prepareLaunch(
   const container = input.container;
   const argv = resolveCommand(input, ctx, opts.kubernetesSteps ?? false);
   const resources = resolveLaunchResources(input);
-  // KFP's lightweight components `pip install` their packages (kfp itself first) before they run.
-  // Each launch installs into a directory of its own, first on the import path, so a step never
-  // changes the project's venv and concurrent steps never see each other's packages.
-  const sitePackages = join(workDir, 'python');
-  // Build isolation would run a nested pip with --prefix, which pip refuses beside PIP_TARGET; "0"
-  // is how pip's environment spells --no-build-isolation, so sdists build with the venv's setuptools.
-  const env: Record<string, string> = { ...opts.baseEnv, PIP_TARGET: sitePackages, PYTHONPATH: sitePackages, PIP_NO_BUILD_ISOLATION: '0' };
-  for (const { name, value } of container.env ?? []) env[name] = name === 'PYTHONPATH' ? `${sitePackages}:${value}` : value;
+  // KFP's lightweight components `pip install` their packages before they run: the worker's
+  // PythonEnvs puts an environment with them first on PYTHONPATH, so that pip changes nothing.
+  const env: Record<string, string> = { ...opts.baseEnv };
+  for (const { name, value } of container.env ?? []) env[name] = value;
   const outputPaths = [
     ...Object.values(parameterFiles),
     ...Object.values(outputArtifacts).flatMap((list) => list.map((a) => a.uri)),
@@ -101,6 +98,7 @@ export function prepareLaunch(
       workDir,
       logFile: opts.layout.logFile(opts.launch),
       writableDirs: [...new Set([...outputPaths.map((path) => dirname(path)), ...(input.workspacePath && !opts.workspaceIsVolume ? [input.workspacePath] : [])])],
+      workspaceDir: input.workspacePath,
       task: {
         runId: input.runId,
         taskPath: input.taskPath,
@@ -119,6 +117,26 @@ export function prepareLaunch(
     outputPaths,
     resources,
   };
+}
+
+/**
+ * Output names and the task path become file names in the launch's directories, which the
+ * worker (root) creates, hands to the step user and reads back: a name that is not one plain
+ * path segment (`../x`, `a/b`, NUL) would point it elsewhere. The API refuses such specs; this
+ * holds for any that reached a worker anyway (an older run, a client of Temporal's own).
+ */
+function assertPlainNames(input: TaskActivityInput, taskDir: string): void {
+  const invalid = (what: string) => invalidTask(`task ${input.taskPath} (component ${input.componentName}): ${what}`);
+  const runDir = join(input.pipelineRoot, input.runId);
+  if (!isBelow(input.pipelineRoot, runDir) || !isBelow(runDir, taskDir)) throw invalid(`its directory ${taskDir} is not inside its run's directory ${runDir}`);
+  const names = [...Object.keys(input.outputDefinitions?.parameters ?? {}), ...Object.keys(input.outputDefinitions?.artifacts ?? {})];
+  const bad = names.find((name) => name === '' || name === '.' || name === '..' || /[/\0]/.test(name));
+  if (bad !== undefined) throw invalid(`output name ${JSON.stringify(bad)} is not a plain file name`);
+}
+
+function isBelow(dir: string, path: string): boolean {
+  const rel = relative(dir, path);
+  return rel !== '' && !rel.startsWith('..') && !isAbsolute(rel);
 }
 
 function invalidTask(message: string): ApplicationFailure {

@@ -11,6 +11,7 @@ import { prepareLaunch, type LaunchPlan } from './prepare-launch';
 import { TaskRecorder } from './task-recorder';
 import { FailureTypes } from '../config/constants';
 import type { TaskActivityInput, TaskActivityResult } from './types';
+import type { PythonEnvs } from './runners/python-envs';
 import type { LaunchHandle, LaunchProgress, LaunchStatus, Runner } from './runners/runner';
 
 export interface RunTaskDeps {
@@ -20,6 +21,8 @@ export interface RunTaskDeps {
   stepEnv: Record<string, string>;
   /** How long a killed step gets between SIGTERM and SIGKILL. */
   killGraceMs: number;
+  /** Builds the Python environments lightweight components ask for (local steps only). */
+  pythonEnvs?: PythonEnvs;
 }
 
 /**
@@ -75,34 +78,55 @@ export function createRunTask(deps: RunTaskDeps) {
     }
     const startedAt = choice.startedAt ?? new Date();
 
-    let handle: LaunchHandle;
-    try {
-      handle = await deps.runner.start(plan.spec);
-    } catch (err) {
-      // A launch the runner can never start (a pod spec Kubernetes would refuse) fails its task now.
-      if (!(err instanceof ApplicationFailure) || !err.nonRetryable) throw err;
-      return failLaunch(recorder, input, n, { message: err.message, type: err.type ?? FailureTypes.invalidTask }, undefined, undefined);
-    }
     // No beat at once: the server times the first heartbeat from the attempt's start anyway, and
     // the launch number is in the store, so a step that ends within the interval costs no beat.
+    // Beating from here on keeps an attempt alive while its Python environment is built.
     let progress: LaunchProgress | undefined;
     const heartbeat = () => ctx.heartbeat({ launch: n, progress } satisfies HeartbeatDetails);
     const timer = setInterval(heartbeat, heartbeatEveryMs(ctx.info.heartbeatTimeoutMs));
-    const deadline = deadlineSignal(startedAt, input.timeoutSeconds);
+    let handle: LaunchHandle;
     let status: LaunchStatus;
     try {
-      status = await deps.runner.wait(handle, AbortSignal.any([ctx.cancellationSignal, deadline.signal]), (now) => (progress = now));
+      // Also for a resumed launch: an attempt that timed out while the environment was built
+      // never started the step, and the build it shares (or finds done) is what the step needs.
+      if (deps.pythonEnvs) {
+        try {
+          plan.spec.env = await deps.pythonEnvs.envFor(plan.spec.argv, plan.spec.logFile, plan.spec.env);
+        } catch (err) {
+          // Like a failed `pip install` in the step itself: KFP's retry policy decides. A resumed
+          // launch may already be running, so it goes on (its own pip installs what it needs).
+          if (!choice.resume) return await failLaunch(recorder, input, n, { message: `task ${input.taskPath}: ${(err as Error).message}`, type: FailureTypes.stepFailed }, undefined, plan.spec.logFile);
+        }
+        // An attempt that ended during the build must not start the launch: the next attempt,
+        // which shared the build, may be starting it right now, and a step runs once.
+        if (ctx.cancellationSignal.aborted) return await handleCancellation(ctx, deps, recorder, undefined, n, plan);
+      }
+      try {
+        handle = await deps.runner.start(plan.spec);
+      } catch (err) {
+        // A launch the runner can never start (a pod spec Kubernetes would refuse) fails its task now.
+        if (!(err instanceof ApplicationFailure) || !err.nonRetryable) throw err;
+        return await failLaunch(recorder, input, n, { message: err.message, type: err.type ?? FailureTypes.invalidTask }, undefined, undefined);
+      }
+      const deadline = deadlineSignal(startedAt, input.timeoutSeconds);
+      try {
+        status = await deps.runner.wait(handle, AbortSignal.any([ctx.cancellationSignal, deadline.signal]), (now) => (progress = now));
+      } finally {
+        deadline.clear();
+      }
     } finally {
       clearInterval(timer);
-      deadline.clear();
     }
-    if (status.status === 'running' && ctx.cancellationSignal.aborted) return handleCancellation(ctx, deps, recorder, handle, n);
+    if (status.status === 'running' && ctx.cancellationSignal.aborted) return handleCancellation(ctx, deps, recorder, handle, n, plan);
     if (status.status === 'running') {
       await deps.runner.kill(handle, deps.killGraceMs);
+      await deps.runner.seal?.(plan.spec);
       const message = `task ${input.taskPath} timed out: still running after its deadline of ${input.timeoutSeconds} s, so it was killed`;
       return failLaunch(recorder, input, n, { message, type: FailureTypes.taskTimedOut }, undefined, plan.spec.logFile);
     }
 
+    // Before its outputs are read: from now on no step can change them.
+    await deps.runner.seal?.(plan.spec);
     if (status.status === 'exited' && status.exitCode === 0) {
       let outputs: TaskOutputs;
       try {
@@ -169,7 +193,8 @@ async function failLaunch(
 }
 
 /**
- * The wait was aborted because Temporal cancelled this attempt. Only a cancellation the
+ * The wait (or, without `handle`, the Python environment's build before the launch started)
+ * was aborted because Temporal cancelled this attempt. Only a cancellation the
  * workflow requested (the run was terminated) may stop the step: the SDK marks it
  * `cancelRequested` (reason `CANCELLED`). Every other reason ends this attempt only, and the
  * step must go on, because the retry reattaches to it and collects it:
@@ -182,19 +207,24 @@ async function handleCancellation(
   ctx: Context,
   deps: RunTaskDeps,
   recorder: TaskRecorder,
-  handle: LaunchHandle,
+  handle: LaunchHandle | undefined,
   n: number,
+  plan: LaunchPlan,
 ): Promise<never> {
   const reason = await ctx.cancelled.catch((err: unknown) => err);
   if (ctx.cancellationDetails?.cancelRequested) {
-    await deps.runner.kill(handle, deps.killGraceMs);
+    if (handle) {
+      await deps.runner.kill(handle, deps.killGraceMs);
+      await deps.runner.seal?.(plan.spec);
+    }
     await recorder.canceled(n);
     throw reason instanceof CancelledFailure ? reason : new CancelledFailure('task canceled');
   }
   // Paused and reset attempts are reported by the SDK from the CancelledFailure itself.
   if (ctx.cancellationDetails?.paused || ctx.cancellationDetails?.reset) throw reason;
   const why = reason instanceof CancelledFailure ? reason.message : String(reason);
-  throw ApplicationFailure.retryable(`attempt ended (${why}) while launch ${n} ran; the step goes on and the next attempt reattaches to it`, 'LaunchDetached');
+  const next = handle ? `while launch ${n} ran; the step goes on and the next attempt reattaches to it` : `before launch ${n} started; the next attempt starts it`;
+  throw ApplicationFailure.retryable(`attempt ended (${why}) ${next}`, 'LaunchDetached');
 }
 
 /**

@@ -44,11 +44,17 @@ export const ConfigSchema = z.object({
   maxBodyBytes: z.coerce.number().int().min(1024).default(DEFAULT_MAX_DOCUMENT_BYTES),
   /** Largest uploaded pipeline file, in bytes; a larger one gets 413. KFP's 32 MiB by default. */
   maxUploadBytes: z.coerce.number().int().min(1024).default(DEFAULT_MAX_DOCUMENT_BYTES),
-  /** Virtualenv whose bin/ goes first on PATH for local steps, so `python3` finds its packages. */
+  /** The project venv: its interpreter and packages are copied into the steps' runtime (`stepRuntimeDir`). */
   venv: z.string().default(join(PROJECT_ROOT, '.venv')),
   /**
-   * User that local steps run as: `nobody` by default when the worker runs as root, so a step
-   * never gets root; otherwise the worker's own user. `inherit` keeps the worker's user.
+   * Where the local steps' Python runtime and the environments built for lightweight components'
+   * requirements live (content-addressed, owned by root, read-only to steps); `dataDir/runtime`
+   * when unset. Several data dirs may share one.
+   */
+  stepRuntimeDir: z.string().optional(),
+  /**
+   * User that local steps run as: `nobody` by default when the worker runs as root; otherwise
+   * the worker's own user (`inherit`). Never root: a root worker refuses `inherit` and root.
    */
   stepUser: z.string().optional(),
   /** Tasks of one run that may execute at once. */
@@ -148,6 +154,7 @@ const ENV_KEYS: Record<string, keyof z.input<typeof ConfigSchema>> = {
   SLUICE_MAX_UPLOAD_BYTES: 'maxUploadBytes',
   SLUICE_VENV: 'venv',
   SLUICE_STEP_USER: 'stepUser',
+  SLUICE_STEP_RUNTIME_DIR: 'stepRuntimeDir',
   SLUICE_PARALLELISM: 'parallelism',
   SLUICE_HEARTBEAT_TIMEOUT_SECONDS: 'heartbeatTimeoutSeconds',
   SLUICE_MAX_CONCURRENT_TASKS: 'maxConcurrentTasks',

@@ -1,5 +1,5 @@
 import { spawn, type ChildProcess } from 'node:child_process';
-import { mkdirSync, openSync } from 'node:fs';
+import { chmodSync, mkdirSync, openSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { Connection } from '@temporalio/client';
 import { SEARCH_ATTRIBUTES } from '../config/constants';
@@ -9,7 +9,11 @@ import { waitFor } from './wait';
 export interface TemporalDevServerOptions {
   /** Path of the `temporal` CLI binary. */
   cli: string;
-  /** SQLite file that persists namespaces, workflows and histories across restarts. */
+  /**
+   * SQLite file that persists namespaces, workflows and histories across restarts, in a
+   * directory of its own: that directory is made private (0700), since the file holds every
+   * run's inputs and local steps run on the same machine.
+   */
   dbFile: string;
   port: number;
   uiPort: number;
@@ -38,8 +42,9 @@ export interface RunningTemporal {
  * attributes registered, and resolves once its frontend answers.
  */
 export async function startTemporalDevServer(opts: TemporalDevServerOptions): Promise<RunningTemporal> {
-  mkdirSync(dirname(opts.dbFile), { recursive: true });
-  mkdirSync(dirname(opts.logFile), { recursive: true });
+  mkdirSync(dirname(opts.dbFile), { recursive: true, mode: 0o700 });
+  chmodSync(dirname(opts.dbFile), 0o700);
+  mkdirSync(dirname(opts.logFile), { recursive: true, mode: 0o700 });
   const args = [
     'server', 'start-dev',
     '--ip', '127.0.0.1',

@@ -1,4 +1,5 @@
 import { existsSync } from 'node:fs';
+import { chmod, mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import { DefaultLogger, NativeConnection, Runtime, Worker, type LogEntry, type WorkerOptions } from '@temporalio/worker';
 import type { Logger } from '../observability/logger';
@@ -22,7 +23,9 @@ import { kubernetesStepOf } from '../ir/platform';
 import { FailureTypes } from '../config/constants';
 import { SLUICE_DATA_CONVERTER } from '../config/payload-codec';
 import type { MetadataStore } from '../store/types';
+import { PythonEnvs } from '../activities/runners/python-envs';
 import { buildStepEnv } from './step-env';
+import { ensureStepRuntime, runtimeEnv } from './step-runtime';
 import { resolveStepUser, stepUserBlocked } from './step-user';
 
 /** Workflow code bundled once by `npm run build` (scripts/bundle-workflows.mjs); bundling at start costs seconds. */
@@ -54,9 +57,8 @@ export async function createSluiceWorker(deps: SluiceWorkerDeps): Promise<Worker
     dataConverter: SLUICE_DATA_CONVERTER,
     activities: createActivities({
       store: deps.store,
-      runner: deps.runner ?? (config.kubernetes ? kubernetesRunner(config, config.kubernetes) : localRunner(config, deps.logger)),
-      // A pod has its image's environment; the worker's (its PATH, its venv) means nothing there.
-      stepEnv: config.kubernetes ? {} : buildStepEnv(config.venv, process.env, join(config.dataDir, 'cache', 'pip')),
+      // A pod has its image's environment; the worker's (its PATH, its runtime) means nothing there.
+      ...(config.kubernetes ? { runner: deps.runner ?? kubernetesRunner(config, config.kubernetes), stepEnv: {} } : await localSteps(config, deps.runner, deps.logger)),
     }),
     interceptors: { activity: [activityTelemetry(deps.logger)] },
     maxConcurrentActivityTaskExecutions: config.maxConcurrentTasks,
@@ -69,18 +71,30 @@ export async function createSluiceWorker(deps: SluiceWorkerDeps): Promise<Worker
 }
 
 /**
- * A root worker runs steps as an unprivileged user (`nobody` unless configured). When that user
- * cannot reach the interpreter or the artifact root, a configured user is an error, and the
- * default falls back to the worker's own user, saying so.
+ * What local steps run with: an unprivileged user under a root worker (`nobody` unless
+ * configured; never root), the steps' Python runtime (`step-runtime.ts`) and the environments
+ * built for lightweight components' requirements. A worker whose step user cannot reach the
+ * runtime or the artifact root refuses to start, saying what to change.
  */
-function localRunner(config: SluiceConfig, logger: Logger): LocalProcessRunner {
+async function localSteps(config: SluiceConfig, runner: Runner | undefined, logger: Logger): Promise<{ runner: Runner; stepEnv: Record<string, string>; pythonEnvs: PythonEnvs }> {
   const runAs = resolveStepUser(config.stepUser);
-  const blocked = runAs && stepUserBlocked(runAs, config.venv, config.artifactRoot);
-  const testHoldDir = config.testLaunchHoldDir;
-  if (!blocked) return new LocalProcessRunner({ runAs, testHoldDir });
-  if (config.stepUser) throw new ConfigError(`stepUser: ${blocked}; allow it with chmod o+x, or set SLUICE_STEP_USER=inherit`);
-  logger.warn(`steps run as the worker's own user, because ${blocked}; make it enterable (chmod o+x) to run steps unprivileged`);
-  return new LocalProcessRunner({ testHoldDir });
+  const runtimeRoot = config.stepRuntimeDir ?? join(config.dataDir, 'runtime');
+  const runtime = await ensureStepRuntime(config.venv, runtimeRoot);
+  if (runAs) {
+    const blocked = stepUserBlocked(runAs, runtime.dir, config.artifactRoot);
+    if (blocked) throw new ConfigError(`stepUser: ${blocked}, so steps could not run as '${runAs.name}' (and never run as root); allow it with chmod o+x on that directory, or choose a data directory (SLUICE_DATA_DIR) outside it`);
+    // Steps may enter the artifact root (with a run's path) but not list it: other runs stay out of sight.
+    await mkdir(config.artifactRoot, { recursive: true });
+    await chmod(config.artifactRoot, 0o711);
+  }
+  logger.info({ stepUser: runAs?.name ?? 'the worker\'s own user', python: runtime.dir }, `local steps run as ${runAs?.name ?? "the worker's own user"}, with Python from ${runtime.dir}`);
+  const pipSettings = Object.fromEntries(Object.entries(process.env).filter((e): e is [string, string] => e[0].startsWith('PIP_') && e[1] !== undefined));
+  const builderEnv = { ...pipSettings, ...runtimeEnv(runtime, '/usr/local/bin:/usr/bin:/bin'), LANG: process.env.LANG ?? 'C.UTF-8' };
+  return {
+    runner: runner ?? new LocalProcessRunner({ runAs, testHoldDir: config.testLaunchHoldDir }),
+    stepEnv: buildStepEnv(runtime, process.env),
+    pythonEnvs: new PythonEnvs(runtime.dir, join(runtimeRoot, 'envs'), runAs ?? {}, builderEnv),
+  };
 }
 
 /**

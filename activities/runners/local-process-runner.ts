@@ -1,7 +1,8 @@
-import { chown, mkdir, readdir, readFile, stat, writeFile } from 'node:fs/promises';
+import { lchown, mkdir, readdir, readFile, stat, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { LaunchHandle, LaunchSpec, LaunchStatus, Runner } from './runner';
+import { readTextInside, sealTree } from './safe-fs';
 import { spawner } from './spawner';
 
 /**
@@ -79,7 +80,8 @@ export class LocalProcessRunner implements Runner {
     const startingMarker = join(spec.workDir, STARTING_FILE);
     await writeFile(startingMarker, '');
     const runAs = this.opts.runAs;
-    if (runAs) for (const dir of [spec.workDir, ...spec.writableDirs]) await chown(dir, runAs.uid, runAs.gid);
+    // lchown: a directory a step replaced with a symlink gives nothing else to the step user.
+    if (runAs) for (const dir of [spec.workDir, ...spec.writableDirs]) await lchown(dir, runAs.uid, runAs.gid);
     const { pid, ended } = await spawner.spawn({
       file: '/bin/sh',
       args: ['-c', this.supervisor, 'sluice-step', ...spec.argv],
@@ -133,11 +135,33 @@ export class LocalProcessRunner implements Runner {
     if (!owner) return;
     const pid = owner.pid;
     // Descendants are collected first: a step may move children to other process groups.
-    const tree = [pid, ...(await descendantsOf(pid))];
+    const tree = await this.ours([pid, ...(await descendantsOf(pid))]);
+    if (!tree.includes(pid)) return;
     signalAll(pid, tree, 'SIGTERM');
     const deadline = Date.now() + graceMs;
     while (Date.now() < deadline && (await anyAlive(tree))) await sleep(100);
     signalAll(pid, tree, 'SIGKILL');
+  }
+
+  /**
+   * Once a launch has ended, its launch and output directories become root's and read-only, so
+   * no other step (the same user) can change a finished launch's outputs. The run's workspace
+   * stays shared, as KFP's workspace volume is.
+   */
+  async seal(spec: LaunchSpec): Promise<void> {
+    if (!this.opts.runAs) return;
+    for (const dir of [spec.workDir, ...spec.writableDirs.filter((d) => d !== spec.workspaceDir)]) await sealTree(dir);
+  }
+
+  /**
+   * The pids among `pids` that belong to the step user: the pid in `launch.json` is the step's
+   * to write, so a forged one must not make the worker signal any other process.
+   */
+  private async ours(pids: number[]): Promise<number[]> {
+    const uid = this.opts.runAs?.uid;
+    if (uid === undefined) return pids;
+    const owners = await Promise.all(pids.map((pid) => readFile(`/proc/${pid}/status`, 'utf8').then((s) => /^Uid:\s+(\d+)/m.exec(s)?.[1], () => undefined)));
+    return pids.filter((_, i) => owners[i] === String(uid));
   }
 }
 
@@ -191,7 +215,7 @@ async function liveOwner(workDir: string, watched: LaunchState): Promise<LaunchS
 
 /** Undefined when absent or incomplete (its supervisor is still writing it, or died doing so before the step). */
 async function readLaunchState(workDir: string): Promise<LaunchState | undefined> {
-  const text = await readFile(join(workDir, STATE_FILE), 'utf8').catch(() => undefined);
+  const text = await readTextInside(workDir, join(workDir, STATE_FILE)).catch(() => undefined);
   try {
     const state = text === undefined ? undefined : (JSON.parse(text) as Partial<LaunchState>);
     return typeof state?.pid === 'number' && typeof state.startTicks === 'number' ? { pid: state.pid, startTicks: state.startTicks } : undefined;
@@ -201,7 +225,7 @@ async function readLaunchState(workDir: string): Promise<LaunchState | undefined
 }
 
 async function readExitCode(workDir: string): Promise<number | undefined> {
-  const text = await readFile(join(workDir, EXIT_FILE), 'utf8').catch(() => undefined);
+  const text = await readTextInside(workDir, join(workDir, EXIT_FILE)).catch(() => undefined);
   const code = text === undefined ? Number.NaN : Number.parseInt(text, 10);
   return Number.isNaN(code) ? undefined : code;
 }

@@ -22,6 +22,8 @@ export interface LaunchSpec {
   logFile: string;
   /** Directories the step writes its outputs into; a runner that runs steps as another user makes them writable for it. */
   writableDirs: string[];
+  /** The run's workspace (`{{$.workspace_path}}`), one of `writableDirs`: shared by the run's launches, so never sealed. */
+  workspaceDir?: string;
   /** Who the launch is and its platform settings: what a pod needs beyond a process (the local runner ignores it). */
   task?: LaunchTask;
 }
@@ -88,6 +90,8 @@ export interface Runner {
   wait(handle: LaunchHandle, signal: AbortSignal, progress?: (now: LaunchProgress) => void): Promise<LaunchStatus>;
   /** Stops the launch and everything it started; idempotent. Waits at most `graceMs` before SIGKILL. */
   kill(handle: LaunchHandle, graceMs: number): Promise<void>;
+  /** The launch has ended: its directories become read-only to every step (the local runner, under a root worker). */
+  seal?(spec: LaunchSpec): Promise<void>;
   /** The launch's outcome is recorded: the runner may free what it kept of it (a finished pod, as its retention says). */
   release?(handle: LaunchHandle, succeeded: boolean): Promise<void>;
 }

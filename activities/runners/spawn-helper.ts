@@ -9,7 +9,7 @@
  * exit. It exits when the worker does: its steps live on, and the next worker reattaches to them.
  */
 import { spawn } from 'node:child_process';
-import { closeSync, openSync } from 'node:fs';
+import { closeSync, constants, openSync } from 'node:fs';
 import type { SpawnReply, SpawnRequest } from './spawner';
 
 function reply(message: SpawnReply): void {
@@ -19,7 +19,8 @@ function reply(message: SpawnReply): void {
 function start(req: SpawnRequest): void {
   let log: number;
   try {
-    log = openSync(req.logFile, 'a');
+    // Never through a symlink: this process runs as root, the log's directory may not be root's alone.
+    log = openSync(req.logFile, constants.O_WRONLY | constants.O_APPEND | constants.O_CREAT | constants.O_NOFOLLOW, 0o644);
   } catch (err) {
     reply({ id: req.id, error: `cannot open the log ${req.logFile}: ${(err as Error).message}` });
     return;

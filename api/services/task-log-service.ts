@@ -1,3 +1,4 @@
+import { constants } from 'node:fs';
 import { open, readFile } from 'node:fs/promises';
 import { isAbsolute } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
@@ -34,8 +35,9 @@ export class TaskLogService {
     const attempt = await this.locate(req);
     const path = localPath(attempt.logUri);
     try {
-      return await readFile(path);
+      return await readFile(path, { flag: LOG_FLAGS });
     } catch (err) {
+      if ((err as NodeJS.ErrnoException).code === 'ELOOP') throw new NotFoundError('log file', path, { reason: 'it is a symbolic link, which is never followed' });
       if ((err as NodeJS.ErrnoException).code !== 'ENOENT') throw err;
       throw new NotFoundError('log file', path, { reason: `attempt ${attempt.attempt} of task "${req.task}" has not written one yet` });
     }
@@ -117,6 +119,12 @@ export class TaskLogService {
   }
 }
 
+/**
+ * Logs lie where steps (another user) could have written: a symlink in place of one must not
+ * lead the server (root, under `sluice dev`) to any other file, nor a FIFO block it.
+ */
+const LOG_FLAGS = constants.O_RDONLY | constants.O_NOFOLLOW | constants.O_NONBLOCK;
+
 /** A log URI as a path on this machine; only the local artifact store's are readable here. */
 function localPath(uri: string): string {
   if (isAbsolute(uri)) return uri;
@@ -128,9 +136,10 @@ function localPath(uri: string): string {
 async function readFrom(path: string, offset: number): Promise<Buffer> {
   let handle;
   try {
-    handle = await open(path, 'r');
+    handle = await open(path, LOG_FLAGS);
   } catch (err) {
-    if ((err as NodeJS.ErrnoException).code === 'ENOENT') return Buffer.alloc(0);
+    // A symlink in place of the log reads as no log yet, like a missing one.
+    if (['ENOENT', 'ELOOP'].includes((err as NodeJS.ErrnoException).code ?? '')) return Buffer.alloc(0);
     throw err;
   }
   try {

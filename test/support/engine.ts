@@ -55,6 +55,8 @@ export async function startTestEngine(name: string, overrides: Partial<Parameter
     taskQueue: `test-${name}-${Date.now()}`,
     apiPort: 0,
     heartbeatTimeoutSeconds: 3,
+    // One steps' runtime (and its Python environments) for the whole jest run, built once.
+    stepRuntimeDir: join(process.env.SLUICE_TEST_ROOT ?? dataDir, 'runtime'),
     ...overrides,
   });
   const stack = await startDevStack(config, opts);

@@ -24,11 +24,11 @@ export default async function globalSetup() {
       : startEmbeddedPostgres({ dataDir: join(root, 'postgres'), port: pgPort, database: 'sluice_test' }),
     startTemporalDevServer({
       cli: config.temporalCli,
-      dbFile: join(root, 'temporal.db'),
+      dbFile: join(root, 'temporal', 'temporal.db'),
       port: temporalPort,
       uiPort: 0,
       namespace: config.temporalNamespace,
-      logFile: join(root, 'temporal.log'),
+      logFile: join(root, 'temporal', 'temporal.log'),
       headless: true,
     }),
   ]);

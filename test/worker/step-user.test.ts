@@ -8,7 +8,12 @@ describe('the user steps run as', () => {
   test('a root worker defaults to nobody; any other worker keeps its own user', () => {
     expect(resolveStepUser(undefined, 0)).toMatchObject({ name: 'nobody', uid: 65534 });
     expect(resolveStepUser(undefined, 1000)).toBeUndefined();
-    expect(resolveStepUser('inherit', 0)).toBeUndefined();
+    expect(resolveStepUser('inherit', 1000)).toBeUndefined();
+  });
+
+  test('a root worker never runs steps as root, and says what to set instead', () => {
+    expect(() => resolveStepUser('inherit', 0)).toThrow(/steps never run as root; set SLUICE_STEP_USER to an unprivileged user/);
+    expect(() => resolveStepUser('root', 0)).toThrow(/never run as root/);
   });
 
   test('an unknown user, or another user without root, is a configuration error naming it', () => {

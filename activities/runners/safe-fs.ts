@@ -1,0 +1,71 @@
+import { constants } from 'node:fs';
+import { chmod, lchown, lstat, open, readdir, readlink, realpath } from 'node:fs/promises';
+import { join, sep } from 'node:path';
+
+/**
+ * File access of the worker (root) to places a step (another user) can write: its launch and
+ * output directories. A step may leave a symlink, a FIFO, or a renamed directory there; the
+ * worker must then read nothing else, block on nothing, and change nothing outside.
+ */
+
+/** Thrown when a step left something other than a plain file where the worker reads one. */
+export class UnsafeOutputError extends Error {}
+
+/**
+ * The contents of `file`, which must be a regular file inside `dir` (after resolving every
+ * directory on the way), or undefined when it does not exist. Never follows a symlink as the
+ * last component (`O_NOFOLLOW`), never blocks on a FIFO (`O_NONBLOCK`, then `fstat`), and checks
+ * where the opened file really is (`/proc/self/fd`), so a directory on the way that a step
+ * replaced with a symlink does not lead out of `dir` either.
+ *
+ * @throws UnsafeOutputError naming the file when it is a symlink, not a regular file, or outside `dir`.
+ */
+export async function readFileInside(dir: string, file: string): Promise<Buffer | undefined> {
+  let handle;
+  try {
+    handle = await open(file, constants.O_RDONLY | constants.O_NOFOLLOW | constants.O_NONBLOCK);
+  } catch (err) {
+    const code = (err as NodeJS.ErrnoException).code;
+    if (code === 'ENOENT') return undefined;
+    if (code === 'ELOOP') throw new UnsafeOutputError(`${file} is a symbolic link; the worker reads only plain files a step wrote`);
+    throw err;
+  }
+  try {
+    if (!(await handle.stat()).isFile()) throw new UnsafeOutputError(`${file} is not a plain file`);
+    const real = await readlink(`/proc/self/fd/${handle.fd}`);
+    const root = await realpath(dir);
+    if (!real.startsWith(root + sep)) throw new UnsafeOutputError(`${file} resolves to ${real}, outside ${dir}`);
+    return await handle.readFile();
+  } finally {
+    await handle.close();
+  }
+}
+
+/** Like `readFileInside`, as text; undefined also for a symlink or anything but a plain file (a launch's own bookkeeping). */
+export async function readTextInside(dir: string, file: string): Promise<string | undefined> {
+  const buffer = await readFileInside(dir, file).catch((err: unknown) => {
+    if (err instanceof UnsafeOutputError) return undefined;
+    throw err;
+  });
+  return buffer?.toString('utf8');
+}
+
+/**
+ * Gives the tree at `path` to `uid:gid`, writable by it alone and readable by all, without
+ * following a symlink anywhere: used to hand a finished launch's outputs (and a built Python
+ * environment) back to root, read-only to steps. Top-down, so each directory is out of the step
+ * user's hands (root's, not writable) before anything in it is changed: a step racing the walk
+ * can no longer swap an entry for a symlink. Symlinks are re-owned, never followed. `path`'s
+ * parent must not be writable by the step user.
+ */
+export async function sealTree(path: string, uid = 0, gid = 0): Promise<void> {
+  const info = await lstat(path).catch(() => undefined);
+  if (!info) return;
+  await lchown(path, uid, gid);
+  if (info.isSymbolicLink()) return;
+  // Readable by every step (a downstream step reads the artifact), writable by root alone.
+  await chmod(path, info.isDirectory() || info.mode & 0o100 ? 0o755 : 0o644);
+  if (!info.isDirectory()) return;
+  for (const entry of await readdir(path)) await sealTree(join(path, entry), uid, gid);
+}
+

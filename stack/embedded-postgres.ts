@@ -59,7 +59,6 @@ export async function startEmbeddedPostgres(opts: EmbeddedPostgresOptions): Prom
   releaseSignalHooks();
   const log = opts.onLog ?? (() => undefined);
   const alreadyInitialised = existsSync(join(opts.dataDir, 'PG_VERSION'));
-  const credentials = loadCredentials(`${opts.dataDir}.credentials.json`);
   mkdirSync(opts.dataDir, { recursive: true });
   const asRoot = userInfo().uid === 0;
   if (asRoot) {
@@ -72,6 +71,8 @@ export async function startEmbeddedPostgres(opts: EmbeddedPostgresOptions): Prom
       }
     }
   }
+  // Beside the data directory, which now exists with its parent; written only once the checks passed.
+  const credentials = loadCredentials(`${opts.dataDir}.credentials.json`);
   /** PostgreSQL's last lines: the library rejects with nothing when the server exits while starting. */
   const recent: string[] = [];
   const pg = new EmbeddedPostgres({

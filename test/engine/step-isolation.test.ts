@@ -115,7 +115,7 @@ describeAsRoot('steps cannot touch Sluice or each other', () => {
     expect(readFileSync(logs, 'utf8')).toContain('hello');
     rmSync(logs);
     symlinkSync(secret.file, logs);
-    const res = await fetch(`${engine.apiUrl}/apis/v2beta1/runs/${run.run_id}/tasks/step/logs`);
+    const res = await engine.fetch(`/apis/v2beta1/runs/${run.run_id}/tasks/step/logs`);
     expect(res.status).toBe(404);
     expect(await res.text()).not.toContain('root-only-secret');
   });

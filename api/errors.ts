@@ -6,6 +6,7 @@ import { ZodError, type ZodIssue } from 'zod';
 import { formatBytes } from '../ir/document-limits';
 import { SpecValidationError } from '../ir/errors';
 import { StoreConflictError, StoreInputError, StoreNotFoundError } from '../store/errors';
+import { isPostgresDown } from '../store/pg-errors';
 import type { ApiErrorBody, FieldViolation } from './api-types';
 
 /**
@@ -243,9 +244,6 @@ function bearerChallenge(err: UnauthenticatedError): string {
 /** What a 503 asks clients to wait: about how long the dev stack's supervisor takes to restart a server. */
 export const RETRY_AFTER_SECONDS = 5;
 
-/** node-postgres errors of a server that is down, restarting or cut off (network errors and SQLSTATE classes 08 and 57P). */
-const POSTGRES_DOWN_CODES = new Set(['ECONNREFUSED', 'ECONNRESET', 'EPIPE', 'ETIMEDOUT', '57P01', '57P02', '57P03', '08000', '08001', '08003', '08004', '08006']);
-const POSTGRES_DOWN_MESSAGES = /Connection terminated|timeout exceeded when trying to connect|Client has encountered a connection error/;
 /** gRPC UNAVAILABLE: Temporal's frontend cannot be reached. */
 const GRPC_UNAVAILABLE = 14;
 
@@ -255,10 +253,8 @@ const GRPC_UNAVAILABLE = 14;
  */
 function unavailableDependency(err: unknown): string | undefined {
   for (let e: unknown = err, depth = 0; e instanceof Error && depth < 5; e = e.cause, depth++) {
-    const code = (e as { code?: unknown }).code;
-    if (typeof code === 'string' && POSTGRES_DOWN_CODES.has(code)) return 'PostgreSQL';
-    if (POSTGRES_DOWN_MESSAGES.test(e.message)) return 'PostgreSQL';
-    if (code === GRPC_UNAVAILABLE) return 'Temporal';
+    if (isPostgresDown(e)) return 'PostgreSQL';
+    if ((e as { code?: unknown }).code === GRPC_UNAVAILABLE) return 'Temporal';
   }
   return undefined;
 }

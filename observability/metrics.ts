@@ -1,6 +1,7 @@
 import type { RequestHandler } from 'express';
 import { DatabaseError } from 'pg';
 import { Counter, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
+import { isPostgresDown } from '../store/pg-errors';
 
 /**
  * The process's own metrics: what the API and the worker observe as they work. Figures read
@@ -70,8 +71,7 @@ export function countStoreError(component: 'api' | 'worker', err: unknown): void
 function storeErrorCode(err: unknown): string | undefined {
   for (let e = err, depth = 0; e instanceof Error && depth < 5; e = e.cause, depth++) {
     if (e instanceof DatabaseError) return e.code ?? 'unknown';
-    // node-postgres reports a lost or refused connection with these messages and no SQLSTATE.
-    if (/^Connection terminated|^timeout exceeded when trying to connect/.test(e.message)) return 'connection';
+    if (isPostgresDown(e)) return 'connection';
   }
   return undefined;
 }

@@ -55,3 +55,14 @@ export function rethrowBadCursor(err: unknown): never {
   if (code?.startsWith(DATA_EXCEPTION_CLASS)) throw new StoreInputError('pageToken', 'malformed page token', { cause: err });
   throw err;
 }
+
+/** node-postgres errors of a server that is down, restarting or cut off (network errors and SQLSTATE classes 08 and 57P). */
+const POSTGRES_DOWN_CODES = new Set(['ECONNREFUSED', 'ECONNRESET', 'EPIPE', 'ETIMEDOUT', '57P01', '57P02', '57P03', '08000', '08001', '08003', '08004', '08006']);
+/** node-postgres reports a lost or refused connection with these messages and no code. */
+const POSTGRES_DOWN_MESSAGES = /Connection terminated|timeout exceeded when trying to connect|Client has encountered a connection error/;
+
+/** Whether `err` itself (not its causes) says PostgreSQL cannot be reached. */
+export function isPostgresDown(err: Error): boolean {
+  const code = (err as { code?: unknown }).code;
+  return (typeof code === 'string' && POSTGRES_DOWN_CODES.has(code)) || POSTGRES_DOWN_MESSAGES.test(err.message);
+}

@@ -15,11 +15,14 @@ import { experimentsRouter } from './routes/experiments';
 import { healthzRouter } from './routes/healthz';
 import { metricsRouter } from './routes/metrics';
 import { pipelinesRouter } from './routes/pipelines';
+import { recurringRunsRouter } from './routes/recurring-runs';
 import { runsRouter } from './routes/runs';
 import { ArtifactService } from './services/artifact-service';
 import { ExperimentService } from './services/experiment-service';
 import { PipelineService } from './services/pipeline-service';
+import { RecurringRunService } from './services/recurring-run-service';
 import { RunDetailsService } from './services/run-details-service';
+import { RunSchedules } from './services/run-schedules';
 import { RunService } from './services/run-service';
 import { RunWorkflows } from './services/run-workflows';
 import { TaskLogService } from './services/task-log-service';
@@ -63,20 +66,14 @@ export function apiDepsFromConfig(config: SluiceConfig, store: MetadataStore, te
   };
 }
 
-/**
- * The API server's composition root: KFP v2beta1 routes → services → the metadata store and
- * Temporal. Every error leaves as KFP's JSON error body (see `errors.ts`), including 404 for an
- * unknown route.
- */
-export function createApp(deps: ApiDeps): express.Express {
+/** The services behind the routes, wired to the store and Temporal. */
+function apiServices(deps: ApiDeps) {
   const { store } = deps;
-  const workflows = new RunWorkflows(deps.temporal, deps.taskQueue);
   const pipelines = new PipelineService(store);
   const experiments = new ExperimentService(store);
-  const artifacts = new ArtifactService(store);
   const runs = new RunService({
     store,
-    workflows,
+    workflows: new RunWorkflows(deps.temporal, deps.taskQueue),
     pipelines,
     experiments,
     artifactRoot: deps.artifactRoot,
@@ -84,6 +81,26 @@ export function createApp(deps: ApiDeps): express.Express {
     heartbeatTimeoutSeconds: deps.heartbeatTimeoutSeconds,
     platformCheck: platformCheckFor(deps.runner ?? 'local'),
   });
+  const recurringRuns = new RecurringRunService(store, runs, new RunSchedules(deps.temporal, deps.taskQueue));
+  return { pipelines, experiments, artifacts: new ArtifactService(store), runs, recurringRuns };
+}
+
+/**
+ * Brings Temporal's schedules to the `recurring_runs` rows (see `RecurringRunService.reconcile`):
+ * what an API process that stopped between the two writes of a create or delete left undone.
+ */
+export function reconcileRecurringRuns(deps: ApiDeps): ReturnType<RecurringRunService['reconcile']> {
+  return apiServices(deps).recurringRuns.reconcile();
+}
+
+/**
+ * The API server's composition root: KFP v2beta1 routes → services → the metadata store and
+ * Temporal. Every error leaves as KFP's JSON error body (see `errors.ts`), including 404 for an
+ * unknown route.
+ */
+export function createApp(deps: ApiDeps): express.Express {
+  const { store } = deps;
+  const { pipelines, experiments, artifacts, runs, recurringRuns } = apiServices(deps);
 
   const app = express();
   app.disable('x-powered-by');
@@ -97,6 +114,7 @@ export function createApp(deps: ApiDeps): express.Express {
     experimentsRouter(experiments),
     runsRouter({ runs, details: new RunDetailsService(store, deps.taskDetailsLimit), logs: new TaskLogService(store), artifacts }),
     artifactsRouter(artifacts),
+    recurringRunsRouter(recurringRuns),
   );
   app.use(CODEC_PATH, rememberMountPath, codecRouter(new GzipPayloadCodec()));
   app.use(metricsRouter({ store, temporal: deps.temporal, taskQueue: deps.taskQueue }));

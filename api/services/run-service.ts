@@ -15,7 +15,7 @@ import { FailedPreconditionError, InvalidArgumentError, NotFoundError, Unavailab
 import { parseFilter } from '../filter';
 import { readPipelineSpecObject, specIssuesAt } from '../pipeline-input';
 import { toListOptions } from '../schemas/common';
-import type { CreateRunBody, ListRunsQuery } from '../schemas/runs';
+import type { CreateRunBody, ListRunsQuery, RunSourceFields } from '../schemas/runs';
 import type { ExperimentService } from './experiment-service';
 import type { PipelineService } from './pipeline-service';
 import { MAX_START_INPUT_BYTES, TEMPORAL_BLOB_LIMIT_BYTES, type RunWorkflows } from './run-workflows';
@@ -53,48 +53,21 @@ export class RunService {
    */
   async create(body: CreateRunBody): Promise<RunRecord> {
     const { store } = this.deps;
-    const source = await this.resolveSource(body);
-    const experiment = await this.resolveExperiment(body.experiment_id);
-    // Their issue paths already start with `runtime_config.parameters.` and `runtime_config.input_artifacts[`.
-    const parameters = validateRunParameters(source.spec, body.runtime_config.parameters);
-    const inputArtifacts = await validateRunInputArtifacts(source.spec, body.runtime_config.input_artifacts, async (id) => {
-      const artifact = await store.getArtifact(id);
-      return artifact && toArtifactRef(artifact);
-    });
-    const pipelineRoot = resolvePipelineRoot(body.runtime_config.pipeline_root, this.deps.artifactRoot);
-
-    const runId = randomUUID();
     const now = new Date();
-    const info = source.spec.pipelineInfo;
-    const input: RunInput = {
-      runId,
-      runName: body.display_name ?? info.displayName ?? info.name,
-      pipelineName: info.name,
-      experimentId: experiment.experimentId,
-      spec: source.spec,
-      platformSpec: source.platformSpec,
-      parameters,
-      inputArtifacts,
-      pipelineRoot,
-      ...(hasPipelineWorkspace(source.platformSpec) ? { workspacePath: join(pipelineRoot, runId, 'workspace') } : {}),
-      createdAt: now.toISOString(),
-      parallelism: this.deps.parallelism,
-      heartbeatTimeoutSeconds: this.deps.heartbeatTimeoutSeconds,
-    };
-    await this.assertStartInputFits(input, body.pipeline_spec ? 'pipeline_spec' : 'pipeline_version_reference');
-
+    const input = await this.prepare(body, randomUUID(), now.toISOString());
+    const { runId } = input;
     const run = await store.createRun({
       runId,
       displayName: input.runName,
       description: body.description ?? '',
-      experimentId: experiment.experimentId,
-      pipelineId: source.pipelineId,
-      pipelineVersionId: source.pipelineVersionId,
-      spec: source.spec,
-      platformSpec: source.platformSpec,
-      parameters,
-      inputArtifacts: artifactIdsByKey(inputArtifacts),
-      pipelineRoot,
+      experimentId: input.experimentId,
+      pipelineId: input.pipelineId,
+      pipelineVersionId: input.pipelineVersionId,
+      spec: input.spec,
+      platformSpec: input.platformSpec,
+      parameters: input.parameters,
+      inputArtifacts: artifactIdsByKey(input.inputArtifacts ?? {}),
+      pipelineRoot: input.pipelineRoot,
       state: 'PENDING',
       createdAt: now,
       scheduledAt: now,
@@ -107,6 +80,44 @@ export class RunService {
       throw new UnavailableError(`run "${runId}" was recorded as FAILED: ${message}`, { cause: err });
     }
     return run;
+  }
+
+  /**
+   * The workflow input of a run of `body`, validated (source, spec, experiment, parameters, input
+   * artifacts, pipeline root, size), without writing anything. A recurring run's schedule action
+   * is prepared with an empty `runId` and `createdAt`, which each run fills in from its workflow.
+   * @throws InvalidArgumentError, NotFoundError, FailedPreconditionError naming the field.
+   */
+  async prepare(body: RunSourceFields, runId: string, createdAt: string): Promise<RunInput> {
+    const { store } = this.deps;
+    const source = await this.resolveSource(body);
+    const experiment = await this.resolveExperiment(body.experiment_id);
+    // Their issue paths already start with `runtime_config.parameters.` and `runtime_config.input_artifacts[`.
+    const parameters = validateRunParameters(source.spec, body.runtime_config.parameters);
+    const inputArtifacts = await validateRunInputArtifacts(source.spec, body.runtime_config.input_artifacts, async (id) => {
+      const artifact = await store.getArtifact(id);
+      return artifact && toArtifactRef(artifact);
+    });
+    const pipelineRoot = resolvePipelineRoot(body.runtime_config.pipeline_root, this.deps.artifactRoot);
+    const info = source.spec.pipelineInfo;
+    const input: RunInput = {
+      runId,
+      runName: body.display_name ?? info.displayName ?? info.name,
+      pipelineName: info.name,
+      experimentId: experiment.experimentId,
+      ...(source.pipelineId ? { pipelineId: source.pipelineId, pipelineVersionId: source.pipelineVersionId } : {}),
+      spec: source.spec,
+      platformSpec: source.platformSpec,
+      parameters,
+      inputArtifacts,
+      pipelineRoot,
+      ...(hasPipelineWorkspace(source.platformSpec) ? { workspacePath: join(pipelineRoot, runId, 'workspace') } : {}),
+      createdAt,
+      parallelism: this.deps.parallelism,
+      heartbeatTimeoutSeconds: this.deps.heartbeatTimeoutSeconds,
+    };
+    await this.assertStartInputFits(input, body.pipeline_spec ? 'pipeline_spec' : 'pipeline_version_reference');
+    return input;
   }
 
   /**
@@ -179,14 +190,14 @@ export class RunService {
     if (!(await this.deps.store.deleteRun(runId))) throw new NotFoundError('run', runId);
   }
 
-  private async resolveSource(body: CreateRunBody): Promise<RunSource> {
+  private async resolveSource(body: RunSourceFields): Promise<RunSource> {
     if (body.pipeline_spec) {
       const doc = readPipelineSpecObject(body.pipeline_spec, 'pipeline_spec');
       specIssuesAt('pipeline_spec', () => this.deps.platformCheck(doc.platformSpec, doc.spec));
       return { spec: doc.spec, platformSpec: doc.platformSpec };
     }
     // The body schema guarantees one of the two sources.
-    const ref = body.pipeline_version_reference as NonNullable<CreateRunBody['pipeline_version_reference']>;
+    const ref = body.pipeline_version_reference as NonNullable<RunSourceFields['pipeline_version_reference']>;
     const { pipelines } = this.deps;
     const version = ref.pipeline_version_id
       ? await pipelines.getVersion(ref.pipeline_id, ref.pipeline_version_id, 'pipeline_version_reference.pipeline_version_id')

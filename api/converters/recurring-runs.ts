@@ -7,14 +7,19 @@ export function statusOf(mode: RecurringRunRecord['mode']): ApiRecurringRun['sta
   return mode === 'ENABLE' ? 'ENABLED' : 'DISABLED';
 }
 
+/** Where the recurring run's runs get their pipeline: the version pinned at creation, or the spec it was given. */
+export function toApiPipelineSource(r: RecurringRunRecord): Pick<ApiRecurringRun, 'pipeline_version_reference' | 'pipeline_spec'> {
+  return r.pipelineId
+    ? { pipeline_version_reference: { pipeline_id: r.pipelineId, pipeline_version_id: r.pipelineVersionId } }
+    : { pipeline_spec: r.pipelineSpec };
+}
+
 export function toApiRecurringRun(r: RecurringRunRecord): ApiRecurringRun {
   return {
     recurring_run_id: r.recurringRunId,
     display_name: r.displayName,
     description: r.description,
-    ...(r.pipelineId
-      ? { pipeline_version_reference: { pipeline_id: r.pipelineId, pipeline_version_id: r.pipelineVersionId } }
-      : { pipeline_spec: r.pipelineSpec }),
+    ...toApiPipelineSource(r),
     runtime_config: r.runtimeConfig,
     max_concurrency: String(r.maxConcurrency),
     trigger: r.trigger,

@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import type { ListOptions, MetadataStore, Page, RecurringRunRecord } from '../../store/types';
-import { statusOf } from '../converters/recurring-runs';
+import { statusOf, toApiPipelineSource } from '../converters/recurring-runs';
 import { NotFoundError } from '../errors';
 import { parseFilter, type FilterKeys } from '../filter';
 import { schedulePolicies, toScheduleSpec, type Trigger } from '../schedule-spec';
@@ -188,9 +188,7 @@ function requestOf(row: RecurringRunRecord): CreateRecurringRunBody {
     display_name: row.displayName,
     description: row.description,
     experiment_id: row.experimentId,
-    ...(row.pipelineId
-      ? { pipeline_version_reference: { pipeline_id: row.pipelineId, pipeline_version_id: row.pipelineVersionId } }
-      : { pipeline_spec: row.pipelineSpec }),
+    ...toApiPipelineSource(row),
     runtime_config: row.runtimeConfig as CreateRecurringRunBody['runtime_config'],
     trigger: TriggerBody.parse(row.trigger),
     max_concurrency: row.maxConcurrency,

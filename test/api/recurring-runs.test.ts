@@ -5,6 +5,7 @@ import { RecurringRunService } from '../../api/services/recurring-run-service';
 import { RunSchedules } from '../../api/services/run-schedules';
 import { startTestEngine, type ApiRun, type TestEngine } from '../support/engine';
 import { stepWritableDir } from '../support/temp-dirs';
+import { until } from '../support/until';
 
 const API = '/apis/v2beta1';
 const spec = (name: string) => parsePipelineDocument(readFileSync(join(__dirname, '..', 'engine', 'fixtures', name), 'utf8')).spec;
@@ -13,16 +14,6 @@ interface Reply {
   status: number;
   // eslint-disable-next-line @typescript-eslint/no-explicit-any -- test assertions index freely into response JSON
   body: any;
-}
-
-async function until<T>(what: string, check: () => Promise<T | undefined | false>, ms = 60_000): Promise<T> {
-  const end = Date.now() + ms;
-  for (;;) {
-    const value = await check();
-    if (value) return value;
-    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 250));
-  }
 }
 
 const FINAL = ['SUCCEEDED', 'FAILED', 'CANCELED', 'SKIPPED'];

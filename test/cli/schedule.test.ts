@@ -1,19 +1,10 @@
 import { join } from 'node:path';
 import { ExitCode } from '../../cli/exit-codes';
 import { startTestEngine, type TestEngine } from '../support/engine';
+import { until } from '../support/until';
 import { cli } from './harness';
 
 const TWO_STEP = join(__dirname, '..', 'engine', 'fixtures', 'two-step.yaml');
-
-async function until<T>(what: string, check: () => Promise<T | undefined | false>, ms = 60_000): Promise<T> {
-  const end = Date.now() + ms;
-  for (;;) {
-    const value = await check();
-    if (value) return value;
-    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 250));
-  }
-}
 
 /** `sluice schedule …` against the whole engine: the real API, Temporal's Schedules and a worker. */
 describe('sluice schedule', () => {

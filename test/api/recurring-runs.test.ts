@@ -151,6 +151,28 @@ describe('recurring runs (Temporal Schedules)', () => {
     await until('the triggered run', async () => (await runsOf(rr.recurring_run_id)).length === 4);
   });
 
+  test("Temporal's next action times are the times KFP's cron and interval name", async () => {
+    const next = async (trigger: Record<string, unknown>) => {
+      const rr = await create({ pipeline_spec: spec('two-step.yaml'), runtime_config: { parameters: { times: 1 } }, trigger });
+      const times = (await engine.temporal.schedule.getHandle(rr.recurring_run_id).describe()).info.nextActionTimes;
+      await ok('DELETE', `/recurringruns/${rr.recurring_run_id}`);
+      return times.slice(0, 4).map((t) => t.toISOString());
+    };
+    const from = '2030-01-01T00:00:00Z'; // a Tuesday
+    // Seconds first; Monday 09:00 in Paris is 08:00 UTC in winter.
+    expect(await next({ cron_schedule: { cron: '15 0 9 * * MON', start_time: from, time_zone: 'Europe/Paris' } })).toEqual([
+      '2030-01-07T08:00:15.000Z', '2030-01-14T08:00:15.000Z', '2030-01-21T08:00:15.000Z', '2030-01-28T08:00:15.000Z',
+    ]);
+    // Both day fields restricted: the 15th or any Friday, as cron means it.
+    expect(await next({ cron_schedule: { cron: '0 12 15 * FRI', start_time: from } })).toEqual([
+      '2030-01-04T12:00:00.000Z', '2030-01-11T12:00:00.000Z', '2030-01-15T12:00:00.000Z', '2030-01-18T12:00:00.000Z',
+    ]);
+    // An interval counts from its start, which itself is not a run.
+    expect(await next({ periodic_schedule: { interval_second: 5400, start_time: '2030-01-01T00:00:30Z', end_time: '2030-01-01T05:00:00Z' } })).toEqual([
+      '2030-01-01T01:30:30.000Z', '2030-01-01T03:00:30.000Z', '2030-01-01T04:30:30.000Z',
+    ]);
+  });
+
   test('bad triggers and settings are refused with 400 naming the field, and nothing is written', async () => {
     const body = { display_name: 'bad', pipeline_spec: spec('two-step.yaml'), runtime_config: { parameters: { times: 1 } } };
     const before = (await ok('GET', '/recurringruns')).total_size;

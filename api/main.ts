@@ -42,7 +42,10 @@ export async function startApiProcess(env: NodeJS.ProcessEnv = process.env, log:
     const server = await startApiServer(app, { host: config.apiHost, port: config.apiPort });
     stops.push(() => server.close());
     // Not fatal: the schedules are still there, and each recurring run's next call fixes its own.
-    await reconcileRecurringRuns(deps).catch((err: Error) => log(`reconciling recurring runs with Temporal's schedules failed: ${err.message}`));
+    await reconcileRecurringRuns(deps).then(
+      ({ failed }) => failed.forEach((f) => log(`recurring run ${f.recurringRunId}: its schedule could not be brought up to date: ${f.message}`)),
+      (err: Error) => log(`reconciling recurring runs with Temporal's schedules failed: ${err.message}`),
+    );
     log(`sluice api listening on ${server.url}${API_PREFIX} (Temporal ${config.temporalAddress}, namespace ${config.temporalNamespace}, task queue ${config.taskQueue})`);
     return { url: server.url, stop };
   } catch (err) {

@@ -113,17 +113,23 @@ export class RecurringRunService {
   /**
    * Brings Temporal to the rows: every row gets its schedule, paused as its mode says, and every
    * schedule of this API's task queue without a row is deleted. Run at start-up; safe at any time.
-   * Returns what it changed.
+   * A row that cannot be brought (its pipeline version deleted, say) is reported in `failed` and
+   * does not stop the others. Returns what it did.
    */
-  async reconcile(): Promise<{ created: string[]; deleted: string[] }> {
+  async reconcile(): Promise<{ created: string[]; deleted: string[]; failed: { recurringRunId: string; message: string }[] }> {
     const created: string[] = [];
-    let pageToken: string | undefined;
+    const failed: { recurringRunId: string; message: string }[] = [];
     const known = new Set<string>();
+    let pageToken: string | undefined;
     do {
       const page = await this.store.listRecurringRuns({}, { pageSize: 500, pageToken });
       for (const row of page.items) {
         known.add(row.recurringRunId);
-        if (await this.ensureSchedule(row)) created.push(row.recurringRunId);
+        try {
+          if (await this.ensureSchedule(row)) created.push(row.recurringRunId);
+        } catch (err) {
+          failed.push({ recurringRunId: row.recurringRunId, message: (err as Error).message });
+        }
       }
       pageToken = page.nextPageToken;
     } while (pageToken);
@@ -132,7 +138,7 @@ export class RecurringRunService {
       // Re-read: the row may have been created since the page was read.
       if (!known.has(id) && !(await this.store.getRecurringRun(id)) && (await this.schedules.delete(id))) deleted.push(id);
     }
-    return { created, deleted };
+    return { created, deleted, failed };
   }
 
   /** Creates the row's missing schedule, or pauses/unpauses it to match the mode. Resolves true when it created one. */

@@ -11,13 +11,15 @@ export interface RegisteredRun {
 /**
  * The first step of every run: makes sure the run has its row, then records it RUNNING. A run
  * created through the API already has its row, which is left as it is; a run started by a
- * Temporal Schedule or `temporal workflow start` gets one here, in the Default experiment unless
+ * Temporal Schedule (a recurring run's, recorded with its `recurringRunId`) or
+ * `temporal workflow start` gets one here, in the Default experiment unless
  * `experimentId` says otherwise. Both writes are idempotent, so a retry changes nothing. Returns
  * what the stored row says, which is what the run is filed under.
  */
 export function createRegisterRun(store: MetadataStore) {
   return async function registerRun(input: RegisterRunInput): Promise<RegisteredRun> {
     const createdAt = new Date(input.createdAt);
+    const scheduledAt = input.scheduledAt ? new Date(input.scheduledAt) : createdAt;
     const run = await store.createRun({
       runId: input.runId,
       displayName: input.runName,
@@ -30,9 +32,10 @@ export function createRegisterRun(store: MetadataStore) {
       parameters: input.parameters,
       inputArtifacts: artifactIdsByKey(input.inputArtifacts ?? {}),
       pipelineRoot: input.pipelineRoot,
+      recurringRunId: input.recurringRunId,
       state: 'PENDING',
       createdAt,
-      scheduledAt: createdAt,
+      scheduledAt,
     });
     await store.recordRunState(run.runId, { state: 'RUNNING', at: createdAt });
     return { experimentId: run.experimentId, pipelineName: run.pipelineName };

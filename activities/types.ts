@@ -146,4 +146,8 @@ export interface RegisterRunInput {
   pipelineRoot: string;
   /** RFC3339, from the workflow's start time. */
   createdAt: string;
+  /** RFC3339 time a schedule meant the run for (a backfilled run's is in the past); `createdAt` when absent. */
+  scheduledAt?: string;
+  /** The recurring run that started this run. */
+  recurringRunId?: string;
 }

@@ -184,8 +184,32 @@ export interface ApiRun {
   state: RunState;
   error?: ApiStatus;
   state_history: ApiRuntimeStatus[];
+  /** The recurring run whose schedule started this run. */
+  recurring_run_id?: string;
   /** Sent by `GET /runs/{id}` only. */
   run_details?: ApiRunDetails;
+}
+
+/** KFP's `RecurringRun`. */
+export interface ApiRecurringRun {
+  recurring_run_id: string;
+  display_name: string;
+  description: string;
+  pipeline_version_reference?: { pipeline_id: string; pipeline_version_id?: string };
+  pipeline_spec?: Record<string, unknown>;
+  /** As given at creation. */
+  runtime_config: Record<string, unknown>;
+  /** int64, which protobuf's JSON writes as a string. */
+  max_concurrency: string;
+  /** As given: `cron_schedule` (with Sluice's `time_zone`) or `periodic_schedule`. */
+  trigger: Record<string, unknown>;
+  mode: 'ENABLE' | 'DISABLE';
+  status: 'ENABLED' | 'DISABLED';
+  no_catchup: boolean;
+  experiment_id: string;
+  namespace: string;
+  created_at: string;
+  updated_at: string;
 }
 
 /** Sluice: an artifact of a run, with the tasks that produced and consumed it. */

@@ -19,12 +19,15 @@ import { experimentsRouter } from './routes/experiments';
 import { healthzRouter } from './routes/healthz';
 import { metricsRouter } from './routes/metrics';
 import { UPLOAD_PATHS, pipelinesRouter } from './routes/pipelines';
+import { recurringRunsRouter } from './routes/recurring-runs';
 import { runsRouter } from './routes/runs';
 import { tokensRouter } from './routes/tokens';
 import { ArtifactService } from './services/artifact-service';
 import { ExperimentService } from './services/experiment-service';
 import { PipelineService } from './services/pipeline-service';
+import { RecurringRunService } from './services/recurring-run-service';
 import { RunDetailsService } from './services/run-details-service';
+import { RunSchedules } from './services/run-schedules';
 import { RunService } from './services/run-service';
 import { RunWorkflows } from './services/run-workflows';
 import { TaskLogService } from './services/task-log-service';
@@ -79,21 +82,16 @@ export function apiDepsFromConfig(config: SluiceConfig, store: MetadataStore, te
   };
 }
 
-/**
- * The API server's composition root: KFP v2beta1 routes → services → the metadata store and
- * Temporal. Every error leaves as KFP's JSON error body (see `errors.ts`), including 404 for an
- * unknown route. Only the health probe is open; everything after `guard` needs a credential.
- */
-export function createApp(deps: ApiDeps): express.Express {
+/** The services behind the routes, wired to the store and Temporal. */
+function apiServices(deps: ApiDeps) {
   const { store } = deps;
-  const workflows = new RunWorkflows(deps.temporal, deps.taskQueue);
   const pipelines = new PipelineService(store);
   const experiments = new ExperimentService(store);
   const artifacts = new ArtifactService(store);
   const namespaces = new NamespaceGuard(store);
   const runs = new RunService({
     store,
-    workflows,
+    workflows: new RunWorkflows(deps.temporal, deps.taskQueue),
     pipelines,
     experiments,
     artifactRoot: deps.artifactRoot,
@@ -102,6 +100,26 @@ export function createApp(deps: ApiDeps): express.Express {
     heartbeatTimeoutSeconds: deps.heartbeatTimeoutSeconds,
     platformCheck: platformCheckFor(deps.runner ?? 'local'),
   });
+  const recurringRuns = new RecurringRunService(store, runs, new RunSchedules(deps.temporal, deps.taskQueue));
+  return { pipelines, experiments, artifacts, namespaces, runs, recurringRuns };
+}
+
+/**
+ * Brings Temporal's schedules to the `recurring_runs` rows (see `RecurringRunService.reconcile`):
+ * what an API process that stopped between the two writes of a create or delete left undone.
+ */
+export function reconcileRecurringRuns(deps: ApiDeps): ReturnType<RecurringRunService['reconcile']> {
+  return apiServices(deps).recurringRuns.reconcile();
+}
+
+/**
+ * The API server's composition root: KFP v2beta1 routes → services → the metadata store and
+ * Temporal. Every error leaves as KFP's JSON error body (see `errors.ts`), including 404 for an
+ * unknown route. Only the health probe is open; everything after `guard` needs a credential.
+ */
+export function createApp(deps: ApiDeps): express.Express {
+  const { store } = deps;
+  const { pipelines, experiments, artifacts, namespaces, runs, recurringRuns } = apiServices(deps);
 
   const limits = { ...DEFAULT_INPUT_LIMITS, ...deps.inputLimits };
   const app = express();
@@ -124,6 +142,7 @@ export function createApp(deps: ApiDeps): express.Express {
     experimentsRouter(experiments, namespaces),
     runsRouter({ runs, details: new RunDetailsService(store, deps.taskDetailsLimit), logs: new TaskLogService(store), artifacts, namespaces }),
     artifactsRouter(artifacts, namespaces),
+    recurringRunsRouter(recurringRuns, namespaces),
   );
   app.use(metricsRouter({ store, temporal: deps.temporal, taskQueue: deps.taskQueue }));
   if (deps.uiDir) app.use(express.static(deps.uiDir));

@@ -4,7 +4,7 @@ import { SLUICE_DATA_CONVERTER } from '../config/payload-codec';
 import { temporalTlsFromEnv } from '../config/temporal-tls';
 import { jsonLogger } from '../observability/logger';
 import { PgStore } from '../store/pg-store';
-import { API_PREFIX, apiDepsFromConfig, createApp } from './app';
+import { API_PREFIX, apiDepsFromConfig, createApp, reconcileRecurringRuns } from './app';
 import { startApiServer } from './server';
 
 export interface ApiProcess {
@@ -37,9 +37,15 @@ export async function startApiProcess(env: NodeJS.ProcessEnv = process.env, log:
     const connection = await Connection.connect({ address: config.temporalAddress, tls });
     stops.push(() => connection.close());
     const temporal = new Client({ connection, namespace: config.temporalNamespace, dataConverter: SLUICE_DATA_CONVERTER });
-    const app = createApp({ ...apiDepsFromConfig(config, store, temporal), logger: jsonLogger(config.logLevel ?? 'info') });
+    const deps = { ...apiDepsFromConfig(config, store, temporal), logger: jsonLogger(config.logLevel ?? 'info') };
+    const app = createApp(deps);
     const server = await startApiServer(app, { host: config.apiHost, port: config.apiPort });
     stops.push(() => server.close());
+    // Not fatal: the schedules are still there, and each recurring run's next call fixes its own.
+    await reconcileRecurringRuns(deps).then(
+      ({ failed }) => failed.forEach((f) => log(`recurring run ${f.recurringRunId}: its schedule could not be brought up to date: ${f.message}`)),
+      (err: Error) => log(`reconciling recurring runs with Temporal's schedules failed: ${err.message}`),
+    );
     log(`sluice api listening on ${server.url}${API_PREFIX} (Temporal ${config.temporalAddress}, namespace ${config.temporalNamespace}, task queue ${config.taskQueue})`);
     return { url: server.url, stop };
   } catch (err) {

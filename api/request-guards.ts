@@ -79,6 +79,7 @@ const PATH_PARAMETER_LIMITS: Record<string, number> = {
   version_id: MAX_ID_LENGTH,
   experiment_id: MAX_ID_LENGTH,
   run_id: MAX_ID_LENGTH,
+  recurring_run_id: MAX_ID_LENGTH,
   artifact_id: MAX_ID_LENGTH,
   token_id: MAX_ID_LENGTH,
   name: MAX_NAME_LENGTH,

@@ -1,7 +1,15 @@
 import type { ApiCreatedToken, ApiToken } from '../api/api-types';
 import type { CreateTokenBody } from '../api/schemas/tokens';
 import type { RunState } from '../ir/states';
-import type { ApiErrorBody, CreateRunRequest, ListRunsResponse, Run } from './api-types';
+import type {
+  ApiErrorBody,
+  CreateRecurringRunRequest,
+  CreateRunRequest,
+  ListRecurringRunsResponse,
+  ListRunsResponse,
+  RecurringRun,
+  Run,
+} from './api-types';
 
 export const DEFAULT_API_URL = 'http://127.0.0.1:8888';
 const API_PREFIX = '/apis/v2beta1';
@@ -39,7 +47,12 @@ export interface ListRunsQuery {
   pageToken?: string;
   experimentId?: string;
   state?: RunState;
+  /** Only the runs this recurring run started. */
+  recurringRunId?: string;
 }
+
+/** The calls on one recurring run, each a POST of a custom method (`:enable`…; `:trigger` and `:backfill` are Sluice's). */
+export type RecurringRunMethod = 'enable' | 'disable' | 'trigger' | 'backfill';
 
 /** Typed calls to Sluice's KFP-v2beta1-shaped REST API. Every method throws `ApiError` or `ServerUnreachableError`. */
 export class ApiClient {
@@ -68,10 +81,36 @@ export class ApiClient {
     if (query.pageSize !== undefined) params.set('page_size', String(query.pageSize));
     if (query.pageToken) params.set('page_token', query.pageToken);
     if (query.experimentId) params.set('experiment_id', query.experimentId);
-    if (query.state) {
-      params.set('filter', JSON.stringify({ predicates: [{ key: 'state', operation: 'EQUALS', string_value: query.state }] }));
-    }
+    const predicates = [
+      ...(query.state ? [{ key: 'state', operation: 'EQUALS', string_value: query.state }] : []),
+      ...(query.recurringRunId ? [{ key: 'recurring_run_id', operation: 'EQUALS', string_value: query.recurringRunId }] : []),
+    ];
+    if (predicates.length) params.set('filter', JSON.stringify({ predicates }));
     return this.json('GET', `/runs?${params}`);
+  }
+
+  createRecurringRun(request: CreateRecurringRunRequest): Promise<RecurringRun> {
+    return this.json('POST', '/recurringruns', request);
+  }
+
+  getRecurringRun(recurringRunId: string): Promise<RecurringRun> {
+    return this.json('GET', `/recurringruns/${encodeURIComponent(recurringRunId)}`);
+  }
+
+  /** Newest first. */
+  listRecurringRuns(query: { pageSize?: number; experimentId?: string } = {}): Promise<ListRecurringRunsResponse> {
+    const params = new URLSearchParams({ sort_by: 'created_at desc' });
+    if (query.pageSize !== undefined) params.set('page_size', String(query.pageSize));
+    if (query.experimentId) params.set('experiment_id', query.experimentId);
+    return this.json('GET', `/recurringruns?${params}`);
+  }
+
+  async recurringRunMethod(recurringRunId: string, method: RecurringRunMethod, body?: unknown): Promise<void> {
+    await this.json('POST', `/recurringruns/${encodeURIComponent(recurringRunId)}:${method}`, body);
+  }
+
+  async deleteRecurringRun(recurringRunId: string): Promise<void> {
+    await this.json('DELETE', `/recurringruns/${encodeURIComponent(recurringRunId)}`);
   }
 
   async terminateRun(runId: string): Promise<void> {

@@ -67,6 +67,8 @@ export interface Run {
   finished_at?: string;
   state?: string;
   error?: ApiStatus;
+  /** The recurring run whose schedule started this run. */
+  recurring_run_id?: string;
   run_details?: {
     task_details?: TaskDetail[];
     /** Sluice: all of the run's tasks, of which `task_details` holds the first. */
@@ -88,6 +90,42 @@ export interface CreateRunRequest {
   /** Values are the strings the user typed; the server coerces them to the declared types. */
   runtime_config: { parameters: Record<string, string>; input_artifacts?: Record<string, { artifact_id: string }> };
 }
+
+/** KFP's `Trigger`: a cron (with Sluice's `time_zone`) or an interval; times are RFC3339. */
+export interface Trigger {
+  cron_schedule?: { cron: string; start_time?: string; end_time?: string; time_zone?: string };
+  periodic_schedule?: { interval_second: string | number; start_time?: string; end_time?: string };
+}
+
+/** KFP's `RecurringRun`: a Temporal Schedule that starts runs of one pipeline. */
+export interface RecurringRun {
+  recurring_run_id: string;
+  display_name?: string;
+  description?: string;
+  experiment_id?: string;
+  pipeline_version_reference?: { pipeline_id?: string; pipeline_version_id?: string };
+  runtime_config?: { parameters?: Record<string, ParameterValue> };
+  trigger?: Trigger;
+  max_concurrency?: string;
+  mode?: 'ENABLE' | 'DISABLE';
+  status?: 'ENABLED' | 'DISABLED';
+  no_catchup?: boolean;
+  created_at?: string;
+  updated_at?: string;
+}
+
+export interface ListRecurringRunsResponse {
+  recurringRuns?: RecurringRun[];
+  total_size?: number;
+  next_page_token?: string;
+}
+
+export type CreateRecurringRunRequest = Omit<CreateRunRequest, 'display_name'> & {
+  display_name?: string;
+  trigger: Trigger;
+  mode: 'ENABLE' | 'DISABLE';
+  no_catchup: boolean;
+};
 
 /** The error body of every 4xx/5xx (grpc-gateway's shape, which KFP's clients parse). */
 export interface ApiErrorBody {

@@ -12,6 +12,7 @@ import { runCommand } from './commands/run';
 import { runsGetCommand } from './commands/runs-get';
 import { runsListCommand } from './commands/runs-list';
 import { runsTerminateCommand } from './commands/runs-terminate';
+import { scheduleActionCommand, scheduleBackfillCommand, scheduleCreateCommand, scheduleGetCommand, scheduleListCommand } from './commands/schedule';
 import { tokensCreateCommand, tokensListCommand, tokensRevokeCommand } from './commands/tokens';
 import { workerCommand } from './commands/worker';
 import { println, type CliContext, type GlobalOptions } from './context';
@@ -91,6 +92,57 @@ export function buildProgram(ctx: CliContext, setExitCode: (code: number) => voi
     .description('revoke a token; requests with it fail from now on')
     .argument('<id>', 'token id (the part after sluice_, as tokens list shows it)')
     .action((id: string, _opts, cmd: Command) => tokensRevokeCommand(ctx, globals(cmd), id));
+
+  const schedule = program.command('schedule').description('recurring runs: pipelines started on a cron or an interval by a Temporal Schedule');
+  schedule
+    .command('create')
+    .description('create a recurring run of a pipeline file (.yaml, .yml, .json)')
+    .argument('<file>', 'pipeline file')
+    .option('--cron <expr>', 'cron: 6 fields with seconds as in KFP ("0 0 9 * * MON-FRI"), or the usual 5')
+    .option('--every <seconds>', 'start a run every N seconds', parsePositiveInt)
+    .option('--start <time>', 'no runs before this time (RFC3339)')
+    .option('--end <time>', 'no runs after this time (RFC3339)')
+    .option('--time-zone <tz>', 'IANA time zone of --cron (default: UTC)')
+    .option('-p, --param <key=value>', 'a pipeline parameter, repeatable', collectParam, {})
+    .option('--name <name>', 'display name (default: the pipeline name)')
+    .option('--experiment <id>', 'experiment of its runs (default: the Default experiment)')
+    .option('--no-catchup', 'after a pause in service, start only the latest missed run')
+    .option('--paused', 'create it paused (KFP mode DISABLE)')
+    .option('--json', 'print the recurring run as JSON')
+    .action((file: string, opts, cmd: Command) => scheduleCreateCommand(ctx, globals(cmd), file, { ...opts, noCatchup: opts.catchup === false }));
+  schedule
+    .command('list')
+    .description('list recurring runs, newest first')
+    .option('--experiment <id>', 'only recurring runs of this experiment')
+    .option('--limit <n>', 'most recurring runs to show', parsePositiveInt, 20)
+    .option('--json', 'print them as JSON')
+    .action((opts, cmd: Command) => scheduleListCommand(ctx, globals(cmd), opts));
+  schedule
+    .command('get')
+    .description('show a recurring run and its latest runs')
+    .argument('<id>', 'recurring run id')
+    .option('--json', 'print it as JSON, with its latest runs')
+    .action((id: string, opts, cmd: Command) => scheduleGetCommand(ctx, globals(cmd), id, opts));
+  const actions = [
+    ['pause', 'disable', 'stop starting runs (runs already started go on)'],
+    ['resume', 'enable', 'start runs again on the trigger'],
+    ['trigger', 'trigger', 'start a run now (after the active one, if a run is active)'],
+    ['delete', 'delete', 'delete the recurring run and its schedule; its runs stay'],
+  ] as const;
+  for (const [name, action, description] of actions) {
+    schedule
+      .command(name)
+      .description(description)
+      .argument('<id>', 'recurring run id')
+      .action((id: string, _opts, cmd: Command) => scheduleActionCommand(ctx, globals(cmd), id, action));
+  }
+  schedule
+    .command('backfill')
+    .description('start the runs the trigger would have started between --start and --end, one at a time')
+    .argument('<id>', 'recurring run id')
+    .requiredOption('--start <time>', 'start of the range (RFC3339)')
+    .requiredOption('--end <time>', 'end of the range (RFC3339)')
+    .action((id: string, opts, cmd: Command) => scheduleBackfillCommand(ctx, globals(cmd), id, opts));
 
   program
     .command('logs')

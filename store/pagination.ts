@@ -32,7 +32,7 @@ export interface Listing {
 
 /** The columns of `RunSummaryRow`. */
 export const RUN_SUMMARY_COLUMNS =
-  'run_id, display_name, description, experiment_id, pipeline_id, pipeline_version_id, pipeline_name, parameters, ' +
+  'run_id, display_name, description, experiment_id, pipeline_id, pipeline_version_id, pipeline_name, recurring_run_id, parameters, ' +
   'input_artifacts, pipeline_root, state, error, storage_state, created_at, scheduled_at, finished_at, namespace';
 
 const createdAt: SortColumn = { expr: 'created_at', type: 'timestamptz' };
@@ -73,6 +73,17 @@ export const LISTINGS = {
       name: displayName,
       display_name: displayName,
       state: { expr: 'state', type: 'text' },
+    },
+  },
+  recurringRuns: {
+    entity: 'recurring runs',
+    table: 'recurring_runs',
+    idColumn: 'recurring_run_id',
+    sortable: {
+      created_at: createdAt,
+      updated_at: { expr: 'updated_at', type: 'timestamptz' },
+      name: displayName,
+      display_name: displayName,
     },
   },
 } as const satisfies Record<string, Listing>;

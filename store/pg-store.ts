@@ -13,6 +13,7 @@ import {
   toLineage,
   toPipeline,
   toPipelineVersion,
+  toRecurringRun,
   toRun,
   toRunSummary,
   toTask,
@@ -23,6 +24,7 @@ import {
   type LineageRow,
   type PipelineRow,
   type PipelineVersionRow,
+  type RecurringRunRow,
   type RunRow,
   type RunStateRow,
   type RunSummaryRow,
@@ -45,6 +47,8 @@ import type {
   Page,
   PipelineRecord,
   PipelineVersionRecord,
+  RecurringRunFilter,
+  RecurringRunRecord,
   RunFilter,
   RunRecord,
   RunStateChange,
@@ -253,8 +257,8 @@ export class PgStore implements MetadataStore {
       const { rowCount } = await client.query(
         `INSERT INTO runs (run_id, display_name, description, experiment_id, pipeline_id, pipeline_version_id,
                            spec, parameters, pipeline_root, state, created_at, scheduled_at, finished_at,
-                           pipeline_name, platform_spec, input_artifacts, namespace)
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16,
+                           pipeline_name, platform_spec, input_artifacts, recurring_run_id, namespace)
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17,
                  COALESCE((SELECT namespace FROM experiments WHERE experiment_id = $4), ''))
          ON CONFLICT (run_id) DO NOTHING`,
         [
@@ -274,6 +278,7 @@ export class PgStore implements MetadataStore {
           r.spec.pipelineInfo.name,
           jsonParam(r.platformSpec),
           jsonParam(r.inputArtifacts ?? {}),
+          r.recurringRunId ?? null,
         ],
       );
       if (rowCount === 1) {
@@ -326,6 +331,7 @@ export class PgStore implements MetadataStore {
   listRuns(filter: RunFilter, opts: ListOptions): Promise<Page<RunSummary>> {
     const where = new Filter();
     if (filter.experimentId !== undefined) where.equals('experiment_id', filter.experimentId);
+    if (filter.recurringRunId !== undefined) where.equals('recurring_run_id', filter.recurringRunId);
     if (filter.states?.length) where.anyOf('state', filter.states);
     if (filter.storageState !== undefined) where.equals('storage_state', filter.storageState);
     inNamespaces(where, filter.namespaces);
@@ -367,6 +373,65 @@ export class PgStore implements MetadataStore {
   /** Deletes the run with its history, tasks, attempts, artifacts and lineage. */
   async deleteRun(runId: string): Promise<boolean> {
     const { rowCount } = await this.pool.query('DELETE FROM runs WHERE run_id = $1', [runId]);
+    return rowCount === 1;
+  }
+
+  // Recurring runs.
+
+  /** Idempotent on `recurringRunId`: a second call returns the stored row unchanged. */
+  async createRecurringRun(r: Omit<RecurringRunRecord, 'updatedAt'>): Promise<RecurringRunRecord> {
+    const { rows } = await this.pool.query<RecurringRunRow>(
+      // The no-op update makes RETURNING yield the stored row when the id already exists.
+      `INSERT INTO recurring_runs (recurring_run_id, display_name, description, pipeline_id, pipeline_version_id, pipeline_spec,
+                                   runtime_config, max_concurrency, trigger, mode, no_catchup, experiment_id, namespace,
+                                   created_at, updated_at)
+       VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $14)
+       ON CONFLICT (recurring_run_id) DO UPDATE SET recurring_run_id = EXCLUDED.recurring_run_id
+       RETURNING *`,
+      [
+        r.recurringRunId,
+        r.displayName,
+        r.description,
+        r.pipelineId ?? null,
+        r.pipelineVersionId ?? null,
+        jsonParam(r.pipelineSpec),
+        jsonParam(r.runtimeConfig),
+        r.maxConcurrency,
+        jsonParam(r.trigger),
+        r.mode,
+        r.noCatchup,
+        r.experimentId,
+        r.namespace,
+        r.createdAt,
+      ],
+    );
+    return toRecurringRun(rows[0]);
+  }
+
+  async getRecurringRun(recurringRunId: string): Promise<RecurringRunRecord | undefined> {
+    const { rows } = await this.pool.query<RecurringRunRow>('SELECT * FROM recurring_runs WHERE recurring_run_id = $1', [recurringRunId]);
+    return rows[0] && toRecurringRun(rows[0]);
+  }
+
+  listRecurringRuns(filter: RecurringRunFilter, opts: ListOptions): Promise<Page<RecurringRunRecord>> {
+    const where = new Filter();
+    if (filter.experimentId !== undefined) where.equals('experiment_id', filter.experimentId);
+    if (filter.mode !== undefined) where.equals('mode', filter.mode);
+    inNamespaces(where, filter.namespaces);
+    return this.page(LISTINGS.recurringRuns, where, opts, (rows: RecurringRunRow[]) => rows.map(toRecurringRun));
+  }
+
+  /** Repeating the same mode changes nothing, not even `updatedAt`. */
+  async setRecurringRunMode(recurringRunId: string, mode: RecurringRunRecord['mode'], at: Date): Promise<boolean> {
+    const { rowCount } = await this.pool.query(
+      `UPDATE recurring_runs SET mode = $2, updated_at = CASE WHEN mode = $2 THEN updated_at ELSE $3 END WHERE recurring_run_id = $1`,
+      [recurringRunId, mode, at],
+    );
+    return rowCount === 1;
+  }
+
+  async deleteRecurringRun(recurringRunId: string): Promise<boolean> {
+    const { rowCount } = await this.pool.query('DELETE FROM recurring_runs WHERE recurring_run_id = $1', [recurringRunId]);
     return rowCount === 1;
   }
 

@@ -7,6 +7,7 @@ import type {
   LineageEdge,
   PipelineRecord,
   PipelineVersionRecord,
+  RecurringRunRecord,
   RunError,
   RunRecord,
   RunStateChange,
@@ -64,6 +65,7 @@ export type RunSummaryRow = {
   pipeline_id: string | null;
   pipeline_version_id: string | null;
   pipeline_name: string;
+  recurring_run_id: string | null;
   parameters: Record<string, ParameterValue>;
   input_artifacts: Record<string, string[]>;
   pipeline_root: string | null;
@@ -79,6 +81,24 @@ export type RunSummaryRow = {
 export type RunRow = RunSummaryRow & {
   spec: PipelineSpec;
   platform_spec: Record<string, unknown> | null;
+};
+
+export type RecurringRunRow = {
+  recurring_run_id: string;
+  display_name: string;
+  description: string;
+  pipeline_id: string | null;
+  pipeline_version_id: string | null;
+  pipeline_spec: Record<string, unknown> | null;
+  runtime_config: Record<string, unknown>;
+  max_concurrency: number;
+  trigger: Record<string, unknown>;
+  mode: RecurringRunRecord['mode'];
+  no_catchup: boolean;
+  experiment_id: string;
+  namespace: string;
+  created_at: Date;
+  updated_at: Date;
 };
 
 export type RunStateRow = {
@@ -189,6 +209,26 @@ export function toExperiment(r: ExperimentRow): ExperimentRecord {
   };
 }
 
+export function toRecurringRun(r: RecurringRunRow): RecurringRunRecord {
+  return {
+    recurringRunId: r.recurring_run_id,
+    displayName: r.display_name,
+    description: r.description,
+    pipelineId: optional(r.pipeline_id),
+    pipelineVersionId: optional(r.pipeline_version_id),
+    pipelineSpec: optional(r.pipeline_spec),
+    runtimeConfig: r.runtime_config,
+    maxConcurrency: r.max_concurrency,
+    trigger: r.trigger,
+    mode: r.mode,
+    noCatchup: r.no_catchup,
+    experimentId: r.experiment_id,
+    namespace: r.namespace,
+    createdAt: r.created_at,
+    updatedAt: r.updated_at,
+  };
+}
+
 function toRunStateChange(r: RunStateRow): RunStateChange {
   return { state: r.state, at: r.at, error: optional(r.error) };
 }
@@ -203,6 +243,7 @@ export function toRunSummary(r: RunSummaryRow, history: RunStateRow[]): RunSumma
     pipelineId: optional(r.pipeline_id),
     pipelineVersionId: optional(r.pipeline_version_id),
     pipelineName: r.pipeline_name,
+    recurringRunId: optional(r.recurring_run_id),
     parameters: r.parameters,
     inputArtifacts: r.input_artifacts,
     pipelineRoot: optional(r.pipeline_root),

@@ -82,6 +82,8 @@ export interface RunSummary {
   pipelineVersionId?: string;
   /** `pipelineInfo.name` of the run's spec, stored beside it. */
   pipelineName: string;
+  /** The recurring run whose schedule started this run. */
+  recurringRunId?: string;
   parameters: Record<string, ParameterValue>;
   /** Artifact ids given for the pipeline's input artifacts (`runtime_config.input_artifacts`), by input name. */
   inputArtifacts: Record<string, string[]>;
@@ -169,8 +171,41 @@ export interface NamespaceFilter {
   namespaces?: readonly string[];
 }
 
+/**
+ * A recurring run (KFP's `RecurringRun`): the record of the Temporal Schedule of the same id.
+ * `mode` is what was last asked for; the schedule is brought to it (paused for DISABLE).
+ */
+export interface RecurringRunRecord {
+  recurringRunId: string;
+  displayName: string;
+  description: string;
+  /** Set when the runs come from a pipeline version (the version resolved at creation). */
+  pipelineId?: string;
+  pipelineVersionId?: string;
+  /** Set when the runs come from an inline spec: the request's `pipeline_spec` as given. */
+  pipelineSpec?: Record<string, unknown>;
+  /** The request's `runtime_config` as given (parameters, input artifacts, pipeline root). */
+  runtimeConfig: Record<string, unknown>;
+  maxConcurrency: number;
+  /** The request's `trigger` as given (`cron_schedule` or `periodic_schedule`). */
+  trigger: Record<string, unknown>;
+  mode: 'ENABLE' | 'DISABLE';
+  noCatchup: boolean;
+  experimentId: string;
+  namespace: string;
+  createdAt: Date;
+  updatedAt: Date;
+}
+
+export interface RecurringRunFilter extends NamespaceFilter {
+  experimentId?: string;
+  mode?: RecurringRunRecord['mode'];
+}
+
 export interface RunFilter extends NamespaceFilter {
   experimentId?: string;
+  /** Only the runs this recurring run started. */
+  recurringRunId?: string;
   /** Any of these states. */
   states?: RunState[];
   storageState?: 'AVAILABLE' | 'ARCHIVED';
@@ -303,6 +338,15 @@ export interface MetadataStore {
   recordRunState(runId: string, change: RunStateChange): Promise<void>;
   setRunStorageState(runId: string, state: 'AVAILABLE' | 'ARCHIVED'): Promise<boolean>;
   deleteRun(runId: string): Promise<boolean>;
+
+  // Recurring runs. createRecurringRun is idempotent on recurringRunId (a second call returns the stored row).
+  createRecurringRun(r: Omit<RecurringRunRecord, 'updatedAt'>): Promise<RecurringRunRecord>;
+  getRecurringRun(recurringRunId: string): Promise<RecurringRunRecord | undefined>;
+  listRecurringRuns(filter: RecurringRunFilter, opts: ListOptions): Promise<Page<RecurringRunRecord>>;
+  /** Sets the mode (and `updatedAt` when it changes); false when there is no such recurring run. */
+  setRecurringRunMode(recurringRunId: string, mode: RecurringRunRecord['mode'], at: Date): Promise<boolean>;
+  /** Deletes the row only; the runs it started stay. */
+  deleteRecurringRun(recurringRunId: string): Promise<boolean>;
 
   // Tasks. Every write is idempotent under retries and replays, and a task in a final state is
   // never changed again (neither by a non-final state nor by another final one).

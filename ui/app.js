@@ -324,6 +324,7 @@ function runSummary(run) {
     ['Duration', formatDuration(run.created_at, run.finished_at)],
     ['Parameters', params.length ? params.map(([k, v]) => h('code', { class: 'param' }, `${k}=${formatValue(v)}`)) : '–'],
   ];
+  if (run.recurring_run_id) fields.push(['Recurring run', h('code', {}, run.recurring_run_id)]);
   const artifacts = Object.entries(run.runtime_config?.input_artifacts ?? {});
   if (artifacts.length) {
     fields.push(['Input artifacts', artifacts.map(([k, a]) => h('code', { class: 'param' }, `${k}=${(a.artifact_ids ?? [a.artifact_id]).join(',')}`))]);

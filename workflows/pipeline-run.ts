@@ -32,7 +32,8 @@ const { recordRunState, registerRun, prepareWorkspace, removeWorkspace } = proxy
  * `finally` that starts from FAILED, so neither a crash of the interpreter nor an early cancel
  * leaves the run without a final state.
  */
-export async function pipelineRun(input: RunInput): Promise<RunSnapshot> {
+export async function pipelineRun(given: RunInput): Promise<RunSnapshot> {
+  const { input, scheduledAt } = forThisWorkflow(given);
   if (!patched('dag-interpreter')) return legacyRootRun(input, tasksQuery);
   const writer = new StateWriter(input.runId);
   let ctx = new RunContext(input, writer);
@@ -55,12 +56,16 @@ export async function pipelineRun(input: RunInput): Promise<RunSnapshot> {
       runId: input.runId,
       runName: input.runName,
       experimentId: input.experimentId,
+      recurringRunId: input.recurringRunId,
+      pipelineId: input.pipelineId,
+      pipelineVersionId: input.pipelineVersionId,
       spec: input.spec,
       platformSpec: input.platformSpec,
       parameters: input.parameters,
       inputArtifacts: input.inputArtifacts,
       pipelineRoot: input.pipelineRoot,
       createdAt: input.createdAt || workflowInfo().startTime.toISOString(),
+      scheduledAt,
     });
     if (workspace) {
       // Before any task: `{{$.workspace_path}}` is where the runner has its steps see the workspace.
@@ -91,6 +96,32 @@ export async function pipelineRun(input: RunInput): Promise<RunSnapshot> {
   if (runState === 'CANCELED') throw new CancelledFailure(`run ${input.runId} was canceled`);
   if (runState === 'FAILED') throw ApplicationFailure.create({ message: error?.message ?? 'run failed', type: FailureTypes.runFailed, nonRetryable: true });
   return snapshot();
+}
+
+/**
+ * The run this workflow is. A run started once (API, `temporal workflow start`) carries its id;
+ * a recurring run's Temporal Schedule starts every run with one input whose `runId` is empty, and
+ * names each workflow `<recurring run id>-<scheduled time, RFC3339>`: that workflow id becomes the
+ * run id (so the invariant run id = workflow id holds), the time its `scheduledAt`, and the start
+ * of the workflow its creation time. Inputs that carry a run id (every history recorded before
+ * recurring runs existed) pass through unchanged, so no `patched()` marker is needed.
+ */
+export function forThisWorkflow(given: RunInput): { input: RunInput; scheduledAt?: string } {
+  if (given.runId) return { input: given };
+  const { workflowId, startTime } = workflowInfo();
+  const createdAt = startTime.toISOString();
+  const suffix = given.recurringRunId && workflowId.startsWith(`${given.recurringRunId}-`) ? workflowId.slice(given.recurringRunId.length + 1) : '';
+  const scheduled = suffix ? new Date(suffix) : undefined;
+  const scheduledAt = scheduled && !Number.isNaN(scheduled.getTime()) ? scheduled.toISOString() : undefined;
+  const input: RunInput = {
+    ...given,
+    runId: workflowId,
+    runName: suffix ? `${given.runName}-${suffix}` : given.runName,
+    createdAt,
+    // As the API sets it for a run it starts (api/services/run-service.ts), under this run's own id.
+    ...(given.workspacePath === undefined ? {} : { workspacePath: `${given.pipelineRoot.replace(/\/+$/, '')}/${workflowId}/workspace` }),
+  };
+  return { input, scheduledAt };
 }
 
 /** Why a canceled run ended so: a user sees whether the terminate came before or after its tasks finished. */

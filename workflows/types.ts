@@ -6,11 +6,20 @@ import type { RunState, TaskState } from '../ir/states';
  * so a run replays without reading anything outside its history.
  */
 export interface RunInput {
-  /** Also the workflow id. */
+  /**
+   * Also the workflow id. Empty in a recurring run's schedule action: a Temporal Schedule starts
+   * every run with the same input, so such a run takes the workflow id the schedule gave it
+   * (`<recurring run id>-<scheduled time>`, see `forThisWorkflow`).
+   */
   runId: string;
+  /** The recurring run (Temporal Schedule) whose action this input is; absent for a run started once. */
+  recurringRunId?: string;
   runName: string;
   pipelineName: string;
   experimentId: string;
+  /** The pipeline version the spec came from, when it came from one (recorded on a run the workflow registers). */
+  pipelineId?: string;
+  pipelineVersionId?: string;
   spec: PipelineSpec;
   /** The upload's Kubernetes platform document (kfp-kubernetes), when it has one. */
   platformSpec?: Record<string, unknown>;
@@ -25,7 +34,7 @@ export interface RunInput {
   workspacePath?: string;
   /** Root of this run's artifacts (a directory for the local store). */
   pipelineRoot: string;
-  /** RFC3339 creation time, shown to steps as `{{$.pipeline_job_create_time_utc}}`. */
+  /** RFC3339 creation time, shown to steps as `{{$.pipeline_job_create_time_utc}}`; empty in a schedule action. */
   createdAt: string;
   /** Tasks of this run that may execute at once. */
   parallelism: number;

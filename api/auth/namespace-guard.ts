@@ -4,15 +4,21 @@ import { SAFE_METHODS } from './guard';
 import { accessOf, type Access } from './principal';
 
 /** Route parameters that name a resource living in a namespace. */
-export type NamespacedParam = 'experiment_id' | 'run_id' | 'pipeline_id' | 'artifact_id';
+export type NamespacedParam = 'experiment_id' | 'run_id' | 'pipeline_id' | 'artifact_id' | 'recurring_run_id';
 
-const RESOURCE: Record<NamespacedParam, string> = { experiment_id: 'experiment', run_id: 'run', pipeline_id: 'pipeline', artifact_id: 'artifact' };
+const RESOURCE: Record<NamespacedParam, string> = {
+  experiment_id: 'experiment',
+  run_id: 'run',
+  pipeline_id: 'pipeline',
+  artifact_id: 'artifact',
+  recurring_run_id: 'recurring run',
+};
 
 /**
- * Namespace checks for resources named by id: an experiment, run or namespaced pipeline only
- * for callers that reach its namespace, a shared pipeline (namespace `''`) read by all but
- * changed only by callers that reach `''`; an artifact goes with the run that made it. An unknown
- * id passes, so the route answers its own 404.
+ * Namespace checks for resources named by id: an experiment, run, recurring run or namespaced
+ * pipeline only for callers that reach its namespace, a shared pipeline (namespace `''`) read by
+ * all but changed only by callers that reach `''`; an artifact goes with the run that made it. An
+ * unknown id passes, so the route answers its own 404.
  */
 export class NamespaceGuard {
   constructor(private readonly store: MetadataStore) {}
@@ -41,6 +47,8 @@ export class NamespaceGuard {
         return this.store.getRunNamespace(id);
       case 'pipeline_id':
         return (await this.store.getPipeline(id))?.namespace;
+      case 'recurring_run_id':
+        return (await this.store.getRecurringRun(id))?.namespace;
       case 'artifact_id': {
         const artifact = await this.store.getArtifact(id);
         return artifact && this.store.getRunNamespace(artifact.runId);

@@ -11,6 +11,7 @@ export const RUN_FILTER_KEYS: FilterKeys = {
   state: ['EQUALS', 'NOT_EQUALS', 'IN'],
   experiment_id: ['EQUALS'],
   storage_state: ['EQUALS', 'NOT_EQUALS'],
+  recurring_run_id: ['EQUALS'],
 };
 
 /**
@@ -34,6 +35,9 @@ export function toRunFilter(predicates: readonly Predicate[], experimentId: stri
           throw InvalidArgumentError.of(at, `asks for experiment "${p.values[0]}" but experiment "${filter.experimentId}" is already selected`);
         }
         filter.experimentId = p.values[0];
+        break;
+      case 'recurring_run_id':
+        filter.recurringRunId = p.values[0];
         break;
       case 'storage_state': {
         const [state] = select(p, STORAGE_STATES, (v): v is StorageState => (STORAGE_STATES as readonly string[]).includes(v), at);

@@ -25,6 +25,7 @@ export function toApiRun(run: RunSummary): ApiRun {
     state: run.state,
     error: run.error && toRunErrorStatus(run.error),
     state_history: run.stateHistory.map(toApiRuntimeStatus),
+    recurring_run_id: run.recurringRunId,
   };
 }
 

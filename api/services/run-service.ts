@@ -16,7 +16,7 @@ import { FailedPreconditionError, InvalidArgumentError, NotFoundError, Unavailab
 import { parseFilter } from '../filter';
 import { readPipelineSpecObject, specIssuesAt } from '../pipeline-input';
 import { toListOptions } from '../schemas/common';
-import type { CreateRunBody, ListRunsQuery } from '../schemas/runs';
+import type { CreateRunBody, ListRunsQuery, RunSourceFields } from '../schemas/runs';
 import type { Access } from '../auth/principal';
 import type { ExperimentService } from './experiment-service';
 import type { PipelineService } from './pipeline-service';
@@ -59,6 +59,46 @@ export class RunService {
    */
   async create(body: CreateRunBody, access: Access): Promise<RunRecord> {
     const { store } = this.deps;
+    const now = new Date();
+    const input = await this.prepare(body, access, randomUUID(), now.toISOString());
+    const { runId } = input;
+    // KFP's semantics: a run whose workflow cannot be submitted is not created (503, nothing written).
+    await this.deps.workflows.assertReachable();
+
+    const run = await store.createRun({
+      runId,
+      displayName: input.runName,
+      description: body.description ?? '',
+      experimentId: input.experimentId,
+      pipelineId: input.pipelineId,
+      pipelineVersionId: input.pipelineVersionId,
+      spec: input.spec,
+      platformSpec: input.platformSpec,
+      parameters: input.parameters,
+      inputArtifacts: artifactIdsByKey(input.inputArtifacts ?? {}),
+      pipelineRoot: input.pipelineRoot,
+      state: 'PENDING',
+      createdAt: now,
+      scheduledAt: now,
+    });
+    try {
+      await this.deps.workflows.start(input);
+    } catch (err) {
+      const message = `could not start the run's workflow: ${(err as Error).message}`;
+      await store.recordRunState(runId, { state: 'FAILED', at: new Date(), error: { message, type: 'WorkflowStartFailed' } });
+      throw new UnavailableError(`run "${runId}" was recorded as FAILED: ${message}`, { cause: err });
+    }
+    return run;
+  }
+
+  /**
+   * The workflow input of a run of `body`, validated (source, spec, experiment, parameters, input
+   * artifacts, pipeline root, size), without writing anything. A recurring run's schedule action
+   * is prepared with an empty `runId` and `createdAt`, which each run fills in from its workflow.
+   * @throws InvalidArgumentError, NotFoundError, FailedPreconditionError naming the field.
+   */
+  async prepare(body: RunSourceFields, access: Access, runId: string, createdAt: string): Promise<RunInput> {
+    const { store } = this.deps;
     const source = await this.resolveSource(body, access);
     const experiment = await this.resolveExperiment(body.experiment_id);
     // The run lands in its experiment's namespace (KFP's rule), so that is where the caller writes.
@@ -72,53 +112,25 @@ export class RunService {
       return artifact && namespace !== undefined && access.reaches(namespace) ? toArtifactRef(artifact) : undefined;
     });
     const pipelineRoot = resolvePipelineRoot(body.runtime_config.pipeline_root, this.deps.artifactRoot, this.deps.pipelineRoots);
-
-    const runId = randomUUID();
-    const now = new Date();
     const info = source.spec.pipelineInfo;
     const input: RunInput = {
       runId,
       runName: body.display_name ?? info.displayName ?? info.name,
       pipelineName: info.name,
       experimentId: experiment.experimentId,
+      ...(source.pipelineId ? { pipelineId: source.pipelineId, pipelineVersionId: source.pipelineVersionId } : {}),
       spec: source.spec,
       platformSpec: source.platformSpec,
       parameters,
       inputArtifacts,
       pipelineRoot,
       ...(hasPipelineWorkspace(source.platformSpec) ? { workspacePath: join(pipelineRoot, runId, 'workspace') } : {}),
-      createdAt: now.toISOString(),
+      createdAt,
       parallelism: this.deps.parallelism,
       heartbeatTimeoutSeconds: this.deps.heartbeatTimeoutSeconds,
     };
     await this.assertStartInputFits(input, body.pipeline_spec ? 'pipeline_spec' : 'pipeline_version_reference');
-    // KFP's semantics: a run whose workflow cannot be submitted is not created (503, nothing written).
-    await this.deps.workflows.assertReachable();
-
-    const run = await store.createRun({
-      runId,
-      displayName: input.runName,
-      description: body.description ?? '',
-      experimentId: experiment.experimentId,
-      pipelineId: source.pipelineId,
-      pipelineVersionId: source.pipelineVersionId,
-      spec: source.spec,
-      platformSpec: source.platformSpec,
-      parameters,
-      inputArtifacts: artifactIdsByKey(inputArtifacts),
-      pipelineRoot,
-      state: 'PENDING',
-      createdAt: now,
-      scheduledAt: now,
-    });
-    try {
-      await this.deps.workflows.start(input);
-    } catch (err) {
-      const message = `could not start the run's workflow: ${(err as Error).message}`;
-      await store.recordRunState(runId, { state: 'FAILED', at: new Date(), error: { message, type: 'WorkflowStartFailed' } });
-      throw new UnavailableError(`run "${runId}" was recorded as FAILED: ${message}`, { cause: err });
-    }
-    return run;
+    return input;
   }
 
   /**
@@ -192,14 +204,14 @@ export class RunService {
     if (!(await this.deps.store.deleteRun(runId))) throw new NotFoundError('run', runId);
   }
 
-  private async resolveSource(body: CreateRunBody, access: Access): Promise<RunSource> {
+  private async resolveSource(body: RunSourceFields, access: Access): Promise<RunSource> {
     if (body.pipeline_spec) {
       const doc = readPipelineSpecObject(body.pipeline_spec, 'pipeline_spec');
       specIssuesAt('pipeline_spec', () => this.deps.platformCheck(doc.platformSpec, doc.spec));
       return { spec: doc.spec, platformSpec: doc.platformSpec };
     }
     // The body schema guarantees one of the two sources.
-    const ref = body.pipeline_version_reference as NonNullable<CreateRunBody['pipeline_version_reference']>;
+    const ref = body.pipeline_version_reference as NonNullable<RunSourceFields['pipeline_version_reference']>;
     const { pipelines } = this.deps;
     const pipeline = await pipelines.get(ref.pipeline_id, 'pipeline_version_reference.pipeline_id');
     access.requirePipelineRead(pipeline.namespace, `pipeline "${pipeline.pipelineId}"`);

@@ -58,17 +58,12 @@ export class RunWorkflows {
 
   /** Starts the run's workflow, tagged with Sluice's Keyword search attributes for the Temporal UI. */
   async start(input: RunInput): Promise<void> {
-    const typedSearchAttributes: SearchAttributePair[] = [
-      { key: searchAttributeKeys.pipelineName, value: input.pipelineName },
-      { key: searchAttributeKeys.runId, value: input.runId },
-      { key: searchAttributeKeys.experimentId, value: input.experimentId },
-    ];
     try {
       await this.client.workflow.start(PIPELINE_RUN_WORKFLOW, {
         taskQueue: this.taskQueue,
         workflowId: input.runId,
         args: [input],
-        typedSearchAttributes,
+        typedSearchAttributes: searchAttributesOf(input),
       });
       this.reachableAt = Date.now();
     } catch (err) {
@@ -102,4 +97,17 @@ export class RunWorkflows {
       throw err;
     }
   }
+}
+
+/**
+ * Sluice's Keyword search attributes of a run's workflow. A schedule action's input has no run id
+ * yet (each run takes its workflow id), so it has no `SluiceRunId`; Temporal tags those runs with
+ * `TemporalScheduledById` instead.
+ */
+export function searchAttributesOf(input: RunInput): SearchAttributePair[] {
+  return [
+    { key: searchAttributeKeys.pipelineName, value: input.pipelineName },
+    ...(input.runId ? [{ key: searchAttributeKeys.runId, value: input.runId }] : []),
+    { key: searchAttributeKeys.experimentId, value: input.experimentId },
+  ];
 }

@@ -22,6 +22,16 @@ beforeAll(async () => {
     const run = await h.call('POST', `${API}/runs`, { display_name: `run ${ns}`, experiment_id: exp.body.experiment_id, pipeline_spec: tinySpec(`p-${ns}`) });
     expect(run.status).toBe(200);
     ids[`run-${ns}`] = run.body.run_id;
+    // Paused and yearly: its schedule starts nothing while the tests run.
+    const recurring = await h.call('POST', `${API}/recurringruns`, {
+      display_name: `recurring ${ns}`,
+      experiment_id: exp.body.experiment_id,
+      pipeline_spec: tinySpec(`r-${ns}`),
+      trigger: { cron_schedule: { cron: '0 0 0 1 1 *' } },
+      mode: 'DISABLE',
+    });
+    expect([recurring.status, recurring.body.namespace]).toEqual([200, ns]);
+    ids[`recurring-${ns}`] = recurring.body.recurring_run_id;
   }
   // An artifact team-b's run made, as the worker records one.
   const uri = `/artifacts/${ids['run-team-b']}/echo/dataset`;
@@ -61,6 +71,11 @@ test('lists show only the namespaces the token reaches; asking for another is 40
   expect((await asA('GET', `${API}/experiments?namespace=team-a`)).body.experiments).toHaveLength(1);
   // The all-namespace admin sees both.
   expect((await h.call('GET', `${API}/runs`)).body.runs).toHaveLength(2);
+
+  const recurring = await asA('GET', `${API}/recurringruns`);
+  expect(recurring.body.recurringRuns.map((r: { recurring_run_id: string }) => r.recurring_run_id)).toEqual([ids['recurring-team-a']]);
+  expect((await asA('GET', `${API}/recurringruns?namespace=team-b`)).status).toBe(403);
+  expect((await h.call('GET', `${API}/recurringruns`)).body.recurringRuns).toHaveLength(2);
 });
 
 test.each([
@@ -79,11 +94,17 @@ test.each([
   ['GET', 'pipelines/{pipeline-team-b}/versions'],
   ['DELETE', 'pipelines/{pipeline-shared}'],
   ['POST', 'pipelines/{pipeline-shared}/versions'],
+  ['GET', 'recurringruns/{recurring-team-b}'],
+  ['DELETE', 'recurringruns/{recurring-team-b}'],
+  ['POST', 'recurringruns/{recurring-team-b}:enable'],
+  ['POST', 'recurringruns/{recurring-team-b}:disable'],
+  ['POST', 'recurringruns/{recurring-team-b}:trigger'],
+  ['POST', 'recurringruns/{recurring-team-b}:backfill'],
 ])("%s %s of another namespace is 403 naming it", async (method, template) => {
   const path = template.replace(/\{([^}]+)\}/, (_m, key: string) => ids[key]);
   const res = await asA(method, `${API}/${path}`, method === 'GET' || method === 'DELETE' ? undefined : {});
   expect(res.status).toBe(403);
-  expect(res.body.error_message).toMatch(/^(experiment|run|pipeline|artifact) "[^"]+" is in namespace "(team-b|)", which token "team-a ci" \([0-9a-f]{16}\) cannot access$/);
+  expect(res.body.error_message).toMatch(/^(experiment|run|pipeline|artifact|recurring run) "[^"]+" is in namespace "(team-b|)", which token "team-a ci" \([0-9a-f]{16}\) cannot access$/);
 });
 
 test("creating lands in the token's namespace and never in another's", async () => {
@@ -108,6 +129,35 @@ test("creating lands in the token's namespace and never in another's", async () 
   const fromB = await asA('POST', `${API}/runs`, { display_name: 'b run', experiment_id: ids['exp-team-a'], pipeline_version_reference: { pipeline_id: ids['pipeline-team-b'] } });
   expect(fromB.status).toBe(403);
   expect(fromB.body.error_message).toMatch(/^pipeline "[^"]+" is in namespace "team-b"/);
+});
+
+test("a recurring run lands in its experiment's namespace, which the caller must reach", async () => {
+  const body = (extra: Record<string, unknown>) => ({
+    display_name: 'recurring by a',
+    pipeline_spec: tinySpec('r-by-a'),
+    trigger: { cron_schedule: { cron: '0 0 0 1 1 *' } },
+    mode: 'DISABLE',
+    ...extra,
+  });
+  const intoB = await asA('POST', `${API}/recurringruns`, body({ experiment_id: ids['exp-team-b'] }));
+  expect(intoB.status).toBe(403);
+  expect(intoB.body.error_message).toMatch(/^experiment "[^"]+" is in namespace "team-b"/);
+  // No experiment means the Default one, in the shared namespace this token does not reach.
+  expect((await asA('POST', `${API}/recurringruns`, body({}))).status).toBe(403);
+  const fromB = await asA('POST', `${API}/recurringruns`, body({ experiment_id: ids['exp-team-a'], pipeline_version_reference: { pipeline_id: ids['pipeline-team-b'] }, pipeline_spec: undefined }));
+  expect(fromB.status).toBe(403);
+  // A namespace other than the experiment's is refused rather than ignored.
+  const elsewhere = await asA('POST', `${API}/recurringruns`, body({ experiment_id: ids['exp-team-a'], namespace: 'team-b' }));
+  expect(elsewhere.status).toBe(400);
+  expect(elsewhere.body.details[0].field_violations[0].field).toBe('namespace');
+  const before = (await h.store.listRecurringRuns({}, {})).totalSize;
+
+  const mine = await asA('POST', `${API}/recurringruns`, body({ experiment_id: ids['exp-team-a'] }));
+  expect(mine.status).toBe(200);
+  expect(mine.body.namespace).toBe('team-a');
+  expect((await h.store.listRecurringRuns({}, {})).totalSize).toBe(before + 1);
+  expect((await asA('GET', `${API}/recurringruns/${mine.body.recurring_run_id}`)).status).toBe(200);
+  expect((await asA('DELETE', `${API}/recurringruns/${mine.body.recurring_run_id}`)).status).toBe(200);
 });
 
 test('a shared pipeline is readable by every namespace; lookups by name check the namespace', async () => {

@@ -95,6 +95,8 @@ export async function startApiHarness(prefix: string, opts: HarnessOptions = {})
   });
   const server = await startApiServer(app, { host: '127.0.0.1', port: 0 });
   const started: string[] = [];
+  /** Recurring runs created through `call`: their Temporal Schedules are deleted on close. */
+  const schedules: string[] = [];
 
   /** The one place the test clients' credentials are added. */
   const authorized = (headers: Record<string, string> | undefined, as: CallOptions['token'] = token): Record<string, string> => ({
@@ -108,6 +110,7 @@ export async function startApiHarness(prefix: string, opts: HarnessOptions = {})
     const headers = { ...(body === undefined ? {} : { 'content-type': 'application/json' }), ...callOpts.headers };
     const response = await request(method, path, { headers, body: body === undefined ? undefined : JSON.stringify(body) }, callOpts.token);
     if (method === 'POST' && path === `${API}/runs` && response.status === 200) started.push(response.body.run_id);
+    if (method === 'POST' && path === `${API}/recurringruns` && response.status === 200) schedules.push(response.body.recurring_run_id);
     return response;
   };
 
@@ -135,6 +138,7 @@ export async function startApiHarness(prefix: string, opts: HarnessOptions = {})
     },
     async close() {
       await Promise.allSettled(started.map((id) => temporal.workflow.getHandle(id).terminate('API test finished')));
+      await Promise.allSettled(schedules.map((id) => temporal.schedule.getHandle(id).delete()));
       await server.close();
       await connection.close();
       await store.close();

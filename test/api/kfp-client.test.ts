@@ -20,7 +20,7 @@ afterAll(async () => {
 });
 
 /** The official Python client is the compatibility contract: design decision 8. */
-test('kfp.Client uploads, looks up, runs, lists and terminates through the API', async () => {
+test('kfp.Client uploads, looks up, runs, lists and terminates, and manages recurring runs through the API', async () => {
   if (!existsSync(PYTHON)) {
     saySkipped(`the kfp.Client session: no Python venv at ${PYTHON} (npm run setup creates it)`);
     return;
@@ -43,6 +43,24 @@ test('kfp.Client uploads, looks up, runs, lists and terminates through the API',
     runs_in_experiment: 2,
     state_after_terminate: 'CANCELING',
     bad_run: { status: 400, message: 'invalid runtime parameters: runtime_config.parameters.a: expected an integer, got "x"' },
+    recurring: { status: 'ENABLED', cron: '0 0 9 ? * 2-6', no_catchup: true, version: true },
+    periodic: { status: 'DISABLED', interval: '3600' },
+    recurring_listed: { total: 2, first: 'kfp-periodic', more: true },
+    recurring_after_disable: 'DISABLED',
+    recurring_after_enable: 'ENABLED',
+    deleted_recurring: 404,
+    bad_cron: { status: 400, field: 'trigger.cron_schedule.cron' },
   });
+  // Each recurring run is a Temporal Schedule: weekdays at 09:00:00 UTC, paused only while disabled.
+  const schedule = h.temporal.schedule.getHandle(seen.recurring_id);
+  try {
+    const described = await schedule.describe();
+    expect(described.state.paused).toBe(false);
+    expect(described.spec.calendars?.[0]).toMatchObject({ hour: [{ start: 9, end: 9, step: 1 }], dayOfWeek: [{ start: 'TUESDAY', end: 'SATURDAY', step: 1 }] });
+    expect(described.policies.overlap).toBe('BUFFER_ONE');
+    await expect(h.temporal.schedule.getHandle(seen.periodic_id).describe()).rejects.toThrow(/not found/i);
+  } finally {
+    await schedule.delete();
+  }
   expect((await h.workflowInput(seen.package_run_id)).parameters).toEqual({ a: 3, b: 4 });
 });

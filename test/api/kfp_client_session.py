@@ -49,4 +49,37 @@ try:
         version_id=version.pipeline_version_id, params={'a': 'x', 'b': 2})
 except ApiException as error:
     seen['bad_run'] = {'status': error.status, 'message': json.loads(error.body)['error_message']}
+
+# Recurring runs: KFP's 6-field cron (seconds first) from a pipeline version, then an interval from a package.
+recurring = client.create_recurring_run(
+    experiment_id=experiment.experiment_id, job_name='kfp-recurring', cron_expression='0 0 9 ? * 2-6',
+    pipeline_id=pipeline.pipeline_id, version_id=version.pipeline_version_id, params={'a': 1, 'b': 2}, no_catchup=True)
+rid = recurring.recurring_run_id
+seen['recurring'] = {
+    'status': recurring.status, 'cron': recurring.trigger.cron_schedule.cron, 'no_catchup': recurring.no_catchup,
+    'version': recurring.pipeline_version_reference.pipeline_version_id == version.pipeline_version_id,
+}
+seen['recurring_id'] = rid
+periodic = client.create_recurring_run(
+    experiment_id=experiment.experiment_id, job_name='kfp-periodic', interval_second=3600,
+    start_time='2030-01-01T00:00:00Z', pipeline_package_path=pipeline_file, params={'a': 5, 'b': 6}, enabled=False)
+seen['periodic'] = {'status': periodic.status, 'interval': periodic.trigger.periodic_schedule.interval_second}
+seen['periodic_id'] = periodic.recurring_run_id
+listed = client.list_recurring_runs(experiment_id=experiment.experiment_id, sort_by='created_at desc', page_size=1)
+seen['recurring_listed'] = {'total': listed.total_size, 'first': listed.recurring_runs[0].display_name, 'more': bool(listed.next_page_token)}
+client.disable_recurring_run(rid)
+seen['recurring_after_disable'] = client.get_recurring_run(rid).status
+client.enable_recurring_run(rid)
+seen['recurring_after_enable'] = client.get_recurring_run(rid).status
+client.delete_recurring_run(periodic.recurring_run_id)
+try:
+    client.get_recurring_run(periodic.recurring_run_id)
+except ApiException as error:
+    seen['deleted_recurring'] = error.status
+try:
+    client.create_recurring_run(
+        experiment_id=experiment.experiment_id, job_name='bad-cron', cron_expression='0 0 25 * * *',
+        pipeline_id=pipeline.pipeline_id, version_id=version.pipeline_version_id, params={'a': 1, 'b': 2})
+except ApiException as error:
+    seen['bad_cron'] = {'status': error.status, 'field': json.loads(error.body)['details'][0]['field_violations'][0]['field']}
 print(json.dumps(seen))

@@ -146,3 +146,15 @@ test('a start Temporal refuses carries its cause, not only "Failed to start Work
     await connection.close();
   }
 });
+
+test("a recurring run's schedule action is held to the same limit: 400 naming pipeline_spec, no row, no schedule", async () => {
+  const spec = blobSpec('huge-recurring', incompressibleString(3 * 1024 * 1024));
+  const res = await h.call('POST', `${API}/recurringruns`, {
+    display_name: 'huge',
+    pipeline_spec: spec,
+    trigger: { periodic_schedule: { interval_second: 3600 } },
+  });
+  expect(res.status).toBe(400);
+  expect(res.body.details[0].field_violations[0].field).toBe('pipeline_spec');
+  expect((await h.store.listRecurringRuns({}, {})).totalSize).toBe(0);
+});

@@ -92,6 +92,8 @@ describe('creating runs', () => {
       runName: 'from version',
       pipelineName: 'counting',
       experimentId: defaultExperiment.experimentId,
+      pipelineId,
+      pipelineVersionId: v1,
       spec,
       parameters: { n: 3, msg: 'hi' },
       inputArtifacts: {},

@@ -14,6 +14,8 @@ export interface Seeded {
   versionId: string;
   experimentId: string;
   runId: string;
+  /** A paused recurring run (its schedule starts nothing). */
+  recurringRunId: string;
   artifactRoot: string;
 }
 
@@ -90,6 +92,19 @@ const PARAM_ROUTES: ParamRoute[] = [
   { route: 'GET /runs/{id}/artifacts', method: 'GET', path: (_s, v) => `${P}/runs/${v}/artifacts`, param: 'run_id', limit: 128 },
   { route: 'GET /artifacts/{id}', method: 'GET', path: (_s, v) => `${P}/artifacts/${v}`, param: 'artifact_id', limit: 128 },
   { route: 'POST /tokens/{id}:revoke', method: 'POST', path: (_s, v) => `${P}/tokens/${v}:revoke`, param: 'token_id', limit: 128 },
+  { route: 'GET /recurringruns/{id}', method: 'GET', path: (_s, v) => `${P}/recurringruns/${v}`, param: 'recurring_run_id', limit: 128 },
+  { route: 'DELETE /recurringruns/{id}', method: 'DELETE', path: (_s, v) => `${P}/recurringruns/${v}`, param: 'recurring_run_id', limit: 128 },
+  { route: 'POST /recurringruns/{id}:enable', method: 'POST', path: (_s, v) => `${P}/recurringruns/${v}:enable`, param: 'recurring_run_id', limit: 128 },
+  { route: 'POST /recurringruns/{id}:disable', method: 'POST', path: (_s, v) => `${P}/recurringruns/${v}:disable`, param: 'recurring_run_id', limit: 128, body: emptyJson },
+  { route: 'POST /recurringruns/{id}:trigger', method: 'POST', path: (_s, v) => `${P}/recurringruns/${v}:trigger`, param: 'recurring_run_id', limit: 128 },
+  {
+    route: 'POST /recurringruns/{id}:backfill',
+    method: 'POST',
+    path: (_s, v) => `${P}/recurringruns/${v}:backfill`,
+    param: 'recurring_run_id',
+    limit: 128,
+    body: json({ start_time: '2026-01-01T00:00:00Z', end_time: '2026-01-02T00:00:00Z' }),
+  },
 ];
 
 /** What is put in the parameter, and what must come back. */
@@ -127,6 +142,7 @@ const LIST_ROUTES: { route: string; path: (s: Seeded) => string; namespace: bool
   { route: 'GET /experiments', path: () => `${P}/experiments`, namespace: true },
   { route: 'GET /runs', path: () => `${P}/runs`, namespace: true },
   { route: 'GET /runs/{id}/tasks', path: (s) => `${P}/runs/${s.runId}/tasks`, namespace: false },
+  { route: 'GET /recurringruns', path: () => `${P}/recurringruns`, namespace: true },
 ];
 
 // As deep as a URL within Node's 16 KiB header limit allows.
@@ -179,6 +195,7 @@ const moreQueryCases: HostileCase[] = [
   { route: 'DELETE /pipelines/{id}', what: '?an unknown parameter', method: 'DELETE', path: (s) => `${P}/pipelines/${s.pipelineId}?force=true`, status: 400, field: 'force' },
   { route: 'GET /pipelines/names/{name}', what: '?namespace over 63 characters', method: 'GET', path: () => `${P}/pipelines/names/x?namespace=${'n'.repeat(64)}`, status: 400, field: 'namespace' },
   { route: 'GET /pipelines/names/{name}', what: '?an unknown parameter', method: 'GET', path: () => `${P}/pipelines/names/x?nmespace=a`, status: 400, field: 'nmespace' },
+  { route: 'GET /recurringruns', what: '?experiment_id over 128 characters', method: 'GET', path: () => `${P}/recurringruns?experiment_id=${'e'.repeat(129)}`, status: 400, field: 'experiment_id' },
   { route: 'GET /healthz', what: '?a NUL byte in the query', method: 'GET', path: () => `${P}/healthz?x=%00`, status: 400, field: 'x' },
 ];
 
@@ -196,6 +213,9 @@ interface BodyRoute {
 }
 
 const runBody = (extra: Record<string, unknown> = {}) => ({ display_name: 'hostile', pipeline_spec: tinySpec('hostile-run'), ...extra });
+/** A recurring run the API would accept: paused and yearly. */
+const recurringBody = (extra: Record<string, unknown> = {}) =>
+  runBody({ trigger: { cron_schedule: { cron: '0 0 0 1 1 *' } }, mode: 'DISABLE', ...extra });
 const BODY_ROUTES: BodyRoute[] = [
   { route: 'POST /pipelines', path: () => `${P}/pipelines`, valid: () => ({ name: 'hostile-pipeline' }), nameField: 'name', descriptionField: 'description' },
   {
@@ -214,6 +234,7 @@ const BODY_ROUTES: BodyRoute[] = [
   },
   { route: 'POST /experiments', path: () => `${P}/experiments`, valid: () => ({ display_name: 'hostile-experiment' }), nameField: 'display_name', descriptionField: 'description' },
   { route: 'POST /runs', path: () => `${P}/runs`, valid: () => runBody(), nameField: 'display_name', descriptionField: 'description' },
+  { route: 'POST /recurringruns', path: () => `${P}/recurringruns`, valid: () => recurringBody(), nameField: 'display_name', descriptionField: 'description' },
 ];
 
 /** `body` with `value` at the dotted `field`. */
@@ -360,6 +381,7 @@ const SPEC_ATTACKS: { what: string; spec: () => unknown; field: string | RegExp;
 
 const SPEC_ROUTES: { route: string; path: (s: Seeded) => string; body: (spec: unknown) => unknown; prefix: string }[] = [
   { route: 'POST /runs', path: () => `${P}/runs`, body: (spec) => ({ display_name: 'x', pipeline_spec: spec }), prefix: 'pipeline_spec' },
+  { route: 'POST /recurringruns', path: () => `${P}/recurringruns`, body: (spec) => recurringBody({ display_name: 'x', pipeline_spec: spec }), prefix: 'pipeline_spec' },
   {
     route: 'POST /pipelines/{id}/versions',
     path: (s) => `${P}/pipelines/${s.pipelineId}/versions`,
@@ -628,6 +650,13 @@ const NO_QUERY_ROUTES: [string, string, (s: Seeded) => string][] = [
   ['POST /runs/{id}:archive', 'POST', (s) => `${P}/runs/${s.runId}:archive?expand=all`],
   ['GET /runs/{id}/artifacts', 'GET', (s) => `${P}/runs/${s.runId}/artifacts?expand=all`],
   ['GET /artifacts/{id}', 'GET', () => `${P}/artifacts/x?expand=all`],
+  ['POST /recurringruns', 'POST', () => `${P}/recurringruns?expand=all`],
+  ['GET /recurringruns/{id}', 'GET', (s) => `${P}/recurringruns/${s.recurringRunId}?expand=all`],
+  ['DELETE /recurringruns/{id}', 'DELETE', (s) => `${P}/recurringruns/${s.recurringRunId}?expand=all`],
+  ['POST /recurringruns/{id}:enable', 'POST', (s) => `${P}/recurringruns/${s.recurringRunId}:enable?expand=all`],
+  ['POST /recurringruns/{id}:disable', 'POST', (s) => `${P}/recurringruns/${s.recurringRunId}:disable?expand=all`],
+  ['POST /recurringruns/{id}:trigger', 'POST', (s) => `${P}/recurringruns/${s.recurringRunId}:trigger?expand=all`],
+  ['POST /recurringruns/{id}:backfill', 'POST', (s) => `${P}/recurringruns/${s.recurringRunId}:backfill?expand=all`],
 ];
 const noQueryCases: HostileCase[] = NO_QUERY_ROUTES.map(([route, method, path]) => ({ route, what: '?a parameter the route does not read', method, path, status: 400, field: 'expand', message: 'unknown field' }));
 
@@ -660,8 +689,79 @@ const tokenCases: HostileCase[] = [
   ['an unknown field', tokenBody({ secret: 'mine' }), undefined],
 ].map(([what, body, field]) => ({ route: 'POST /tokens', what: what as string, method: 'POST', path: () => `${P}/tokens`, headers: JSON_HEADERS, body: body as () => string, status: 400, field: field as string | RegExp | undefined }));
 
+// Recurring runs: triggers, policies and backfill ranges that must be refused before any row or schedule.
+const recurringCase = (what: string, extra: Record<string, unknown>, field: string | RegExp, message?: string, status = 400): HostileCase => ({
+  route: 'POST /recurringruns',
+  what,
+  method: 'POST',
+  path: () => `${P}/recurringruns`,
+  headers: JSON_HEADERS,
+  body: () => JSON.stringify(recurringBody(extra)),
+  status,
+  field,
+  message,
+});
+const cron = (c: Record<string, unknown>) => ({ trigger: { cron_schedule: c } });
+const every = (p: Record<string, unknown>) => ({ trigger: { periodic_schedule: p } });
+const recurringCases: HostileCase[] = [
+  recurringCase('no trigger', { trigger: undefined }, 'trigger'),
+  recurringCase('a trigger that is a string', { trigger: '@daily' }, 'trigger'),
+  recurringCase('an empty trigger', { trigger: {} }, 'trigger.cron_schedule', 'exactly one'),
+  recurringCase('both a cron and an interval', { trigger: { cron_schedule: { cron: '@daily' }, periodic_schedule: { interval_second: 60 } } }, 'trigger.cron_schedule', 'exactly one'),
+  recurringCase('an unknown trigger field', { trigger: { cron_schedule: { cron: '@daily' }, calendar: 'x' } }, 'trigger.calendar', 'unknown field'),
+  recurringCase('a cron that is not one', cron({ cron: 'whenever' }), 'trigger.cron_schedule.cron'),
+  recurringCase('a cron with second 61', cron({ cron: '61 * * * * *' }), 'trigger.cron_schedule.cron'),
+  recurringCase('a cron of 256 characters', cron({ cron: `0 0 0 1 1 ${'*'.repeat(246)}` }), 'trigger.cron_schedule.cron', 'longer than 255'),
+  recurringCase('a cron with a NUL byte', cron({ cron: `0 0 0 1 1 *${NUL}` }), 'trigger.cron_schedule.cron', 'NUL'),
+  recurringCase('a cron that is a number', cron({ cron: 5 }), 'trigger.cron_schedule.cron'),
+  recurringCase('an unknown time zone', cron({ cron: '@daily', time_zone: 'Mars/Olympus_Mons' }), 'trigger.cron_schedule.time_zone'),
+  recurringCase('a time zone of 65 characters', cron({ cron: '@daily', time_zone: 'Z'.repeat(65) }), 'trigger.cron_schedule.time_zone', 'longer than 64'),
+  recurringCase('a time zone climbing directories', cron({ cron: '@daily', time_zone: '../../etc/passwd' }), 'trigger.cron_schedule.time_zone'),
+  recurringCase('a start time that is not RFC3339', cron({ cron: '@daily', start_time: 'next tuesday' }), 'trigger.cron_schedule.start_time'),
+  recurringCase('a start time of 10,000 characters', cron({ cron: '@daily', start_time: '2'.repeat(10_000) }), 'trigger.cron_schedule.start_time'),
+  recurringCase('an end before the start', cron({ cron: '@daily', start_time: '2030-01-02T00:00:00Z', end_time: '2030-01-01T00:00:00Z' }), 'trigger.cron_schedule.end_time'),
+  recurringCase('an interval of 0', every({ interval_second: 0 }), 'trigger.periodic_schedule.interval_second'),
+  recurringCase('a negative interval', every({ interval_second: -60 }), 'trigger.periodic_schedule.interval_second'),
+  recurringCase('a fractional interval', every({ interval_second: 1.5 }), 'trigger.periodic_schedule.interval_second'),
+  recurringCase('an interval of 10^12 seconds', every({ interval_second: 1e12 }), 'trigger.periodic_schedule.interval_second', 'ten years'),
+  recurringCase('an interval of 400 digits', every({ interval_second: '9'.repeat(400) }), 'trigger.periodic_schedule.interval_second'),
+  recurringCase('an interval that is text', every({ interval_second: 'hourly' }), 'trigger.periodic_schedule.interval_second'),
+  recurringCase('max_concurrency 2 (a Schedule bounds one)', { max_concurrency: 2 }, 'max_concurrency'),
+  recurringCase('max_concurrency 11', { max_concurrency: '11' }, 'max_concurrency'),
+  recurringCase('max_concurrency that is text', { max_concurrency: 'many' }, 'max_concurrency'),
+  recurringCase('an unknown mode', { mode: 'SOMETIMES' }, 'mode'),
+  recurringCase('no_catchup that is text', { no_catchup: 'yes' }, 'no_catchup'),
+  recurringCase('a namespace other than its experiment\'s', { namespace: 'team-x' }, 'namespace', 'experiment\'s namespace'),
+  recurringCase('a namespace over 63 characters', { namespace: 'n'.repeat(64) }, 'namespace', 'longer than 63'),
+  recurringCase('an experiment that does not exist', { experiment_id: 'no-such-experiment' }, 'experiment_id', undefined, 404),
+  recurringCase('a pipeline that does not exist', { pipeline_spec: undefined, pipeline_version_reference: { pipeline_id: 'no-such-pipeline' } }, 'pipeline_version_reference.pipeline_id', undefined, 404),
+  recurringCase('both a spec and a pipeline version', { pipeline_version_reference: { pipeline_id: 'p' } }, 'pipeline_spec'),
+  recurringCase('a parameter of the wrong type', { pipeline_spec: tinySpec('hostile-params', { n: { parameterType: 'NUMBER_INTEGER' } }), runtime_config: { parameters: { n: 'x' } } }, 'runtime_config.parameters.n'),
+  recurringCase('pipeline_root /etc', { runtime_config: { pipeline_root: '/etc' } }, 'runtime_config.pipeline_root', 'outside'),
+];
+const backfill = (what: string, body: unknown, field: string | RegExp, headers: Record<string, string> = JSON_HEADERS): HostileCase => ({
+  route: 'POST /recurringruns/{id}:backfill',
+  what,
+  method: 'POST',
+  path: (s) => `${P}/recurringruns/${s.recurringRunId}:backfill`,
+  headers,
+  body: () => (typeof body === 'string' ? body : JSON.stringify(body)),
+  status: 400,
+  field,
+});
+const backfillCases: HostileCase[] = [
+  backfill('no range', {}, 'start_time'),
+  backfill('an end before the start', { start_time: '2026-01-02T00:00:00Z', end_time: '2026-01-01T00:00:00Z' }, 'end_time'),
+  backfill('times that are not RFC3339', { start_time: 'yesterday', end_time: 'today' }, 'start_time'),
+  backfill('times that are numbers', { start_time: 0, end_time: 1 }, 'start_time'),
+  backfill('an unknown field', { start_time: '2026-01-01T00:00:00Z', end_time: '2026-01-02T00:00:00Z', overlap: 'ALLOW_ALL' }, 'overlap'),
+  backfill('malformed JSON', '{"start_time": ', 'request body'),
+];
+
 export const HOSTILE_CASES: HostileCase[] = [
   ...tokenCases,
+  ...recurringCases,
+  ...backfillCases,
   ...paramCases,
   ...queryCases,
   ...moreQueryCases,

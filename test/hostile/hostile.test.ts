@@ -15,7 +15,7 @@ import { HOSTILE_CASES, LIMITS, type HostileCase, type Seeded } from './cases';
  */
 
 /** Every table the API or a run writes, each read whole (the suite's database holds a few rows). */
-const TABLES = ['pipelines', 'pipeline_versions', 'experiments', 'runs', 'run_state_history', 'tasks', 'task_attempts', 'artifacts', 'lineage'];
+const TABLES = ['pipelines', 'pipeline_versions', 'experiments', 'runs', 'run_state_history', 'tasks', 'task_attempts', 'artifacts', 'lineage', 'recurring_runs'];
 /** A case must answer within this, even with the batch's other requests in flight on 2 shared cores. */
 const PROMPT_MS = 5000;
 const BATCH = 12;
@@ -68,12 +68,20 @@ beforeAll(async () => {
   const versions = await h.call('GET', `${API}/pipelines/${pipeline.body.pipeline_id}/versions`);
   const experiment = await h.call('POST', `${API}/experiments`, { display_name: 'hostile-seed' });
   const run = await h.call('POST', `${API}/runs`, { display_name: 'seed', pipeline_spec: tinySpec('hostile-seed') });
-  expect([pipeline.status, versions.status, experiment.status, run.status]).toEqual([200, 200, 200, 200]);
+  // Paused and yearly, so its schedule starts no workflow the final count would see.
+  const recurring = await h.call('POST', `${API}/recurringruns`, {
+    display_name: 'seed',
+    pipeline_spec: tinySpec('hostile-seed'),
+    trigger: { cron_schedule: { cron: '0 0 0 1 1 *' } },
+    mode: 'DISABLE',
+  });
+  expect([pipeline.status, versions.status, experiment.status, run.status, recurring.status]).toEqual([200, 200, 200, 200, 200]);
   seeded = {
     pipelineId: pipeline.body.pipeline_id,
     versionId: versions.body.pipeline_versions[0].pipeline_version_id,
     experimentId: experiment.body.experiment_id,
     runId: run.body.run_id,
+    recurringRunId: recurring.body.recurring_run_id,
     artifactRoot: h.artifactRoot,
   };
   // Visibility catches up with the seeded run's workflow before the first snapshot counts it.

@@ -5,6 +5,7 @@ import { Worker } from '@temporalio/worker';
 import { SLUICE_DATA_CONVERTER } from '../../config/payload-codec';
 import { PREBUILT_WORKFLOW_BUNDLE } from '../../worker/create-worker';
 import { startTestEngine, type TestEngine } from '../support/engine';
+import { parsePipelineDocument } from '../../ir/parse';
 import { compileKfpPipelines } from '../support/kfp-compile';
 import { stepWritableDir } from '../support/temp-dirs';
 
@@ -68,6 +69,34 @@ describe('workflow replay', () => {
       await engine.fetch(`/apis/v2beta1/runs/${run_id}:terminate`, { method: 'POST' });
       expect((await engine.waitForRun(run_id)).state).toBe('CANCELED');
       await replayAndRecord('v2-canceled', run_id);
+    });
+
+    test("a run started by a recurring run's schedule replays", async () => {
+      const res = await engine.fetch('/apis/v2beta1/recurringruns', {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify({
+          pipeline_spec: parsePipelineDocument(readFileSync(fixture('two-step.yaml'), 'utf8')).spec,
+          runtime_config: { parameters: { times: 1 } },
+          trigger: { cron_schedule: { cron: '0 0 0 1 1 *' } },
+          mode: 'DISABLE',
+        }),
+      });
+      const { recurring_run_id: id } = (await res.json()) as { recurring_run_id: string };
+      const handle = engine.temporal.schedule.getHandle(id);
+      try {
+        await handle.trigger();
+        let runId: string | undefined;
+        while (!runId) {
+          runId = (await handle.describe()).info.recentActions[0]?.action.workflow.workflowId;
+          await new Promise((r) => setTimeout(r, 100));
+        }
+        while (!(await engine.store.getRun(runId))) await new Promise((r) => setTimeout(r, 100));
+        expect((await engine.waitForRun(runId)).state).toBe('SUCCEEDED');
+        await replayAndRecord('v5-scheduled-run', runId);
+      } finally {
+        await handle.delete();
+      }
     });
 
     async function replayAndRecord(label: string, runId: string): Promise<void> {

@@ -40,7 +40,7 @@ describe('migrations', () => {
     racePool.on('error', () => undefined);
     try {
       const results = await Promise.all([migrate(racePool), migrate(racePool), migrate(racePool)]);
-      expect(results.flat().sort()).toEqual(MIGRATIONS.map((m) => m.version));
+      expect(results.flat().sort((a, b) => a - b)).toEqual(MIGRATIONS.map((m) => m.version));
     } finally {
       await racePool.end();
       await other.drop();
@@ -150,7 +150,10 @@ describe('migrations', () => {
       await insertRun('in-default', DEFAULT_EXPERIMENT_ID);
       await insertRun('orphan', 'deleted-experiment');
 
-      expect(await migrate(oldPool)).toEqual([6]);
+      // Up to 0006 only: later migrations (0011) are not what this test is about.
+      expect(await migrate(oldPool, MIGRATIONS.filter((m) => m.version <= 6))).toEqual([6]);
+      // The rest, so the store reads the schema it expects; they leave the namespaces as 0006 set them.
+      expect(await migrate(oldPool)).toEqual(MIGRATIONS.filter((m) => m.version > 6).map((m) => m.version));
       const store = await PgStore.connect(old.url);
       try {
         expect(await store.getRunNamespace('in-a')).toBe('team-a');

@@ -9,6 +9,7 @@ import { rethrowBadCursor, rethrowConstraint } from './pg-errors';
 import {
   jsonParam,
   toArtifact,
+  toCacheEntry,
   toExperiment,
   toLineage,
   toPipeline,
@@ -19,6 +20,7 @@ import {
   toTaskAttempt,
   withHistoryRows,
   type ArtifactRow,
+  type CacheEntryRow,
   type ExperimentRow,
   type LineageRow,
   type PipelineRow,
@@ -34,6 +36,9 @@ import { recordLaunch, recordTaskTransitions } from './task-writes';
 import { withTransaction, type Queryable } from './transaction';
 import type {
   ArtifactRecord,
+  CacheEntry,
+  CacheEntryFilter,
+  CacheScope,
   ExperimentRecord,
   LaunchRecord,
   LineageEdge,
@@ -424,6 +429,31 @@ export class PgStore implements MetadataStore {
     );
     return rows.map(toLineage);
   }
+  // The task cache.
+
+  async findCacheEntry(scope: CacheScope, fingerprint: string): Promise<CacheEntry | undefined> {
+    const { rows } = await this.pool.query<CacheEntryRow>(
+      'SELECT * FROM cache_entries WHERE namespace = $1 AND pipeline_name = $2 AND fingerprint = $3',
+      [scope.namespace, scope.pipelineName, fingerprint],
+    );
+    return rows[0] && toCacheEntry(rows[0]);
+  }
+
+  async listCacheEntries(filter: CacheEntryFilter, limit: number): Promise<Page<CacheEntry>> {
+    const [where, values] = cacheEntryWhere(filter);
+    const [items, total] = await Promise.all([
+      this.pool.query<CacheEntryRow>(`SELECT * FROM cache_entries WHERE ${where} ORDER BY created_at DESC, fingerprint LIMIT ${Math.max(0, Math.floor(limit))}`, values),
+      this.pool.query<{ total: number }>(`SELECT count(*)::int AS total FROM cache_entries WHERE ${where}`, values),
+    ]);
+    return { items: items.rows.map(toCacheEntry), totalSize: total.rows[0].total };
+  }
+
+  async deleteCacheEntries(filter: CacheEntryFilter): Promise<number> {
+    const [where, values] = cacheEntryWhere(filter);
+    const { rowCount } = await this.pool.query(`DELETE FROM cache_entries WHERE ${where}`, values);
+    return rowCount ?? 0;
+  }
+
 
   /** Runs one keyset page of `listing` and its total, converting the page's rows with `convert`. */
   private async page<R extends object, T>(
@@ -482,4 +512,14 @@ async function withHistory<R extends RunSummaryRow, T>(db: Queryable, runs: R[],
     [runs.map((r) => r.run_id)],
   );
   return withHistoryRows(runs, rows, convert);
+}
+
+/** The WHERE clause of a cache entry filter and its values: each set field must match. */
+function cacheEntryWhere(filter: CacheEntryFilter): [string, string[]] {
+  const columns = { namespace: 'namespace', pipelineName: 'pipeline_name', fingerprint: 'fingerprint' } as const;
+  const values: string[] = [];
+  const where = (Object.keys(columns) as (keyof typeof columns)[])
+    .filter((key) => filter[key] !== undefined)
+    .map((key) => `${columns[key]} = $${values.push(filter[key] as string)}`);
+  return [where.length > 0 ? where.join(' AND ') : 'true', values];
 }

@@ -3,6 +3,7 @@ import { taskPaths } from './0002-task-paths';
 import { runInputArtifacts } from './0003-run-input-artifacts';
 import { launchResources } from './0004-launch-resources';
 import { taskStatistics } from './0005-task-statistics';
+import { taskCache } from './0012-task-cache';
 
 /**
  * One schema change. Migrations are TypeScript modules holding SQL text (not `.sql` files) so
@@ -17,4 +18,4 @@ export interface Migration {
   sql: string;
 }
 
-export const MIGRATIONS: readonly Migration[] = [initial, taskPaths, runInputArtifacts, launchResources, taskStatistics];
+export const MIGRATIONS: readonly Migration[] = [initial, taskPaths, runInputArtifacts, launchResources, taskStatistics, taskCache];

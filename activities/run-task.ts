@@ -8,6 +8,7 @@ import { collectOutputs } from './collect-outputs';
 import { launchNameFor } from '../ir/task-path';
 import { taskLayout } from './layout';
 import { prepareLaunch, type LaunchPlan } from './prepare-launch';
+import { cacheEntryFor, consultCache } from './task-cache';
 import { TaskRecorder } from './task-recorder';
 import { FailureTypes } from '../config/constants';
 import type { TaskActivityInput, TaskActivityResult } from './types';
@@ -20,6 +21,8 @@ export interface RunTaskDeps {
   stepEnv: Record<string, string>;
   /** How long a killed step gets between SIGTERM and SIGKILL. */
   killGraceMs: number;
+  /** The deployment's cache switch (KFP's `CacheEnabled`): off, no task looks up or writes the cache. */
+  cacheEnabled: boolean;
 }
 
 /**
@@ -49,11 +52,14 @@ type LaunchChoice =
 export function createRunTask(deps: RunTaskDeps) {
   return async function runTask(input: TaskActivityInput): Promise<TaskActivityResult> {
     const ctx = Context.current();
-    const recorder = new TaskRecorder(deps.store, input);
+    const recorder = new TaskRecorder(deps.store, input, 'CONTAINER', cacheEntryFor(input, deps.cacheEnabled));
     const choice = await chooseLaunch(deps.store, recorder, input, ctx.info.heartbeatDetails as HeartbeatDetails | undefined);
     if (choice.kind === 'done') return choice.result;
 
     const n = choice.number;
+    // Only a task that has not launched yet asks the cache; a retry or a reattach is past that.
+    const cache = n === 1 && !choice.resume ? await consultCache(deps.store, deps.cacheEnabled, recorder, input) : {};
+    if (cache.hit) return cache.hit;
     const layout = taskLayout(input.pipelineRoot, input.runId, input.taskPath);
     const name = launchNameFor(input.runId, input.taskPath, n);
     let plan: LaunchPlan;
@@ -71,7 +77,7 @@ export function createRunTask(deps: RunTaskDeps) {
       await Promise.all(plan.spec.writableDirs.map((dir) => mkdir(dir, { recursive: true })));
       // A resumed launch was recorded as started by the attempt that started it; recording it
       // again would move its start time to the time of the reattach.
-      await recorder.started(n, name, plan.spec.logFile, plan.resources);
+      await recorder.started(n, name, plan.spec.logFile, plan.resources, cache.info);
     }
     const startedAt = choice.startedAt ?? new Date();
 

@@ -54,6 +54,7 @@ export async function createSluiceWorker(deps: SluiceWorkerDeps): Promise<Worker
       runner: deps.runner ?? (config.kubernetes ? kubernetesRunner(config, config.kubernetes) : localRunner(config, deps.logger)),
       // A pod has its image's environment; the worker's (its PATH, its venv) means nothing there.
       stepEnv: config.kubernetes ? {} : buildStepEnv(config.venv, process.env, join(config.dataDir, 'cache', 'pip')),
+      cacheEnabled: config.cacheEnabled,
     }),
     interceptors: { activity: [activityTelemetry(deps.logger)] },
     maxConcurrentActivityTaskExecutions: config.maxConcurrentTasks,

@@ -10,6 +10,7 @@ import { lineLogger, type Logger } from '../observability/logger';
 import { httpMetrics, rememberMountPath } from '../observability/metrics';
 import { MAX_PIPELINE_FILE_BYTES } from './pipeline-input';
 import { artifactsRouter } from './routes/artifacts';
+import { cacheRouter } from './routes/cache';
 import { CODEC_PATH, codecRouter } from './routes/codec';
 import { experimentsRouter } from './routes/experiments';
 import { healthzRouter } from './routes/healthz';
@@ -17,6 +18,7 @@ import { metricsRouter } from './routes/metrics';
 import { pipelinesRouter } from './routes/pipelines';
 import { runsRouter } from './routes/runs';
 import { ArtifactService } from './services/artifact-service';
+import { CacheService } from './services/cache-service';
 import { ExperimentService } from './services/experiment-service';
 import { PipelineService } from './services/pipeline-service';
 import { RunDetailsService } from './services/run-details-service';
@@ -97,6 +99,7 @@ export function createApp(deps: ApiDeps): express.Express {
     experimentsRouter(experiments),
     runsRouter({ runs, details: new RunDetailsService(store, deps.taskDetailsLimit), logs: new TaskLogService(store), artifacts }),
     artifactsRouter(artifacts),
+    cacheRouter(new CacheService(store)),
   );
   app.use(CODEC_PATH, rememberMountPath, codecRouter(new GzipPayloadCodec()));
   app.use(metricsRouter({ store, temporal: deps.temporal, taskQueue: deps.taskQueue }));

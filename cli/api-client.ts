@@ -1,4 +1,5 @@
 import type { RunState } from '../ir/states';
+import type { ApiCacheEntryList } from '../api/api-types';
 import type { ApiErrorBody, CreateRunRequest, ListRunsResponse, Run } from './api-types';
 
 export const DEFAULT_API_URL = 'http://127.0.0.1:8888';
@@ -66,6 +67,16 @@ export class ApiClient {
     return this.json('GET', `/runs?${params}`);
   }
 
+  /** Sluice extension: the task cache's entries, newest first. */
+  listCacheEntries(filter: CacheFilter & { pageSize?: number } = {}): Promise<ApiCacheEntryList> {
+    return this.json('GET', `/cache/entries?${cacheQuery(filter)}`);
+  }
+
+  /** Sluice extension: deletes the matching cache entries (all without a filter); artifacts stay. */
+  clearCacheEntries(filter: CacheFilter = {}): Promise<{ deleted_count: number }> {
+    return this.json('DELETE', `/cache/entries?${cacheQuery(filter)}`);
+  }
+
   async terminateRun(runId: string): Promise<void> {
     await this.json('POST', `/runs/${encodeURIComponent(runId)}:terminate`);
   }
@@ -117,6 +128,20 @@ export class ApiClient {
 }
 
 /** The server's message from a KFP error body, else the raw text, else the status line. */
+/** Which cache entries a call applies to; unset matches all. */
+export interface CacheFilter {
+  pipelineName?: string;
+  fingerprint?: string;
+}
+
+function cacheQuery(filter: CacheFilter & { pageSize?: number }): URLSearchParams {
+  const params = new URLSearchParams();
+  if (filter.pipelineName) params.set('pipeline_name', filter.pipelineName);
+  if (filter.fingerprint) params.set('fingerprint', filter.fingerprint);
+  if (filter.pageSize !== undefined) params.set('page_size', String(filter.pageSize));
+  return params;
+}
+
 async function errorMessage(res: Response): Promise<string> {
   const text = await res.text().catch(() => '');
   try {

@@ -5,6 +5,7 @@ import { PROJECT_ROOT } from '../config/config';
 import { RUN_STATES } from '../ir/states';
 import { ApiError } from './api-client';
 import { apiCommand } from './commands/api';
+import { cacheClearCommand, cacheListCommand } from './commands/cache';
 import { compileCommand } from './commands/compile';
 import { devCommand } from './commands/dev';
 import { logsCommand } from './commands/logs';
@@ -66,6 +67,21 @@ export function buildProgram(ctx: CliContext, setExitCode: (code: number) => voi
     .description('cancel a run; its running tasks are stopped')
     .argument('<run>', 'run id')
     .action((runId: string, _opts, cmd: Command) => runsTerminateCommand(ctx, globals(cmd), runId));
+
+  const cache = program.command('cache').description('list and clear the task cache (entries only; artifacts stay)');
+  cache
+    .command('list')
+    .description('list cache entries, newest first')
+    .option('--pipeline <name>', 'only entries of this pipeline')
+    .option('--limit <n>', 'most entries to show', parsePositiveInt, 20)
+    .option('--json', 'print the entries as JSON')
+    .action((opts, cmd: Command) => cacheListCommand(ctx, globals(cmd), opts));
+  cache
+    .command('clear')
+    .description('delete cache entries: all, or those of a pipeline or a fingerprint; tasks that start afterwards run again')
+    .option('--pipeline <name>', 'only entries of this pipeline')
+    .option('--fingerprint <sha256>', 'only the entry with this fingerprint')
+    .action((opts, cmd: Command) => cacheClearCommand(ctx, globals(cmd), opts));
 
   program
     .command('logs')

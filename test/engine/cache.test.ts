@@ -4,6 +4,7 @@ import { parse } from 'yaml';
 import type { PipelineTaskSpec } from '../../ir/types';
 import { startTestEngine, taskByName, type ApiRun, type ApiTask, type TestEngine } from '../support/engine';
 import { stepWritableDir } from '../support/temp-dirs';
+import { cli } from '../cli/harness';
 
 const FIXTURE = join(__dirname, 'fixtures', 'cached-steps.yaml');
 
@@ -162,6 +163,23 @@ describe('task cache, on by default', () => {
     expect(executions(dir)).toEqual(['make clear', 'use', 'make clear', 'use']);
     const bad = await fetch(`${engine.apiUrl}/apis/v2beta1/cache/entries?page_size=5000`);
     expect(bad.status).toBe(400);
+  });
+
+  test('sluice cache list shows the entries; sluice cache clear deletes a pipeline\'s, and its next run executes', async () => {
+    const dir = stepWritableDir('cache-cli');
+    const first = await run({ dir, word: 'cli' });
+    const listed = await cli(['--api', engine.apiUrl, 'cache', 'list', '--pipeline', 'cached-steps', '--limit', '1000', '--json']);
+    expect(listed.code).toBe(0);
+    expect(JSON.parse(listed.stdout)).toContainEqual(expect.objectContaining({ run_id: first.run_id, task_path: 'root/make' }));
+    const table = await cli(['--api', engine.apiUrl, 'cache', 'list']);
+    expect(table.stdout).toMatch(/^PIPELINE\s+FINGERPRINT\s+RUN ID\s+TASK\s+CREATED/);
+    expect(table.stdout).toContain('cached-steps');
+
+    const cleared = await cli(['--api', engine.apiUrl, 'cache', 'clear', '--pipeline', 'cached-steps']);
+    expect(cleared).toMatchObject({ code: 0, stdout: expect.stringMatching(/^Deleted \d+ cache entries/) });
+    expect(JSON.parse((await cli(['--api', engine.apiUrl, 'cache', 'list', '--json'])).stdout)).toEqual([]);
+    await run({ dir, word: 'cli' });
+    expect(executions(dir)).toEqual(['make cli', 'use', 'make cli', 'use']);
   });
 });
 

@@ -53,13 +53,16 @@ export function createRunTask(deps: RunTaskDeps) {
   return async function runTask(input: TaskActivityInput): Promise<TaskActivityResult> {
     const ctx = Context.current();
     const recorder = new TaskRecorder(deps.store, input, 'CONTAINER', cacheEntryFor(input, deps.cacheEnabled));
+    // Only a task that has not launched yet asks the cache. It asks before a launch is chosen:
+    // a slow lookup between that choice and the launch's start would let a concurrent attempt
+    // (after a heartbeat timeout) start the launch, whose outputs this one would then clear.
+    const unlaunched = input.cache !== undefined && (await deps.store.listTaskAttempts(input.runId, input.taskPath)).length === 0;
+    const cache = unlaunched ? await consultCache(deps.store, deps.cacheEnabled, recorder, input, ctx.info.attempt > 1) : {};
+    if (cache.hit) return cache.hit;
     const choice = await chooseLaunch(deps.store, recorder, input, ctx.info.heartbeatDetails as HeartbeatDetails | undefined);
     if (choice.kind === 'done') return choice.result;
 
     const n = choice.number;
-    // Only a task that has not launched yet asks the cache; a retry or a reattach is past that.
-    const cache = n === 1 && !choice.resume ? await consultCache(deps.store, deps.cacheEnabled, recorder, input) : {};
-    if (cache.hit) return cache.hit;
     const layout = taskLayout(input.pipelineRoot, input.runId, input.taskPath);
     const name = launchNameFor(input.runId, input.taskPath, n);
     let plan: LaunchPlan;
@@ -77,7 +80,7 @@ export function createRunTask(deps: RunTaskDeps) {
       await Promise.all(plan.spec.writableDirs.map((dir) => mkdir(dir, { recursive: true })));
       // A resumed launch was recorded as started by the attempt that started it; recording it
       // again would move its start time to the time of the reattach.
-      await recorder.started(n, name, plan.spec.logFile, plan.resources, cache.info);
+      await recorder.started(n, name, plan.spec.logFile, plan.resources, n === 1 ? cache.info : undefined);
     }
     const startedAt = choice.startedAt ?? new Date();
 

@@ -29,9 +29,10 @@ export type CacheOutcome = { hit: TaskActivityResult } | { hit?: undefined; info
  * KFP's driver step for a container task, before its first launch: look up the newest
  * successful execution with the task's fingerprint in its scope and, when its outputs are all
  * still there, record the task as served from them (no launch). A task whose workflow predates
- * caching (no plan) neither looks up nor records anything.
+ * caching (no plan) neither looks up nor records anything. `retried`: an earlier attempt of this
+ * activity may have recorded a hit.
  */
-export async function consultCache(store: MetadataStore, enabled: boolean, recorder: TaskRecorder, input: TaskActivityInput): Promise<CacheOutcome> {
+export async function consultCache(store: MetadataStore, enabled: boolean, recorder: TaskRecorder, input: TaskActivityInput, retried: boolean): Promise<CacheOutcome> {
   const plan = input.cache;
   if (!plan) return {};
   if (!enabled) return { info: { status: 'DISABLED', reason: 'caching is off for this deployment (SLUICE_CACHE_ENABLED=false)' } };
@@ -48,9 +49,9 @@ export async function consultCache(store: MetadataStore, enabled: boolean, recor
     // What the store holds, which an earlier attempt may have written from another entry.
     return { hit: await recorder.recordedResult(0, '') };
   }
-  // An earlier attempt recorded a hit whose entry has gone since: the hit stands.
-  const task = await store.getTask(input.runId, input.taskPath);
-  if (task?.cache?.status === 'HIT') return { hit: await recorder.recordedResult(0, '') };
+  // An earlier attempt of this activity recorded a hit whose entry has gone since: the hit
+  // stands. Only a retry can find one, so a first attempt launches without the extra read.
+  if (retried && (await store.getTask(input.runId, input.taskPath))?.cache?.status === 'HIT') return { hit: await recorder.recordedResult(0, '') };
   return { info: { status: 'MISS', reason: found.miss, fingerprint } };
 }
 

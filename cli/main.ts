@@ -45,6 +45,7 @@ export function buildProgram(ctx: CliContext, setExitCode: (code: number) => voi
     .option('--name <name>', 'run display name (default: pipeline name and time)')
     .option('--experiment <id>', 'experiment to run in (default: the Default experiment)')
     .option('--wait', 'show live task status until the run ends; exit 0 only if it SUCCEEDED')
+    .option('--no-cache', 'execute every task, none served from cache (sets each task\'s cachingOptions.enableCache to false)')
     .action(async (file: string, opts, cmd: Command) => setExitCode(await runCommand(ctx, globals(cmd), file, opts)));
 
   const runs = program.command('runs').description('list, inspect and terminate runs');

@@ -6,7 +6,7 @@
  */
 import { artifactIdFor } from './ids';
 import { sha256Hex } from './sha256';
-import type { ComponentSpec, ContainerSpec, ParameterValue, PipelineTaskSpec, TaskOutputs } from './types';
+import type { ComponentSpec, ContainerSpec, ParameterValue, PipelineSpec, PipelineTaskSpec, TaskOutputs } from './types';
 
 /**
  * KFP's `CacheKey` message (`api/v2alpha1/cache_key.proto`) in its protojson form: field names
@@ -43,6 +43,21 @@ export function taskCachePlan(task: PipelineTaskSpec, component: ComponentSpec, 
   const custom = task.cachingOptions.cacheKey;
   if (custom) return { fingerprint: customFingerprint(task.componentRef.name, custom), customKey: true };
   return { fingerprint: fingerprintOf(cacheKeyOf(container, inputs, component)) };
+}
+
+/**
+ * The spec with every task's `cachingOptions.enableCache` set to `enabled`, custom keys kept: a
+ * run's switch, as `kfp.Client`'s `enable_caching` is one (which rewrites only the root DAG's
+ * tasks; this rewrites every DAG's, so nested pipelines follow too).
+ */
+export function withCaching(spec: PipelineSpec, enabled: boolean): PipelineSpec {
+  const rewrite = <T extends Pick<ComponentSpec, 'dag'>>(owner: T): T => {
+    if (!owner.dag) return owner;
+    const tasks = Object.fromEntries(Object.entries(owner.dag.tasks).map(([name, task]) => [name, { ...task, cachingOptions: { ...task.cachingOptions, enableCache: enabled } }]));
+    return { ...owner, dag: { ...owner.dag, tasks } };
+  };
+  const components = Object.fromEntries(Object.entries(spec.components ?? {}).map(([name, component]) => [name, rewrite(component)]));
+  return { ...spec, root: rewrite(spec.root), components };
 }
 
 /**

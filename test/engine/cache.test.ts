@@ -181,6 +181,14 @@ describe('task cache, on by default', () => {
     await run({ dir, word: 'cli' });
     expect(executions(dir)).toEqual(['make cli', 'use', 'make cli', 'use']);
   });
+
+  test('sluice run --no-cache executes every task, as kfp.Client(enable_caching=False) does', async () => {
+    const dir = stepWritableDir('cache-no-cache');
+    await run({ dir, word: 'fresh' });
+    const result = await cli(['--api', engine.apiUrl, 'run', FIXTURE, '-p', `dir=${dir}`, '-p', 'word=fresh', '--no-cache', '--wait']);
+    expect(result.code).toBe(0);
+    expect(executions(dir)).toEqual(['make fresh', 'use', 'make fresh', 'use']);
+  });
 });
 
 describe('task cache switched off for the deployment', () => {

@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
-import { cacheKeyOf, customFingerprint, fingerprintOf, taskCachePlan } from '../../ir/cache-key';
+import { cacheKeyOf, customFingerprint, fingerprintOf, taskCachePlan, withCaching } from '../../ir/cache-key';
 import { artifactIdFor } from '../../ir/ids';
-import type { ComponentSpec, ContainerSpec, PipelineTaskSpec, TaskOutputs } from '../../ir/types';
+import type { ComponentSpec, ContainerSpec, PipelineSpec, PipelineTaskSpec, TaskOutputs } from '../../ir/types';
 
 const sha256 = (text: string) => createHash('sha256').update(text).digest('hex');
 
@@ -67,5 +67,22 @@ describe('cache fingerprint (KFP cacheutils.GenerateCacheKey + GenerateFingerPri
     expect(taskCachePlan(task({ enableCache: true, cacheKey: 'v1' }), component, { image: 'other' }, { parameters: {}, artifacts: {} })).toEqual(plan);
     expect(customFingerprint('comp-train', 'v2')).not.toBe(plan.fingerprint);
     expect(customFingerprint('comp-eval', 'v1')).not.toBe(plan.fingerprint);
+  });
+});
+
+describe('withCaching (a run\'s switch)', () => {
+  test('sets enableCache on the tasks of the root and of every sub-DAG, keeping custom keys', () => {
+    const spec = {
+      pipelineInfo: { name: 'p' },
+      root: { dag: { tasks: { a: task({ enableCache: true, cacheKey: 'k' }), inner: task() } } },
+      components: { 'comp-inner': { dag: { tasks: { b: task({}) } } }, 'comp-train': component },
+      deploymentSpec: { executors: {} },
+    } as unknown as PipelineSpec;
+    const off = withCaching(spec, false);
+    expect(off.root.dag.tasks.a.cachingOptions).toEqual({ enableCache: false, cacheKey: 'k' });
+    expect(off.root.dag.tasks.inner.cachingOptions).toEqual({ enableCache: false });
+    expect(off.components['comp-inner'].dag?.tasks.b.cachingOptions).toEqual({ enableCache: false });
+    expect(off.components['comp-train']).toBe(component);
+    expect(spec.root.dag.tasks.a.cachingOptions).toEqual({ enableCache: true, cacheKey: 'k' });
   });
 });

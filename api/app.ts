@@ -14,6 +14,7 @@ import { DEFAULT_INPUT_LIMITS, type InputLimits } from './pipeline-input';
 import { bodyTypeGuard, parsedInputGuard } from './request-guards';
 import { postgresCheck, temporalCheck, type DependencyCheck } from './health';
 import { artifactsRouter } from './routes/artifacts';
+import { cacheRouter } from './routes/cache';
 import { codecRouter } from './routes/codec';
 import { experimentsRouter } from './routes/experiments';
 import { healthzRouter } from './routes/healthz';
@@ -22,6 +23,7 @@ import { UPLOAD_PATHS, pipelinesRouter } from './routes/pipelines';
 import { runsRouter } from './routes/runs';
 import { tokensRouter } from './routes/tokens';
 import { ArtifactService } from './services/artifact-service';
+import { CacheService } from './services/cache-service';
 import { ExperimentService } from './services/experiment-service';
 import { PipelineService } from './services/pipeline-service';
 import { RunDetailsService } from './services/run-details-service';
@@ -124,6 +126,7 @@ export function createApp(deps: ApiDeps): express.Express {
     experimentsRouter(experiments, namespaces),
     runsRouter({ runs, details: new RunDetailsService(store, deps.taskDetailsLimit), logs: new TaskLogService(store), artifacts, namespaces }),
     artifactsRouter(artifacts, namespaces),
+    cacheRouter(new CacheService(store)),
   );
   app.use(metricsRouter({ store, temporal: deps.temporal, taskQueue: deps.taskQueue }));
   if (deps.uiDir) app.use(express.static(deps.uiDir));

@@ -4,6 +4,7 @@ import { runInputArtifacts } from './0003-run-input-artifacts';
 import { launchResources } from './0004-launch-resources';
 import { taskStatistics } from './0005-task-statistics';
 import { apiTokensAndRunNamespaces } from './0006-api-tokens';
+import { taskCache } from './0012-task-cache';
 
 /**
  * One schema change. Migrations are TypeScript modules holding SQL text (not `.sql` files) so
@@ -18,4 +19,4 @@ export interface Migration {
   sql: string;
 }
 
-export const MIGRATIONS: readonly Migration[] = [initial, taskPaths, runInputArtifacts, launchResources, taskStatistics, apiTokensAndRunNamespaces];
+export const MIGRATIONS: readonly Migration[] = [initial, taskPaths, runInputArtifacts, launchResources, taskStatistics, apiTokensAndRunNamespaces, taskCache];

@@ -40,7 +40,7 @@ describe('migrations', () => {
     racePool.on('error', () => undefined);
     try {
       const results = await Promise.all([migrate(racePool), migrate(racePool), migrate(racePool)]);
-      expect(results.flat().sort()).toEqual(MIGRATIONS.map((m) => m.version));
+      expect(results.flat().sort((a, b) => a - b)).toEqual(MIGRATIONS.map((m) => m.version));
     } finally {
       await racePool.end();
       await other.drop();

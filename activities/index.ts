@@ -14,12 +14,14 @@ export interface ActivityDeps {
   stepEnv: Record<string, string>;
   killGraceMs?: number;
   pythonEnvs?: PythonEnvs;
+  /** The deployment's cache switch. @default true, as in KFP */
+  cacheEnabled?: boolean;
 }
 
 /** The worker's activities, with their dependencies injected (real ones in tests too). */
 export function createActivities(deps: ActivityDeps) {
   return {
-    runTask: createRunTask({ ...deps, killGraceMs: deps.killGraceMs ?? 5_000 }),
+    runTask: createRunTask({ ...deps, killGraceMs: deps.killGraceMs ?? 5_000, cacheEnabled: deps.cacheEnabled ?? true }),
     recordRunState: createRecordRunState(deps.store),
     recordTaskStates: createRecordTaskStates(deps.store),
     registerRun: createRegisterRun(deps.store),

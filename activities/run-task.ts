@@ -8,6 +8,7 @@ import { collectOutputs } from './collect-outputs';
 import { launchNameFor } from '../ir/task-path';
 import { taskLayout } from './layout';
 import { prepareLaunch, type LaunchPlan } from './prepare-launch';
+import { cacheEntryFor, cacheScopeFor, consultCache } from './task-cache';
 import { TaskRecorder } from './task-recorder';
 import { FailureTypes } from '../config/constants';
 import type { TaskActivityInput, TaskActivityResult } from './types';
@@ -23,6 +24,8 @@ export interface RunTaskDeps {
   killGraceMs: number;
   /** Builds the Python environments lightweight components ask for (local steps only). */
   pythonEnvs?: PythonEnvs;
+  /** The deployment's cache switch (KFP's `CacheEnabled`): off, no task looks up or writes the cache. */
+  cacheEnabled: boolean;
 }
 
 /**
@@ -52,7 +55,16 @@ type LaunchChoice =
 export function createRunTask(deps: RunTaskDeps) {
   return async function runTask(input: TaskActivityInput): Promise<TaskActivityResult> {
     const ctx = Context.current();
-    const recorder = new TaskRecorder(deps.store, input);
+    // Entries are the run's namespace's (and pipeline's): one namespace never reuses another's outputs.
+    const scope = await cacheScopeFor(deps.store, input, deps.cacheEnabled);
+    const recorder = new TaskRecorder(deps.store, input, 'CONTAINER', cacheEntryFor(input, scope));
+    // Only a task that has not launched yet asks the cache. It asks before a launch is chosen:
+    // a slow lookup between that choice and the launch's start would let a concurrent attempt
+    // (after a heartbeat timeout) start the launch, whose outputs this one would then clear.
+    // A hit returns here: no Python environment is built, no launch claimed or started.
+    const unlaunched = input.cache !== undefined && (await deps.store.listTaskAttempts(input.runId, input.taskPath)).length === 0;
+    const cache = unlaunched ? await consultCache(deps.store, scope, deps.cacheEnabled, recorder, input, ctx.info.attempt > 1) : {};
+    if (cache.hit) return cache.hit;
     const choice = await chooseLaunch(deps.store, recorder, input, ctx.info.heartbeatDetails as HeartbeatDetails | undefined);
     if (choice.kind === 'done') return choice.result;
 
@@ -74,7 +86,7 @@ export function createRunTask(deps: RunTaskDeps) {
       await Promise.all(plan.spec.writableDirs.map((dir) => mkdir(dir, { recursive: true })));
       // A resumed launch was recorded as started by the attempt that started it; recording it
       // again would move its start time to the time of the reattach.
-      await recorder.started(n, name, plan.spec.logFile, plan.resources);
+      await recorder.started(n, name, plan.spec.logFile, plan.resources, n === 1 ? cache.info : undefined);
     }
     const startedAt = choice.startedAt ?? new Date();
 

@@ -2,7 +2,7 @@ import type { ResourceRequirements } from '../ir/resources';
 import { ROOT_PATH, parentPath } from '../ir/task-path';
 import type { ArtifactRef, TaskOutputs } from '../ir/types';
 import { toArtifactRef } from '../store/rows';
-import type { LaunchRecord, MetadataStore, RunError } from '../store/types';
+import type { CacheScope, LaunchRecord, MetadataStore, RunError, TaskCacheInfo, TaskRecord } from '../store/types';
 import type { TaskActivityInput, TaskActivityResult } from './types';
 
 /**
@@ -17,11 +17,14 @@ export class TaskRecorder {
     private readonly store: MetadataStore,
     private readonly input: TaskActivityInput,
     private readonly kind: 'CONTAINER' | 'IMPORTER' = 'CONTAINER',
+    /** Set when the task's success is to become the cache entry for its fingerprint. */
+    private readonly cacheEntry?: CacheScope & { fingerprint: string },
   ) {}
 
-  async started(launch: number, podName: string, logUri: string, resources?: ResourceRequirements): Promise<void> {
+  /** `cache`: the cache decision that led to this launch, recorded with the first one. */
+  async started(launch: number, podName: string, logUri: string, resources?: ResourceRequirements, cache?: TaskCacheInfo): Promise<void> {
     await this.record({
-      task: { state: 'RUNNING', inputParameters: this.input.inputs.parameters },
+      task: { state: 'RUNNING', inputParameters: this.input.inputs.parameters, cache },
       attempt: { attempt: launch, state: 'RUNNING', podName, logUri, resources },
       inputArtifacts: this.input.inputs.artifacts,
     });
@@ -31,6 +34,20 @@ export class TaskRecorder {
     await this.record({
       task: { state: 'SUCCEEDED', outputParameters: outputs.parameters },
       attempt: { attempt: launch, state: 'SUCCEEDED', exitCode: 0 },
+      outputArtifacts: outputs.artifacts,
+      cacheEntry: this.cacheEntry,
+    });
+  }
+
+  /**
+   * Served from cache, as KFP records it: no launch, the task SKIPPED (KFP's API state for a
+   * cached task) with reason CACHED, the cached execution's parameters and artifacts as its
+   * outputs (linked as OUTPUT lineage, still owned by their producer), its inputs linked as INPUT.
+   */
+  async cached(cache: TaskCacheInfo, outputs: TaskOutputs): Promise<void> {
+    await this.record({
+      task: { state: 'SKIPPED', inputParameters: this.input.inputs.parameters, outputParameters: outputs.parameters, cache },
+      inputArtifacts: this.input.inputs.artifacts,
       outputArtifacts: outputs.artifacts,
     });
   }
@@ -52,23 +69,15 @@ export class TaskRecorder {
   async recordedResult(launch: number, podName: string): Promise<TaskActivityResult> {
     const task = await this.store.getTask(this.input.runId, this.input.taskPath);
     if (!task) throw new Error(`task ${this.input.taskPath} of run ${this.input.runId} has a succeeded launch but no task row`);
-    const artifacts: Record<string, ArtifactRef[]> = {};
-    for (const [key, ids] of Object.entries(task.outputs.artifacts)) {
-      artifacts[key] = [];
-      for (const id of ids) {
-        const a = await this.store.getArtifact(id);
-        if (!a) throw new Error(`artifact ${id} (output ${key} of ${this.input.taskPath}) is missing from the store`);
-        artifacts[key].push(toArtifactRef(a));
-      }
-    }
-    return { outputs: { parameters: task.outputs.parameters, artifacts }, attempts: launch, podName };
+    return { outputs: await recordedOutputs(this.store, task), attempts: launch, podName, cachedFrom: task.cache?.cachedFrom };
   }
 
   private record(outcome: {
-    task: Pick<LaunchRecord['task'], 'state' | 'inputParameters' | 'outputParameters' | 'error'>;
-    attempt: LaunchRecord['attempt'];
+    task: Pick<LaunchRecord['task'], 'state' | 'inputParameters' | 'outputParameters' | 'error' | 'cache'>;
+    attempt?: LaunchRecord['attempt'];
     inputArtifacts?: LaunchRecord['inputArtifacts'];
     outputArtifacts?: LaunchRecord['outputArtifacts'];
+    cacheEntry?: LaunchRecord['cacheEntry'];
   }): Promise<void> {
     const { runId, taskPath, displayName, componentName } = this.input;
     const parent = parentPath(taskPath);
@@ -86,4 +95,21 @@ export class TaskRecorder {
       at: new Date(),
     });
   }
+}
+
+/**
+ * A task's recorded outputs with their artifacts read back from the store.
+ * @throws Error naming the artifact when one of its ids has no artifact row.
+ */
+export async function recordedOutputs(store: MetadataStore, task: TaskRecord): Promise<TaskOutputs> {
+  const artifacts: Record<string, ArtifactRef[]> = {};
+  for (const [key, ids] of Object.entries(task.outputs.artifacts)) {
+    artifacts[key] = [];
+    for (const id of ids) {
+      const a = await store.getArtifact(id);
+      if (!a) throw new Error(`artifact ${id} (output ${key} of ${task.taskPath} of run ${task.runId}) is missing from the store`);
+      artifacts[key].push(toArtifactRef(a));
+    }
+  }
+  return { parameters: task.outputs.parameters, artifacts };
 }

@@ -2,6 +2,7 @@ import type { ArtifactRef, ArtifactTypeSchema, ContainerSpec, InputDefinitions, 
 import type { RunState, TaskKind, TaskState } from '../ir/states';
 import type { RunError } from '../store/types';
 import type { TaskOutputs } from '../ir/types';
+import type { TaskCachePlan } from '../ir/cache-key';
 
 /** Everything one task needs to run, decided by the workflow (inputs are already resolved). */
 export interface TaskActivityInput {
@@ -37,6 +38,11 @@ export interface TaskActivityInput {
   platformSpec?: Record<string, unknown>;
   /** What the executor's kfp-kubernetes `*Parameter` fields read from the task's DAG (`platformParameterRefs`). */
   platformScope?: PlatformScopeValues;
+  /**
+   * The task's cache plan (`ir/cache-key.ts`), from workflows since patch `task-cache`; absent
+   * from older ones, whose tasks neither look up nor write the cache.
+   */
+  cache?: TaskCachePlan;
 }
 
 /** DAG inputs and sibling outputs, as kfp-kubernetes' `*Parameter` fields name them. */
@@ -76,9 +82,11 @@ export interface ImportArtifactInput {
 
 export interface TaskActivityResult {
   outputs: TaskOutputs;
-  /** Launch number that succeeded (1 when the first launch did). */
+  /** Launch number that succeeded (1 when the first launch did; 0 for a task served from cache). */
   attempts: number;
   podName: string;
+  /** For a task served from cache: the run and task whose outputs it reused. */
+  cachedFrom?: { runId: string; taskPath: string };
 }
 
 export interface RunStateUpdate {

@@ -123,6 +123,42 @@ export interface ApiTaskDetail {
    * local runner records them but cannot enforce them.
    */
   resources?: ApiResources;
+  /**
+   * Sluice: the cache decision of a container task. KFP's v2beta1 task detail has no field for
+   * it (its UI reads the MLMD execution); a task served from cache is SKIPPED with
+   * `state_reason` CACHED, as KFP's API reports it, and this says whose outputs it reused.
+   */
+  cache?: ApiTaskCache;
+}
+
+export interface ApiTaskCache {
+  /** HIT (outputs reused, nothing launched), MISS (it ran; its success became the entry) or DISABLED (it ran without looking). */
+  status: 'HIT' | 'MISS' | 'DISABLED';
+  /** Which switch disabled it, why it missed, or where the hit came from. */
+  reason: string;
+  fingerprint?: string;
+  /** For a hit: the run and task (task_id and path) that produced the outputs. */
+  cached_from_run_id?: string;
+  cached_from_task_id?: string;
+  cached_from_task_path?: string;
+}
+
+/** Sluice extension: one entry of the task cache (`GET /apis/v2beta1/cache/entries`). */
+export interface ApiCacheEntry {
+  /** The namespace of the run whose task wrote the entry; a lookup reuses entries of its own namespace only. */
+  namespace: string;
+  pipeline_name: string;
+  fingerprint: string;
+  /** The execution whose outputs a hit reuses. */
+  run_id: string;
+  task_id: string;
+  task_path: string;
+  create_time: string;
+}
+
+export interface ApiCacheEntryList {
+  entries: ApiCacheEntry[];
+  total_size: number;
 }
 
 export interface ApiResources {

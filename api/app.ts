@@ -14,6 +14,7 @@ import { DEFAULT_INPUT_LIMITS, type InputLimits } from './pipeline-input';
 import { bodyTypeGuard, parsedInputGuard } from './request-guards';
 import { postgresCheck, temporalCheck, type DependencyCheck } from './health';
 import { artifactsRouter } from './routes/artifacts';
+import { cacheRouter } from './routes/cache';
 import { codecRouter } from './routes/codec';
 import { experimentsRouter } from './routes/experiments';
 import { healthzRouter } from './routes/healthz';
@@ -23,6 +24,7 @@ import { recurringRunsRouter } from './routes/recurring-runs';
 import { runsRouter } from './routes/runs';
 import { tokensRouter } from './routes/tokens';
 import { ArtifactService } from './services/artifact-service';
+import { CacheService } from './services/cache-service';
 import { ExperimentService } from './services/experiment-service';
 import { PipelineService } from './services/pipeline-service';
 import { RecurringRunService } from './services/recurring-run-service';
@@ -143,6 +145,7 @@ export function createApp(deps: ApiDeps): express.Express {
     runsRouter({ runs, details: new RunDetailsService(store, deps.taskDetailsLimit), logs: new TaskLogService(store), artifacts, namespaces }),
     artifactsRouter(artifacts, namespaces),
     recurringRunsRouter(recurringRuns, namespaces),
+    cacheRouter(new CacheService(store)),
   );
   app.use(metricsRouter({ store, temporal: deps.temporal, taskQueue: deps.taskQueue }));
   if (deps.uiDir) app.use(express.static(deps.uiDir));

@@ -1,6 +1,7 @@
 import type { ApiCreatedToken, ApiToken } from '../api/api-types';
 import type { CreateTokenBody } from '../api/schemas/tokens';
 import type { RunState } from '../ir/states';
+import type { ApiCacheEntryList } from '../api/api-types';
 import type {
   ApiErrorBody,
   CreateRecurringRunRequest,
@@ -113,6 +114,16 @@ export class ApiClient {
     await this.json('DELETE', `/recurringruns/${encodeURIComponent(recurringRunId)}`);
   }
 
+  /** Sluice extension: the task cache's entries, newest first. */
+  listCacheEntries(filter: CacheFilter & { pageSize?: number } = {}): Promise<ApiCacheEntryList> {
+    return this.json('GET', `/cache/entries?${cacheQuery(filter)}`);
+  }
+
+  /** Sluice extension: deletes the matching cache entries (all without a filter); artifacts stay. */
+  clearCacheEntries(filter: CacheFilter = {}): Promise<{ deleted_count: number }> {
+    return this.json('DELETE', `/cache/entries?${cacheQuery(filter)}`);
+  }
+
   async terminateRun(runId: string): Promise<void> {
     await this.json('POST', `/runs/${encodeURIComponent(runId)}:terminate`);
   }
@@ -177,6 +188,22 @@ export class ApiClient {
     if (!res.ok) throw new ApiError(res.status, await errorMessage(res), path);
     return res;
   }
+}
+
+/** Which cache entries a call applies to; unset matches all (of the namespaces the token reaches). */
+export interface CacheFilter {
+  pipelineName?: string;
+  fingerprint?: string;
+  namespace?: string;
+}
+
+function cacheQuery(filter: CacheFilter & { pageSize?: number }): URLSearchParams {
+  const params = new URLSearchParams();
+  if (filter.pipelineName) params.set('pipeline_name', filter.pipelineName);
+  if (filter.fingerprint) params.set('fingerprint', filter.fingerprint);
+  if (filter.namespace !== undefined) params.set('namespace', filter.namespace);
+  if (filter.pageSize !== undefined) params.set('page_size', String(filter.pageSize));
+  return params;
 }
 
 /** The server's message from a KFP error body, else the raw text, else the status line. */

@@ -5,6 +5,7 @@ import { PROJECT_ROOT } from '../config/config';
 import { RUN_STATES } from '../ir/states';
 import { ApiError } from './api-client';
 import { apiCommand } from './commands/api';
+import { cacheClearCommand, cacheListCommand } from './commands/cache';
 import { compileCommand } from './commands/compile';
 import { devCommand } from './commands/dev';
 import { logsCommand } from './commands/logs';
@@ -48,6 +49,7 @@ export function buildProgram(ctx: CliContext, setExitCode: (code: number) => voi
     .option('--name <name>', 'run display name (default: pipeline name and time)')
     .option('--experiment <id>', 'experiment to run in (default: the Default experiment)')
     .option('--wait', 'show live task status until the run ends; exit 0 only if it SUCCEEDED')
+    .option('--no-cache', 'execute every task, none served from cache (sets each task\'s cachingOptions.enableCache to false)')
     .action(async (file: string, opts, cmd: Command) => setExitCode(await runCommand(ctx, globals(cmd), file, opts)));
 
   const runs = program.command('runs').description('list, inspect and terminate runs');
@@ -143,6 +145,22 @@ export function buildProgram(ctx: CliContext, setExitCode: (code: number) => voi
     .requiredOption('--start <time>', 'start of the range (RFC3339)')
     .requiredOption('--end <time>', 'end of the range (RFC3339)')
     .action((id: string, opts, cmd: Command) => scheduleBackfillCommand(ctx, globals(cmd), id, opts));
+  const cache = program.command('cache').description('list and clear the task cache (entries only; artifacts stay) in the namespaces the token reaches');
+  cache
+    .command('list')
+    .description('list cache entries, newest first')
+    .option('--pipeline <name>', 'only entries of this pipeline')
+    .option('--namespace <ns>', 'only entries of this namespace (default: every namespace the token reaches)')
+    .option('--limit <n>', 'most entries to show', parsePositiveInt, 20)
+    .option('--json', 'print the entries as JSON')
+    .action((opts, cmd: Command) => cacheListCommand(ctx, globals(cmd), opts));
+  cache
+    .command('clear')
+    .description('delete cache entries: all, or those of a pipeline or a fingerprint; tasks that start afterwards run again')
+    .option('--pipeline <name>', 'only entries of this pipeline')
+    .option('--fingerprint <sha256>', 'only the entry with this fingerprint')
+    .option('--namespace <ns>', 'only entries of this namespace (default: every namespace the token reaches)')
+    .action((opts, cmd: Command) => cacheClearCommand(ctx, globals(cmd), opts));
 
   program
     .command('logs')

@@ -63,6 +63,11 @@ export const ConfigSchema = z.object({
   heartbeatTimeoutSeconds: z.coerce.number().positive().default(15),
   /** Activity slots of one worker: tasks it runs at once across all runs. */
   maxConcurrentTasks: z.coerce.number().int().min(1).default(256),
+  /**
+   * Whether container tasks may be served from cache (KFP's `CacheEnabled`, on by default). Off,
+   * no task looks up or writes the cache, whatever its `cachingOptions`; entries stay.
+   */
+  cacheEnabled: z.union([z.boolean(), z.enum(['true', 'false']).transform((v) => v === 'true')]).default(true),
   /** Where steps run: host processes (`local`) or one pod per launch (`kubernetes`). */
   runner: z.enum(['local', 'kubernetes']).default('local'),
   /** The cluster of the Kubernetes runner: this kubeconfig file, else $KUBECONFIG or the in-cluster service account. */
@@ -159,6 +164,7 @@ const ENV_KEYS: Record<string, keyof z.input<typeof ConfigSchema>> = {
   SLUICE_HEARTBEAT_TIMEOUT_SECONDS: 'heartbeatTimeoutSeconds',
   SLUICE_MAX_CONCURRENT_TASKS: 'maxConcurrentTasks',
   SLUICE_RUNNER: 'runner',
+  SLUICE_CACHE_ENABLED: 'cacheEnabled',
   SLUICE_KUBECONFIG: 'kubeconfig',
   SLUICE_K8S_NAMESPACE: 'k8sNamespace',
   SLUICE_K8S_SERVICE_ACCOUNT: 'k8sServiceAccount',

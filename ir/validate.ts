@@ -119,9 +119,8 @@ interface DagOwner {
 /**
  * Checks a pipeline spec deeply and returns it typed.
  *
- * Caching options (`cachingOptions.enableCache`) are accepted and ignored: every kfp-compiled
- * task sets them, and running without a cache gives the same results. Caching arrives in a later
- * issue.
+ * Caching options (`cachingOptions.enableCache`, `cacheKey`) must have their protobuf types; the
+ * workflow turns them into a container task's cache plan (`ir/cache-key.ts`).
  *
  * @throws SpecNotSupportedError when the only problems are features this release refuses.
  * @throws SpecValidationError listing every issue otherwise (unsupported features included).
@@ -396,10 +395,13 @@ function checkTaskComponent(path: string, task: Doc, scope: Scope): Doc | undefi
   return component;
 }
 
-/** Dependencies, trigger policy, iterators and retry policy. */
+/** Dependencies, trigger policy, iterators, retry policy and caching options. */
 function checkTaskControl(ctx: TaskContext): void {
   const { path, task, scope } = ctx;
   const { findings } = scope;
+  const caching = findings.map(task.cachingOptions, `${path}.cachingOptions`);
+  if (caching.enableCache !== undefined && typeof caching.enableCache !== 'boolean') findings.error(`${path}.cachingOptions.enableCache`, 'must be true or false');
+  if (caching.cacheKey !== undefined && typeof caching.cacheKey !== 'string') findings.error(`${path}.cachingOptions.cacheKey`, 'must be a string');
   const trigger = findings.map(task.triggerPolicy, `${path}.triggerPolicy`);
   if (trigger.condition !== undefined && typeof trigger.condition !== 'string') {
     findings.error(`${path}.triggerPolicy.condition`, 'must be a CEL expression (a string)');

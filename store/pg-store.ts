@@ -9,6 +9,7 @@ import { rethrowBadCursor, rethrowConstraint } from './pg-errors';
 import {
   jsonParam,
   toArtifact,
+  toCacheEntry,
   toExperiment,
   toLineage,
   toPipeline,
@@ -20,6 +21,7 @@ import {
   toTaskAttempt,
   withHistoryRows,
   type ArtifactRow,
+  type CacheEntryRow,
   type ExperimentRow,
   type LineageRow,
   type PipelineRow,
@@ -38,6 +40,9 @@ import { withTransaction, type Queryable } from './transaction';
 import type {
   ApiTokenRecord,
   ArtifactRecord,
+  CacheEntry,
+  CacheEntryFilter,
+  CacheScope,
   ExperimentRecord,
   LaunchRecord,
   LineageEdge,
@@ -529,6 +534,31 @@ export class PgStore implements MetadataStore {
     return rows.map(toLineage);
   }
 
+  // The task cache.
+
+  async findCacheEntry(scope: CacheScope, fingerprint: string): Promise<CacheEntry | undefined> {
+    const { rows } = await this.pool.query<CacheEntryRow>(
+      'SELECT * FROM cache_entries WHERE namespace = $1 AND pipeline_name = $2 AND fingerprint = $3',
+      [scope.namespace, scope.pipelineName, fingerprint],
+    );
+    return rows[0] && toCacheEntry(rows[0]);
+  }
+
+  async listCacheEntries(filter: CacheEntryFilter, limit: number): Promise<Page<CacheEntry>> {
+    const where = cacheEntryWhere(filter);
+    const [items, total] = await Promise.all([
+      this.pool.query<CacheEntryRow>(`SELECT * FROM cache_entries ${where.where()} ORDER BY created_at DESC, fingerprint LIMIT ${Math.max(0, Math.floor(limit))}`, where.values),
+      this.pool.query<{ total: number }>(`SELECT count(*)::int AS total FROM cache_entries ${where.where()}`, where.values),
+    ]);
+    return { items: items.rows.map(toCacheEntry), totalSize: total.rows[0].total };
+  }
+
+  async deleteCacheEntries(filter: CacheEntryFilter): Promise<number> {
+    const where = cacheEntryWhere(filter);
+    const { rowCount } = await this.pool.query(`DELETE FROM cache_entries ${where.where()}`, where.values);
+    return rowCount ?? 0;
+  }
+
   /** Runs one keyset page of `listing` and its total, converting the page's rows with `convert`. */
   private async page<R extends object, T>(
     listing: Listing,
@@ -591,4 +621,12 @@ async function withHistory<R extends RunSummaryRow, T>(db: Queryable, runs: R[],
 /** Keeps rows of the given namespaces; undefined keeps all. */
 function inNamespaces(filter: Filter, namespaces: NamespaceFilter['namespaces']): Filter {
   return namespaces ? filter.anyOf('namespace', namespaces) : filter;
+}
+
+/** A cache entry filter as a WHERE clause: each set field must match. */
+function cacheEntryWhere(filter: CacheEntryFilter): Filter {
+  const where = inNamespaces(new Filter(), filter.namespaces);
+  if (filter.pipelineName !== undefined) where.equals('pipeline_name', filter.pipelineName);
+  if (filter.fingerprint !== undefined) where.equals('fingerprint', filter.fingerprint);
+  return where;
 }

@@ -3,6 +3,7 @@ import type { ArtifactRef, ParameterValue, PipelineSpec } from '../ir/types';
 import type { RunState, TaskKind, TaskState } from '../ir/states';
 import type {
   ArtifactRecord,
+  CacheEntry,
   ExperimentRecord,
   LineageEdge,
   PipelineRecord,
@@ -13,6 +14,7 @@ import type {
   RunStateChange,
   RunSummary,
   TaskAttemptRecord,
+  TaskCacheInfo,
   TaskRecord,
 } from './types';
 
@@ -124,6 +126,7 @@ export type TaskRow = {
   attempts: number;
   pod_name: string | null;
   error: RunError | null;
+  cache: TaskCacheInfo | null;
   created_at: Date;
   started_at: Date | null;
   finished_at: Date | null;
@@ -294,10 +297,24 @@ export function toTask(r: TaskRow): TaskRecord {
     attempts: r.attempts,
     podName: optional(r.pod_name),
     error: optional(r.error),
+    cache: optional(r.cache),
     createdAt: r.created_at,
     startedAt: optional(r.started_at),
     finishedAt: optional(r.finished_at),
   };
+}
+
+export type CacheEntryRow = {
+  namespace: string;
+  pipeline_name: string;
+  fingerprint: string;
+  run_id: string;
+  task_path: string;
+  created_at: Date;
+};
+
+export function toCacheEntry(r: CacheEntryRow): CacheEntry {
+  return { namespace: r.namespace, pipelineName: r.pipeline_name, fingerprint: r.fingerprint, runId: r.run_id, taskPath: r.task_path, createdAt: r.created_at };
 }
 
 export function toTaskAttempt(r: TaskAttemptRow): TaskAttemptRecord {

@@ -20,7 +20,8 @@ const FINAL_STATES = RUN_STATES.filter(isFinal);
 type TaskIo = TaskRecord['inputs'];
 
 /** One row for `upsertTasks`, in the JSON shape `jsonb_to_recordset` reads: times travel as text. */
-type TaskRowInput = Omit<TaskRow, 'run_id' | 'created_at' | 'started_at' | 'finished_at'> & {
+type TaskRowInput = Omit<TaskRow, 'run_id' | 'created_at' | 'started_at' | 'finished_at' | 'cache'> & {
+  cache?: TaskRow['cache'];
   created_at: string;
   started_at: string | null;
   finished_at: string | null;
@@ -36,14 +37,14 @@ async function upsertTasks(db: Queryable, runId: string, rows: readonly TaskRowI
     .query(
       `INSERT INTO tasks AS t (run_id, task_path, task_id, display_name, parent_task_path, kind, iteration_index,
                                component_name, state, reason, error, inputs, outputs, attempts, pod_name,
-                               created_at, started_at, finished_at)
+                               cache, created_at, started_at, finished_at)
        SELECT $1, x.task_path, x.task_id, x.display_name, x.parent_task_path, x.kind, x.iteration_index,
               x.component_name, x.state, x.reason, x.error, x.inputs, x.outputs, x.attempts, x.pod_name,
-              x.created_at, x.started_at, x.finished_at
+              x.cache, x.created_at, x.started_at, x.finished_at
        FROM jsonb_to_recordset($2::jsonb) AS x(
          task_path text, task_id text, display_name text, parent_task_path text, kind text, iteration_index int,
          component_name text, state text, reason text, error jsonb, inputs jsonb, outputs jsonb, attempts int,
-         pod_name text, created_at timestamptz, started_at timestamptz, finished_at timestamptz)
+         pod_name text, cache jsonb, created_at timestamptz, started_at timestamptz, finished_at timestamptz)
        ON CONFLICT (run_id, task_path) DO UPDATE SET
          display_name     = EXCLUDED.display_name,
          parent_task_path = EXCLUDED.parent_task_path,
@@ -61,6 +62,7 @@ async function upsertTasks(db: Queryable, runId: string, rows: readonly TaskRowI
                               'artifacts', (t.outputs->'artifacts') || (EXCLUDED.outputs->'artifacts')),
          attempts         = GREATEST(t.attempts, EXCLUDED.attempts),
          pod_name         = COALESCE(EXCLUDED.pod_name, t.pod_name),
+         cache            = COALESCE(EXCLUDED.cache, t.cache),
          started_at       = COALESCE(t.started_at, EXCLUDED.started_at),
          finished_at      = COALESCE(EXCLUDED.finished_at, t.finished_at)
        WHERE t.state <> ALL($3::text[])`,
@@ -149,12 +151,41 @@ export async function recordLaunch(db: Queryable, launch: LaunchRecord): Promise
   const inputs = artifactEntries(launch.inputArtifacts);
   const outputs = artifactEntries(launch.outputArtifacts);
   await registerArtifacts(db, runId, inputs, undefined);
-  await registerArtifacts(db, runId, outputs, task.taskPath);
+  // A hit's outputs are its source's artifacts: they keep their producer.
+  await registerArtifacts(db, runId, outputs, task.cache?.status === 'HIT' ? undefined : task.taskPath);
   await addLineage(db, runId, task.taskPath, [
     ...inputs.map((e) => ({ ...e, direction: 'INPUT' as const })),
     ...outputs.map((e) => ({ ...e, direction: 'OUTPUT' as const })),
   ]);
   const atText = at.toISOString();
+  if (attempt) await upsertAttempt(db, runId, task.taskPath, attempt, at);
+  await upsertTasks(db, runId, [
+    {
+      task_path: task.taskPath,
+      task_id: taskIdFor(runId, task.taskPath),
+      display_name: task.displayName,
+      parent_task_path: task.parentTaskPath ?? null,
+      kind: task.kind,
+      iteration_index: null,
+      component_name: task.componentName,
+      state: task.state,
+      reason: task.cache?.status === 'HIT' ? 'CACHED' : null,
+      error: task.error ?? null,
+      inputs: { parameters: task.inputParameters ?? {}, artifacts: idsByKey(inputs) },
+      outputs: { parameters: task.outputParameters ?? {}, artifacts: idsByKey(outputs) },
+      attempts: attempt?.attempt ?? 0,
+      pod_name: attempt?.podName ?? null,
+      cache: task.cache ?? null,
+      created_at: atText,
+      // A hit starts and ends at once; a launch starts with its RUNNING write.
+      started_at: !attempt || attempt.state === 'RUNNING' ? atText : null,
+      finished_at: isFinal(task.state) ? atText : null,
+    },
+  ]);
+  if (launch.cacheEntry) await upsertCacheEntry(db, runId, task.taskPath, launch.cacheEntry, at);
+}
+
+async function upsertAttempt(db: Queryable, runId: string, taskPath: string, attempt: NonNullable<LaunchRecord['attempt']>, at: Date): Promise<void> {
   await db
     .query(
       `INSERT INTO task_attempts AS a (run_id, task_path, attempt, state, pod_name, exit_code, error, log_uri,
@@ -171,7 +202,7 @@ export async function recordLaunch(db: Queryable, launch: LaunchRecord): Promise
        WHERE a.state <> ALL($11::text[])`,
       [
         runId,
-        task.taskPath,
+        taskPath,
         attempt.attempt,
         attempt.state,
         attempt.podName ?? null,
@@ -185,27 +216,24 @@ export async function recordLaunch(db: Queryable, launch: LaunchRecord): Promise
       ],
     )
     .catch(rethrowConstraint({ runId }));
-  await upsertTasks(db, runId, [
-    {
-      task_path: task.taskPath,
-      task_id: taskIdFor(runId, task.taskPath),
-      display_name: task.displayName,
-      parent_task_path: task.parentTaskPath ?? null,
-      kind: task.kind,
-      iteration_index: null,
-      component_name: task.componentName,
-      state: task.state,
-      reason: null,
-      error: task.error ?? null,
-      inputs: { parameters: task.inputParameters ?? {}, artifacts: idsByKey(inputs) },
-      outputs: { parameters: task.outputParameters ?? {}, artifacts: idsByKey(outputs) },
-      attempts: attempt.attempt,
-      pod_name: attempt.podName ?? null,
-      created_at: atText,
-      started_at: attempt.state === 'RUNNING' ? atText : null,
-      finished_at: isFinal(task.state) ? atText : null,
-    },
-  ]);
+}
+
+/**
+ * Makes this execution the entry for its key, unless the entry is already a newer one: two
+ * identical tasks that succeed at about the same time leave the later one, in either order.
+ * Repeating the write changes nothing.
+ */
+async function upsertCacheEntry(db: Queryable, runId: string, taskPath: string, entry: NonNullable<LaunchRecord['cacheEntry']>, at: Date): Promise<void> {
+  await db
+    .query(
+      `INSERT INTO cache_entries AS c (namespace, pipeline_name, fingerprint, run_id, task_path, created_at)
+       VALUES ($1, $2, $3, $4, $5, $6)
+       ON CONFLICT (namespace, pipeline_name, fingerprint) DO UPDATE SET
+         run_id = EXCLUDED.run_id, task_path = EXCLUDED.task_path, created_at = EXCLUDED.created_at
+       WHERE c.created_at <= EXCLUDED.created_at`,
+      [entry.namespace, entry.pipelineName, entry.fingerprint, runId, taskPath, at],
+    )
+    .catch(rethrowConstraint({ runId }));
 }
 
 /** One artifact under one key of a launch. */

@@ -126,9 +126,46 @@ export interface TaskRecord extends TaskIdentity {
   /** Process name (local runner) or pod name (Kubernetes) of the latest launch. */
   podName?: string;
   error?: RunError;
+  /** Why a container task was or was not served from cache; absent for other tasks and for tasks recorded before caching. */
+  cache?: TaskCacheInfo;
   createdAt: Date;
   startedAt?: Date;
   finishedAt?: Date;
+}
+
+/**
+ * A container task's cache decision, recorded with its start or its hit: `HIT` (outputs reused,
+ * no launch; the task is SKIPPED with reason `CACHED`, as KFP's API shows a cached task),
+ * `MISS` (it ran; its success wrote the entry) or `DISABLED` (it ran without looking).
+ */
+export interface TaskCacheInfo {
+  status: 'HIT' | 'MISS' | 'DISABLED';
+  /** For people: which switch disabled it, why it missed, where a hit came from. */
+  reason: string;
+  fingerprint?: string;
+  /** The execution whose outputs a hit reused. */
+  cachedFrom?: { runId: string; taskPath: string };
+}
+
+/** Where a cache entry is kept: KFP scopes its cache by namespace and pipeline name. */
+export interface CacheScope {
+  /** The namespace of the run whose task wrote or looks up the entry (`runs.namespace`). */
+  namespace: string;
+  pipelineName: string;
+}
+
+/** The newest successful execution of a step with `fingerprint` in its scope. */
+export interface CacheEntry extends CacheScope {
+  fingerprint: string;
+  runId: string;
+  taskPath: string;
+  createdAt: Date;
+}
+
+/** Which entries to list or clear; an unset field matches every entry (`namespaces` as in `NamespaceFilter`). */
+export interface CacheEntryFilter extends NamespaceFilter {
+  pipelineName?: string;
+  fingerprint?: string;
 }
 
 export interface TaskAttemptRecord {
@@ -247,8 +284,11 @@ export interface LaunchRecord {
     /** Set when the launch succeeds (with `outputArtifacts`); kept when undefined. */
     outputParameters?: Record<string, ParameterValue>;
     error?: RunError;
+    /** Set with the task's start (or its hit); kept when undefined. */
+    cache?: TaskCacheInfo;
   };
-  attempt: {
+  /** Absent for a task served from cache, which has no launch. */
+  attempt?: {
     /** Launch number, from 1. */
     attempt: number;
     state: TaskState;
@@ -263,8 +303,14 @@ export interface LaunchRecord {
   at: Date;
   /** Artifacts the launch consumed, by input key: registered, linked as INPUT, their ids put in the task's inputs. */
   inputArtifacts?: Record<string, ArtifactRef[]>;
-  /** Artifacts the launch produced, by output key: registered with this task as producer, linked as OUTPUT. */
+  /**
+   * Artifacts the launch produced, by output key: registered with this task as producer, linked
+   * as OUTPUT. For a cache hit, the cached execution's artifacts: already registered by their
+   * producer, which they keep; the hit only links them as its OUTPUT.
+   */
   outputArtifacts?: Record<string, ArtifactRef[]>;
+  /** Written with a success whose task had caching on: this execution becomes the entry for its key. */
+  cacheEntry?: CacheScope & { fingerprint: string };
 }
 
 /** A page of a run's tasks in tree order; see `MetadataStore.listTaskPage`. */
@@ -398,4 +444,16 @@ export interface MetadataStore {
   revokeApiToken(tokenId: string, at: Date): Promise<boolean>;
   /** Moves `lastUsedAt` forward to `at` (never back). */
   touchApiToken(tokenId: string, at: Date): Promise<void>;
+
+  // The task cache (written by `recordLaunch`).
+  /** The entry for `fingerprint` in `scope`, if any. */
+  findCacheEntry(scope: CacheScope, fingerprint: string): Promise<CacheEntry | undefined>;
+  /** Entries matching `filter`, newest first, at most `limit`; `totalSize` counts every match. */
+  listCacheEntries(filter: CacheEntryFilter, limit: number): Promise<Page<CacheEntry>>;
+  /**
+   * Deletes the entries matching `filter` and returns how many. Only entries go: the artifacts
+   * and records of the runs that produced them stay, so a run that has just reused an entry
+   * keeps valid outputs, and later lookups miss.
+   */
+  deleteCacheEntries(filter: CacheEntryFilter): Promise<number>;
 }

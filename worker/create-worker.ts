@@ -59,6 +59,7 @@ export async function createSluiceWorker(deps: SluiceWorkerDeps): Promise<Worker
       store: deps.store,
       // A pod has its image's environment; the worker's (its PATH, its runtime) means nothing there.
       ...(config.kubernetes ? { runner: deps.runner ?? kubernetesRunner(config, config.kubernetes), stepEnv: {} } : await localSteps(config, deps.runner, deps.logger)),
+      cacheEnabled: config.cacheEnabled,
     }),
     interceptors: { activity: [activityTelemetry(deps.logger)] },
     maxConcurrentActivityTaskExecutions: config.maxConcurrentTasks,

@@ -15,6 +15,7 @@ import {
 import type { Activities } from '../activities';
 import type { ImporterSpec, PlatformScopeValues, TaskIdentity, TaskTransition } from '../activities/types';
 import { FailureTypes } from '../config/constants';
+import { taskCachePlan } from '../ir/cache-key';
 import { CelError, evaluateCondition, selectParameter } from '../ir/cel';
 import { DagEvaluator, dagShape, type DagShape, type Decision, type TaskEnd } from '../ir/dag-evaluator';
 import { collectIterations, dagOutputs, iterationInputs, loopItems, type LoopItems } from '../ir/dag-outputs';
@@ -43,6 +44,8 @@ const LAUNCH_RECORDS_RUNNING = 'launch-records-running';
 const WIDE_DAG_BATCHES = 'wide-dag-batches';
 /** Patch: a large loop's child workflows get only the loop body's part of the spec and inputs. */
 const CHILD_SPEC_PRUNED = 'child-spec-pruned';
+/** Patch: a container task carries its cache plan (`ir/cache-key.ts`), so its activity may serve it from cache. */
+const TASK_CACHE = 'task-cache';
 
 /** How a task or DAG ended, as its parent needs it. */
 export interface Ending {
@@ -353,6 +356,8 @@ export async function runExecutor(ctx: RunContext, who: TaskIdentity, task: Pipe
             outputDefinitions: component.outputDefinitions,
           })
         : await runTask({
+            // KFP's driver computes the fingerprint; here the workflow does, from the resolved inputs.
+            cache: patched(TASK_CACHE) ? taskCachePlan(task, component, containerOf(executor, component), inputs) : undefined,
             runId: ctx.input.runId,
             runName: ctx.input.runName,
             pipelineName: ctx.input.pipelineName,
@@ -372,8 +377,9 @@ export async function runExecutor(ctx: RunContext, who: TaskIdentity, task: Pipe
             platformSpec: platformSpecForExecutors(ctx.input.platformSpec, new Set([component.executorLabel ?? ''])),
             platformScope,
           });
-      // The launch recorded its success in the store; only the live view needs it.
-      ctx.transition({ ...who, state: 'SUCCEEDED', outputs: result.outputs }, false, result.attempts);
+      // The launch (or the cache hit, SKIPPED as KFP shows it) is in the store; only the live
+      // view needs it. Either way downstream tasks get the outputs.
+      ctx.transition({ ...who, state: result.cachedFrom ? 'SKIPPED' : 'SUCCEEDED', reason: result.cachedFrom && 'CACHED', outputs: result.outputs }, false, result.attempts);
       return { end: 'SUCCEEDED' as const, outputs: result.outputs };
     });
   } catch (err) {

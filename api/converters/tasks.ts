@@ -1,8 +1,8 @@
 import type { ResourceRequirements } from '../../ir/resources';
 import { isFinal } from '../../ir/states';
 import { taskIdFor } from '../../store/ids';
-import type { RunStateChange, TaskAttemptRecord, TaskChildren, TaskRecord } from '../../store/types';
-import type { ApiArtifactList, ApiResources, ApiTaskDetail } from '../api-types';
+import type { RunStateChange, TaskAttemptRecord, TaskCacheInfo, TaskChildren, TaskRecord } from '../../store/types';
+import type { ApiArtifactList, ApiResources, ApiTaskCache, ApiTaskDetail } from '../api-types';
 import { optionalRfc3339, rfc3339, toRunErrorStatus } from './common';
 import { toApiRuntimeStatus } from './runs';
 
@@ -45,6 +45,18 @@ export function toApiTaskDetail({ task, attempts, children }: TaskView): ApiTask
     output_parameters: task.outputs.parameters,
     attempts: task.attempts,
     resources: toApiResources(ordered[ordered.length - 1]?.resources),
+    cache: task.cache && toApiTaskCache(task.cache),
+  };
+}
+
+function toApiTaskCache({ status, reason, fingerprint, cachedFrom }: TaskCacheInfo): ApiTaskCache {
+  return {
+    status,
+    reason,
+    fingerprint,
+    cached_from_run_id: cachedFrom?.runId,
+    cached_from_task_id: cachedFrom && taskIdFor(cachedFrom.runId, cachedFrom.taskPath),
+    cached_from_task_path: cachedFrom?.taskPath,
   };
 }
 

@@ -2,7 +2,7 @@ import { z } from 'zod';
 import type { ListOptions } from '../../store/types';
 
 /** proto3 JSON and `kfp.Client` send `""` for an unset string (`page_token=`); it means absent. */
-const blankToUndefined = (v: unknown) => (v === '' || v === null ? undefined : v);
+export const blankToUndefined = (v: unknown) => (v === '' || v === null ? undefined : v);
 
 export const optionalString = z.preprocess(blankToUndefined, z.string().optional());
 
@@ -22,7 +22,7 @@ export const MAX_DESCRIPTION_LENGTH = 10_000;
 export const MAX_TASK_PATH_LENGTH = 4096;
 
 /** A string field of at most `max` characters. */
-const bounded = (max: number) =>
+export const bounded = (max: number) =>
   z.string({ required_error: 'required', invalid_type_error: 'expected a string' }).max(max, `longer than ${max} characters`);
 
 /** A name or display name: at most `MAX_NAME_LENGTH` characters, and not only whitespace. */

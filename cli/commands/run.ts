@@ -1,6 +1,7 @@
+import { withCaching } from '../../ir/cache-key';
 import { isFinal } from '../../ir/states';
 import type { ApiClient } from '../api-client';
-import { pipelineSpecOf, stateOf, type Run } from '../api-types';
+import { pipelineSpecOf, stateOf, type PipelineSpecPayload, type Run } from '../api-types';
 import { apiClientFor, println, useColor, type CliContext, type GlobalOptions } from '../context';
 import { ExitCode } from '../exit-codes';
 import { formatTimestamp } from '../format';
@@ -17,11 +18,13 @@ export interface RunOptions {
   name?: string;
   experiment?: string;
   wait?: boolean;
+  /** False with `--no-cache`: every task of this run executes (kfp.Client's `enable_caching=False`). */
+  cache: boolean;
 }
 
 /** `sluice run FILE`: submits the pipeline; with `--wait`, shows it live and exits by its final state. */
 export async function runCommand(ctx: CliContext, globals: GlobalOptions, file: string, opts: RunOptions): Promise<ExitCode> {
-  const pipelineSpec = loadPipelineFile(file);
+  const pipelineSpec = opts.cache ? loadPipelineFile(file) : withoutCache(loadPipelineFile(file));
   const client = apiClientFor(ctx, globals);
   const name = opts.name ?? `${pipelineSpecOf(pipelineSpec).pipelineInfo.name} ${formatTimestamp(new Date())}`;
   const run = await client.createRun({
@@ -69,4 +72,10 @@ export async function watchAndReport(ctx: CliContext, client: ApiClient, runId: 
     if (run.error?.message && stateOf(run) !== 'SUCCEEDED') println(ctx.stdout, run.error.message);
   }
   return run;
+}
+
+/** The payload with caching off for every task, the way `kfp.Client` rewrites the spec it sends. */
+function withoutCache(payload: PipelineSpecPayload): PipelineSpecPayload {
+  const spec = withCaching(pipelineSpecOf(payload), false);
+  return 'pipelineInfo' in payload ? spec : { ...payload, pipeline_spec: spec };
 }

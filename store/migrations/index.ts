@@ -5,6 +5,7 @@ import { launchResources } from './0004-launch-resources';
 import { taskStatistics } from './0005-task-statistics';
 import { apiTokensAndRunNamespaces } from './0006-api-tokens';
 import { recurringRuns } from './0011-recurring-runs';
+import { taskCache } from './0012-task-cache';
 
 /**
  * One schema change. Migrations are TypeScript modules holding SQL text (not `.sql` files) so
@@ -19,4 +20,4 @@ export interface Migration {
   sql: string;
 }
 
-export const MIGRATIONS: readonly Migration[] = [initial, taskPaths, runInputArtifacts, launchResources, taskStatistics, apiTokensAndRunNamespaces, recurringRuns];
+export const MIGRATIONS: readonly Migration[] = [initial, taskPaths, runInputArtifacts, launchResources, taskStatistics, apiTokensAndRunNamespaces, recurringRuns, taskCache];

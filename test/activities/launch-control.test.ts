@@ -48,7 +48,7 @@ async function sleeperTask(seconds: number, extra: Partial<TaskActivityInput> = 
 }
 
 describe('runTask: who may stop a launch', () => {
-  const runTask = () => createRunTask({ store: db.store(), runner: new LocalProcessRunner(), stepEnv: { PATH: process.env.PATH ?? '/usr/bin:/bin' }, killGraceMs: 1_000 });
+  const runTask = () => createRunTask({ store: db.store(), runner: new LocalProcessRunner(), stepEnv: { PATH: process.env.PATH ?? '/usr/bin:/bin' }, killGraceMs: 1_000, cacheEnabled: true });
 
   test('past timeoutSeconds the step is killed and the task fails for good with TaskTimedOut', async () => {
     const { input, dir } = await sleeperTask(30, { timeoutSeconds: 1 });

@@ -24,7 +24,7 @@ describe('runTask: an output name or task path that is not plain', () => {
     { name: 'out', taskPath: 'root/../../escape', error: "is not inside its run's directory" },
   ])('$name in $taskPath fails the task before anything outside is touched', async ({ name, taskPath, error }) => {
     const runAs = resolveStepUser(undefined);
-    const runTask = createRunTask({ store: db.store(), runner: new LocalProcessRunner({ runAs }), stepEnv: { PATH: process.env.PATH ?? '/usr/bin:/bin' }, killGraceMs: 1_000 });
+    const runTask = createRunTask({ store: db.store(), runner: new LocalProcessRunner({ runAs }), stepEnv: { PATH: process.env.PATH ?? '/usr/bin:/bin' }, killGraceMs: 1_000, cacheEnabled: true });
     const { runId } = await db.store().createRun(newRun());
     const pipelineRoot = stepWritableDir('output-names');
     // Where `../../../escape` would lead from the task's outputs: a root-only directory.

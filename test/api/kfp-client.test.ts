@@ -27,7 +27,10 @@ test('kfp.Client uploads, looks up, runs, lists and terminates, and manages recu
   }
   const file = join(h.artifactRoot, 'adder.yaml');
   const ints = { a: { parameterType: 'NUMBER_INTEGER' }, b: { parameterType: 'NUMBER_INTEGER' } };
-  writeFileSync(file, YAML.stringify(tinySpec('adder', ints)));
+  const spec = tinySpec('adder', ints);
+  // As kfp's compiler writes every task unless told otherwise.
+  for (const task of Object.values(spec.root.dag.tasks)) Object.assign(task, { cachingOptions: { enableCache: true } });
+  writeFileSync(file, YAML.stringify(spec));
   // Asynchronous on purpose: the API answering the client runs in this very process.
   const { stdout } = await promisify(execFile)(PYTHON, [join(__dirname, 'kfp_client_session.py'), h.url, file, h.token], { timeout: 90_000 });
   // kfp.Client prints a link per call; the session's report is the last line.
@@ -40,7 +43,7 @@ test('kfp.Client uploads, looks up, runs, lists and terminates, and manages recu
     versions: 2,
     experiment_reused: true,
     run_state: 'PENDING',
-    runs_in_experiment: 2,
+    runs_in_experiment: 3,
     state_after_terminate: 'CANCELING',
     bad_run: { status: 400, message: 'invalid runtime parameters: runtime_config.parameters.a: expected an integer, got "x"' },
     recurring: { status: 'ENABLED', cron: '0 0 9 ? * 2-6', no_catchup: true, version: true },
@@ -62,5 +65,10 @@ test('kfp.Client uploads, looks up, runs, lists and terminates, and manages recu
   } finally {
     await schedule.delete();
   }
-  expect((await h.workflowInput(seen.package_run_id)).parameters).toEqual({ a: 3, b: 4 });
+  const cached = await h.workflowInput(seen.package_run_id);
+  expect(cached.parameters).toEqual({ a: 3, b: 4 });
+  for (const task of Object.values(cached.spec.root.dag.tasks)) expect(task.cachingOptions?.enableCache).toBe(true);
+  // enable_caching=False reaches the workflow as every task's flag (protobuf's false: absent), which turns its cache plan off.
+  const uncached = (await h.workflowInput(seen.uncached_run_id)).spec;
+  for (const task of Object.values(uncached.root.dag.tasks)) expect(task.cachingOptions?.enableCache ?? false).toBe(false);
 });

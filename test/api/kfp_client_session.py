@@ -38,6 +38,10 @@ seen['run_state'] = client.get_run(run.run_id).state
 package_run = client.create_run_from_pipeline_package(
     pipeline_file, arguments={'a': 3, 'b': 4}, run_name='package-run', experiment_name='kfp-client-experiment')
 seen['package_run_id'] = package_run.run_id
+# Caching is a run's switch only in the spec: kfp.Client rewrites the root DAG's tasks' flags.
+uncached_run = client.create_run_from_pipeline_package(
+    pipeline_file, arguments={'a': 5, 'b': 6}, run_name='uncached-run', experiment_name='kfp-client-experiment', enable_caching=False)
+seen['uncached_run_id'] = uncached_run.run_id
 seen['runs_in_experiment'] = client.list_runs(experiment_id=experiment.experiment_id).total_size
 
 client.terminate_run(run.run_id)

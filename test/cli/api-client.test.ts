@@ -311,3 +311,30 @@ describe('sluice logs', () => {
     expect(result.stdout).toBe('==> prepare (SUCCEEDED) <==\nprepare says hi\n\n==> train (FAILED) <==\ntrain says hi\n');
   });
 });
+
+describe('sluice cache', () => {
+  const entry = { namespace: 'team-a', pipeline_name: 'p', fingerprint: 'f'.repeat(64), run_id: 'run-1', task_id: 't-1', task_path: 'root/make', create_time: '2026-01-02T03:04:05Z' };
+
+  test('list and clear send their filters and the token, like every command', async () => {
+    const api = await serve((req) => {
+      if (req.path !== '/cache/entries') return undefined;
+      return req.method === 'GET' ? { json: { entries: [entry], total_size: 1 } } : { json: { deleted_count: 1 } };
+    });
+    const listed = await cli(['--api', api.url, '--token', 'sluice_t', 'cache', 'list', '--namespace', 'team-a', '--pipeline', 'p', '--json']);
+    expect(listed.code).toBe(0);
+    expect(JSON.parse(listed.stdout)).toEqual([entry]);
+    const cleared = await cli(['cache', 'clear', '--namespace', 'team-a', '--fingerprint', entry.fingerprint], { SLUICE_API: api.url, SLUICE_TOKEN: 'sluice_env' });
+    expect(cleared).toMatchObject({ code: 0, stdout: 'Deleted 1 cache entry; tasks that start from now on run again.\n' });
+    expect(api.requests.map((r) => [r.method, Object.fromEntries(r.query), r.authorization])).toEqual([
+      ['GET', { pipeline_name: 'p', namespace: 'team-a', page_size: '20' }, 'Bearer sluice_t'],
+      ['DELETE', { fingerprint: entry.fingerprint, namespace: 'team-a' }, 'Bearer sluice_env'],
+    ]);
+  });
+
+  test('a refused clear (403 for a namespace the token does not reach) exits with the server\'s message', async () => {
+    const api = await serve(() => kfpError(403, 'token "ci" cannot access namespace "team-b"', 7));
+    const result = await cli(['--api', api.url, '--token', 'sluice_t', 'cache', 'clear', '--namespace', 'team-b']);
+    expect(result.code).not.toBe(0);
+    expect(result.stderr).toContain('cannot access namespace "team-b"');
+  });
+});

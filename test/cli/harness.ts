@@ -52,6 +52,8 @@ export interface RecordedRequest {
   path: string;
   query: URLSearchParams;
   body: unknown;
+  /** The Authorization header, as sent. */
+  authorization?: string;
 }
 
 /** What a route answers: JSON with a status, or a text body sent in chunks (one write each, `delayMs` apart). */
@@ -80,6 +82,7 @@ export async function startFakeApi(route: (req: RecordedRequest) => FakeReply | 
       path: decodeURIComponent(url.pathname.replace(/^\/apis\/v2beta1/, '')),
       query: url.searchParams,
       body: text ? JSON.parse(text) : undefined,
+      authorization: req.headers.authorization,
     };
     requests.push(recorded);
     const missing = `no route for ${recorded.path}`;

@@ -757,6 +757,46 @@ const backfillCases: HostileCase[] = [
   backfill('an unknown field', { start_time: '2026-01-01T00:00:00Z', end_time: '2026-01-02T00:00:00Z', overlap: 'ALLOW_ALL' }, 'overlap'),
   backfill('malformed JSON', '{"start_time": ', 'request body'),
 ];
+// The task cache's entries (Sluice extension): strict, bounded filters; a misspelt filter on the
+// DELETE must be refused, not read as "no filter", which would clear every entry.
+const CACHE = `${P}/cache/entries`;
+const FINGERPRINT = 'a'.repeat(64);
+const CACHE_ATTACKS: { what: string; query: string; field: string; message?: string; list?: boolean }[] = [
+  { what: 'an unknown parameter', query: 'pipelinename=x', field: 'pipelinename', message: 'unknown field' },
+  { what: 'a page token (entries are not paged)', query: 'page_token=x', field: 'page_token', message: 'unknown field' },
+  { what: 'a pipeline name with a NUL byte', query: 'pipeline_name=a%00', field: 'pipeline_name', message: 'NUL' },
+  { what: 'a pipeline name over 128 characters', query: `pipeline_name=${'p'.repeat(129)}`, field: 'pipeline_name', message: 'longer than 128' },
+  { what: 'two pipeline names', query: 'pipeline_name=a&pipeline_name=b', field: 'pipeline_name' },
+  { what: 'a fingerprint that is not hex', query: `fingerprint=${'z'.repeat(64)}`, field: 'fingerprint', message: 'fingerprint' },
+  { what: 'a fingerprint of 63 digits', query: `fingerprint=${FINGERPRINT.slice(1)}`, field: 'fingerprint' },
+  { what: 'a fingerprint of 10,000 characters', query: `fingerprint=${'a'.repeat(10_000)}`, field: 'fingerprint' },
+  { what: 'a fingerprint with SQL', query: `fingerprint=${encodeURIComponent("' OR '1'='1")}`, field: 'fingerprint' },
+  { what: 'a fingerprint with a NUL byte', query: `fingerprint=${FINGERPRINT}%00`, field: 'fingerprint', message: 'NUL' },
+  { what: 'a namespace over 63 characters', query: `namespace=${'n'.repeat(64)}`, field: 'namespace', message: 'longer than 63' },
+  { what: 'a namespace with a NUL byte', query: 'namespace=a%00', field: 'namespace', message: 'NUL' },
+  { what: 'a malformed percent escape', query: 'pipeline_name=%zz', field: 'pipeline_name', message: 'percent-encoding' },
+  { what: 'a negative page size', query: 'page_size=-1', field: 'page_size', list: true },
+  { what: 'a page size over 1,000', query: 'page_size=1001', field: 'page_size', list: true },
+  { what: 'a page size that is not a number', query: 'page_size=ten', field: 'page_size', list: true },
+  { what: 'a fractional page size', query: 'page_size=1.5', field: 'page_size', list: true },
+  { what: 'a page size on a clear', query: 'page_size=10', field: 'page_size', message: 'unknown field', list: false },
+];
+const cacheCases: HostileCase[] = (['GET', 'DELETE'] as const).flatMap((method) =>
+  CACHE_ATTACKS.filter((a) => a.list === undefined || a.list === (method === 'GET')).map((a) => ({
+    route: `${method} /cache/entries`,
+    what: `?${a.what}`,
+    method,
+    path: () => `${CACHE}?${a.query}`,
+    status: 400,
+    field: a.field,
+    message: a.message,
+  })),
+);
+cacheCases.push(
+  { route: 'DELETE /cache/entries', what: 'a text/plain body', method: 'DELETE', path: () => CACHE, headers: { 'content-type': 'text/plain' }, body: () => 'all', status: 415, field: 'Content-Type' },
+  { route: 'POST /cache/entries', what: 'a method the route does not have', method: 'POST', path: () => CACHE, headers: JSON_HEADERS, body: () => '{}', status: 404 },
+  { route: 'DELETE /cache/entries/{fingerprint}', what: 'a path the API does not have', method: 'DELETE', path: () => `${CACHE}/${FINGERPRINT}`, status: 404 },
+);
 
 export const HOSTILE_CASES: HostileCase[] = [
   ...tokenCases,
@@ -774,4 +814,5 @@ export const HOSTILE_CASES: HostileCase[] = [
   ...otherCases,
   ...noQueryCases,
   ...staticCases,
+  ...cacheCases,
 ];

@@ -15,7 +15,7 @@ import { HOSTILE_CASES, LIMITS, type HostileCase, type Seeded } from './cases';
  */
 
 /** Every table the API or a run writes, each read whole (the suite's database holds a few rows). */
-const TABLES = ['pipelines', 'pipeline_versions', 'experiments', 'runs', 'run_state_history', 'tasks', 'task_attempts', 'artifacts', 'lineage', 'recurring_runs'];
+const TABLES = ['pipelines', 'pipeline_versions', 'experiments', 'runs', 'run_state_history', 'tasks', 'task_attempts', 'artifacts', 'lineage', 'recurring_runs', 'cache_entries'];
 /** A case must answer within this, even with the batch's other requests in flight on 2 shared cores. */
 const PROMPT_MS = 5000;
 const BATCH = 12;
@@ -84,6 +84,8 @@ beforeAll(async () => {
     recurringRunId: recurring.body.recurring_run_id,
     artifactRoot: h.artifactRoot,
   };
+  // A cache entry (as a success would write it), so a hostile clear that went through would show.
+  await pool.query(`INSERT INTO cache_entries (namespace, pipeline_name, fingerprint, run_id, task_path, created_at) VALUES ('', 'hostile-seed', $1, $2, 'root/echo', now())`, ['a'.repeat(64), seeded.runId]);
   // Visibility catches up with the seeded run's workflow before the first snapshot counts it.
   for (let i = 0; i < 50 && (await h.temporal.workflow.count(`TaskQueue = "${h.taskQueue}"`)).count < 1; i++) await new Promise((r) => setTimeout(r, 100));
 

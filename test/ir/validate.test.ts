@@ -265,6 +265,18 @@ describe('validatePipelineSpec rejects', () => {
       'expected a whole number >= 0, got -1',
     ],
     [
+      'a caching flag that is not a boolean',
+      (s) => setPath(s, `${train}.cachingOptions.enableCache`, 'yes'),
+      `${train}.cachingOptions.enableCache`,
+      'must be true or false',
+    ],
+    [
+      'a custom cache key that is not a string',
+      (s) => setPath(s, `${train}.cachingOptions.cacheKey`, 7),
+      `${train}.cachingOptions.cacheKey`,
+      'must be a string',
+    ],
+    [
       'a pipeline output from a missing task',
       (s) => setPath(s, 'root.dag.outputs.parameters.passed.valueFromParameter.producerSubtask', 'judge'),
       'root.dag.outputs.parameters.passed.valueFromParameter.producerSubtask',

@@ -54,12 +54,23 @@ describe('workflow replay', () => {
       ['v4-state-writes-local', () => kfp('loops'), (dir) => ({ dir })],
       ['v4-child-spec-pruned', () => kfp('loop_children'), (dir) => ({ dir })],
       ['v5-run-workspace', () => fixture('workspace.yaml'), () => ({})],
+      // Recorded before patch `task-cache`: its container tasks must not start asking the cache.
+      ['v5-before-task-cache', () => fixture('two-step.yaml'), () => ({ times: 3 })],
     ];
 
     test.each(cases)('a run like %s replays', async (label, file, params) => {
       const { run_id } = await engine.createRun(file(), params(stepWritableDir(`replay-${label}`)));
       await engine.waitForRun(run_id);
       await replayAndRecord(label, run_id);
+    });
+
+    test('a run served from cache replays', async () => {
+      const params = { times: 4 };
+      await engine.waitForRun((await engine.createRun(fixture('two-step.yaml'), params)).run_id);
+      const { run_id } = await engine.createRun(fixture('two-step.yaml'), params);
+      const run = await engine.waitForRun(run_id);
+      expect(run.run_details?.task_details?.find((t) => t.display_name === 'produce')?.state).toBe('SKIPPED');
+      await replayAndRecord('v5-task-cache', run_id);
     });
 
     test('a canceled run replays', async () => {

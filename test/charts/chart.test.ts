@@ -117,11 +117,13 @@ describeHelm('charts/sluice', () => {
       expect(objects.filter((o) => o.kind === 'ClusterRole' || o.kind === 'ClusterRoleBinding')).toEqual([]);
     });
 
-    test('the API is probed on healthz; the worker by asking Temporal whether it polls', () => {
+    test('the API is probed on healthz and readyz; the worker by asking Temporal whether it polls', () => {
       const healthz = { httpGet: { path: '/apis/v2beta1/healthz', port: 'http' } };
       const c = container(api);
       expect(c.ports).toEqual([{ name: 'http', containerPort: Number(config.SLUICE_API_PORT), protocol: 'TCP' }]);
-      for (const probe of ['startupProbe', 'livenessProbe', 'readinessProbe']) expect(c[probe]).toMatchObject(healthz);
+      for (const probe of ['startupProbe', 'livenessProbe']) expect(c[probe]).toMatchObject(healthz);
+      // Readiness follows PostgreSQL and Temporal; liveness only the process, so an outage restarts nothing.
+      expect(c.readinessProbe).toMatchObject({ httpGet: { path: '/apis/v2beta1/readyz', port: 'http' } });
       expect(config.SLUICE_API_HOST).toBe('0.0.0.0');
 
       const w = container(worker);

@@ -20,24 +20,35 @@ export function createRegisterRun(store: MetadataStore) {
   return async function registerRun(input: RegisterRunInput): Promise<RegisteredRun> {
     const createdAt = new Date(input.createdAt);
     const scheduledAt = input.scheduledAt ? new Date(input.scheduledAt) : createdAt;
-    const run = await store.createRun({
-      runId: input.runId,
-      displayName: input.runName,
-      description: '',
-      experimentId: input.experimentId ?? DEFAULT_EXPERIMENT_ID,
-      pipelineId: input.pipelineId,
-      pipelineVersionId: input.pipelineVersionId,
-      spec: input.spec,
-      platformSpec: input.platformSpec,
-      parameters: input.parameters,
-      inputArtifacts: artifactIdsByKey(input.inputArtifacts ?? {}),
-      pipelineRoot: input.pipelineRoot,
-      recurringRunId: input.recurringRunId,
-      state: 'PENDING',
-      createdAt,
-      scheduledAt,
-    });
+    const run = await store.createRun(newRunRecord(input, { createdAt, scheduledAt }));
     await store.recordRunState(run.runId, { state: 'RUNNING', at: createdAt });
     return { experimentId: run.experimentId, pipelineName: run.pipelineName };
+  };
+}
+
+/**
+ * The PENDING row of a run about to start, from what its workflow is given: one shape whether
+ * the API creates the row first or the workflow records itself (a schedule's run).
+ */
+export function newRunRecord(
+  input: Omit<RegisterRunInput, 'createdAt' | 'scheduledAt'>,
+  times: { createdAt: Date; scheduledAt: Date },
+  description = '',
+): Parameters<MetadataStore['createRun']>[0] {
+  return {
+    runId: input.runId,
+    displayName: input.runName,
+    description,
+    experimentId: input.experimentId ?? DEFAULT_EXPERIMENT_ID,
+    pipelineId: input.pipelineId,
+    pipelineVersionId: input.pipelineVersionId,
+    spec: input.spec,
+    platformSpec: input.platformSpec,
+    parameters: input.parameters,
+    inputArtifacts: artifactIdsByKey(input.inputArtifacts ?? {}),
+    pipelineRoot: input.pipelineRoot,
+    recurringRunId: input.recurringRunId,
+    state: 'PENDING',
+    ...times,
   };
 }

@@ -7,7 +7,7 @@ import type { PipelineSpec } from '../../ir/types';
 import type { PlatformCheck } from '../../activities/runners/platform-check';
 import { hasPipelineWorkspace } from '../../ir/platform';
 import { validatePipelineSpec, validateRunInputArtifacts, validateRunParameters } from '../../ir/validate';
-import { artifactIdsByKey } from '../../store/ids';
+import { newRunRecord } from '../../activities/register-run';
 import { toArtifactRef } from '../../store/rows';
 import type { ExperimentRecord, MetadataStore, Page, RunRecord, RunSummary } from '../../store/types';
 import type { RunInput } from '../../workflows/types';
@@ -65,22 +65,7 @@ export class RunService {
     // KFP's semantics: a run whose workflow cannot be submitted is not created (503, nothing written).
     await this.deps.workflows.assertReachable();
 
-    const run = await store.createRun({
-      runId,
-      displayName: input.runName,
-      description: body.description ?? '',
-      experimentId: input.experimentId,
-      pipelineId: input.pipelineId,
-      pipelineVersionId: input.pipelineVersionId,
-      spec: input.spec,
-      platformSpec: input.platformSpec,
-      parameters: input.parameters,
-      inputArtifacts: artifactIdsByKey(input.inputArtifacts ?? {}),
-      pipelineRoot: input.pipelineRoot,
-      state: 'PENDING',
-      createdAt: now,
-      scheduledAt: now,
-    });
+    const run = await store.createRun(newRunRecord(input, { createdAt: now, scheduledAt: now }, body.description ?? ''));
     try {
       await this.deps.workflows.start(input);
     } catch (err) {

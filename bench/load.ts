@@ -1,10 +1,5 @@
-import { chmodSync, mkdtempSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { loadConfig } from '../config/config';
 import type { PipelineSpec } from '../ir/types';
-import { startDevStack } from '../stack/dev-stack';
-import { freePort } from '../stack/free-port';
+import { startBenchStack } from './bench-stack';
 import { noopPipeline } from './noop-specs';
 
 export interface Latencies {
@@ -77,12 +72,9 @@ class Sampler {
   }
 }
 
-/** `node dist/bench/load.js`: the burst alone, on a fresh embedded stack (the bench runs it too). */
+/** `node dist/bench/load.js`: the burst alone, on a fresh embedded stack like the bench's (the bench runs it too). */
 async function main(): Promise<void> {
-  const dataDir = mkdtempSync(join(tmpdir(), 'sluice-load-'));
-  chmodSync(dataDir, 0o755); // as root, PostgreSQL runs as its own user and must enter it
-  const [apiPort, temporalPort, temporalUiPort, postgresPort] = await Promise.all([freePort(), freePort(), freePort(), freePort()]);
-  const stack = await startDevStack(loadConfig({ dataDir, apiPort, temporalPort, temporalUiPort, postgresPort }), { log: (line) => console.error(`load: ${line}`) });
+  const { stack } = await startBenchStack();
   try {
     const burst = await loadBurst(stack.apiUrl, stack.token, noopPipeline('load-burst', 1, 'chain'), { creations: 100, readers: 20 });
     console.log(JSON.stringify({ creation: burst.creation, list: burst.list }, null, 2));

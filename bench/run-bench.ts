@@ -1,10 +1,7 @@
-import { chmodSync, mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
-import { cpus, tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { loadConfig, PROJECT_ROOT } from '../config/config';
-import { startDevStack, type DevStack } from '../stack/dev-stack';
-import { freePort } from '../stack/free-port';
-import type { PipelineSpec } from '../ir/types';
+import { cpus } from 'node:os';
+import type { DevStack } from '../stack/dev-stack';
+import { round, runToEnd, saveResults, sleep, startBenchStack } from './bench-stack';
+import { benchKfpLocal, kfpLocalRows, type KfpLocalBench } from './kfp-local';
 import { noopLoopPipeline, noopPipeline } from './noop-specs';
 import { runHistoryStats } from '../stack/run-histories';
 import { seedRuns } from './seed-runs';
@@ -19,15 +16,13 @@ import { loadBurst, type Latencies } from './load';
  *    start-to-exit as the runner saw it);
  *  - throughput of a 200-wide fan-out of no-op steps;
  *  - resident memory of every process of the stack, idle and at the fan-out's peak;
+ *  - a 20-step chain and a 50-wide fan-out of lightweight Python no-op steps, compiled from one
+ *    kfp source, through Sluice and through `kfp.local`, with the ratio (`kfp-local.ts`);
  *  - a burst of 100 run creations at once with 20 readers listing runs (`load.ts`).
  * Prints a table and writes the figures as JSON under bench/results/.
  */
 async function main(): Promise<void> {
-  const dataDir = mkdtempSync(join(tmpdir(), 'sluice-bench-'));
-  chmodSync(dataDir, 0o755); // as root, PostgreSQL runs as its own user and must enter it
-  const [apiPort, temporalPort, temporalUiPort, postgresPort] = await Promise.all([freePort(), freePort(), freePort(), freePort()]);
-  const config = loadConfig({ dataDir, apiPort, temporalPort, temporalUiPort, postgresPort, parallelism: 200 });
-  const stack = await startDevStack(config, { log: (line) => console.error(`bench: ${line}`) });
+  const { stack, config } = await startBenchStack();
   try {
     await sleep(3000);
     const idle = treeMemory();
@@ -51,6 +46,8 @@ async function main(): Promise<void> {
     clearInterval(sampler);
     const histories = await runHistoryStats(stack.temporal, loop10k.runId);
     const largest = histories.reduce((a, b) => (b.events > a.events ? b : a));
+    // Before the 10,000 seeded runs, like the figures above: the same stack, then kfp.local.
+    const kfpLocal = await benchKfpLocal(stack, runToEnd, { chainSteps: 20, fanoutWidth: 50, venv: config.venv, log: (line) => console.error(`bench: ${line}`) });
 
     await seedRuns(stack.store, 10_000);
     const listP50 = await p50Ms(() => getJson(stack, '/apis/v2beta1/runs?page_size=50'), 50);
@@ -76,6 +73,7 @@ async function main(): Promise<void> {
         peakPendingActivities: Math.max(...histories.map((h) => h.peakPendingActivities)),
         peakPendingChildren: Math.max(...histories.map((h) => h.peakPendingChildren)),
       },
+      kfpLocal,
       api: {
         listRunsP50Ms: listP50,
         tenThousandTaskRunP50Ms: bigRunP50,
@@ -103,33 +101,9 @@ async function main(): Promise<void> {
       kubernetes = { failed: (err as Error).message };
     }
     Object.assign(results, { kubernetes });
-    const dir = join(PROJECT_ROOT, 'bench', 'results');
-    mkdirSync(dir, { recursive: true });
-    const file = join(dir, `${results.date.replace(/[:.]/g, '-')}.json`);
-    writeFileSync(file, `${JSON.stringify(results, null, 2)}\n`);
-    console.log(`\nwritten to ${file}`);
+    console.log(`\nwritten to ${saveResults('', results)}`);
   } finally {
     await stack.stop();
-  }
-}
-
-async function runToEnd(stack: DevStack, spec: PipelineSpec, timeoutMs = 300_000): Promise<{ runId: string; wallMs: number }> {
-  const started = performance.now();
-  const res = await fetch(`${stack.apiUrl}/apis/v2beta1/runs`, {
-    method: 'POST',
-    headers: { 'content-type': 'application/json', authorization: `Bearer ${stack.token}` },
-    body: JSON.stringify({ display_name: spec.pipelineInfo.name, pipeline_spec: spec }),
-  });
-  const body = (await res.json()) as { run_id: string };
-  if (!res.ok) throw new Error(`creating ${spec.pipelineInfo.name} failed: ${JSON.stringify(body)}`);
-  for (;;) {
-    if (performance.now() - started > timeoutMs) throw new Error(`${spec.pipelineInfo.name} did not finish within ${timeoutMs} ms`);
-    const run = await stack.store.getRun(body.run_id);
-    if (run && ['SUCCEEDED', 'FAILED', 'CANCELED'].includes(run.state)) {
-      if (run.state !== 'SUCCEEDED') throw new Error(`${spec.pipelineInfo.name} ended ${run.state}: ${run.error?.message}`);
-      return { runId: body.run_id, wallMs: performance.now() - started };
-    }
-    await sleep(20);
   }
 }
 
@@ -168,6 +142,7 @@ function printTable(r: {
   fanout200: { wallMs: number; stepsPerSecond: number };
   loop1000: { wallMs: number; stepsPerSecond: number };
   loop10000: { wallMs: number; stepsPerSecond: number; workflows: number; largestHistoryEvents: number; peakPendingActivities: number; peakPendingChildren: number };
+  kfpLocal: KfpLocalBench;
   api: { listRunsP50Ms: number; tenThousandTaskRunP50Ms: number; burst: { creation: Latencies; list: Latencies } };
   memory: { idleStackMiB: number; idleStackPssMiB: number; fanoutPeakStackMiB: number; fanoutPeakStackPssMiB: number; fanoutPeakTotalMiB: number; peakByProgramMiB: Record<string, number> };
 }): void {
@@ -185,6 +160,7 @@ function printTable(r: {
     ['10,000-iteration loop: workflows', `${r.loop10000.workflows}`],
     ['  largest history (limit 51,200)', `${r.loop10000.largestHistoryEvents} events`],
     ['  peak pending activities / children (limit 2,000)', `${r.loop10000.peakPendingActivities} / ${r.loop10000.peakPendingChildren}`],
+    ...kfpLocalRows(r.kfpLocal),
     ['GET /runs?page_size=50 with 10,000 runs (p50)', `${r.api.listRunsP50Ms} ms`],
     ['GET /runs/{id} of the 10,000-task run (p50)', `${r.api.tenThousandTaskRunP50Ms} ms`],
     ['100 creations at once with 20 readers: creation p50 / p95', `${r.api.burst.creation.p50Ms} / ${r.api.burst.creation.p95Ms} ms (${r.api.burst.creation.failed} failed)`],
@@ -208,8 +184,6 @@ function printKubernetes(k: KubernetesBench | undefined): void {
   console.log(`  200-wide fan-out: ${k.fanoutPodsPerSecond} pods/s created, run ${k.fanoutWallMs} ms`);
 }
 
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
-const round = (x: number) => Math.round(x * 100) / 100;
 
 main().catch((err) => {
   console.error(err);

@@ -1,0 +1,52 @@
+import { chmodSync, mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { loadConfig, PROJECT_ROOT, type SluiceConfig } from '../config/config';
+import type { PipelineSpec } from '../ir/types';
+import { startDevStack, type DevStack } from '../stack/dev-stack';
+import { freePort } from '../stack/free-port';
+
+/** A fresh embedded stack (the normal engine, durable) in a temporary data dir, as every bench module runs on. */
+export async function startBenchStack(): Promise<{ stack: DevStack; config: SluiceConfig }> {
+  const dataDir = mkdtempSync(join(tmpdir(), 'sluice-bench-'));
+  chmodSync(dataDir, 0o755); // as root, PostgreSQL runs as its own user and must enter it
+  const [apiPort, temporalPort, temporalUiPort, postgresPort] = await Promise.all([freePort(), freePort(), freePort(), freePort()]);
+  const config = loadConfig({ dataDir, apiPort, temporalPort, temporalUiPort, postgresPort, parallelism: 200 });
+  const stack = await startDevStack(config, { log: (line) => console.error(`bench: ${line}`) });
+  return { stack, config };
+}
+
+export type RunToEnd = (stack: DevStack, spec: PipelineSpec, timeoutMs?: number) => Promise<{ runId: string; wallMs: number }>;
+
+/** Creates a run of `spec` through the API and waits for it to succeed: its wall time from the request to the recorded end. */
+export const runToEnd: RunToEnd = async (stack, spec, timeoutMs = 300_000) => {
+  const started = performance.now();
+  const res = await fetch(`${stack.apiUrl}/apis/v2beta1/runs`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json', authorization: `Bearer ${stack.token}` },
+    body: JSON.stringify({ display_name: spec.pipelineInfo.name, pipeline_spec: spec }),
+  });
+  const body = (await res.json()) as { run_id: string };
+  if (!res.ok) throw new Error(`creating ${spec.pipelineInfo.name} failed: ${JSON.stringify(body)}`);
+  for (;;) {
+    if (performance.now() - started > timeoutMs) throw new Error(`${spec.pipelineInfo.name} did not finish within ${timeoutMs} ms`);
+    const run = await stack.store.getRun(body.run_id);
+    if (run && ['SUCCEEDED', 'FAILED', 'CANCELED'].includes(run.state)) {
+      if (run.state !== 'SUCCEEDED') throw new Error(`${spec.pipelineInfo.name} ended ${run.state}: ${run.error?.message}`);
+      return { runId: body.run_id, wallMs: performance.now() - started };
+    }
+    await sleep(20);
+  }
+};
+
+export const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+export const round = (x: number) => Math.round(x * 100) / 100;
+
+/** Writes a bench's figures as `bench/results/<prefix><date>.json`; returns the file's path. */
+export function saveResults(prefix: string, results: { date: string }): string {
+  const dir = join(PROJECT_ROOT, 'bench', 'results');
+  mkdirSync(dir, { recursive: true });
+  const file = join(dir, `${prefix}${results.date.replace(/[:.]/g, '-')}.json`);
+  writeFileSync(file, `${JSON.stringify(results, null, 2)}\n`);
+  return file;
+}

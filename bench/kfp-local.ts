@@ -1,6 +1,6 @@
 import { spawn, spawnSync } from 'node:child_process';
 import { closeSync, mkdirSync, mkdtempSync, openSync, readFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { PROJECT_ROOT } from '../config/config';
 import { parsePipelineDocument } from '../ir/parse';
@@ -21,6 +21,8 @@ export interface Comparison {
   kfpLocalMs: number;
   sluiceMs: number;
   ratio: number;
+  /** Median start-to-exit of Sluice's launches, as its runner saw them: what the step's own process costs. */
+  sluiceStepMedianMs: number;
 }
 
 export interface KfpLocalBench extends KfpLocalSizes {
@@ -28,6 +30,8 @@ export interface KfpLocalBench extends KfpLocalSizes {
   fanout: Comparison;
   /** `pip freeze --all` of the venv kfp.local ran in was the same after it as before (else the bench fails). */
   venvUnchanged: true;
+  /** The host's 1-minute load average at the start and the end: other work on the machine skews both sides, unevenly. */
+  loadAverage: { start: number; end: number };
 }
 
 type PipelineName = 'warmup' | 'chain' | 'fanout';
@@ -49,18 +53,19 @@ export function compileKfpLocalPipelines(python: string, sizes: KfpLocalSizes, o
  * packages are unchanged by kfp.local (whose steps `pip install kfp` into the interpreter they run in).
  */
 export async function benchKfpLocal(stack: DevStack, run: RunToEnd, opts: KfpLocalSizes & { venv: string; log: (line: string) => void }): Promise<KfpLocalBench> {
+  const loadAtStart = loadavg()[0];
   const python = join(opts.venv, 'bin', 'python');
   const work = mkdtempSync(join(tmpdir(), 'sluice-bench-kfp-'));
   const specs = compileKfpLocalPipelines(python, opts, work);
 
-  const sluice = {} as Record<PipelineName, number>;
+  const sluice = {} as Record<PipelineName, { ms: number; stepMedianMs: number }>;
   for (const name of PIPELINES) {
     const { runId, wallMs } = await run(stack, specs[name]);
-    const launched = (await stack.store.listTaskAttempts(runId)).filter((a) => a.state === 'SUCCEEDED').length;
-    if (launched !== stepsOf(name, opts)) throw new Error(`Sluice ran ${launched} of ${stepsOf(name, opts)} steps of ${name}`);
-    sluice[name] = wallMs;
+    const launched = (await stack.store.listTaskAttempts(runId)).filter((a) => a.state === 'SUCCEEDED');
+    if (launched.length !== stepsOf(name, opts)) throw new Error(`Sluice ran ${launched.length} of ${stepsOf(name, opts)} steps of ${name}`);
+    sluice[name] = { ms: wallMs, stepMedianMs: median(launched.map((a) => (a.finishedAt?.getTime() ?? 0) - a.startedAt.getTime())) };
   }
-  opts.log(`kfp.local bench: Sluice done (chain ${Math.round(sluice.chain)} ms, fan-out ${Math.round(sluice.fanout)} ms); now kfp.local`);
+  opts.log(`kfp.local bench: Sluice done (chain ${Math.round(sluice.chain.ms)} ms, fan-out ${Math.round(sluice.fanout.ms)} ms); now kfp.local`);
 
   const before = pipFreeze(python);
   const kfpLocal = await runKfpLocal(python, opts, work);
@@ -72,10 +77,22 @@ export async function benchKfpLocal(stack: DevStack, run: RunToEnd, opts: KfpLoc
 
   const compare = (name: PipelineName): Comparison => ({
     kfpLocalMs: Math.round(kfpLocal[name].ms),
-    sluiceMs: Math.round(sluice[name]),
-    ratio: round(kfpLocal[name].ms / sluice[name]),
+    sluiceMs: Math.round(sluice[name].ms),
+    ratio: round(kfpLocal[name].ms / sluice[name].ms),
+    sluiceStepMedianMs: sluice[name].stepMedianMs,
   });
-  return { chainSteps: opts.chainSteps, fanoutWidth: opts.fanoutWidth, chain: compare('chain'), fanout: compare('fanout'), venvUnchanged: true };
+  return {
+    chainSteps: opts.chainSteps,
+    fanoutWidth: opts.fanoutWidth,
+    chain: compare('chain'),
+    fanout: compare('fanout'),
+    venvUnchanged: true,
+    loadAverage: { start: round(loadAtStart), end: round(loadavg()[0]) },
+  };
+}
+
+function median(xs: number[]): number {
+  return [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)] ?? 0;
 }
 
 function stepsOf(name: PipelineName, sizes: KfpLocalSizes): number {
@@ -128,7 +145,13 @@ const tail = (text: string, lines: number) => text.split('\n').slice(-lines).joi
 /** The comparison as rows of the bench's table. */
 export function kfpLocalRows(k: KfpLocalBench): [string, string][] {
   const pipelines: [string, Comparison][] = [[`${k.chainSteps}-step chain`, k.chain], [`${k.fanoutWidth}-wide fan-out`, k.fanout]];
-  return pipelines.map(([label, c]) => [`lightweight Python ${label}: kfp.local / Sluice`, `${c.kfpLocalMs} / ${c.sluiceMs} ms (Sluice ${c.ratio}× faster)`]);
+  return [
+    ...pipelines.map(([label, c]): [string, string] => [
+      `lightweight Python ${label}: kfp.local / Sluice`,
+      `${c.kfpLocalMs} / ${c.sluiceMs} ms: ratio ${c.ratio} (target ≥ 10); Sluice's median step ${c.sluiceStepMedianMs} ms`,
+    ]),
+    ['  load average (1 min) at start / end', `${k.loadAverage.start} / ${k.loadAverage.end}`],
+  ];
 }
 
 /** `node dist/bench/kfp-local.js`: this comparison alone, on a fresh stack; saved like `npm run bench`'s results. */

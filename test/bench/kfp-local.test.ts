@@ -55,6 +55,7 @@ describe('the kfp.local bench', () => {
       for (const c of [result.chain, result.fanout]) {
         expect(c.kfpLocalMs).toBeGreaterThan(0);
         expect(c.sluiceMs).toBeGreaterThan(0);
+        expect(c.sluiceStepMedianMs).toBeGreaterThan(0);
         expect(c.ratio).toBeCloseTo(c.kfpLocalMs / c.sluiceMs, 1);
       }
       expect(lines.join('\n')).toMatch(/Sluice done/);

@@ -53,10 +53,24 @@ export const ConfigSchema = z.object({
    */
   stepRuntimeDir: z.string().optional(),
   /**
-   * User that local steps run as: `nobody` by default when the worker runs as root; otherwise
-   * the worker's own user (`inherit`). Never root: a root worker refuses `inherit` and root.
+   * User that local steps run as. Unset under a root worker, each launch gets a uid of its own
+   * from `stepUids`; a named user runs every step (they can then reach each other's files while
+   * both run). A worker that is not root runs steps as itself (`inherit`). Never root: a root
+   * worker refuses `inherit` and root.
    */
   stepUser: z.string().optional(),
+  /**
+   * Ids for per-launch step users, `FIRST-LAST`: FIRST is the steps' shared group (which owns
+   * runs' workspaces) and builds Python environments; each live launch holds one of the rest.
+   * Pick ids no account on the host uses.
+   */
+  stepUids: z.string().default('2000000000-2000065535'),
+  /**
+   * `isolated` (the default under a root worker): each local step gets a network namespace of
+   * its own with only loopback, so it cannot reach Temporal, PostgreSQL, the API or anything
+   * else. `host`: steps share the worker's network (and can reach those ports on loopback).
+   */
+  stepNetwork: z.enum(['isolated', 'host']).default('isolated'),
   /** Tasks of one run that may execute at once. */
   parallelism: z.coerce.number().int().min(1).default(16),
   /** How long Temporal waits without a heartbeat before it retries a task on another worker. */
@@ -159,6 +173,8 @@ const ENV_KEYS: Record<string, keyof z.input<typeof ConfigSchema>> = {
   SLUICE_MAX_UPLOAD_BYTES: 'maxUploadBytes',
   SLUICE_VENV: 'venv',
   SLUICE_STEP_USER: 'stepUser',
+  SLUICE_STEP_UIDS: 'stepUids',
+  SLUICE_STEP_NETWORK: 'stepNetwork',
   SLUICE_STEP_RUNTIME_DIR: 'stepRuntimeDir',
   SLUICE_PARALLELISM: 'parallelism',
   SLUICE_HEARTBEAT_TIMEOUT_SECONDS: 'heartbeatTimeoutSeconds',

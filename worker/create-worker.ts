@@ -26,7 +26,7 @@ import type { MetadataStore } from '../store/types';
 import { PythonEnvs } from '../activities/runners/python-envs';
 import { buildStepEnv } from './step-env';
 import { ensureStepRuntime, runtimeEnv } from './step-runtime';
-import { resolveStepUser, stepUserBlocked } from './step-user';
+import { confineSteps, resolveStepUser, stepUserBlocked } from './step-user';
 
 /** Workflow code bundled once by `npm run build` (scripts/bundle-workflows.mjs); bundling at start costs seconds. */
 export const PREBUILT_WORKFLOW_BUNDLE = join(PROJECT_ROOT, 'dist', 'workflow-bundle.js');
@@ -72,29 +72,33 @@ export async function createSluiceWorker(deps: SluiceWorkerDeps): Promise<Worker
 }
 
 /**
- * What local steps run with: an unprivileged user under a root worker (`nobody` unless
- * configured; never root), the steps' Python runtime (`step-runtime.ts`) and the environments
- * built for lightweight components' requirements. A worker whose step user cannot reach the
- * runtime or the artifact root refuses to start, saying what to change.
+ * What local steps run with: under a root worker, a sandbox per launch (`step-sandbox.ts`: a uid
+ * of its own unless one user is configured, never root; its own `/tmp`; no network unless
+ * `stepNetwork` is `host`), the steps' Python runtime (`step-runtime.ts`) and the environments
+ * built for lightweight components' requirements. A worker that cannot confine its steps, or
+ * whose steps cannot reach the runtime or the artifact root, refuses to start, saying what to change.
  */
 async function localSteps(config: SluiceConfig, runner: Runner | undefined, logger: Logger): Promise<{ runner: Runner; stepEnv: Record<string, string>; pythonEnvs: PythonEnvs }> {
-  const runAs = resolveStepUser(config.stepUser);
+  const identity = resolveStepUser(config.stepUser, config.stepUids);
   const runtimeRoot = config.stepRuntimeDir ?? join(config.dataDir, 'runtime');
   const runtime = await ensureStepRuntime(config.venv, runtimeRoot);
-  if (runAs) {
-    const blocked = stepUserBlocked(runAs, runtime.dir, config.artifactRoot);
-    if (blocked) throw new ConfigError(`stepUser: ${blocked}, so steps could not run as '${runAs.name}' (and never run as root); allow it with chmod o+x on that directory, or choose a data directory (SLUICE_DATA_DIR) outside it`);
+  let confine: Awaited<ReturnType<typeof confineSteps>> | undefined;
+  if (identity) {
+    const blocked = stepUserBlocked(identity, runtime.dir, config.artifactRoot);
+    if (blocked) throw new ConfigError(`stepUser: ${blocked}, and steps never run as root; allow it with chmod o+x on that directory, or choose a data directory (SLUICE_DATA_DIR) outside it`);
     // Steps may enter the artifact root (with a run's path) but not list it: other runs stay out of sight.
     await mkdir(config.artifactRoot, { recursive: true });
     await chmod(config.artifactRoot, 0o711);
+    confine = await confineSteps(identity, config.dataDir, config.stepNetwork, [config.artifactRoot, runtime.dir, ...config.pipelineRoots]);
   }
-  logger.info({ stepUser: runAs?.name ?? 'the worker\'s own user', python: runtime.dir }, `local steps run as ${runAs?.name ?? "the worker's own user"}, with Python from ${runtime.dir}`);
+  const who = identity ? `${identity.name}, ${config.stepNetwork === 'isolated' ? 'without network' : "on the host's network"}` : "the worker's own user";
+  logger.info({ stepUser: identity?.name ?? 'the worker\'s own user', stepNetwork: identity ? config.stepNetwork : 'host', python: runtime.dir }, `local steps run as ${who}, with Python from ${runtime.dir}`);
   const pipSettings = Object.fromEntries(Object.entries(process.env).filter((e): e is [string, string] => e[0].startsWith('PIP_') && e[1] !== undefined));
   const builderEnv = { ...pipSettings, ...runtimeEnv(runtime, '/usr/local/bin:/usr/bin:/bin'), LANG: process.env.LANG ?? 'C.UTF-8' };
   return {
-    runner: runner ?? new LocalProcessRunner({ runAs, testHoldDir: config.testLaunchHoldDir }),
+    runner: runner ?? new LocalProcessRunner({ confine, testHoldDir: config.testLaunchHoldDir }),
     stepEnv: buildStepEnv(runtime, process.env),
-    pythonEnvs: new PythonEnvs(runtime.dir, join(runtimeRoot, 'envs'), runAs ?? {}, builderEnv),
+    pythonEnvs: new PythonEnvs(runtime.dir, join(runtimeRoot, 'envs'), identity?.builder ?? {}, builderEnv),
   };
 }
 

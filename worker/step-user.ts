@@ -1,44 +1,81 @@
 import { existsSync, readFileSync, realpathSync } from 'node:fs';
 import { join } from 'node:path';
+import { probeSandbox, StepSandboxes, type SandboxTools, type StepUsers } from '../activities/runners/step-sandbox';
 import { ConfigError } from '../config/config';
 import { firstUnreachableDir } from '../config/reachable';
 
-export interface StepUser {
+/** Who local steps run as under a root worker, and the group they share. */
+export interface StepIdentity {
+  /** For messages: `per-launch uids 2000000001–2000065535`, or the configured user's name. */
   name: string;
-  uid: number;
+  users: StepUsers;
   gid: number;
+  /** Who builds lightweight components' Python environments (building runs packages' code): never a step's uid. */
+  builder: { uid: number; gid: number };
 }
 
 /**
- * The user local steps run as (see `SluiceConfig.stepUser`), or undefined for the worker's own
- * (a worker that is not root has no other to give them). Throws ConfigError for an unknown user,
- * another user when the worker is not root, and root itself: steps never run as root.
+ * The identity local steps run as (see `SluiceConfig.stepUser` and `stepUids`), or undefined
+ * for the worker's own (a worker that is not root has no other to give them). Under root the
+ * default is a uid of their own per launch from `uids` (its first id is the steps' group and
+ * the environment builder, never a step). Throws ConfigError for an unknown user, another user
+ * when the worker is not root, a bad range, and root itself: steps never run as root.
  */
-export function resolveStepUser(configured: string | undefined, workerUid: number | undefined = process.getuid?.()): StepUser | undefined {
-  const name = configured ?? (workerUid === 0 ? 'nobody' : undefined);
-  if (workerUid === 0 && (name === 'inherit' || name === 'root')) {
-    throw new ConfigError(`stepUser: steps never run as root; set SLUICE_STEP_USER to an unprivileged user (the default is nobody), or run the worker as an unprivileged user`);
+export function resolveStepUser(configured: string | undefined, uids: string, workerUid: number | undefined = process.getuid?.()): StepIdentity | undefined {
+  if (workerUid === 0 && (configured === 'inherit' || configured === 'root')) {
+    throw new ConfigError(`stepUser: steps never run as root; leave SLUICE_STEP_USER unset (each launch gets a uid of its own from SLUICE_STEP_UIDS), set it to an unprivileged user, or run the worker as an unprivileged user`);
   }
-  if (!name || name === 'inherit') return undefined;
-  const entry = readFileSync('/etc/passwd', 'utf8').split('\n').map((line) => line.split(':')).find((f) => f[0] === name);
-  if (!entry) throw new ConfigError(`stepUser: there is no user '${name}' on this machine (set SLUICE_STEP_USER to an existing user, or 'inherit')`);
-  const user = { name, uid: Number(entry[2]), gid: Number(entry[3]) };
-  if (user.uid === 0) throw new ConfigError(`stepUser: '${name}' is root (uid 0); steps never run as root`);
-  if (user.uid === workerUid) return undefined;
-  if (workerUid !== 0) throw new ConfigError(`stepUser: only a worker running as root can run steps as '${name}'`);
-  return user;
+  if (configured === undefined && workerUid === 0) return perLaunch(uids);
+  if (!configured || configured === 'inherit') return undefined;
+  const entry = readFileSync('/etc/passwd', 'utf8').split('\n').map((line) => line.split(':')).find((f) => f[0] === configured);
+  if (!entry) throw new ConfigError(`stepUser: there is no user '${configured}' on this machine (set SLUICE_STEP_USER to an existing user, or leave it unset)`);
+  const uid = Number(entry[2]);
+  const gid = Number(entry[3]);
+  if (uid === 0) throw new ConfigError(`stepUser: '${configured}' is root (uid 0); steps never run as root`);
+  if (uid === workerUid) return undefined;
+  if (workerUid !== 0) throw new ConfigError(`stepUser: only a worker running as root can run steps as '${configured}'`);
+  return { name: configured, users: { kind: 'fixed', uid }, gid, builder: { uid, gid } };
+}
+
+function perLaunch(uids: string): StepIdentity {
+  const match = /^(\d+)-(\d+)$/.exec(uids.trim());
+  const first = match ? Number(match[1]) : Number.NaN;
+  const last = match ? Number(match[2]) : Number.NaN;
+  if (!(first >= 1000 && last > first && last < 2 ** 32 - 1)) {
+    throw new ConfigError(`stepUids: '${uids}' is not a range FIRST-LAST of at least two unused ids from 1000 below 4294967295 (e.g. 2000000000-2000065535)`);
+  }
+  return { name: `per-launch uids ${first + 1}-${last}`, users: { kind: 'per-launch', first: first + 1, count: last - first }, gid: first, builder: { uid: first, gid: first } };
 }
 
 /**
- * Why `user` could not run steps here, or undefined when it can: steps execute the runtime's
+ * Why steps could not run as `identity`, or undefined when they can: steps execute the runtime's
  * interpreter (following its symlinks) and write under the artifact root, so every directory on
- * both ways must be enterable by that user.
+ * both ways must be enterable by other users.
  */
-export function stepUserBlocked(user: StepUser, runtime: string, artifactRoot: string): string | undefined {
+export function stepUserBlocked(identity: Pick<StepIdentity, 'name'>, runtime: string, artifactRoot: string): string | undefined {
   const python = join(runtime, 'bin', 'python3');
   for (const path of [artifactRoot, existsSync(python) ? realpathSync(python) : runtime]) {
     const blocked = firstUnreachableDir(path);
-    if (blocked) return `'${user.name}' cannot enter ${blocked} (on the way to ${path})`;
+    if (blocked) return `steps (${identity.name}) cannot enter ${blocked} (on the way to ${path})`;
   }
   return undefined;
+}
+
+function isUnder(path: string, dir: string): boolean {
+  return path === dir || path.startsWith(`${dir}/`);
+}
+
+/**
+ * The sandboxes steps of `identity` run in, their claims and files under `dataDir/run/steps`,
+ * proven to work here. `/tmp` is the step's own unless the data dir or one of `stepPaths` (the
+ * artifact root, the runtime: what steps must reach) lies under it.
+ * @throws ConfigError saying what failed when this host cannot make them.
+ */
+export async function confineSteps(identity: StepIdentity, dataDir: string, network: 'isolated' | 'host', stepPaths: string[] = []): Promise<{ sandboxes: StepSandboxes; tools: SandboxTools }> {
+  const privateTmp = ![dataDir, ...stepPaths].some((path) => isUnder(existsSync(path) ? realpathSync(path) : path, '/tmp'));
+  const sandboxes = new StepSandboxes({ root: join(dataDir, 'run', 'steps'), users: identity.users, gid: identity.gid, isolateNetwork: network === 'isolated', privateTmp });
+  const tools = await probeSandbox(sandboxes).catch((err: Error) => {
+    throw new ConfigError(`stepNetwork: ${err.message}; a worker running as root confines every step (SLUICE_STEP_NETWORK=host keeps the namespaces but shares the host's network)`);
+  });
+  return { sandboxes, tools };
 }

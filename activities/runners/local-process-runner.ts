@@ -1,9 +1,10 @@
-import { lchown, mkdir, readdir, readFile, stat, writeFile } from 'node:fs/promises';
+import { mkdir, readdir, readFile, stat, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { LaunchHandle, LaunchSpec, LaunchStatus, Runner } from './runner';
 import { readTextInside, sealTree } from './safe-fs';
 import { spawner } from './spawner';
+import { handDirsTo, launchUid, sandboxedCommand, sandboxEnv, type SandboxTools, type StepSandboxes } from './step-sandbox';
 
 /**
  * A tiny `sh` supervisor owns a launch's bookkeeping, because the step must outlive a worker
@@ -64,43 +65,43 @@ export class LocalProcessRunner implements Runner {
   private readonly supervisor: string;
 
   /**
-   * @param opts.runAs the user steps run as (needs a root worker); the worker's own user when absent.
+   * @param opts.confine the sandboxes steps run in (needs a root worker: see `step-sandbox.ts`);
+   *   absent, steps run as the worker's own user, unconfined.
    * @param opts.testHoldDir tests only: every supervisor waits, between spawn and claim, for
    *   `<dir>/<launch>.go` after creating `<dir>/<launch>.held`, so a fault drill can kill a
    *   worker at exactly that instant.
    */
-  constructor(private readonly opts: { runAs?: { uid: number; gid: number }; testHoldDir?: string } = {}) {
+  constructor(private readonly opts: { confine?: { sandboxes: StepSandboxes; tools: SandboxTools }; testHoldDir?: string } = {}) {
     this.supervisor = supervisorScript(opts.testHoldDir !== undefined);
   }
 
   async start(spec: LaunchSpec): Promise<LaunchHandle> {
     await mkdir(spec.workDir, { recursive: true });
     const existing = await existingLaunch(spec);
-    if (existing) return handleFor(spec, existing);
+    if (existing) return handleFor(spec, existing, this.opts.confine && (await launchUid(spec.workDir)));
     const startingMarker = join(spec.workDir, STARTING_FILE);
     await writeFile(startingMarker, '');
-    const runAs = this.opts.runAs;
-    // lchown: a directory a step replaced with a symlink gives nothing else to the step user.
-    if (runAs) for (const dir of [spec.workDir, ...spec.writableDirs]) await lchown(dir, runAs.uid, runAs.gid);
+    const confine = this.opts.confine;
+    const sandbox = confine && (await confine.sandboxes.acquire(spec.name, spec.workDir));
+    if (sandbox) await handDirsTo(sandbox, [spec.workDir, ...spec.writableDirs], spec.workspaceDir);
+    const supervised = ['/bin/sh', '-c', this.supervisor, 'sluice-step', ...spec.argv];
+    const command = confine && sandbox ? sandboxedCommand(confine.tools, sandbox, supervised) : { file: supervised[0], args: supervised.slice(1) };
     const { pid, ended } = await spawner.spawn({
-      file: '/bin/sh',
-      args: ['-c', this.supervisor, 'sluice-step', ...spec.argv],
+      ...command,
       cwd: spec.workDir,
-      // Another user's HOME is out of reach; the launch directory serves instead.
       env: {
         ...spec.env,
-        ...(runAs ? { HOME: spec.workDir } : {}),
+        ...(sandbox ? sandboxEnv(sandbox, spec.workDir) : {}),
         SLUICE_LAUNCH: spec.name,
         SLUICE_STATE_FILE: join(spec.workDir, STATE_FILE),
         SLUICE_EXIT_FILE: join(spec.workDir, EXIT_FILE),
         ...(this.opts.testHoldDir !== undefined ? { SLUICE_TEST_HOLD_DIR: this.opts.testHoldDir } : {}),
       },
-      ...(runAs ? { uid: runAs.uid, gid: runAs.gid } : {}),
       logFile: spec.logFile,
     });
     this.running.set(spec.name, ended);
     void ended.then(() => this.running.delete(spec.name));
-    return handleFor(spec, { pid, startTicks: (await processStartTicks(pid)) ?? 0 });
+    return handleFor(spec, { pid, startTicks: (await processStartTicks(pid)) ?? 0 }, sandbox?.uid);
   }
 
   async wait(handle: LaunchHandle, signal: AbortSignal): Promise<LaunchStatus> {
@@ -135,7 +136,7 @@ export class LocalProcessRunner implements Runner {
     if (!owner) return;
     const pid = owner.pid;
     // Descendants are collected first: a step may move children to other process groups.
-    const tree = await this.ours([pid, ...(await descendantsOf(pid))]);
+    const tree = await this.ours(handle, [pid, ...(await descendantsOf(pid))]);
     if (!tree.includes(pid)) return;
     signalAll(pid, tree, 'SIGTERM');
     const deadline = Date.now() + graceMs;
@@ -145,21 +146,27 @@ export class LocalProcessRunner implements Runner {
 
   /**
    * Once a launch has ended, its launch and output directories become root's and read-only, so
-   * no other step (the same user) can change a finished launch's outputs. The run's workspace
-   * stays shared, as KFP's workspace volume is.
+   * no other step can change a finished launch's outputs, and its sandbox (its uid, its `/tmp`)
+   * is given back. The run's workspace stays shared, as KFP's workspace volume is.
    */
   async seal(spec: LaunchSpec): Promise<void> {
-    if (!this.opts.runAs) return;
+    const confine = this.opts.confine;
+    if (!confine) return;
+    const uid = await launchUid(spec.workDir);
     for (const dir of [spec.workDir, ...spec.writableDirs.filter((d) => d !== spec.workspaceDir)]) await sealTree(dir);
+    // Sealed before: from a second seal (after a kill, say) the owner is root, which nothing releases.
+    if (uid !== undefined && uid !== 0) await confine.sandboxes.release(spec.name, uid);
   }
 
   /**
-   * The pids among `pids` that belong to the step user: the pid in `launch.json` is the step's
+   * The pids among `pids` that run as the launch's user: the pid in `launch.json` is the step's
    * to write, so a forged one must not make the worker signal any other process.
    */
-  private async ours(pids: number[]): Promise<number[]> {
-    const uid = this.opts.runAs?.uid;
-    if (uid === undefined) return pids;
+  private async ours(handle: LaunchHandle, pids: number[]): Promise<number[]> {
+    if (!this.opts.confine) return pids;
+    const uid = handle.ref.uid !== undefined ? Number(handle.ref.uid) : await launchUid(String(handle.ref.workDir));
+    // A sealed launch's directory is root's: no uid of a step is left to match.
+    if (uid === undefined || uid === 0) return [];
     const owners = await Promise.all(pids.map((pid) => readFile(`/proc/${pid}/status`, 'utf8').then((s) => /^Uid:\s+(\d+)/m.exec(s)?.[1], () => undefined)));
     return pids.filter((_, i) => owners[i] === String(uid));
   }
@@ -168,8 +175,8 @@ export class LocalProcessRunner implements Runner {
 /** The state of a launch known only by its exit code: no process to watch or kill. */
 const ENDED: LaunchState = { pid: 0, startTicks: 0 };
 
-function handleFor(spec: LaunchSpec, state: LaunchState): LaunchHandle {
-  return { name: spec.name, ref: { pid: state.pid, startTicks: state.startTicks, workDir: spec.workDir } };
+function handleFor(spec: LaunchSpec, state: LaunchState, uid?: number): LaunchHandle {
+  return { name: spec.name, ref: { pid: state.pid, startTicks: state.startTicks, workDir: spec.workDir, ...(uid !== undefined ? { uid } : {}) } };
 }
 
 function endedOrAborted(ended: Promise<void>, signal: AbortSignal): Promise<void> {

@@ -5,7 +5,7 @@ import { MockActivityEnvironment } from '@temporalio/testing';
 import { createRunTask } from '../../activities/run-task';
 import { LocalProcessRunner } from '../../activities/runners/local-process-runner';
 import type { TaskActivityInput } from '../../activities/types';
-import { resolveStepUser } from '../../worker/step-user';
+import { confineSteps, resolveStepUser } from '../../worker/step-user';
 import { newRun, useStore } from '../store/fixtures';
 import { stepWritableDir } from '../support/temp-dirs';
 
@@ -23,8 +23,9 @@ describe('runTask: an output name or task path that is not plain', () => {
     { name: '..', taskPath: 'writer', error: 'output name ".." is not a plain file name' },
     { name: 'out', taskPath: 'root/../../escape', error: "is not inside its run's directory" },
   ])('$name in $taskPath fails the task before anything outside is touched', async ({ name, taskPath, error }) => {
-    const runAs = resolveStepUser(undefined);
-    const runTask = createRunTask({ store: db.store(), runner: new LocalProcessRunner({ runAs }), stepEnv: { PATH: process.env.PATH ?? '/usr/bin:/bin' }, killGraceMs: 1_000, cacheEnabled: true });
+    const identity = resolveStepUser(undefined, '2000000000-2000065535');
+    const confine = identity && (await confineSteps(identity, stepWritableDir('output-names-data'), 'isolated'));
+    const runTask = createRunTask({ store: db.store(), runner: new LocalProcessRunner({ confine }), stepEnv: { PATH: process.env.PATH ?? '/usr/bin:/bin' }, killGraceMs: 1_000, cacheEnabled: true });
     const { runId } = await db.store().createRun(newRun());
     const pipelineRoot = stepWritableDir('output-names');
     // Where `../../../escape` would lead from the task's outputs: a root-only directory.

@@ -1,12 +1,12 @@
 import { execFileSync } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync, rmSync, statSync, symlinkSync, writeFileSync } from 'node:fs';
+import { chmodSync, existsSync, mkdtempSync, readFileSync, rmSync, statSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { startTestEngine, taskByName, type TestEngine } from '../support/engine';
 
 /**
- * Each escalation the hardening issue found, tried again by real steps (run as `nobody` by the
- * root worker) through the API, the workflow and the local runner: each must now fail to escalate.
+ * Each escalation the hardening issue found, tried again by real steps (each confined by the
+ * root worker: a uid of its own, no network) through the API, the workflow and the local runner: each must now fail to escalate.
  */
 const asRoot = process.getuid?.() === 0;
 const describeAsRoot = asRoot ? describe : describe.skip;
@@ -79,10 +79,46 @@ describeAsRoot('steps cannot touch Sluice or each other', () => {
     return run;
   }
 
-  test('steps run as an unprivileged user, never root', async () => {
-    const run = await runToEnd(oneStep('whoami', 'printf %s "$(id -u)" > "$0"', [OUT], { parameters: ['out'] }));
+  test('steps run as an unprivileged uid of their own, never root', async () => {
+    const run = await runToEnd(oneStep('whoami', 'printf %s "$(id -u):$(id -g):$(id -un)" > "$0"', [OUT], { parameters: ['out'] }));
     expect(run.state).toBe('SUCCEEDED');
-    expect(taskByName(run, 'step').output_parameters).toEqual({ out: String(execFileSync('id', ['-u', 'nobody'], { encoding: 'utf8' }).trim()) });
+    const [uid, gid, name] = String(taskByName(run, 'step').output_parameters?.out).split(':');
+    expect(Number(uid)).toBeGreaterThan(2000000000);
+    expect(Number(gid)).toBe(2000000000);
+    expect(name).toBe('sluice-step');
+  });
+
+  test('a step reaches neither Temporal, PostgreSQL nor the API: it has no network', async () => {
+    const ports = [engine.config.temporalPort, engine.config.postgresPort, engine.config.apiPort];
+    const probe = 'import socket, sys\nr = []\nfor p in sys.argv[2:]:\n    try:\n        socket.create_connection(("127.0.0.1", int(p)), timeout=2); r.append(p)\n    except OSError:\n        pass\nopen(sys.argv[1], "w").write(",".join(r) or "unreachable")';
+    const run = await runToEnd(oneStep('no-network', 'python3 -c "$1" "$0" "$2" "$3" "$4"', [OUT, probe, ...ports.map(String)], { parameters: ['out'] }));
+    expect(run.state).toBe('SUCCEEDED');
+    expect(taskByName(run, 'step').output_parameters).toEqual({ out: 'unreachable' });
+  });
+
+  test("two steps running at once cannot write each other's directories", async () => {
+    // The first step names its outputs directory in a shared drop box and waits; the second tries to write there.
+    const drop = mkdtempSync(join(tmpdir(), 'sluice-dropbox-'));
+    chmodSync(drop, 0o777);
+    const spec = JSON.parse(readFileSync(oneStep('neighbours', '', [], {}), 'utf8'));
+    const task = (name: string) => ({ taskInfo: { name }, componentRef: { name: `comp-${name}` } });
+    const component = (name: string) => ({ executorLabel: `exec-${name}`, outputDefinitions: { parameters: { out: { parameterType: 'STRING' } } } });
+    const victim = 'd=$(dirname "$0"); echo "$d" > "$1/victim.tmp"; mv "$1/victim.tmp" "$1/victim"; i=0; while [ ! -e "$1/done" ] && [ $i -lt 600 ]; do sleep 0.1; i=$((i+1)); done; ls "$d" > /dev/null; printf %s "$(cat "$d/planted" 2>/dev/null || echo untouched)" > "$0"';
+    const attacker = 'i=0; while [ ! -e "$1/victim" ] && [ $i -lt 600 ]; do sleep 0.1; i=$((i+1)); done; d=$(cat "$1/victim"); r=""; '
+      + '(echo evil > "$d/planted") 2>/dev/null && r="$r written"; (kill -0 $(pgrep -u "$(stat -c %u "$d" 2>/dev/null || echo 0)" | head -1)) 2>/dev/null && r="$r signalled"; '
+      + 'touch "$1/done"; printf "%s" "${r:-denied}" > "$0"';
+    spec.root.dag.tasks = { victim: task('victim'), attacker: task('attacker') };
+    spec.components = { 'comp-victim': component('victim'), 'comp-attacker': component('attacker') };
+    spec.deploymentSpec.executors = {
+      'exec-victim': { container: { image: 'python:3.11', command: ['sh', '-c', victim], args: [OUT, drop] } },
+      'exec-attacker': { container: { image: 'python:3.11', command: ['sh', '-c', attacker], args: [OUT, drop] } },
+    };
+    const file = join(specDir, 'neighbours.json');
+    writeFileSync(file, JSON.stringify(spec));
+    const run = await runToEnd(file);
+    expect(run.state).toBe('SUCCEEDED');
+    expect(taskByName(run, 'attacker').output_parameters).toEqual({ out: 'denied' });
+    expect(taskByName(run, 'victim').output_parameters).toEqual({ out: 'untouched' });
   });
 
   test('an output-parameter file symlinked to a root-only file fails the task; the secret is never read', async () => {

@@ -1,10 +1,11 @@
 import { spawnSync } from 'node:child_process';
-import { chmodSync, existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { chmodSync, existsSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { createServer, type AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { LocalProcessRunner } from '../../activities/runners/local-process-runner';
 import type { LaunchSpec } from '../../activities/runners/runner';
-import { resolveStepUser, type StepUser } from '../../worker/step-user';
+import { confineSteps, resolveStepUser, type StepIdentity } from '../../worker/step-user';
 
 /** The compiled runner, for a worker process of its own (jest's transform is not there). */
 const RUNNER_JS = join(__dirname, '..', '..', 'dist', 'activities', 'runners', 'local-process-runner.js');
@@ -155,19 +156,58 @@ describe('LocalProcessRunner', () => {
   });
 
   const asRoot = process.getuid?.() === 0;
-  (asRoot ? test : test.skip)('a root worker runs steps as the given unprivileged user, who can write its outputs', async () => {
-    const nobody = resolveStepUser('nobody') as StepUser;
-    const runner = new LocalProcessRunner({ runAs: nobody });
-    const outputs = mkdtempSync(join(tmpdir(), 'sluice-out-'));
-    const spec = { ...launch('user-1', ['sh', '-c', 'id -u > "$0/uid"; echo "$HOME"; touch /root/forbidden 2>&1 || echo denied', outputs]), writableDirs: [outputs] };
-    chmodSync(spec.workDir, 0o755);
-    const status = await runner.wait(await runner.start(spec), new AbortController().signal);
-    expect(status).toEqual({ status: 'exited', exitCode: 0 });
-    expect(readFileSync(join(outputs, 'uid'), 'utf8').trim()).toBe(String(nobody.uid));
-    const log = readFileSync(spec.logFile, 'utf8');
-    expect(log).toContain(spec.workDir);
-    expect(log).toContain('denied');
+  (asRoot ? test : test.skip)('a root worker confines each launch: a uid of its own, its own /tmp, no network, nothing left behind', async () => {
+    const identity = resolveStepUser(undefined, '2000000000-2000065535') as StepIdentity;
+    // Outside /tmp, so that the steps' /tmp can be their own (it would cover Sluice's files otherwise).
+    const base = mkdtempSync('/var/tmp/sluice-sandbox-');
+    chmodSync(base, 0o711);
+    const confine = await confineSteps(identity, join(base, 'data'), 'isolated');
+    const runner = new LocalProcessRunner({ confine });
+    const server = createServer((socket) => socket.end('reached'));
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    const port = (server.address() as AddressInfo).port;
+    // Each step: its uid and name, what its /tmp holds, whether it reaches the test's port, then a daemon left behind.
+    const script = [
+      'id -u > "$0/uid"; id -un > "$0/name"; echo "$HOME" > "$0/home"',
+      'ls -A /tmp > "$0/tmp-before"; echo mine > /tmp/scratch',
+      `python3 -c 'import socket; socket.create_connection(("127.0.0.1", ${port}), timeout=2)' 2> /dev/null && echo reached > "$0/net" || echo unreachable > "$0/net"`,
+      'touch /root/forbidden 2>/dev/null || echo denied > "$0/root"',
+      'setsid sleep 300 < /dev/null > /dev/null 2>&1 & echo $! > "$0/daemon"',
+    ].join('\n');
+    const confined = (name: string, argv: (outputs: string) => string[]): LaunchSpec => {
+      const workDir = mkdtempSync(join(base, 'launch-'));
+      const outputs = mkdtempSync(join(base, 'out-'));
+      return { name, image: 'python:3.11', argv: argv(outputs), env, workDir, logFile: join(workDir, 'log.txt'), writableDirs: [outputs] };
+    };
+    const specs = ['a', 'b'].map((n) => confined(`confined-${n}-${process.pid}`, (outputs) => ['sh', '-c', script, outputs]));
+    const handles = await Promise.all(specs.map((spec) => runner.start(spec)));
+    for (const handle of handles) expect(await runner.wait(handle, new AbortController().signal)).toEqual({ status: 'exited', exitCode: 0 });
+    server.close();
+    const read = (spec: LaunchSpec, file: string) => readFileSync(join(spec.writableDirs[0], file), 'utf8').trim();
+    const uids = specs.map((spec) => Number(read(spec, 'uid')));
+    expect(uids[0]).not.toBe(uids[1]);
+    for (const [i, spec] of specs.entries()) {
+      expect(uids[i]).toBeGreaterThan(2000000000);
+      expect(read(spec, 'name')).toBe('sluice-step');
+      expect(read(spec, 'home')).toBe(spec.workDir);
+      expect(read(spec, 'tmp-before')).toBe('');
+      expect(read(spec, 'net')).toBe('unreachable');
+      expect(read(spec, 'root')).toBe('denied');
+      expect(alive(Number(read(spec, 'daemon')))).toBe(true);
+    }
     expect(existsSync('/root/forbidden')).toBe(false);
+    expect(existsSync('/tmp/scratch')).toBe(false);
+    for (const spec of specs) await runner.seal(spec);
+    // Sealed: root's and read-only, the daemon gone with its launch, the uid free for the next.
+    for (const spec of specs) {
+      expect(statSync(spec.writableDirs[0]).uid).toBe(0);
+      await until(() => !alive(Number(read(spec, 'daemon'))));
+    }
+    // The same launch name starts where its slot search starts: at the uid it had, now free.
+    const fresh = confined(specs[0].name, (outputs) => ['sh', '-c', 'id -u > "$0/uid"', outputs]);
+    expect(await runner.wait(await runner.start(fresh), new AbortController().signal)).toEqual({ status: 'exited', exitCode: 0 });
+    expect(Number(readFileSync(join(fresh.writableDirs[0], 'uid'), 'utf8'))).toBe(uids[0]);
+    rmSync(base, { recursive: true, force: true });
   });
 
   test('wait returns "running" when aborted, leaving the launch alone', async () => {

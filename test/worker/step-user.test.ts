@@ -4,22 +4,34 @@ import { join } from 'node:path';
 import { ConfigError } from '../../config/config';
 import { resolveStepUser, stepUserBlocked } from '../../worker/step-user';
 
+const UIDS = '2000000000-2000065535';
+
 describe('the user steps run as', () => {
-  test('a root worker defaults to nobody; any other worker keeps its own user', () => {
-    expect(resolveStepUser(undefined, 0)).toMatchObject({ name: 'nobody', uid: 65534 });
-    expect(resolveStepUser(undefined, 1000)).toBeUndefined();
-    expect(resolveStepUser('inherit', 1000)).toBeUndefined();
+  test('a root worker defaults to a uid per launch from the range; any other worker keeps its own user', () => {
+    expect(resolveStepUser(undefined, UIDS, 0)).toEqual({
+      name: 'per-launch uids 2000000001-2000065535',
+      users: { kind: 'per-launch', first: 2000000001, count: 65535 },
+      gid: 2000000000,
+      builder: { uid: 2000000000, gid: 2000000000 },
+    });
+    expect(resolveStepUser('nobody', UIDS, 0)).toMatchObject({ name: 'nobody', users: { kind: 'fixed', uid: 65534 } });
+    expect(resolveStepUser(undefined, UIDS, 1000)).toBeUndefined();
+    expect(resolveStepUser('inherit', UIDS, 1000)).toBeUndefined();
+  });
+
+  test.each(['', '5-4', '0-100', 'a-b', '2000000000', '2000000000-4294967295'])('a uid range %p is refused, naming the setting', (uids) => {
+    expect(() => resolveStepUser(undefined, uids, 0)).toThrow(/^stepUids: /);
   });
 
   test('a root worker never runs steps as root, and says what to set instead', () => {
-    expect(() => resolveStepUser('inherit', 0)).toThrow(/steps never run as root; set SLUICE_STEP_USER to an unprivileged user/);
-    expect(() => resolveStepUser('root', 0)).toThrow(/never run as root/);
+    expect(() => resolveStepUser('inherit', UIDS, 0)).toThrow(/steps never run as root; leave SLUICE_STEP_USER unset/);
+    expect(() => resolveStepUser('root', UIDS, 0)).toThrow(/never run as root/);
   });
 
   test('an unknown user, or another user without root, is a configuration error naming it', () => {
-    expect(() => resolveStepUser('no-such-user-sluice', 0)).toThrow(ConfigError);
-    expect(() => resolveStepUser('no-such-user-sluice', 0)).toThrow(/no user 'no-such-user-sluice'/);
-    expect(() => resolveStepUser('nobody', 1000)).toThrow(/only a worker running as root/);
+    expect(() => resolveStepUser('no-such-user-sluice', UIDS, 0)).toThrow(ConfigError);
+    expect(() => resolveStepUser('no-such-user-sluice', UIDS, 0)).toThrow(/no user 'no-such-user-sluice'/);
+    expect(() => resolveStepUser('nobody', UIDS, 1000)).toThrow(/only a worker running as root/);
   });
 
   test('an interpreter behind a private directory blocks the step user, naming the directory', () => {
@@ -32,8 +44,8 @@ describe('the user steps run as', () => {
     const venv = join(base, 'venv');
     mkdirSync(join(venv, 'bin'), { recursive: true });
     symlinkSync(join(hidden, 'bin', 'python3'), join(venv, 'bin', 'python3'));
-    const nobody = { name: 'nobody', uid: 65534, gid: 65534 };
-    expect(stepUserBlocked(nobody, venv, join(base, 'artifacts'))).toBe(`'nobody' cannot enter ${hidden} (on the way to ${join(hidden, 'bin', 'python3')})`);
+    const nobody = { name: 'nobody' };
+    expect(stepUserBlocked(nobody, venv, join(base, 'artifacts'))).toBe(`steps (nobody) cannot enter ${hidden} (on the way to ${join(hidden, 'bin', 'python3')})`);
     chmodSync(hidden, 0o755);
     expect(stepUserBlocked(nobody, venv, join(base, 'artifacts'))).toBeUndefined();
   });

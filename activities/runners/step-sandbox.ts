@@ -1,0 +1,226 @@
+import { execFile } from 'node:child_process';
+import { createHash } from 'node:crypto';
+import { chmod, lchown, lstat, mkdir, open, readdir, readFile, rm, stat, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { promisify } from 'node:util';
+
+const run = promisify(execFile);
+
+/**
+ * How one local step is confined, applied by root between spawn and the step's first
+ * instruction: its own mount namespace with a private `/tmp` and a passwd/group that name its
+ * uid, its own network namespace (only loopback) unless the host's network is allowed, then its
+ * own uid and the steps' group, no supplementary groups, no capabilities, no new privileges.
+ */
+export interface StepSandbox {
+  uid: number;
+  gid: number;
+  isolateNetwork: boolean;
+  /**
+   * The step's own temporary directory, removed when the launch is released: bind-mounted on
+   * `/tmp` when `mountTmp`, else only named by `TMPDIR` (where Sluice's own files lie under
+   * `/tmp`, covering it would hide them from the step).
+   */
+  tmpDir: string;
+  mountTmp: boolean;
+  /** Bind-mounted on `/etc/passwd` and `/etc/group`: the host's, plus the step's uid and group. */
+  passwdFile: string;
+  groupFile: string;
+}
+
+/** Who steps run as: a uid of their own per launch (the default under root), or one named user for all. */
+export type StepUsers = { kind: 'per-launch'; first: number; count: number } | { kind: 'fixed'; uid: number };
+
+export interface SandboxPolicy {
+  /** Root's own directory for claims and per-launch files (mode 0700). */
+  root: string;
+  users: StepUsers;
+  /** The group every step runs in: it shares the run's workspace, nothing else. */
+  gid: number;
+  isolateNetwork: boolean;
+  /** Whether `/tmp` may be covered: false when the data dir, artifact root or runtime lie under it. */
+  privateTmp: boolean;
+}
+
+/** The group's name in a step's `/etc/group`, and its user's in `/etc/passwd`. */
+const GROUP_NAME = 'sluice-steps';
+const USER_NAME = 'sluice-step';
+
+/**
+ * Hands out sandboxes. Per-launch uids are claimed by an `O_EXCL` file per uid (so concurrent
+ * workers on one data dir never hand out one uid twice), starting at a slot derived from the
+ * launch name, and given back only after the launch has ended and its directories are sealed:
+ * a uid is never shared by two live launches, so steps cannot write, signal or trace each other.
+ */
+export class StepSandboxes {
+  constructor(readonly policy: SandboxPolicy) {}
+
+  /** @param workDir the launch's directory, which holds its temporary directory when `/tmp` stays the host's. */
+  async acquire(launchName: string, workDir: string): Promise<StepSandbox> {
+    const uid = await this.claimUid(launchName);
+    const dir = this.launchDir(launchName);
+    await rm(dir, { recursive: true, force: true });
+    await mkdir(dir, { recursive: true, mode: 0o700 });
+    const mountTmp = this.policy.privateTmp;
+    const tmpDir = join(mountTmp ? dir : workDir, 'tmp');
+    await rm(tmpDir, { recursive: true, force: true });
+    await mkdir(tmpDir, { mode: 0o700 });
+    await lchown(tmpDir, uid, this.policy.gid);
+    const passwdFile = join(dir, 'passwd');
+    const groupFile = join(dir, 'group');
+    const [passwd, group] = await Promise.all([readFile('/etc/passwd', 'utf8').catch(() => ''), readFile('/etc/group', 'utf8').catch(() => '')]);
+    await writeFile(passwdFile, `${withNewline(passwd)}${USER_NAME}:x:${uid}:${this.policy.gid}:Sluice step:/tmp:/usr/sbin/nologin\n`, { mode: 0o644 });
+    await writeFile(groupFile, `${withNewline(group)}${GROUP_NAME}:x:${this.policy.gid}:\n`, { mode: 0o644 });
+    return { uid, gid: this.policy.gid, isolateNetwork: this.policy.isolateNetwork, tmpDir, mountTmp, passwdFile, groupFile };
+  }
+
+  /**
+   * Gives back what `acquire` handed out for a launch that has ended and been sealed: processes
+   * the step left behind under its uid are killed first (a daemon must not outlive its launch
+   * and meet the uid's next owner), then its files and the claim go.
+   */
+  async release(launchName: string, uid: number): Promise<void> {
+    if (this.policy.users.kind === 'per-launch') await killProcessesOf(uid);
+    await rm(this.launchDir(launchName), { recursive: true, force: true });
+    if (this.policy.users.kind !== 'per-launch') return;
+    const claim = this.claimFile(uid);
+    if ((await readFile(claim, 'utf8').catch(() => undefined)) === launchName) await rm(claim, { force: true });
+  }
+
+  private launchDir(launchName: string): string {
+    return join(this.policy.root, 'launches', launchName);
+  }
+
+  private claimFile(uid: number): string {
+    return join(this.policy.root, 'uids', String(uid));
+  }
+
+  private async claimUid(launchName: string): Promise<number> {
+    const users = this.policy.users;
+    if (users.kind === 'fixed') return users.uid;
+    await mkdir(join(this.policy.root, 'uids'), { recursive: true, mode: 0o700 });
+    const start = createHash('sha256').update(launchName).digest().readUInt32BE(0) % users.count;
+    for (let i = 0; i < users.count; i++) {
+      const uid = users.first + ((start + i) % users.count);
+      const claim = this.claimFile(uid);
+      try {
+        const file = await open(claim, 'wx', 0o600);
+        await file.writeFile(launchName);
+        await file.close();
+        return uid;
+      } catch (err) {
+        if ((err as NodeJS.ErrnoException).code !== 'EEXIST') throw err;
+        // The same launch again (a retried start before its supervisor claimed it): its own uid.
+        if ((await readFile(claim, 'utf8').catch(() => '')) === launchName) return uid;
+      }
+    }
+    throw new Error(`every one of the ${users.count} step uids from ${users.first} is held by a launch: raise SLUICE_STEP_UIDS`);
+  }
+}
+
+function withNewline(text: string): string {
+  return text === '' || text.endsWith('\n') ? text : `${text}\n`;
+}
+
+/** SIGKILLs every process whose owner (the owner of its `/proc/PID`) is `uid`. */
+async function killProcessesOf(uid: number): Promise<void> {
+  const pids = (await readdir('/proc')).filter((d) => /^\d+$/.test(d));
+  const owners = await Promise.all(pids.map((pid) => stat(`/proc/${pid}`).then((s) => s.uid, () => undefined)));
+  pids.forEach((pid, i) => {
+    if (owners[i] !== uid) return;
+    try {
+      process.kill(Number(pid), 'SIGKILL');
+    } catch {
+      // Gone already.
+    }
+  });
+}
+
+/** The uid a launch runs as: its directory's owner, which the step cannot change (lstat: never through a link). */
+export async function launchUid(workDir: string): Promise<number | undefined> {
+  return (await lstat(workDir).catch(() => undefined))?.uid;
+}
+
+/**
+ * Makes `dirs` the step's to write: its own (launch and output directories) private to its uid,
+ * the run's shared workspace the steps' group's (setgid, so files made in it stay the group's).
+ * lchown: a directory a step replaced with a symlink gives nothing else away.
+ */
+export async function handDirsTo(sandbox: StepSandbox, dirs: string[], workspaceDir: string | undefined): Promise<void> {
+  for (const dir of dirs) {
+    if (dir === workspaceDir) {
+      await lchown(dir, 0, sandbox.gid);
+      await chmod(dir, 0o2770);
+    } else {
+      await lchown(dir, sandbox.uid, sandbox.gid);
+      await chmod(dir, 0o700);
+    }
+  }
+}
+
+/**
+ * The step's environment variables that `sandbox` decides: its temporary directory, and names
+ * for its user (another user's HOME is out of reach: the launch directory serves instead).
+ */
+export function sandboxEnv(sandbox: StepSandbox, workDir: string): Record<string, string> {
+  return { HOME: workDir, USER: USER_NAME, LOGNAME: USER_NAME, TMPDIR: sandbox.mountTmp ? '/tmp' : sandbox.tmpDir };
+}
+
+/**
+ * The program and arguments that run `argv` inside `sandbox` (as root, through `unshare`, which
+ * execs in place: the pid the spawn reports is the step's supervisor's all along). The shell
+ * only mounts and execs; every value arrives as an argument ("$@"), never spliced in.
+ */
+export function sandboxedCommand(tools: SandboxTools, sandbox: StepSandbox, argv: string[]): { file: string; args: string[] } {
+  // /tmp last: the other sources may lie under it.
+  const script = [
+    'set -e',
+    '"$1" --bind "$3" /etc/passwd',
+    '"$1" --bind "$4" /etc/group',
+    'if [ -n "$2" ]; then "$1" --bind "$2" /tmp; fi',
+    'if [ -n "$5" ]; then "$5" link set lo up; fi',
+    // Group-writable files by default: the run's workspace is shared by the steps' group.
+    'umask 002',
+    'shift 5',
+    'exec "$@"',
+  ].join('\n');
+  const unshareFlags = ['--mount', '--propagation', 'private', ...(sandbox.isolateNetwork ? ['--net'] : [])];
+  const setpriv = [tools.setpriv, `--reuid=${sandbox.uid}`, `--regid=${sandbox.gid}`, '--clear-groups', '--no-new-privs', '--inh-caps=-all', '--bounding-set=-all', '--'];
+  return {
+    file: tools.unshare,
+    args: [...unshareFlags, '--', '/bin/sh', '-c', script, 'sluice-sandbox', tools.mount, sandbox.mountTmp ? sandbox.tmpDir : '', sandbox.passwdFile, sandbox.groupFile, sandbox.isolateNetwork ? tools.ip : '', ...setpriv, ...argv],
+  };
+}
+
+/** Absolute paths of the programs a sandbox is made with. */
+export interface SandboxTools {
+  unshare: string;
+  setpriv: string;
+  mount: string;
+  ip: string;
+}
+
+/**
+ * Finds the tools and proves a sandbox can be made here (namespaces need root's CAP_SYS_ADMIN,
+ * which a container may withhold) by running `true` in one; the error says what failed.
+ */
+export async function probeSandbox(sandboxes: StepSandboxes): Promise<SandboxTools> {
+  const find = async (name: string) => {
+    for (const dir of ['/usr/bin', '/bin', '/usr/sbin', '/sbin']) {
+      if (await stat(join(dir, name)).then((s) => s.isFile(), () => false)) return join(dir, name);
+    }
+    throw new Error(`${name} is not installed (util-linux and iproute2 provide the tools that confine steps)`);
+  };
+  const tools = { unshare: await find('unshare'), setpriv: await find('setpriv'), mount: await find('mount'), ip: sandboxes.policy.isolateNetwork ? await find('ip') : '' };
+  const probe = `probe-${process.pid}-${Date.now()}`;
+  const sandbox = await sandboxes.acquire(probe, join(sandboxes.policy.root, 'launches', probe));
+  try {
+    const { file, args } = sandboxedCommand(tools, sandbox, ['/bin/sh', '-c', 'test "$(id -u)" = "$1"', 'probe', String(sandbox.uid)]);
+    await run(file, args, { timeout: 10_000 }).catch((err: Error & { stderr?: string }) => {
+      throw new Error(`a step sandbox cannot be made here: ${(err.stderr || err.message).trim()}`, { cause: err });
+    });
+  } finally {
+    await sandboxes.release(probe, sandbox.uid);
+  }
+  return tools;
+}

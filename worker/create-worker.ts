@@ -24,6 +24,7 @@ import { FailureTypes } from '../config/constants';
 import { SLUICE_DATA_CONVERTER } from '../config/payload-codec';
 import type { MetadataStore } from '../store/types';
 import { PythonEnvs } from '../activities/runners/python-envs';
+import { PythonZygotes } from '../activities/runners/zygotes';
 import { buildStepEnv } from './step-env';
 import { ensureStepRuntime, runtimeEnv } from './step-runtime';
 import { resolveStepUser, stepUserBlocked } from './step-user';
@@ -90,10 +91,11 @@ async function localSteps(config: SluiceConfig, runner: Runner | undefined, logg
   }
   logger.info({ stepUser: runAs?.name ?? 'the worker\'s own user', python: runtime.dir }, `local steps run as ${runAs?.name ?? "the worker's own user"}, with Python from ${runtime.dir}`);
   const pipSettings = Object.fromEntries(Object.entries(process.env).filter((e): e is [string, string] => e[0].startsWith('PIP_') && e[1] !== undefined));
+  const stepEnv = buildStepEnv(runtime, process.env);
   const builderEnv = { ...pipSettings, ...runtimeEnv(runtime, '/usr/local/bin:/usr/bin:/bin'), LANG: process.env.LANG ?? 'C.UTF-8' };
   return {
-    runner: runner ?? new LocalProcessRunner({ runAs, testHoldDir: config.testLaunchHoldDir }),
-    stepEnv: buildStepEnv(runtime, process.env),
+    runner: runner ?? new LocalProcessRunner({ runAs, testHoldDir: config.testLaunchHoldDir, zygotes: config.pythonZygote ? new PythonZygotes({ python: join(runtime.dir, 'bin', 'python3'), env: stepEnv, max: config.pythonZygotes, warn: (message) => logger.warn(message) }) : undefined }),
+    stepEnv,
     pythonEnvs: new PythonEnvs(runtime.dir, join(runtimeRoot, 'envs'), runAs ?? {}, builderEnv),
   };
 }

@@ -3,7 +3,9 @@ import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { LaunchHandle, LaunchSpec, LaunchStatus, Runner } from './runner';
 import { readTextInside, sealTree } from './safe-fs';
-import { spawner } from './spawner';
+import { recognizeKfpLightweight, type KfpLightweightLaunch } from './kfp-lightweight';
+import { spawner, type Spawned } from './spawner';
+import type { PythonZygotes } from './zygotes';
 
 /**
  * A tiny `sh` supervisor owns a launch's bookkeeping, because the step must outlive a worker
@@ -68,8 +70,9 @@ export class LocalProcessRunner implements Runner {
    * @param opts.testHoldDir tests only: every supervisor waits, between spawn and claim, for
    *   `<dir>/<launch>.go` after creating `<dir>/<launch>.held`, so a fault drill can kill a
    *   worker at exactly that instant.
+   * @param opts.zygotes warm interpreters for KFP lightweight steps; without them every step starts with `sh`.
    */
-  constructor(private readonly opts: { runAs?: { uid: number; gid: number }; testHoldDir?: string } = {}) {
+  constructor(private readonly opts: { runAs?: { uid: number; gid: number }; testHoldDir?: string; zygotes?: PythonZygotes } = {}) {
     this.supervisor = supervisorScript(opts.testHoldDir !== undefined);
   }
 
@@ -82,25 +85,57 @@ export class LocalProcessRunner implements Runner {
     const runAs = this.opts.runAs;
     // lchown: a directory a step replaced with a symlink gives nothing else to the step user.
     if (runAs) for (const dir of [spec.workDir, ...spec.writableDirs]) await lchown(dir, runAs.uid, runAs.gid);
-    const { pid, ended } = await spawner.spawn({
-      file: '/bin/sh',
-      args: ['-c', this.supervisor, 'sluice-step', ...spec.argv],
-      cwd: spec.workDir,
+    const env = {
+      ...spec.env,
       // Another user's HOME is out of reach; the launch directory serves instead.
-      env: {
-        ...spec.env,
-        ...(runAs ? { HOME: spec.workDir } : {}),
-        SLUICE_LAUNCH: spec.name,
-        SLUICE_STATE_FILE: join(spec.workDir, STATE_FILE),
-        SLUICE_EXIT_FILE: join(spec.workDir, EXIT_FILE),
-        ...(this.opts.testHoldDir !== undefined ? { SLUICE_TEST_HOLD_DIR: this.opts.testHoldDir } : {}),
-      },
+      ...(runAs ? { HOME: spec.workDir } : {}),
+      SLUICE_LAUNCH: spec.name,
+      SLUICE_STATE_FILE: join(spec.workDir, STATE_FILE),
+      SLUICE_EXIT_FILE: join(spec.workDir, EXIT_FILE),
+      ...(this.opts.testHoldDir !== undefined ? { SLUICE_TEST_HOLD_DIR: this.opts.testHoldDir } : {}),
+    };
+    const python = installedLightweight(spec);
+    const { pid, ended } = (python && (await this.fromZygote(spec, python, env))) ?? (await spawner.spawn({
+      file: '/bin/sh',
+      // A lightweight component whose requirements are installed skips its pip preamble.
+      args: ['-c', this.supervisor, 'sluice-step', ...(python?.withoutPreamble ?? spec.argv)],
+      cwd: spec.workDir,
+      env,
       ...(runAs ? { uid: runAs.uid, gid: runAs.gid } : {}),
       logFile: spec.logFile,
-    });
+    }));
     this.running.set(spec.name, ended);
     void ended.then(() => this.running.delete(spec.name));
     return handleFor(spec, { pid, startTicks: (await processStartTicks(pid)) ?? 0 });
+  }
+
+  /**
+   * Starts a KFP lightweight step from a warm interpreter, when zygotes are on and one can serve
+   * its environment; undefined (after saying why, if it tried) means the `sh` supervisor starts it.
+   */
+  private async fromZygote(spec: LaunchSpec, python: KfpLightweightLaunch, env: Record<string, string>): Promise<Spawned | undefined> {
+    const zygotes = this.opts.zygotes;
+    const lib = spec.requirementsInstalled?.lib;
+    if (!zygotes || !python.kfpRuntime || !zygotes.serves(env, lib)) return undefined;
+    try {
+      return await zygotes.start(lib, {
+        launch: spec.name,
+        module: python.module,
+        source: python.source,
+        executorArgs: python.executorArgs,
+        cwd: spec.workDir,
+        env: { ...env, _KFP_RUNTIME: 'true' },
+        logFile: spec.logFile,
+        stateFile: env.SLUICE_STATE_FILE,
+        exitFile: env.SLUICE_EXIT_FILE,
+        user: this.opts.runAs,
+        holdDir: this.opts.testHoldDir,
+      });
+    } catch (err) {
+      // Nothing ran, or a supervisor that did start holds the claim and this one's `sh` loses it.
+      zygotes.fellBack(spec.name, err);
+      return undefined;
+    }
   }
 
   async wait(handle: LaunchHandle, signal: AbortSignal): Promise<LaunchStatus> {
@@ -163,6 +198,15 @@ export class LocalProcessRunner implements Runner {
     const owners = await Promise.all(pids.map((pid) => readFile(`/proc/${pid}/status`, 'utf8').then((s) => /^Uid:\s+(\d+)/m.exec(s)?.[1], () => undefined)));
     return pids.filter((_, i) => owners[i] === String(uid));
   }
+}
+
+/**
+ * The launch as a KFP lightweight component whose preamble has nothing left to install (its
+ * requirements are met, or it has none); undefined for any other command, which runs as written.
+ */
+function installedLightweight(spec: LaunchSpec): KfpLightweightLaunch | undefined {
+  const python = recognizeKfpLightweight(spec.argv);
+  return python && (python.installs.length === 0 || spec.requirementsInstalled) ? python : undefined;
 }
 
 /** The state of a launch known only by its exit code: no process to watch or kill. */

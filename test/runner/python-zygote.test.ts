@@ -188,8 +188,9 @@ describe('KFP lightweight steps from a warm interpreter', () => {
   });
 
   test('kill stops a running zygote step and its whole process group', async () => {
-    const marker = join(base, `marker-${Date.now()}`);
-    chmodSync(base, 0o777);
+    const markers = mkdtempSync(join(base, 'markers-'));
+    chmodSync(markers, 0o777); // the step user writes it
+    const marker = join(markers, 'pid');
     const prepared = await plan('sleeps', { marker });
     const handle = await viaZygote.start(prepared.plan.spec);
     await until(() => existsSync(marker) && readFileSync(marker, 'utf8') !== '');
@@ -201,7 +202,6 @@ describe('KFP lightweight steps from a warm interpreter', () => {
     expect(statOf(step)?.[1]).toBe(String(supervisor));
     await viaZygote.kill(handle, 2000);
     await until(() => !alive(step) && !alive(supervisor));
-    chmodSync(base, 0o755);
   });
 
   test("a worker that dies mid-step (its zygote with it) leaves the launch for the next worker to find by its files", async () => {
@@ -217,6 +217,27 @@ describe('KFP lightweight steps from a warm interpreter', () => {
     await next.seal(prepared.plan.spec);
     expect((await collectOutputs(prepared.input, prepared.plan)).parameters).toEqual({ total: 4, text: 'XY' });
     expect(readFileSync(prepared.plan.spec.logFile, 'utf8').match(/Looking for component/g)).toHaveLength(1);
+  });
+
+  test("a supervisor a dead worker's zygote left before its claim races the next worker's for it: the step runs once", async () => {
+    const hold = mkdtempSync(join(base, 'hold-'));
+    chmodSync(hold, 0o777);
+    const prepared = await plan('typed', { n: 1, msg: 'z' });
+    const spec = prepared.plan.spec;
+    const first = newZygotes();
+    await new LocalProcessRunner({ runAs, zygotes: first, testHoldDir: hold }).start(spec);
+    await until(() => existsSync(join(hold, `${spec.name}.held`)));
+    first.close();
+    // Nothing recorded yet: the next worker starts a supervisor of its own, and both wait at the claim.
+    const nextZygotes = newZygotes();
+    const next = new LocalProcessRunner({ runAs, zygotes: nextZygotes, testHoldDir: hold });
+    const handle = await next.start(spec);
+    writeFileSync(join(hold, `${spec.name}.go`), '');
+    expect(await next.wait(handle, new AbortController().signal)).toEqual({ status: 'exited', exitCode: 0 });
+    nextZygotes.close();
+    await next.seal(spec);
+    expect((await collectOutputs(prepared.input, prepared.plan)).parameters).toEqual({ total: 2, text: 'Z' });
+    expect(readFileSync(spec.logFile, 'utf8').match(/Looking for component/g)).toHaveLength(1);
   });
 
   test('a zygote that cannot start falls back to sh, saying why: the step still runs', async () => {

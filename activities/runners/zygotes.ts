@@ -56,10 +56,18 @@ export function interpreterVariables(env: Record<string, string>): Record<string
 }
 
 /**
+ * Zygotes of this process, by interpreter and environment, least recently used first: shared by
+ * every `PythonZygotes` in the process (several workers of one process, as tests start, run the
+ * same runtime), so `max` bounds the process, as one spawn helper serves it.
+ */
+const running = new Map<string, Zygote>();
+
+/**
  * Warm Python interpreters for KFP lightweight steps: one zygote (`python/zygote.py`) per Python
  * environment, started on first use with the steps' runtime, kfp already imported, and kept for
- * the next step of that environment; at most `max`, the least recently used stopped first (its
- * running steps go on: a supervisor is nobody's child but the zygote's, which reaps it).
+ * the next step of that environment; at most `max` in the process, the least recently used
+ * stopped first (its running steps go on: a supervisor is nobody's child but the zygote's, which
+ * reaps it).
  *
  * A zygote runs as the worker's user (root under a root worker) and imports only the runtime and
  * a sealed environment, which are root's and read-only to steps; each step's supervisor drops to
@@ -67,7 +75,8 @@ export function interpreterVariables(env: Record<string, string>): Record<string
  * the worker; the steps it started outlive both, as the spawn helper's do.
  */
 export class PythonZygotes {
-  private readonly zygotes = new Map<string, Zygote>();
+  /** The keys (in `running`) of the zygotes this instance used. */
+  private readonly used = new Set<string>();
 
   /**
    * @param opts.python the steps' runtime's `bin/python3`
@@ -88,16 +97,18 @@ export class PythonZygotes {
 
   /** Starts `launch` from the zygote of `lib`, starting that zygote first if need be. Rejects when it cannot (the caller falls back). */
   start(lib: string | undefined, launch: ZygoteLaunch): Promise<Spawned> {
-    const key = lib ?? '';
-    let zygote = this.zygotes.get(key);
+    const env = this.envOf(lib);
+    const key = JSON.stringify([this.opts.python, env]);
+    let zygote = running.get(key);
     if (zygote && !zygote.alive) zygote = undefined;
     // Most recently used last: the first entry is the one to stop.
-    this.zygotes.delete(key);
-    zygote ??= new Zygote(this.opts.python, this.envOf(lib));
-    this.zygotes.set(key, zygote);
-    for (const [oldKey, old] of this.zygotes) {
-      if (this.zygotes.size <= this.opts.max) break;
-      this.zygotes.delete(oldKey);
+    running.delete(key);
+    zygote ??= new Zygote(this.opts.python, env);
+    running.set(key, zygote);
+    this.used.add(key);
+    for (const [oldKey, old] of running) {
+      if (running.size <= this.opts.max) break;
+      running.delete(oldKey);
       old.stop();
     }
     return zygote.start(launch);
@@ -108,10 +119,13 @@ export class PythonZygotes {
     this.opts.warn(`launch ${name}: the warm Python interpreter could not start it (${(err as Error).message}); starting it with sh`);
   }
 
-  /** Stops every zygote (steps they started go on). */
+  /** Stops the zygotes this instance used (steps they started go on). */
   close(): void {
-    for (const zygote of this.zygotes.values()) zygote.stop();
-    this.zygotes.clear();
+    for (const key of this.used) {
+      running.get(key)?.stop();
+      running.delete(key);
+    }
+    this.used.clear();
   }
 
   private envOf(lib: string | undefined): Record<string, string> {

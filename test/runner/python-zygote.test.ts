@@ -304,3 +304,24 @@ describe('KFP lightweight steps from a warm interpreter', () => {
     expect(await sandboxed(false)).toMatchObject({ uid: 4242, reached: true });
   });
 });
+
+describe('which launches a zygote serves', () => {
+  const base = { PATH: '/runtime/bin:/usr/bin', LANG: 'C.UTF-8', PYTHONUNBUFFERED: '1', HOME: '/root' };
+  const pool = new PythonZygotes({ python: '/runtime/bin/python3', env: base, max: 1, warn: () => undefined });
+  const lib = '/runtime/envs/abc/lib';
+
+  test('a launch whose interpreter variables are the zygote\'s, whatever else it sets', () => {
+    expect(pool.serves({ ...base, HOME: '/launch', SLUICE_LAUNCH: 'x', MY_SETTING: '1' }, undefined)).toBe(true);
+    expect(pool.serves({ ...base, PYTHONPATH: lib, PATH: `${lib}/bin:${base.PATH}` }, lib)).toBe(true);
+  });
+
+  test("never a PYTHONPATH, loader or locale setting of the step's own: those run with sh", () => {
+    expect(pool.serves({ ...base, PYTHONPATH: '/tmp/planted' }, undefined)).toBe(false);
+    expect(pool.serves({ ...base, PYTHONPATH: `${lib}:/tmp/planted` }, lib)).toBe(false);
+    expect(pool.serves({ ...base }, lib)).toBe(false);
+    expect(pool.serves({ ...base, LD_PRELOAD: '/tmp/x.so' }, undefined)).toBe(false);
+    expect(pool.serves({ ...base, PYTHONHASHSEED: '0' }, undefined)).toBe(false);
+    expect(pool.serves({ ...base, LC_ALL: 'de_DE.UTF-8' }, undefined)).toBe(false);
+    expect(pool.serves({ ...base, PYTHONUNBUFFERED: '' }, undefined)).toBe(false);
+  });
+});

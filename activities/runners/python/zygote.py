@@ -9,23 +9,28 @@ then answers requests, one JSON object per line on stdin, by forking:
        └─ step: the launch's environment, directory and argv; runs the executor as
           `python3 -m <module> --component_module_path <file> <args…>` would
 
-Replies (stdout, one JSON object per line): {"id", "pid"} once the supervisor exists (its pid is
-the launch's, as the spawn helper's is), {"id", "error"} when it could not be started, and
+Replies (stdout, one JSON object per line): {"id", "pid"} once the supervisor runs as the step's
+user and has claimed the launch or lost it (its pid is the launch's, as the spawn helper's is), {"id", "error"} when it could not be started, and
 {"id", "exited": {"code", "signal"}} when it has ended. The zygote reaps its supervisors, so no
 zombie is left; supervisors are not tied to the zygote and outlive it and the worker. On EOF the
 zygote exits. Nothing here runs step code: only the step (grandchild), after privileges are gone.
 """
 
+import atexit
 import ctypes
 import fcntl
 import importlib
 import json
 import os
+import runpy
 import selectors
 import signal
+import site
 import socket
 import struct
 import sys
+import tempfile
+import time
 
 # Exits of the supervisor, as the `sh` supervisor's: another supervisor claimed the launch first.
 CLAIM_LOST = 125
@@ -122,7 +127,6 @@ def _claim(state_file):
 
 def _hold(hold_dir, launch):
     """Tests only, as the `sh` supervisor: wait between spawn and claim until the test says go."""
-    import time  # pylint: disable=import-outside-toplevel
     with open(os.path.join(hold_dir, launch + '.held'), 'w', encoding='ascii'):
         pass
     while not os.path.exists(os.path.join(hold_dir, launch + '.go')):
@@ -171,6 +175,10 @@ def _run_step(req):
         code = _execute(req)
     except SystemExit as e:
         code = _system_exit_code(e)
+    except KeyboardInterrupt:
+        # The interpreter would kill itself with SIGINT: `sh` reports that as 130.
+        sys.excepthook(*sys.exc_info())
+        code = 128 + signal.SIGINT
     except BaseException:  # pylint: disable=broad-except
         sys.excepthook(*sys.exc_info())
     finally:
@@ -178,10 +186,6 @@ def _run_step(req):
 
 
 def _execute(req):
-    import runpy  # pylint: disable=import-outside-toplevel
-    import site  # pylint: disable=import-outside-toplevel
-    import tempfile  # pylint: disable=import-outside-toplevel
-    import time  # pylint: disable=import-outside-toplevel
     signal.signal(signal.SIGINT, signal.default_int_handler)
     os.environ.clear()
     os.environ.update(req['env'])
@@ -220,7 +224,6 @@ def _system_exit_code(e):
 
 
 def _finish(code):
-    import atexit  # pylint: disable=import-outside-toplevel
     try:
         atexit._run_exitfuncs()  # pylint: disable=protected-access
         sys.stdout.flush()

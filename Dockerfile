@@ -70,6 +70,8 @@ RUN apt-get update \
  && apt-get install -y --no-install-recommends python3 \
  && rm -rf /var/lib/apt/lists/*
 COPY --from=build /app/.venv /app/.venv
+# The warm interpreters' fork server (SLUICE_PYTHON_ZYGOTE) runs from the source tree.
+COPY activities/runners/python ./activities/runners/python
 USER 10001:10001
 
 # ---- sluice: the default target (last stage)

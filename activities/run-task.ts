@@ -103,7 +103,9 @@ export function createRunTask(deps: RunTaskDeps) {
       // never started the step, and the build it shares (or finds done) is what the step needs.
       if (deps.pythonEnvs) {
         try {
-          plan.spec.env = await deps.pythonEnvs.envFor(plan.spec.argv, plan.spec.logFile, plan.spec.env);
+          const python = await deps.pythonEnvs.envFor(plan.spec.argv, plan.spec.logFile, plan.spec.env);
+          plan.spec.env = python.env;
+          plan.spec.requirementsInstalled = python.installed;
         } catch (err) {
           // Like a failed `pip install` in the step itself: KFP's retry policy decides. A resumed
           // launch may already be running, so it goes on (its own pip installs what it needs).

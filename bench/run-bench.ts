@@ -8,6 +8,7 @@ import { seedRuns } from './seed-runs';
 import { treeMemory } from './process-memory';
 import { benchKubernetes, type KubernetesBench } from './kubernetes-bench';
 import { loadBurst, type Latencies } from './load';
+import { benchPythonSteps, type PythonStepsBench } from './python-steps';
 
 /**
  * `npm run bench`: starts a fresh embedded stack and measures
@@ -18,7 +19,8 @@ import { loadBurst, type Latencies } from './load';
  *  - resident memory of every process of the stack, idle and at the fan-out's peak;
  *  - a 20-step chain and a 50-wide fan-out of lightweight Python no-op steps, compiled from one
  *    kfp source, through Sluice and through `kfp.local`, with the ratio (`kfp-local.ts`);
- *  - a burst of 100 run creations at once with 20 readers listing runs (`load.ts`).
+ *  - a burst of 100 run creations at once with 20 readers listing runs (`load.ts`);
+ *  - a no-op KFP lightweight step from start to exit code: warm interpreter vs `sh` (`python-steps.ts`).
  * Prints a table and writes the figures as JSON under bench/results/.
  */
 async function main(): Promise<void> {
@@ -91,6 +93,9 @@ async function main(): Promise<void> {
       },
     };
     printTable(results);
+    const pythonSteps = await benchPythonSteps();
+    printPythonSteps(pythonSteps);
+    Object.assign(results, { pythonSteps });
     // After this stack's own figures: a worker of its own, on the test control plane.
     let kubernetes: KubernetesBench | { failed: string } | undefined;
     try {
@@ -105,6 +110,12 @@ async function main(): Promise<void> {
   } finally {
     await stack.stop();
   }
+}
+
+function printPythonSteps(r: PythonStepsBench): void {
+  console.log(`\nno-op KFP lightweight step, start to exit code (median of ${r.samples}):`);
+  console.log(`  warm interpreter: ${r.zygoteWarmMs} ms (first step of an environment ${r.zygoteFirstMs} ms)`);
+  console.log(`  sh + python3, preamble skipped: ${r.shMs} ms; sh running the preamble's pip: ${r.shWithPipMs} ms`);
 }
 
 async function stepTimeMs(stack: DevStack, runId: string): Promise<number> {

@@ -71,6 +71,14 @@ export const ConfigSchema = z.object({
    * else. `host`: steps share the worker's network (and can reach those ports on loopback).
    */
   stepNetwork: z.enum(['isolated', 'host']).default('isolated'),
+  /**
+   * Whether KFP lightweight Python steps start from a warm interpreter (a fork server per Python
+   * environment with kfp imported; `activities/runners/zygotes.ts`) instead of `sh` and a fresh
+   * `python3`. On by default; a step the fork server cannot start falls back to `sh`.
+   */
+  pythonZygote: z.union([z.boolean(), z.enum(['true', 'false']).transform((v) => v === 'true')]).default(true),
+  /** Warm interpreters a worker keeps at most (one per Python environment), the least recently used going first. */
+  pythonZygotes: z.coerce.number().int().min(1).default(4),
   /** Tasks of one run that may execute at once. */
   parallelism: z.coerce.number().int().min(1).default(16),
   /** How long Temporal waits without a heartbeat before it retries a task on another worker. */
@@ -176,6 +184,8 @@ const ENV_KEYS: Record<string, keyof z.input<typeof ConfigSchema>> = {
   SLUICE_STEP_UIDS: 'stepUids',
   SLUICE_STEP_NETWORK: 'stepNetwork',
   SLUICE_STEP_RUNTIME_DIR: 'stepRuntimeDir',
+  SLUICE_PYTHON_ZYGOTE: 'pythonZygote',
+  SLUICE_PYTHON_ZYGOTES: 'pythonZygotes',
   SLUICE_PARALLELISM: 'parallelism',
   SLUICE_HEARTBEAT_TIMEOUT_SECONDS: 'heartbeatTimeoutSeconds',
   SLUICE_MAX_CONCURRENT_TASKS: 'maxConcurrentTasks',

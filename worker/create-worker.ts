@@ -24,6 +24,7 @@ import { FailureTypes } from '../config/constants';
 import { SLUICE_DATA_CONVERTER } from '../config/payload-codec';
 import type { MetadataStore } from '../store/types';
 import { PythonEnvs } from '../activities/runners/python-envs';
+import { PythonZygotes } from '../activities/runners/zygotes';
 import { buildStepEnv } from './step-env';
 import { ensureStepRuntime, runtimeEnv } from './step-runtime';
 import { confineSteps, resolveStepUser, stepUserBlocked } from './step-user';
@@ -94,10 +95,11 @@ async function localSteps(config: SluiceConfig, runner: Runner | undefined, logg
   const who = identity ? `${identity.name}, ${config.stepNetwork === 'isolated' ? 'without network' : "on the host's network"}` : "the worker's own user";
   logger.info({ stepUser: identity?.name ?? 'the worker\'s own user', stepNetwork: identity ? config.stepNetwork : 'host', python: runtime.dir }, `local steps run as ${who}, with Python from ${runtime.dir}`);
   const pipSettings = Object.fromEntries(Object.entries(process.env).filter((e): e is [string, string] => e[0].startsWith('PIP_') && e[1] !== undefined));
+  const stepEnv = buildStepEnv(runtime, process.env);
   const builderEnv = { ...pipSettings, ...runtimeEnv(runtime, '/usr/local/bin:/usr/bin:/bin'), LANG: process.env.LANG ?? 'C.UTF-8' };
   return {
-    runner: runner ?? new LocalProcessRunner({ confine, testHoldDir: config.testLaunchHoldDir }),
-    stepEnv: buildStepEnv(runtime, process.env),
+    runner: runner ?? new LocalProcessRunner({ confine, testHoldDir: config.testLaunchHoldDir, zygotes: config.pythonZygote ? new PythonZygotes({ python: join(runtime.dir, 'bin', 'python3'), env: stepEnv, max: config.pythonZygotes, warn: (message) => logger.warn(message) }) : undefined }),
+    stepEnv,
     pythonEnvs: new PythonEnvs(runtime.dir, join(runtimeRoot, 'envs'), identity?.builder ?? {}, builderEnv),
   };
 }

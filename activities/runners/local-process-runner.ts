@@ -3,8 +3,10 @@ import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { LaunchHandle, LaunchSpec, LaunchStatus, Runner } from './runner';
 import { readTextInside, sealTree } from './safe-fs';
-import { spawner } from './spawner';
-import { handDirsTo, launchUid, sandboxedCommand, sandboxEnv, type SandboxTools, type StepSandboxes } from './step-sandbox';
+import { recognizeKfpLightweight, type KfpLightweightLaunch } from './kfp-lightweight';
+import { spawner, type Spawned } from './spawner';
+import { handDirsTo, launchUid, sandboxedCommand, sandboxEnv, type SandboxTools, type StepSandbox, type StepSandboxes } from './step-sandbox';
+import type { PythonZygotes } from './zygotes';
 
 /**
  * A tiny `sh` supervisor owns a launch's bookkeeping, because the step must outlive a worker
@@ -70,8 +72,9 @@ export class LocalProcessRunner implements Runner {
    * @param opts.testHoldDir tests only: every supervisor waits, between spawn and claim, for
    *   `<dir>/<launch>.go` after creating `<dir>/<launch>.held`, so a fault drill can kill a
    *   worker at exactly that instant.
+   * @param opts.zygotes warm interpreters for KFP lightweight steps; without them every step starts with `sh`.
    */
-  constructor(private readonly opts: { confine?: { sandboxes: StepSandboxes; tools: SandboxTools }; testHoldDir?: string } = {}) {
+  constructor(private readonly opts: { confine?: { sandboxes: StepSandboxes; tools: SandboxTools }; testHoldDir?: string; zygotes?: PythonZygotes } = {}) {
     this.supervisor = supervisorScript(opts.testHoldDir !== undefined);
   }
 
@@ -84,24 +87,56 @@ export class LocalProcessRunner implements Runner {
     const confine = this.opts.confine;
     const sandbox = confine && (await confine.sandboxes.acquire(spec.name, spec.workDir));
     if (sandbox) await handDirsTo(sandbox, [spec.workDir, ...spec.writableDirs], spec.workspaceDir);
-    const supervised = ['/bin/sh', '-c', this.supervisor, 'sluice-step', ...spec.argv];
+    const env = {
+      ...spec.env,
+      ...(sandbox ? sandboxEnv(sandbox, spec.workDir) : {}),
+      SLUICE_LAUNCH: spec.name,
+      SLUICE_STATE_FILE: join(spec.workDir, STATE_FILE),
+      SLUICE_EXIT_FILE: join(spec.workDir, EXIT_FILE),
+      ...(this.opts.testHoldDir !== undefined ? { SLUICE_TEST_HOLD_DIR: this.opts.testHoldDir } : {}),
+    };
+    const python = installedLightweight(spec);
+    // A lightweight component whose requirements are installed skips its pip preamble.
+    const supervised = ['/bin/sh', '-c', this.supervisor, 'sluice-step', ...(python?.withoutPreamble ?? spec.argv)];
     const command = confine && sandbox ? sandboxedCommand(confine.tools, sandbox, supervised) : { file: supervised[0], args: supervised.slice(1) };
-    const { pid, ended } = await spawner.spawn({
+    const { pid, ended } = (python && (await this.fromZygote(spec, python, env, sandbox))) ?? (await spawner.spawn({
       ...command,
       cwd: spec.workDir,
-      env: {
-        ...spec.env,
-        ...(sandbox ? sandboxEnv(sandbox, spec.workDir) : {}),
-        SLUICE_LAUNCH: spec.name,
-        SLUICE_STATE_FILE: join(spec.workDir, STATE_FILE),
-        SLUICE_EXIT_FILE: join(spec.workDir, EXIT_FILE),
-        ...(this.opts.testHoldDir !== undefined ? { SLUICE_TEST_HOLD_DIR: this.opts.testHoldDir } : {}),
-      },
+      env,
       logFile: spec.logFile,
-    });
+    }));
     this.running.set(spec.name, ended);
     void ended.then(() => this.running.delete(spec.name));
     return handleFor(spec, { pid, startTicks: (await processStartTicks(pid)) ?? 0 }, sandbox?.uid);
+  }
+
+  /**
+   * Starts a KFP lightweight step from a warm interpreter, when zygotes are on and one can serve
+   * its environment; undefined (after saying why, if it tried) means the `sh` supervisor starts it.
+   */
+  private async fromZygote(spec: LaunchSpec, python: KfpLightweightLaunch, env: Record<string, string>, sandbox: StepSandbox | undefined): Promise<Spawned | undefined> {
+    const zygotes = this.opts.zygotes;
+    const lib = spec.requirementsInstalled?.lib;
+    if (!zygotes || !python.kfpRuntime || !zygotes.serves(env, lib)) return undefined;
+    try {
+      return await zygotes.start(lib, {
+        launch: spec.name,
+        module: python.module,
+        source: python.source,
+        executorArgs: python.executorArgs,
+        cwd: spec.workDir,
+        env: { ...env, _KFP_RUNTIME: 'true' },
+        logFile: spec.logFile,
+        stateFile: env.SLUICE_STATE_FILE,
+        exitFile: env.SLUICE_EXIT_FILE,
+        sandbox,
+        holdDir: this.opts.testHoldDir,
+      });
+    } catch (err) {
+      // Nothing ran, or a supervisor that did start holds the claim and this one's `sh` loses it.
+      zygotes.fellBack(spec.name, err);
+      return undefined;
+    }
   }
 
   async wait(handle: LaunchHandle, signal: AbortSignal): Promise<LaunchStatus> {
@@ -170,6 +205,15 @@ export class LocalProcessRunner implements Runner {
     const owners = await Promise.all(pids.map((pid) => readFile(`/proc/${pid}/status`, 'utf8').then((s) => /^Uid:\s+(\d+)/m.exec(s)?.[1], () => undefined)));
     return pids.filter((_, i) => owners[i] === String(uid));
   }
+}
+
+/**
+ * The launch as a KFP lightweight component whose preamble has nothing left to install (its
+ * requirements are met, or it has none); undefined for any other command, which runs as written.
+ */
+function installedLightweight(spec: LaunchSpec): KfpLightweightLaunch | undefined {
+  const python = recognizeKfpLightweight(spec.argv);
+  return python && (python.installs.length === 0 || spec.requirementsInstalled) ? python : undefined;
 }
 
 /** The state of a launch known only by its exit code: no process to watch or kill. */

@@ -70,12 +70,13 @@ export class PythonEnvs {
   /**
    * `env` with the environment of `argv`'s requirements first on `PYTHONPATH` and `PATH`, built
    * first if need be (pip's output appended to `logFile`); `env` itself for a command without
-   * requirements, or whose requirements the runtime satisfies.
+   * requirements, or whose requirements the runtime satisfies. `installed` is set when `argv` has
+   * requirements, all of them met now (by `lib`, when the runtime alone does not meet them).
    * @throws Error with pip's output when the requirements cannot be installed.
    */
-  async envFor(argv: string[], logFile: string, env: Record<string, string>): Promise<Record<string, string>> {
+  async envFor(argv: string[], logFile: string, env: Record<string, string>): Promise<{ env: Record<string, string>; installed?: { lib?: string } }> {
     const installs = pipInstallsOf(argv);
-    if (!installs) return env;
+    if (!installs) return { env };
     const key = createHash('sha256').update(JSON.stringify({ runtime: this.runtimeDir, installs })).digest('hex').slice(0, 24);
     let pending = this.building.get(key);
     if (!pending) {
@@ -84,9 +85,9 @@ export class PythonEnvs {
       void pending.catch(() => this.building.delete(key));
     }
     const lib = join(await pending, 'lib');
-    if (!(await exists(lib))) return env;
+    if (!(await exists(lib))) return { env, installed: {} };
     const prepend = (name: string, dir: string) => (env[name] ? `${dir}:${env[name]}` : dir);
-    return { ...env, PYTHONPATH: prepend('PYTHONPATH', lib), PATH: prepend('PATH', join(lib, 'bin')) };
+    return { env: { ...env, PYTHONPATH: prepend('PYTHONPATH', lib), PATH: prepend('PATH', join(lib, 'bin')) }, installed: { lib } };
   }
 
   private async ensure(key: string, installs: string[][], logFile: string): Promise<string> {

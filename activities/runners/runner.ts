@@ -24,6 +24,12 @@ export interface LaunchSpec {
   writableDirs: string[];
   /** The run's workspace (`{{$.workspace_path}}`), one of `writableDirs`: shared by the run's launches, so never sealed. */
   workspaceDir?: string;
+  /**
+   * Set when every `pip install` of a KFP lightweight component's preamble is met: `PythonEnvs`
+   * found the runtime satisfies them, or built and sealed the environment `lib`, which is first on
+   * `env.PYTHONPATH`. The local runner then skips the preamble (no pip, no package index).
+   */
+  requirementsInstalled?: { lib?: string };
   /** Who the launch is and its platform settings: what a pod needs beyond a process (the local runner ignores it). */
   task?: LaunchTask;
 }

@@ -1,0 +1,356 @@
+"""A warm Python interpreter for KFP lightweight steps (see activities/runners/zygotes.ts).
+
+One zygote serves one Python environment. It imports what `kfp.dsl.executor_main` imports,
+then answers requests, one JSON object per line on stdin, by forking:
+
+  zygote (the worker's user: root under a root worker; imports only root-owned, sealed code)
+    └─ supervisor: its own session; the launch's sandbox, then the step's user; the log; claims
+       │ the launch (launch.json, O_EXCL) exactly as the `sh` supervisor does; writes exit_code
+       └─ step: the launch's environment, directory and argv; runs the executor as
+          `python3 -m <module> --component_module_path <file> <args…>` would
+
+Replies (stdout, one JSON object per line): {"id", "pid"} once the supervisor runs as the step's
+user and has claimed the launch or lost it (its pid is the launch's, as the spawn helper's is), {"id", "error"} when it could not be started, and
+{"id", "exited": {"code", "signal"}} when it has ended. The zygote reaps its supervisors, so no
+zombie is left; supervisors are not tied to the zygote and outlive it and the worker. On EOF the
+zygote exits. Nothing here runs step code: only the step (grandchild), after privileges are gone.
+"""
+
+import atexit
+import ctypes
+import fcntl
+import importlib
+import json
+import os
+import runpy
+import selectors
+import signal
+import site
+import socket
+import struct
+import sys
+import tempfile
+import time
+
+# Exits of the supervisor, as the `sh` supervisor's: another supervisor claimed the launch first.
+CLAIM_LOST = 125
+
+
+def _preload(modules):
+    # `_KFP_RUNTIME=true` is how the step runs (kfp then skips its compile-time imports); set only
+    # here while importing, since every step gets exactly its own environment.
+    os.environ['_KFP_RUNTIME'] = 'true'
+    for name in modules:
+        try:
+            importlib.import_module(name)
+        except Exception:  # pylint: disable=broad-except
+            # The step imports it itself, and fails exactly as it would have without the zygote.
+            pass
+    del os.environ['_KFP_RUNTIME']
+
+
+# ---- the sandbox, applied as root in the supervisor (Python 3.11 has no os.unshare)
+
+CLONE_NEWNS = 0x00020000
+CLONE_NEWNET = 0x40000000
+MS_BIND = 4096
+MS_REC = 16384
+MS_PRIVATE = 1 << 18
+SIOCGIFFLAGS = 0x8913
+SIOCSIFFLAGS = 0x8914
+IFF_UP = 0x1
+PR_SET_NO_NEW_PRIVS = 38
+
+_libc = None
+
+
+def _c(name, *args):
+    global _libc  # pylint: disable=global-statement
+    if _libc is None:
+        _libc = ctypes.CDLL(None, use_errno=True)
+    if getattr(_libc, name)(*args) != 0:
+        err = ctypes.get_errno()
+        raise OSError(err, f'{name}{args}: {os.strerror(err)}')
+
+
+def _bind(source, target):
+    _c('mount', source.encode(), target.encode(), None, ctypes.c_ulong(MS_BIND), None)
+
+
+def _apply_sandbox(box):
+    _c('unshare', ctypes.c_int(CLONE_NEWNS | (CLONE_NEWNET if box['isolateNetwork'] else 0)))
+    # Nothing mounted from here on reaches the host's mount namespace.
+    _c('mount', None, b'/', None, ctypes.c_ulong(MS_REC | MS_PRIVATE), None)
+    _bind(box['passwdFile'], '/etc/passwd')
+    _bind(box['groupFile'], '/etc/group')
+    # Last: the other sources may lie under /tmp. Not at all where Sluice's own files lie under
+    # it (the step would not see them); TMPDIR then names the step's temporary directory.
+    if box['mountTmp']:
+        _bind(box['tmpDir'], '/tmp')
+    if box['isolateNetwork']:
+        # A new network namespace has only `lo`, and it is down.
+        with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as s:
+            flags = struct.unpack('16sH14x', fcntl.ioctl(s, SIOCGIFFLAGS, struct.pack('16sH14x', b'lo', 0)))[1]
+            fcntl.ioctl(s, SIOCSIFFLAGS, struct.pack('16sH14x', b'lo', flags | IFF_UP))
+
+
+def _drop_privileges(uid, gid):
+    os.setgroups([])
+    os.setresgid(gid, gid, gid)
+    os.setresuid(uid, uid, uid)
+    _c('prctl', ctypes.c_int(PR_SET_NO_NEW_PRIVS), ctypes.c_ulong(1), ctypes.c_ulong(0), ctypes.c_ulong(0), ctypes.c_ulong(0))
+
+
+# ---- the supervisor and the step
+
+
+def _ready(fd):
+    os.write(fd, b'ok')
+    os.close(fd)
+
+
+def _start_ticks():
+    with open('/proc/self/stat', encoding='ascii') as f:
+        stat = f.read()
+    # Field 22; the command name (field 2) may hold spaces, so count after its closing parenthesis.
+    return int(stat[stat.rindex(')') + 2:].split(' ')[19])
+
+
+def _claim(state_file):
+    try:
+        fd = os.open(state_file, os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_NOFOLLOW, 0o644)
+    except OSError:
+        return False
+    try:
+        os.write(fd, json.dumps({'pid': os.getpid(), 'startTicks': _start_ticks()}, separators=(',', ':')).encode())
+    finally:
+        os.close(fd)
+    return True
+
+
+def _hold(hold_dir, launch):
+    """Tests only, as the `sh` supervisor: wait between spawn and claim until the test says go."""
+    with open(os.path.join(hold_dir, launch + '.held'), 'w', encoding='ascii'):
+        pass
+    while not os.path.exists(os.path.join(hold_dir, launch + '.go')):
+        time.sleep(0.05)
+
+
+def _exit_status(status):
+    """The step's exit code as `sh` reports it: 128 + the signal that killed it."""
+    return os.waitstatus_to_exitcode(status) if os.WIFEXITED(status) else 128 + os.WTERMSIG(status)
+
+
+def _supervise(req, ready_fd):
+    """The supervisor, after the fork: set up, claim, tell the zygote (`ready_fd`), run the step."""
+    os.setsid()
+    if req.get('sandbox'):
+        _apply_sandbox(req['sandbox'])
+    box = req.get('sandbox')
+    if box:
+        _drop_privileges(box['uid'], box['gid'])
+        # Group-writable by default, as the `sh` sandbox: the run's workspace is the steps' group's.
+        os.umask(0o002)
+    # The zygote answers once the claim is decided, so a worker that gets the pid finds the launch
+    # by its record from then on; a held launch (tests) is answered before it waits.
+    if req.get('holdDir'):
+        _ready(ready_fd)
+        _hold(req['holdDir'], req['launch'])
+    claimed = _claim(req['stateFile'])
+    if not req.get('holdDir'):
+        _ready(ready_fd)
+    if not claimed:
+        os._exit(CLAIM_LOST)
+    step = os.fork()
+    if step == 0:
+        _run_step(req)  # never returns
+    _, status = os.waitpid(step, 0)
+    code = _exit_status(status)
+    try:
+        fd = os.open(req['exitFile'], os.O_WRONLY | os.O_CREAT | os.O_TRUNC | os.O_NOFOLLOW, 0o644)
+        os.write(fd, str(code).encode())
+        os.close(fd)
+    finally:
+        os._exit(code)
+
+
+def _run_step(req):
+    code = 1
+    try:
+        code = _execute(req)
+    except SystemExit as e:
+        code = _system_exit_code(e)
+    except KeyboardInterrupt:
+        # The interpreter would kill itself with SIGINT: `sh` reports that as 130.
+        sys.excepthook(*sys.exc_info())
+        code = 128 + signal.SIGINT
+    except BaseException:  # pylint: disable=broad-except
+        sys.excepthook(*sys.exc_info())
+    finally:
+        _finish(code)
+
+
+def _execute(req):
+    signal.signal(signal.SIGINT, signal.default_int_handler)
+    os.environ.clear()
+    os.environ.update(req['env'])
+    time.tzset()
+    os.chdir(req['cwd'])
+    unbuffered = bool(os.environ.get('PYTHONUNBUFFERED'))
+    sys.stdout = open(1, 'w', encoding=sys.stdout.encoding, errors=sys.stdout.errors, buffering=1 if unbuffered else -1, closefd=False)
+    sys.stderr = open(2, 'w', encoding=sys.stderr.encoding, errors='backslashreplace', buffering=1, closefd=False)
+    if unbuffered:
+        sys.stdout.reconfigure(write_through=True)
+    sys.stderr.reconfigure(write_through=True)
+    # What `sh -ec` did: a private temporary directory holding the source.
+    tempfile.tempdir = None
+    program_path = tempfile.mkdtemp(prefix='tmp.')
+    module_path = os.path.join(program_path, 'ephemeral_component.py')
+    with open(module_path, 'w', encoding='utf-8') as f:
+        f.write(req['source'])
+    # `python3 -m`: the working directory first on sys.path, then the user's site as its HOME says.
+    sys.path[0] = os.getcwd()
+    site.USER_BASE = None
+    site.USER_SITE = None
+    if os.path.isdir(site.getusersitepackages()):
+        site.addsitedir(site.getusersitepackages())
+    sys.argv = [req['module'], '--component_module_path', module_path, *req['executorArgs']]
+    runpy.run_module(req['module'], run_name='__main__', alter_sys=True)
+    return 0
+
+
+def _system_exit_code(e):
+    if e.code is None:
+        return 0
+    if isinstance(e.code, int):
+        return e.code & 0xFF
+    print(e.code, file=sys.stderr)
+    return 1
+
+
+def _finish(code):
+    try:
+        atexit._run_exitfuncs()  # pylint: disable=protected-access
+        sys.stdout.flush()
+        sys.stderr.flush()
+    finally:
+        os._exit(code)
+
+
+# ---- the zygote's loop
+
+
+def _reply(message):
+    data = (json.dumps(message) + '\n').encode()
+    while data:
+        data = data[os.write(1, data):]
+
+
+def _fork_supervisor(req):
+    """The supervisor's pid once it runs as the step's user in its sandbox; OSError saying why it could not."""
+    # Opened here, as the spawn helper does: the logs directory is root's, and never through a symlink.
+    log_fd = os.open(req['logFile'], os.O_WRONLY | os.O_APPEND | os.O_CREAT | os.O_NOFOLLOW, 0o644)
+    ready_r, ready_w = os.pipe()
+    try:
+        pid = os.fork()
+        if pid == 0:
+            try:
+                signal.set_wakeup_fd(-1)
+                signal.signal(signal.SIGCHLD, signal.SIG_DFL)
+                null = os.open(os.devnull, os.O_RDONLY)
+                os.dup2(null, 0)
+                os.dup2(log_fd, 1)
+                os.dup2(log_fd, 2)
+                # Nothing of the zygote's (its pipes to the worker) stays open in the launch.
+                os.dup2(ready_w, 3)
+                os.closerange(4, 1 << 16)
+                _supervise(req, 3)
+            except BaseException as e:  # pylint: disable=broad-except
+                try:
+                    os.write(3, f'{type(e).__name__}: {e}'.encode())
+                finally:
+                    os._exit(126)
+        os.close(ready_w)
+        ready_w = -1
+        answer = b''
+        while chunk := os.read(ready_r, 4096):
+            answer += chunk
+        if answer != b'ok':
+            os.waitpid(pid, 0)
+            raise OSError(0, answer.decode(errors='replace') or 'the supervisor ended before it was ready')
+        return pid
+    finally:
+        for fd in (log_fd, ready_r, ready_w):
+            if fd >= 0:
+                os.close(fd)
+
+
+def main():
+    _preload(json.loads(sys.argv[1]) if len(sys.argv) > 1 else [])
+    wake_r, wake_w = os.pipe()
+    for fd in (wake_r, wake_w):
+        os.set_blocking(fd, False)
+        os.set_inheritable(fd, False)
+    signal.set_wakeup_fd(wake_w)
+    signal.signal(signal.SIGCHLD, lambda *_: None)
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    supervisors = {}
+    sel = selectors.DefaultSelector()
+    sel.register(0, selectors.EVENT_READ)
+    sel.register(wake_r, selectors.EVENT_READ)
+    _reply({'ready': True})
+    pending = b''
+    while True:
+        for key, _ in sel.select():
+            if key.fd == wake_r:
+                try:
+                    while os.read(wake_r, 512):
+                        pass
+                except BlockingIOError:
+                    pass
+                _reap(supervisors)
+                continue
+            chunk = os.read(0, 65536)
+            if not chunk:
+                return
+            pending += chunk
+            *lines, pending = pending.split(b'\n')
+            for line in lines:
+                if line.strip():
+                    _serve(json.loads(line), supervisors)
+
+
+def _serve(req, supervisors):
+    try:
+        pid = _fork_supervisor(req)
+    except OSError as e:
+        _reply({'id': req['id'], 'error': f'{e.filename}: {e.strerror}' if e.filename else str(e.strerror or e)})
+        return
+    supervisors[pid] = req['id']
+    _reply({'id': req['id'], 'pid': pid})
+
+
+def _reap(supervisors):
+    while True:
+        try:
+            pid, status = os.waitpid(-1, os.WNOHANG)
+        except ChildProcessError:
+            return
+        if pid == 0:
+            return
+        rid = supervisors.pop(pid, None)
+        if rid is None:
+            continue
+        signaled = os.WIFSIGNALED(status)
+        _reply({'id': rid, 'exited': {
+            'code': None if signaled else os.waitstatus_to_exitcode(status),
+            'signal': signal.Signals(os.WTERMSIG(status)).name if signaled else None,
+        }})
+
+
+if __name__ == '__main__':
+    try:
+        main()
+    except BrokenPipeError:
+        pass
+    sys.exit(0)

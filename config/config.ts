@@ -53,6 +53,11 @@ export const ConfigSchema = z.object({
    */
   stepRuntimeDir: z.string().optional(),
   /**
+   * Days a steps' runtime or a lightweight components' environment may stay unused before a
+   * worker starting up removes it (earlier package sets, pipelines no longer run).
+   */
+  stepRuntimeRetentionDays: z.coerce.number().positive().default(30),
+  /**
    * User that local steps run as. Unset under a root worker, each launch gets a uid of its own
    * from `stepUids`; a named user runs every step (they can then reach each other's files while
    * both run). A worker that is not root runs steps as itself (`inherit`). Never root: a root
@@ -184,6 +189,7 @@ const ENV_KEYS: Record<string, keyof z.input<typeof ConfigSchema>> = {
   SLUICE_STEP_UIDS: 'stepUids',
   SLUICE_STEP_NETWORK: 'stepNetwork',
   SLUICE_STEP_RUNTIME_DIR: 'stepRuntimeDir',
+  SLUICE_STEP_RUNTIME_RETENTION_DAYS: 'stepRuntimeRetentionDays',
   SLUICE_PYTHON_ZYGOTE: 'pythonZygote',
   SLUICE_PYTHON_ZYGOTES: 'pythonZygotes',
   SLUICE_PARALLELISM: 'parallelism',

@@ -26,6 +26,7 @@ import type { MetadataStore } from '../store/types';
 import { PythonEnvs } from '../activities/runners/python-envs';
 import { PythonZygotes } from '../activities/runners/zygotes';
 import { buildStepEnv } from './step-env';
+import { collectRuntimeGarbage, usageMarker } from './runtime-gc';
 import { ensureStepRuntime, runtimeEnv } from './step-runtime';
 import { confineSteps, resolveStepUser, stepUserBlocked } from './step-user';
 
@@ -83,6 +84,12 @@ async function localSteps(config: SluiceConfig, runner: Runner | undefined, logg
   const identity = resolveStepUser(config.stepUser, config.stepUids);
   const runtimeRoot = config.stepRuntimeDir ?? join(config.dataDir, 'runtime');
   const runtime = await ensureStepRuntime(config.venv, runtimeRoot);
+  const markUsed = usageMarker();
+  await markUsed(runtime.dir);
+  // A worker may run for months: its runtime stays in use as long as it does.
+  setInterval(() => void markUsed(runtime.dir), 60 * 60 * 1000).unref();
+  const removed = await collectRuntimeGarbage(runtimeRoot, runtime.dir, config.stepRuntimeRetentionDays * 24 * 60 * 60 * 1000);
+  if (removed.length) logger.info({ removed }, `removed ${removed.length} steps' runtime(s) and environment(s) unused for ${config.stepRuntimeRetentionDays} days`);
   let confine: Awaited<ReturnType<typeof confineSteps>> | undefined;
   if (identity) {
     const blocked = stepUserBlocked(identity, runtime.dir, config.artifactRoot);
@@ -100,7 +107,7 @@ async function localSteps(config: SluiceConfig, runner: Runner | undefined, logg
   return {
     runner: runner ?? new LocalProcessRunner({ confine, testHoldDir: config.testLaunchHoldDir, zygotes: config.pythonZygote ? new PythonZygotes({ python: join(runtime.dir, 'bin', 'python3'), env: stepEnv, max: config.pythonZygotes, warn: (message) => logger.warn(message) }) : undefined }),
     stepEnv,
-    pythonEnvs: new PythonEnvs(runtime.dir, join(runtimeRoot, 'envs'), identity?.builder ?? {}, builderEnv),
+    pythonEnvs: new PythonEnvs(runtime.dir, join(runtimeRoot, 'envs'), identity?.builder ?? {}, builderEnv, markUsed),
   };
 }
 

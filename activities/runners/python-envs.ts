@@ -59,12 +59,14 @@ export class PythonEnvs {
    * @param runtimeDir the steps' runtime (its `bin/python3` runs pip)
    * @param root where environments live (created 0711: steps may enter one, not list them)
    * @param env the builder's environment: the runtime's PATH and the worker's `PIP_*` settings
+   * @param markUsed records that an environment is in use (so that cleaning old ones spares it)
    */
   constructor(
     private readonly runtimeDir: string,
     private readonly root: string,
     private readonly builder: Builder,
     private readonly env: Record<string, string>,
+    private readonly markUsed?: (dir: string) => Promise<void>,
   ) {}
 
   /**
@@ -84,7 +86,9 @@ export class PythonEnvs {
       this.building.set(key, pending);
       void pending.catch(() => this.building.delete(key));
     }
-    const lib = join(await pending, 'lib');
+    const dir = await pending;
+    await this.markUsed?.(dir);
+    const lib = join(dir, 'lib');
     if (!(await exists(lib))) return { env, installed: {} };
     const prepend = (name: string, dir: string) => (env[name] ? `${dir}:${env[name]}` : dir);
     return { env: { ...env, PYTHONPATH: prepend('PYTHONPATH', lib), PATH: prepend('PATH', join(lib, 'bin')) }, installed: { lib } };

@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
 import { StoreInputError } from './errors';
-import type { ListOptions } from './types';
+import type { FieldPredicate, ListOptions } from './types';
 
 /**
  * KFP-style pagination with keyset cursors. A page token encodes the sort (field, direction),
@@ -28,6 +28,8 @@ export interface Listing {
   columns?: string;
   idColumn: string;
   sortable: Readonly<Record<string, SortColumn>>;
+  /** The fields a filter predicate may name (KFP's API field names). */
+  filterable: Readonly<Record<string, SortColumn>>;
 }
 
 /** The columns of `RunSummaryRow`. */
@@ -38,6 +40,8 @@ export const RUN_SUMMARY_COLUMNS =
 const createdAt: SortColumn = { expr: 'created_at', type: 'timestamptz' };
 const name: SortColumn = { expr: 'name', type: 'text' };
 const displayName: SortColumn = { expr: 'display_name', type: 'text' };
+const text = (expr: string): SortColumn => ({ expr, type: 'text' });
+const time = (expr: string): SortColumn => ({ expr, type: 'timestamptz' });
 
 export const LISTINGS = {
   pipelines: {
@@ -45,12 +49,20 @@ export const LISTINGS = {
     table: 'pipelines',
     idColumn: 'pipeline_id',
     sortable: { created_at: createdAt, name, display_name: displayName },
+    filterable: { pipeline_id: text('pipeline_id'), name, display_name: displayName, description: text('description'), created_at: createdAt },
   },
   pipelineVersions: {
     entity: 'pipeline versions',
     table: 'pipeline_versions',
     idColumn: 'pipeline_version_id',
     sortable: { created_at: createdAt, name, display_name: displayName },
+    filterable: {
+      pipeline_version_id: text('pipeline_version_id'),
+      name,
+      display_name: displayName,
+      description: text('description'),
+      created_at: createdAt,
+    },
   },
   // Experiments and runs have only a display name; KFP clients also sort them by `name`.
   experiments: {
@@ -58,6 +70,15 @@ export const LISTINGS = {
     table: 'experiments',
     idColumn: 'experiment_id',
     sortable: { created_at: createdAt, name: displayName, display_name: displayName },
+    filterable: {
+      experiment_id: text('experiment_id'),
+      name: displayName,
+      display_name: displayName,
+      description: text('description'),
+      storage_state: text('storage_state'),
+      created_at: createdAt,
+      last_run_created_at: time('last_run_created_at'),
+    },
   },
   runs: {
     entity: 'runs',
@@ -74,6 +95,17 @@ export const LISTINGS = {
       display_name: displayName,
       state: { expr: 'state', type: 'text' },
     },
+    filterable: {
+      run_id: text('run_id'),
+      name: displayName,
+      display_name: displayName,
+      description: text('description'),
+      pipeline_id: text('pipeline_id'),
+      pipeline_version_id: text('pipeline_version_id'),
+      created_at: createdAt,
+      scheduled_at: time('scheduled_at'),
+      finished_at: time('finished_at'),
+    },
   },
   recurringRuns: {
     entity: 'recurring runs',
@@ -85,6 +117,16 @@ export const LISTINGS = {
       name: displayName,
       display_name: displayName,
     },
+    filterable: {
+      recurring_run_id: text('recurring_run_id'),
+      name: displayName,
+      display_name: displayName,
+      description: text('description'),
+      mode: text('mode'),
+      experiment_id: text('experiment_id'),
+      created_at: createdAt,
+      updated_at: time('updated_at'),
+    },
   },
 } as const satisfies Record<string, Listing>;
 
@@ -94,6 +136,7 @@ export class Filter {
   readonly values: unknown[] = [];
   /** What the filter selects, as data: a page token is only valid for the same scope. */
   private readonly scope: Record<string, unknown> = {};
+  private readonly predicates: FieldPredicate[] = [];
 
   /** Keeps rows whose `column` equals `value`. */
   equals(column: string, value: unknown): this {
@@ -109,6 +152,22 @@ export class Filter {
     return this;
   }
 
+  /**
+   * Keeps rows satisfying `p` on `column`. Times compare whole seconds (KFP keeps seconds); a
+   * NULL never equals, contains or compares, but is distinct from any value (`NOT_EQUALS`).
+   */
+  predicate(column: SortColumn, p: FieldPredicate): this {
+    const time = column.type === 'timestamptz';
+    const expr = time ? `date_trunc('second', ${column.expr})` : column.expr;
+    const value = () => (time ? `date_trunc('second', ${this.param(p.values[0])}::timestamptz)` : this.param(p.values[0]));
+    const comparisons = { EQUALS: '=', NOT_EQUALS: 'IS DISTINCT FROM', GREATER_THAN: '>', GREATER_THAN_EQUALS: '>=', LESS_THAN: '<', LESS_THAN_EQUALS: '<=' };
+    if (p.operation === 'IN') this.conditions.push(`${expr} = ANY(${this.param(p.values)}::${column.type}[])`);
+    else if (p.operation === 'IS_SUBSTRING') this.conditions.push(`strpos(${expr}, ${this.param(p.values[0])}) > 0`);
+    else this.conditions.push(`${expr} ${comparisons[p.operation]} ${value()}`);
+    this.predicates.push(p);
+    return this;
+  }
+
   private param(value: unknown): string {
     this.values.push(value);
     return `$${this.values.length}`;
@@ -120,7 +179,7 @@ export class Filter {
   }
 
   fingerprint(): string {
-    return createHash('sha256').update(JSON.stringify(this.scope)).digest('base64url').slice(0, 16);
+    return createHash('sha256').update(JSON.stringify([this.scope, this.predicates])).digest('base64url').slice(0, 16);
   }
 }
 
@@ -162,6 +221,7 @@ export interface PageQuery {
  * listing, filter or sort. With a token and no `sortBy`, the token's sort is used.
  */
 export function pageQuery(listing: Listing, filter: Filter, opts: ListOptions): PageQuery {
+  for (const p of opts.predicates ?? []) filter.predicate(filterColumn(listing, p.field), p);
   const pageSize = parsePageSize(opts.pageSize);
   const scope = filter.fingerprint();
   const requested = opts.sortBy === undefined ? undefined : parseSortBy(listing, opts.sortBy);
@@ -212,6 +272,12 @@ export function parsePageSize(pageSize: number | undefined): number {
     throw new StoreInputError('pageSize', `pageSize must be a non-negative integer, got ${pageSize}`);
   }
   return Math.min(pageSize, MAX_PAGE_SIZE);
+}
+
+function filterColumn(listing: Listing, field: string): SortColumn {
+  const column = Object.hasOwn(listing.filterable, field) ? listing.filterable[field] : undefined;
+  if (!column) throw new StoreInputError('predicates', `cannot filter ${listing.entity} on "${field}"; filterable fields: ${Object.keys(listing.filterable).join(', ')}`);
+  return column;
 }
 
 /** Parses `"field"` or `"field asc|desc"` (KFP's `sort_by`). */

@@ -26,6 +26,22 @@ export interface ListOptions {
   pageSize?: number;
   pageToken?: string;
   sortBy?: string;
+  /** Rows must satisfy every one (KFP's `filter`); `totalSize` counts the rows that do. */
+  predicates?: readonly FieldPredicate[];
+}
+
+/** KFP's filter operations (`filter.proto`). */
+export type FilterOperation = 'EQUALS' | 'NOT_EQUALS' | 'GREATER_THAN' | 'GREATER_THAN_EQUALS' | 'LESS_THAN' | 'LESS_THAN_EQUALS' | 'IN' | 'IS_SUBSTRING';
+
+/**
+ * One predicate of a listing's filter. `field` is one of the listing's filterable fields (any
+ * other throws `StoreInputError`). A time field takes `Date`s and compares whole seconds, as KFP
+ * keeps its times in seconds; `IN` takes the list, every other operation one value.
+ */
+export interface FieldPredicate {
+  field: string;
+  operation: FilterOperation;
+  values: readonly (string | Date)[];
 }
 
 export interface PipelineRecord {

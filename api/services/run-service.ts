@@ -148,8 +148,8 @@ export class RunService {
 
   /** `namespaces`: only runs in these (undefined: all). */
   list(query: ListRunsQuery, namespaces: readonly string[] | undefined): Promise<Page<RunSummary>> {
-    const filter = toRunFilter(parseFilter(query.filter, RUN_FILTER_KEYS), query.experiment_id);
-    return this.deps.store.listRuns({ ...filter, namespaces }, toListOptions(query));
+    const { filter, predicates } = toRunFilter(parseFilter(query.filter, RUN_FILTER_KEYS), query.experiment_id);
+    return this.deps.store.listRuns({ ...filter, namespaces }, { ...toListOptions(query), predicates });
   }
 
   /**

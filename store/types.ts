@@ -379,7 +379,8 @@ export interface MetadataStore {
   getExperiment(experimentId: string): Promise<ExperimentRecord | undefined>;
   listExperiments(opts: ListOptions & NamespaceFilter): Promise<Page<ExperimentRecord>>;
   deleteExperiment(experimentId: string): Promise<boolean>;
-  setExperimentStorageState(experimentId: string, state: 'AVAILABLE' | 'ARCHIVED'): Promise<boolean>;
+  /** Archiving also archives the experiment's runs and disables its recurring runs (`updatedAt` = `at`), as KFP does; unarchiving restores neither. */
+  setExperimentStorageState(experimentId: string, state: 'AVAILABLE' | 'ARCHIVED', at?: Date): Promise<boolean>;
 
   // Runs. createRun is idempotent on runId (a second call returns the existing row); the
   // pipeline name is taken from the spec, the namespace from the experiment.

@@ -48,7 +48,10 @@ export class ExperimentService {
     if (!(await this.store.deleteExperiment(experimentId))) throw new NotFoundError('experiment', experimentId);
   }
 
-  /** Archiving also archives the experiment's runs; unarchiving leaves them archived (KFP's rule, kept by the store). */
+  /**
+   * Archiving also archives the experiment's runs and disables its recurring runs; unarchiving
+   * leaves them archived and disabled (KFP's rule, kept by the store).
+   */
   async setStorageState(experimentId: string, state: ExperimentRecord['storageState']): Promise<void> {
     if (!(await this.store.setExperimentStorageState(experimentId, state))) throw new NotFoundError('experiment', experimentId);
   }

@@ -129,6 +129,16 @@ export class RecurringRunService {
     if (!hadRow && !hadSchedule) throw new NotFoundError('recurring run', recurringRunId);
   }
 
+  /** Brings the schedules of an experiment's recurring runs to their rows: archiving it disabled them (in the store), so their schedules pause. */
+  async syncExperiment(experimentId: string): Promise<void> {
+    let pageToken: string | undefined;
+    do {
+      const page = await this.store.listRecurringRuns({ experimentId }, { pageSize: 500, pageToken });
+      for (const row of page.items) await this.ensureSchedule(row);
+      pageToken = page.nextPageToken;
+    } while (pageToken);
+  }
+
   /**
    * Brings Temporal to the rows: every row gets its schedule, paused as its mode says, and every
    * schedule of this API's task queue without a row is deleted. Run at start-up; safe at any time.

@@ -173,7 +173,14 @@ export class RunService {
     }
   }
 
+  /** As in KFP, a run of an archived experiment stays archived until the experiment is unarchived. */
   async setStorageState(runId: string, state: RunRecord['storageState']): Promise<void> {
+    if (state === 'AVAILABLE') {
+      const { experimentId } = await this.get(runId);
+      if ((await this.deps.store.getExperiment(experimentId))?.storageState === 'ARCHIVED') {
+        throw new FailedPreconditionError(`run "${runId}" is in archived experiment "${experimentId}"; unarchive the experiment first to allow the run to be restored`);
+      }
+    }
     if (!(await this.deps.store.setRunStorageState(runId, state))) throw new NotFoundError('run', runId);
   }
 

@@ -24,6 +24,7 @@ interface Report {
   experiments: { listed: number };
   pipeline_id: string;
   runs: { versioned: string; cached: string; uncached: string; sleepy: string };
+  archived_recurring_run: string;
 }
 
 /**
@@ -58,4 +59,12 @@ test('kfp.Client drives experiments, pipelines, runs and recurring runs end to e
   expect(await cacheOf(report.runs.versioned)).toEqual(['MISS', 'MISS']);
   expect(await cacheOf(report.runs.cached)).toEqual(['HIT', 'HIT']);
   expect(await cacheOf(report.runs.uncached)).toEqual(['DISABLED', 'DISABLED']);
+
+  // Archiving its experiment disabled the recurring run: its Temporal Schedule is paused.
+  const schedule = engine.temporal.schedule.getHandle(report.archived_recurring_run);
+  try {
+    expect((await schedule.describe()).state.paused).toBe(true);
+  } finally {
+    await schedule.delete();
+  }
 });

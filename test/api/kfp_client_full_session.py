@@ -187,17 +187,28 @@ assert names(filter=filter_json({'key': 'storage_state', 'operation': 'EQUALS', 
 client.unarchive_run(run1.run_id)
 assert client.get_run(run1.run_id).storage_state == 'AVAILABLE'
 
-# --- Archiving an experiment archives its runs; no run may join it until it is unarchived.
+# --- Archiving an experiment archives its runs and disables its recurring runs; no run may join it until it is unarchived.
+nightly = client.create_recurring_run(experiment_id=exp_b.experiment_id, job_name='kfp-nightly', cron_expression='0 0 3 * * *',
+                                      start_time='2030-01-01T00:00:00Z', pipeline_id=pipeline.pipeline_id,
+                                      version_id=v2.pipeline_version_id, params={'a': 2, 'b': 2})
+assert nightly.status == 'ENABLED'
 client.archive_experiment(exp_b.experiment_id)
 assert client.get_experiment(experiment_id=exp_b.experiment_id).storage_state == 'ARCHIVED'
 assert client.get_run(sleepy.run_id).storage_state == 'ARCHIVED'
+assert client.get_recurring_run(nightly.recurring_run_id).status == 'DISABLED'
+report['archived_recurring_run'] = nightly.recurring_run_id
+blocked = error_of(lambda: client.unarchive_run(sleepy.run_id))
+assert blocked['status'] == 400 and 'unarchive the experiment first' in blocked['message'], blocked
 refused = error_of(lambda: client.run_pipeline(experiment_id=exp_b.experiment_id, job_name='refused', pipeline_id=pipeline.pipeline_id,
                                                version_id=v2.pipeline_version_id, params={'a': 1, 'b': 1}))
 assert refused['status'] == 400 and 'archived' in refused['message'], refused
 client.unarchive_experiment(exp_b.experiment_id)
 assert client.get_experiment(experiment_id=exp_b.experiment_id).storage_state == 'AVAILABLE'
-# KFP leaves the runs archived: each is restored on its own.
+# KFP leaves the runs archived and the recurring runs disabled: each is restored on its own.
 assert client.get_run(sleepy.run_id).storage_state == 'ARCHIVED'
+assert client.get_recurring_run(nightly.recurring_run_id).status == 'DISABLED'
+client.unarchive_run(sleepy.run_id)
+assert client.get_run(sleepy.run_id).storage_state == 'AVAILABLE'
 client.delete_run(sleepy.run_id)
 assert status_of(lambda: client.get_run(sleepy.run_id)) == 404
 client.delete_experiment(exp_c.experiment_id)

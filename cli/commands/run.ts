@@ -3,11 +3,13 @@ import { isFinal } from '../../ir/states';
 import type { ApiClient } from '../api-client';
 import { pipelineSpecOf, stateOf, type PipelineSpecPayload, type Run } from '../api-types';
 import { apiClientFor, println, useColor, type CliContext, type GlobalOptions } from '../context';
-import { ExitCode } from '../exit-codes';
+import { ExitCode, UsageError } from '../exit-codes';
 import { formatTimestamp } from '../format';
 import { interruptOnSignal } from '../interrupt';
+import { resolveExperiment } from '../experiment-ref';
 import { dashboardRunUrl, temporalRunUrl, temporalUiBase } from '../links';
 import { loadPipelineFile } from '../pipeline-file';
+import { registerPipeline } from '../register-pipeline';
 import { finalSummary } from '../run-progress';
 import { createRunView, watchRun, type RunView } from '../watch-run';
 
@@ -16,21 +18,36 @@ export interface RunOptions {
   /** Input artifact name → artifact id. */
   artifact: Record<string, string>;
   name?: string;
+  /** Experiment id or name; a name that names none is created. */
   experiment?: string;
   wait?: boolean;
   /** False with `--no-cache`: every task of this run executes (kfp.Client's `enable_caching=False`). */
   cache: boolean;
 }
 
-/** `sluice run FILE`: submits the pipeline; with `--wait`, shows it live and exits by its final state. */
+/**
+ * `sluice run FILE`: registers the spec as its pipeline's latest version (unless it already is),
+ * submits a run of that version; with `--wait`, shows it live and exits by its final state.
+ */
 export async function runCommand(ctx: CliContext, globals: GlobalOptions, file: string, opts: RunOptions): Promise<ExitCode> {
   const pipelineSpec = opts.cache ? loadPipelineFile(file) : withoutCache(loadPipelineFile(file));
   const client = apiClientFor(ctx, globals);
-  const name = opts.name ?? `${pipelineSpecOf(pipelineSpec).pipelineInfo.name} ${formatTimestamp(new Date())}`;
+  const pipelineName = pipelineSpecOf(pipelineSpec).pipelineInfo.name;
+  const name = opts.name ?? `${pipelineName} ${formatTimestamp(new Date())}`;
+  const experiment = opts.experiment === undefined ? undefined : await resolveExperiment(client, opts.experiment, { argument: '--experiment', createMissing: true });
+  if (experiment?.created) println(ctx.stdout, `Experiment ${experiment.experiment_id} created: ${experiment.display_name}`);
+  // Before registering anything: the server would refuse the run.
+  if (experiment?.storage_state === 'ARCHIVED') {
+    throw new UsageError(`--experiment: experiment "${experiment.display_name}" (${experiment.experiment_id}) is archived; \`sluice experiments unarchive ${experiment.experiment_id}\` first`);
+  }
+  const registered = await registerPipeline(client, pipelineSpec);
+  if (registered.created !== 'none') {
+    println(ctx.stdout, `Pipeline ${pipelineName}: ${registered.created === 'pipeline' ? 'registered' : 'new version'} ${registered.pipelineVersionId}`);
+  }
   const run = await client.createRun({
     display_name: name,
-    experiment_id: opts.experiment,
-    pipeline_spec: pipelineSpec,
+    experiment_id: experiment?.experiment_id,
+    pipeline_version_reference: { pipeline_id: registered.pipelineId, pipeline_version_id: registered.pipelineVersionId },
     runtime_config: {
       parameters: opts.param,
       ...(Object.keys(opts.artifact).length > 0

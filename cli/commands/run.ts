@@ -35,15 +35,11 @@ export async function runCommand(ctx: CliContext, globals: GlobalOptions, file: 
   const pipelineName = pipelineSpecOf(pipelineSpec).pipelineInfo.name;
   const name = opts.name ?? `${pipelineName} ${formatTimestamp(new Date())}`;
   const experiment = opts.experiment === undefined ? undefined : await resolveExperiment(client, opts.experiment, { argument: '--experiment', createMissing: true });
-  if (experiment?.created) println(ctx.stdout, `Experiment ${experiment.experiment_id} created: ${experiment.display_name}`);
   // Before registering anything: the server would refuse the run.
   if (experiment?.storage_state === 'ARCHIVED') {
     throw new UsageError(`--experiment: experiment "${experiment.display_name}" (${experiment.experiment_id}) is archived; \`sluice experiments unarchive ${experiment.experiment_id}\` first`);
   }
   const registered = await registerPipeline(client, pipelineSpec);
-  if (registered.created !== 'none') {
-    println(ctx.stdout, `Pipeline ${pipelineName}: ${registered.created === 'pipeline' ? 'registered' : 'new version'} ${registered.pipelineVersionId}`);
-  }
   const run = await client.createRun({
     display_name: name,
     experiment_id: experiment?.experiment_id,
@@ -56,6 +52,8 @@ export async function runCommand(ctx: CliContext, globals: GlobalOptions, file: 
     },
   });
   println(ctx.stdout, `Run ${run.run_id} created: ${run.display_name ?? name}`);
+  println(ctx.stdout, `  Pipeline:    ${pipelineName}, version ${registered.pipelineVersionId} (${REGISTERED[registered.created]})`);
+  if (experiment) println(ctx.stdout, `  Experiment:  ${experiment.display_name} (${experiment.experiment_id}${experiment.created ? ', created now' : ''})`);
   println(ctx.stdout, `  Dashboard:   ${dashboardRunUrl(client.baseUrl, run.run_id)}`);
   println(ctx.stdout, `  Temporal UI: ${temporalRunUrl(temporalUiBase(ctx, globals), run.run_id)}  (workflow history, retries)`);
   if (!opts.wait) return ExitCode.Success;
@@ -71,6 +69,9 @@ export async function runCommand(ctx: CliContext, globals: GlobalOptions, file: 
     interrupt.dispose();
   }
 }
+
+/** What registering the spec did, as the run's summary says it. */
+const REGISTERED = { pipeline: 'a new pipeline', version: 'a new version', none: 'its latest version' } as const;
 
 /**
  * Shows the run in `view` until it ends or `signal` aborts, then, if it ended, its final state

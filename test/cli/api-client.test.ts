@@ -134,7 +134,8 @@ describe('sluice run', () => {
       pipeline_version_reference: { pipeline_id: 'pipe-1', pipeline_version_id: 'pipe-1-v1' },
       runtime_config: { parameters: { a: '1', b: '2' } },
     });
-    expect(result.stdout).toContain('Pipeline add-numbers: registered pipe-1-v1');
+    expect(result.stdout).toContain('  Pipeline:    add-numbers, version pipe-1-v1 (a new pipeline)');
+    expect(result.stdout).toContain('  Experiment:  tuning (exp-1)');
     expect(result.stdout).toContain('Run run-1 created: my run');
     expect(result.stdout).toContain(`Dashboard:   ${api.url}/#/runs/run-1`);
     expect(result.stdout).toContain('Temporal UI: http://temporal.example:8233/namespaces/default/workflows/run-1');

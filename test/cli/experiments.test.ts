@@ -66,15 +66,16 @@ describe('experiments by name, and the pipelines `sluice run` registers', () => 
   test('run --experiment takes a name (Default included), creating one that does not exist, and registers the pipeline once per content', async () => {
     const inDefault = await sluice('run', TWO_STEP, '-p', 'times=1', '--experiment', 'Default', '--wait');
     expect(inDefault.code).toBe(ExitCode.Success);
-    expect(inDefault.stdout).toMatch(/Pipeline two-step: registered \S+/);
+    expect(inDefault.stdout).toMatch(/Pipeline: +two-step, version \S+ \(a new pipeline\)/);
+    expect(inDefault.stdout).toContain(`Experiment:  Default (${DEFAULT_EXPERIMENT_ID})`);
     const first = await engine.getRun(runIdOf(inDefault.stdout));
     expect(first.experiment_id).toBe(DEFAULT_EXPERIMENT_ID);
 
     const fresh = await sluice('run', TWO_STEP, '-p', 'times=2', '--experiment', 'cli fresh');
     expect(fresh.code).toBe(ExitCode.Success);
-    expect(fresh.stdout).toMatch(/Experiment \S+ created: cli fresh/);
-    // The same content again: the latest version is reused, and nothing is said about it.
-    expect(fresh.stdout).not.toContain('Pipeline two-step');
+    expect(fresh.stdout).toMatch(/Experiment: +cli fresh \(\S+, created now\)/);
+    // The same content again: the latest version is reused.
+    expect(fresh.stdout).toMatch(/Pipeline: +two-step, version \S+ \(its latest version\)/);
     const second = await engine.getRun(runIdOf(fresh.stdout));
     const [experiment] = (await api<{ experiments: { experiment_id: string }[] }>(
       `/experiments?filter=${encodeURIComponent(JSON.stringify({ predicates: [{ key: 'display_name', operation: 'EQUALS', string_value: 'cli fresh' }] }))}`,
@@ -83,7 +84,7 @@ describe('experiments by name, and the pipelines `sluice run` registers', () => 
     expect(second.pipeline_version_reference).toEqual(first.pipeline_version_reference);
     // The name now names that experiment: no second one is created.
     const third = await sluice('run', TWO_STEP, '-p', 'times=1', '--experiment', 'cli fresh');
-    expect(third.stdout).not.toContain('Experiment');
+    expect(third.stdout).not.toContain('created now');
     expect((await engine.getRun(runIdOf(third.stdout))).experiment_id).toBe(experiment.experiment_id);
 
     const { pipeline_id: pipelineId } = first.pipeline_version_reference as { pipeline_id: string };
@@ -95,7 +96,7 @@ describe('experiments by name, and the pipelines `sluice run` registers', () => 
     const changed = join(mkdtempSync(join(tmpdir(), 'sluice-cli-exp-')), 'two-step.yaml');
     writeFileSync(changed, readFileSync(TWO_STEP, 'utf8').replace('defaultValue: hello', 'defaultValue: hi'));
     const newer = await sluice('run', changed, '-p', 'times=1');
-    expect(newer.stdout).toMatch(/Pipeline two-step: new version \S+/);
+    expect(newer.stdout).toMatch(/Pipeline: +two-step, version \S+ \(a new version\)/);
     const versions = await api<{ total_size: number; pipeline_versions: { pipeline_version_id: string }[] }>(`/pipelines/${pipelineId}/versions?sort_by=created_at%20desc`);
     expect(versions.total_size).toBe(2);
     expect((await engine.getRun(runIdOf(newer.stdout))).pipeline_version_reference).toEqual({
@@ -104,7 +105,7 @@ describe('experiments by name, and the pipelines `sluice run` registers', () => 
     });
     // And running it again changes nothing.
     const repeated = await sluice('run', changed, '-p', 'times=1');
-    expect(repeated.stdout).not.toContain('Pipeline two-step');
+    expect(repeated.stdout).toContain('(its latest version)');
     expect((await api<{ total_size: number }>(`/pipelines/${pipelineId}/versions`)).total_size).toBe(2);
   });
 });

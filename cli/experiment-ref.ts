@@ -32,3 +32,8 @@ export async function resolveExperiment(
 async function findByName(client: ApiClient, name: string): Promise<ApiExperiment | undefined> {
   return (await client.listExperiments({ displayName: name, pageSize: 1 })).experiments?.[0];
 }
+
+/** The id of the experiment an `--experiment` flag names (id or name), or undefined without the flag. */
+export async function experimentIdOf(client: ApiClient, ref: string | undefined): Promise<string | undefined> {
+  return ref === undefined ? undefined : (await resolveExperiment(client, ref, { argument: '--experiment' })).experiment_id;
+}

@@ -90,7 +90,7 @@ export function buildProgram(ctx: CliContext, setExitCode: (code: number) => voi
   runs
     .command('list')
     .description('list runs, newest first')
-    .option('--experiment <id>', 'only runs of this experiment')
+    .option('--experiment <id-or-name>', 'only runs of this experiment')
     .addOption(new Option('--state <state>', 'only runs in this state').choices(RUN_STATES))
     .option('--limit <n>', 'most runs to show', parsePositiveInt, 20)
     .option('--json', 'print the runs as JSON')
@@ -141,7 +141,7 @@ export function buildProgram(ctx: CliContext, setExitCode: (code: number) => voi
     .option('--time-zone <tz>', 'IANA time zone of --cron (default: UTC)')
     .option('-p, --param <key=value>', 'a pipeline parameter, repeatable', collectParam, {})
     .option('--name <name>', 'display name (default: the pipeline name)')
-    .option('--experiment <id>', 'experiment of its runs (default: the Default experiment)')
+    .option('--experiment <id-or-name>', 'experiment of its runs (default: the Default experiment)')
     .option('--no-catchup', 'after a pause in service, start only the latest missed run')
     .option('--paused', 'create it paused (KFP mode DISABLE)')
     .option('--json', 'print the recurring run as JSON')
@@ -149,7 +149,7 @@ export function buildProgram(ctx: CliContext, setExitCode: (code: number) => voi
   schedule
     .command('list')
     .description('list recurring runs, newest first')
-    .option('--experiment <id>', 'only recurring runs of this experiment')
+    .option('--experiment <id-or-name>', 'only recurring runs of this experiment')
     .option('--limit <n>', 'most recurring runs to show', parsePositiveInt, 20)
     .option('--json', 'print them as JSON')
     .action((opts, cmd: Command) => scheduleListCommand(ctx, globals(cmd), opts));

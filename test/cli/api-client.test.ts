@@ -214,9 +214,10 @@ export default pipeline({ name: 'hello', inputs: { msg: Param.string('hi') } }, 
 });
 
 describe('sluice runs', () => {
-  test('list prints a table, passes the filters, and --json prints the runs', async () => {
-    const api = await serve(() => ({ json: { runs: [run('SUCCEEDED', [], { finished_at: '2025-01-01T12:00:42Z' })], total_size: 3 } }));
-    const table = await cli(['runs', 'list', '--state', 'SUCCEEDED', '--limit', '1', '--experiment', 'exp-1'], { SLUICE_API: api.url });
+  test('list prints a table, passes the filters (an experiment by name), and --json prints the runs', async () => {
+    const experiments = registryRoutes([{ experiment_id: 'exp-1', display_name: 'tuning' }]);
+    const api = await serve((req) => experiments(req) ?? { json: { runs: [run('SUCCEEDED', [], { finished_at: '2025-01-01T12:00:42Z' })], total_size: 3 } });
+    const table = await cli(['runs', 'list', '--state', 'SUCCEEDED', '--limit', '1', '--experiment', 'tuning'], { SLUICE_API: api.url });
     expect(table.code).toBe(0);
     expect(table.stdout).toBe(
       [
@@ -226,9 +227,10 @@ describe('sluice runs', () => {
         '',
       ].join('\n'),
     );
-    expect(api.requests[0].query.get('page_size')).toBe('1');
-    expect(api.requests[0].query.get('experiment_id')).toBe('exp-1');
-    expect(api.requests[0].query.get('filter')).toContain('"string_value":"SUCCEEDED"');
+    const { query } = requestTo(api.requests, 'GET', '/runs') as RecordedRequest;
+    expect(query.get('page_size')).toBe('1');
+    expect(query.get('experiment_id')).toBe('exp-1');
+    expect(query.get('filter')).toContain('"string_value":"SUCCEEDED"');
 
     const json = await cli(['runs', 'list', '--json'], { SLUICE_API: api.url });
     expect(JSON.parse(json.stdout)).toEqual([expect.objectContaining({ run_id: 'run-1', state: 'SUCCEEDED' })]);

@@ -87,6 +87,15 @@ describe('experiments by name, and the pipelines `sluice run` registers', () => 
     expect(third.stdout).not.toContain('created now');
     expect((await engine.getRun(runIdOf(third.stdout))).experiment_id).toBe(experiment.experiment_id);
 
+    // The other commands that take --experiment take its name too.
+    const listed = await sluice('runs', 'list', '--experiment', 'cli fresh');
+    expect(listed.stdout.split('\n').filter((line) => line.includes('two-step'))).toHaveLength(2);
+    expect(await sluice('runs', 'list', '--experiment', 'nope')).toMatchObject({
+      code: ExitCode.BadInput,
+      stderr: 'error: --experiment: no experiment has the id or name "nope"\n',
+    });
+    expect((await sluice('schedule', 'list', '--experiment', 'cli fresh')).stdout).toBe('No recurring runs.\n');
+
     const { pipeline_id: pipelineId } = first.pipeline_version_reference as { pipeline_id: string };
     const pipeline = await api<{ name: string }>(`/pipelines/${pipelineId}`);
     expect(pipeline.name).toBe('two-step');

@@ -174,7 +174,7 @@ export class RecurringRunService {
   private async ensureSchedule(row: RecurringRunRecord): Promise<boolean> {
     const paused = await this.schedules.paused(row.recurringRunId);
     if (paused === undefined) {
-      await this.schedules.create(await this.definitionOf(requestOf(row), SCHEDULE_KEEPER, row.recurringRunId, row.createdAt));
+      await this.schedules.create(await this.definitionOf(requestOf(row), SCHEDULE_KEEPER, row.recurringRunId, row.createdAt, true));
       return true;
     }
     const wanted = row.mode === 'DISABLE';
@@ -182,10 +182,11 @@ export class RecurringRunService {
     return false;
   }
 
-  private async definitionOf(body: CreateRecurringRunBody, access: Access, recurringRunId: string, createdAt: Date): Promise<ScheduleDefinition> {
+  /** `existing`: rebuilt from its row, which may be in an experiment archived since (see `RunService.prepare`). */
+  private async definitionOf(body: CreateRecurringRunBody, access: Access, recurringRunId: string, createdAt: Date, existing = false): Promise<ScheduleDefinition> {
     const spec = toScheduleSpec(toTrigger(body.trigger), createdAt);
     const { overlap, catchupWindow } = schedulePolicies(body.max_concurrency, body.no_catchup);
-    const input = { ...(await this.runs.prepare(body, access, '', '')), recurringRunId };
+    const input = { ...(await this.runs.prepare(body, access, '', '', existing)), recurringRunId };
     return { scheduleId: recurringRunId, spec, overlap, catchupWindow, input, paused: body.mode === 'DISABLE' };
   }
 

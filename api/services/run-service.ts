@@ -79,13 +79,14 @@ export class RunService {
   /**
    * The workflow input of a run of `body`, validated (source, spec, experiment, parameters, input
    * artifacts, pipeline root, size), without writing anything. A recurring run's schedule action
-   * is prepared with an empty `runId` and `createdAt`, which each run fills in from its workflow.
+   * is prepared with an empty `runId` and `createdAt`, which each run fills in from its workflow;
+   * one rebuilt from its row (`existing`) may be in an experiment archived since its creation.
    * @throws InvalidArgumentError, NotFoundError, FailedPreconditionError naming the field.
    */
-  async prepare(body: RunSourceFields, access: Access, runId: string, createdAt: string): Promise<RunInput> {
+  async prepare(body: RunSourceFields, access: Access, runId: string, createdAt: string, existing = false): Promise<RunInput> {
     const { store } = this.deps;
     const source = await this.resolveSource(body, access);
-    const experiment = await this.resolveExperiment(body.experiment_id);
+    const experiment = await this.resolveExperiment(body.experiment_id, existing);
     // The run lands in its experiment's namespace (KFP's rule), so that is where the caller writes.
     access.requireNamespace(experiment.namespace, `experiment "${experiment.experimentId}"`);
     // Their issue paths already start with `runtime_config.parameters.` and `runtime_config.input_artifacts[`.
@@ -216,11 +217,11 @@ export class RunService {
     return { spec, platformSpec: version.platformSpec, pipelineId: version.pipelineId, pipelineVersionId: version.pipelineVersionId };
   }
 
-  /** The named experiment, or `Default`; runs may not join an archived experiment. */
-  private async resolveExperiment(experimentId: string | undefined): Promise<ExperimentRecord> {
+  /** The named experiment, or `Default`; nothing new may join an archived experiment. */
+  private async resolveExperiment(experimentId: string | undefined, existing: boolean): Promise<ExperimentRecord> {
     if (experimentId === undefined) return this.deps.store.getDefaultExperiment();
     const experiment = await this.deps.experiments.get(experimentId, 'experiment_id');
-    if (experiment.storageState === 'ARCHIVED') {
+    if (experiment.storageState === 'ARCHIVED' && !existing) {
       throw new FailedPreconditionError(`experiment_id: experiment "${experimentId}" is archived; unarchive it or choose another`);
     }
     return experiment;

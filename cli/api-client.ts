@@ -126,13 +126,14 @@ export class ApiClient {
     await this.json('DELETE', `/experiments/${encodeURIComponent(experimentId)}`);
   }
 
-  getPipelineByName(name: string): Promise<ApiPipeline> {
-    return this.json('GET', `/pipelines/names/${encodeURIComponent(name)}`);
+  /** The pipeline of this name in `namespace` (`''`, the shared namespace, by default). */
+  getPipelineByName(name: string, namespace = ''): Promise<ApiPipeline> {
+    return this.json('GET', `/pipelines/names/${encodeURIComponent(name)}${namespace ? `?${new URLSearchParams({ namespace })}` : ''}`);
   }
 
-  /** A pipeline and its first version, in one transaction (KFP's `CreatePipelineAndVersion`). */
-  createPipelineAndVersion(name: string, spec: PipelineSpecPayload): Promise<ApiPipeline> {
-    return this.json('POST', '/pipelines/create', { pipeline: { name }, pipeline_version: { pipeline_spec: spec } });
+  /** A pipeline and its first version, in one transaction (KFP's `CreatePipelineAndVersion`); `''` is the token's default namespace. */
+  createPipelineAndVersion(name: string, namespace: string, spec: PipelineSpecPayload): Promise<ApiPipeline> {
+    return this.json('POST', '/pipelines/create', { pipeline: { name, ...(namespace ? { namespace } : {}) }, pipeline_version: { pipeline_spec: spec } });
   }
 
   /** Newest first. */

@@ -11,23 +11,26 @@ export interface RegisteredPipeline {
 }
 
 /**
- * Registers `spec` as the latest version of the pipeline named by its `pipelineInfo.name`:
- * creates the pipeline when there is none, adds a version only when the latest version's content
- * differs, and otherwise reuses that version. Repeating it changes nothing, and two clients
- * registering the same new pipeline at once end with one pipeline.
+ * Registers `spec` as the latest version of the pipeline named by its `pipelineInfo.name` in
+ * `namespace` (the run's, which is its experiment's; `''` is the shared namespace): creates the
+ * pipeline when there is none, adds a version only when the latest version's content differs,
+ * and otherwise reuses that version. Repeating it changes nothing, and two clients registering
+ * the same new pipeline at once end with one pipeline.
  */
-export async function registerPipeline(client: ApiClient, spec: PipelineSpecPayload): Promise<RegisteredPipeline> {
+export async function registerPipeline(client: ApiClient, spec: PipelineSpecPayload, namespace: string): Promise<RegisteredPipeline> {
   const name = pipelineSpecOf(spec).pipelineInfo.name;
+  const find = async () => (await client.getPipelineByName(name, namespace).catch(absentOn(404)))?.pipeline_id;
   let created: RegisteredPipeline['created'] = 'none';
-  let pipelineId = (await client.getPipelineByName(name).catch(absentOn(404)))?.pipeline_id;
+  let pipelineId = await find();
   if (pipelineId === undefined) {
     try {
-      pipelineId = (await client.createPipelineAndVersion(name, spec)).pipeline_id;
+      pipelineId = (await client.createPipelineAndVersion(name, namespace, spec)).pipeline_id;
       created = 'pipeline';
     } catch (err) {
       // Created by another client in between: go on with theirs.
-      if (!(err instanceof ApiError && err.status === 409)) throw err;
-      pipelineId = (await client.getPipelineByName(name)).pipeline_id;
+      const theirs = err instanceof ApiError && err.status === 409 ? await find() : undefined;
+      if (theirs === undefined) throw err;
+      pipelineId = theirs;
     }
   }
   const latest = await latestVersion(client, pipelineId);

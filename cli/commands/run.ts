@@ -39,7 +39,8 @@ export async function runCommand(ctx: CliContext, globals: GlobalOptions, file: 
   if (experiment?.storage_state === 'ARCHIVED') {
     throw new UsageError(`--experiment: experiment "${experiment.display_name}" (${experiment.experiment_id}) is archived; \`sluice experiments unarchive ${experiment.experiment_id}\` first`);
   }
-  const registered = await registerPipeline(client, pipelineSpec);
+  // The pipeline lives where the run does: in its experiment's namespace (Default's is the shared one).
+  const registered = await registerPipeline(client, pipelineSpec, experiment?.namespace ?? '');
   const run = await client.createRun({
     display_name: name,
     experiment_id: experiment?.experiment_id,

@@ -63,6 +63,20 @@ describe('experiments by name, and the pipelines `sluice run` registers', () => 
     expect(blank.stderr).toContain('display_name: must not be blank');
   });
 
+  test('a token of one namespace registers the pipeline in its namespace, once', async () => {
+    const token = (await sluice('tokens', 'create', '--name', 'team', '--scope', 'write', '--namespace', 'team-a')).stdout.trim();
+    const team = (...argv: string[]) => cli(['--api', engine.apiUrl, '--token', token, ...argv]);
+    expect((await team('experiments', 'create', 'team exp')).code).toBe(ExitCode.Success);
+    const first = await team('run', TWO_STEP, '-p', 'times=1', '--experiment', 'team exp', '--name', 'team-run-1');
+    expect(first.stdout).toMatch(/Pipeline: +two-step, version \S+ \(a new pipeline\)/);
+    const second = await team('run', TWO_STEP, '-p', 'times=1', '--experiment', 'team exp', '--name', 'team-run-2');
+    expect(second.stdout).toMatch(/Pipeline: +two-step, version \S+ \(its latest version\)/);
+    const [a, b] = await Promise.all([first, second].map((r) => engine.getRun(runIdOf(r.stdout))));
+    expect(a.pipeline_version_reference).toEqual(b.pipeline_version_reference);
+    const { pipeline_id: pipelineId } = a.pipeline_version_reference as { pipeline_id: string };
+    expect((await api<{ namespace: string }>(`/pipelines/${pipelineId}`)).namespace).toBe('team-a');
+  });
+
   test('run --experiment takes a name (Default included), creating one that does not exist, and registers the pipeline once per content', async () => {
     const inDefault = await sluice('run', TWO_STEP, '-p', 'times=1', '--experiment', 'Default', '--wait');
     expect(inDefault.code).toBe(ExitCode.Success);

@@ -2,10 +2,12 @@ import type { ApiExperiment } from '../../api/api-types';
 import { parseTime } from '../api-types';
 import { apiClientFor, println, useColor, type CliContext, type GlobalOptions } from '../context';
 import { resolveExperiment } from '../experiment-ref';
+import { UsageError } from '../exit-codes';
 import { formatTimestamp, renderFields, renderTable } from '../format';
 
 /** `sluice experiments create NAME`: a new experiment (a name already taken is a 409, exit 2). */
 export async function experimentsCreateCommand(ctx: CliContext, globals: GlobalOptions, name: string, opts: { description?: string; json?: boolean }): Promise<void> {
+  if (!name.trim()) throw new UsageError('<name>: an experiment name must not be blank');
   const experiment = await apiClientFor(ctx, globals).createExperiment({ display_name: name, description: opts.description });
   if (opts.json) return println(ctx.stdout, JSON.stringify(experiment, null, 2));
   println(ctx.stdout, `Experiment ${experiment.experiment_id} created: ${experiment.display_name}`);

@@ -60,7 +60,10 @@ describe('experiments by name, and the pipelines `sluice run` registers', () => 
     expect(missing.stderr).toContain("missing required argument 'experiment'");
     const blank = await sluice('experiments', 'create', '  ');
     expect(blank.code).toBe(ExitCode.BadInput);
-    expect(blank.stderr).toContain('display_name: must not be blank');
+    expect(blank.stderr).toBe('error: <name>: an experiment name must not be blank\n');
+    const long = await sluice('experiments', 'create', 'x'.repeat(256));
+    expect(long.code).toBe(ExitCode.BadInput);
+    expect(long.stderr).toContain('display_name: longer than 255 characters');
   });
 
   test('a token of one namespace registers the pipeline in its namespace, once', async () => {

@@ -141,7 +141,7 @@ export function createApp(deps: ApiDeps): express.Express {
     rememberMountPath,
     tokensRouter(deps.auth.tokens),
     pipelinesRouter(pipelines, namespaces, limits.maxUploadBytes),
-    experimentsRouter(experiments, namespaces),
+    experimentsRouter(experiments, recurringRuns, namespaces),
     runsRouter({ runs, details: new RunDetailsService(store, deps.taskDetailsLimit), logs: new TaskLogService(store), artifacts, namespaces }),
     artifactsRouter(artifacts, namespaces),
     recurringRunsRouter(recurringRuns, namespaces),

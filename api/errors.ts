@@ -260,7 +260,7 @@ function unavailableDependency(err: unknown): string | undefined {
 }
 
 /** Store listing options as the API's query parameters name them. */
-const STORE_FIELDS: Record<StoreInputError['field'], string> = { sortBy: 'sort_by', pageSize: 'page_size', pageToken: 'page_token' };
+const STORE_FIELDS: Record<StoreInputError['field'], string> = { sortBy: 'sort_by', pageSize: 'page_size', pageToken: 'page_token', predicates: 'filter' };
 
 function invalid(violations: FieldViolation[]): Classified {
   return { kind: 'INVALID_ARGUMENT', message: violations.map(describeViolation).join('; '), violations };

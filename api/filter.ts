@@ -1,19 +1,17 @@
 import { z, ZodError } from 'zod';
+import type { FieldPredicate, FilterOperation } from '../store/types';
 import { InvalidArgumentError } from './errors';
 
 /**
  * KFP's list `filter` query parameter: a JSON-encoded `Filter` (backend/api/v2beta1/filter.proto)
  * whose predicates are ANDed. Protobuf's JSON reader accepts snake_case and camelCase field names
  * and an enum by name or number, and `kfp.Client` sends `stringValue` with numeric operations, so
- * this parser accepts all of them. Sluice filters on string fields only.
+ * this parser accepts all of them. The store evaluates the predicates, so pages, tokens and totals
+ * stay exact under a filter.
  */
 
-/** The operations Sluice evaluates; filter.proto's comparisons (GREATER_THAN, ...) are refused. */
-export const FILTER_OPERATIONS = ['EQUALS', 'NOT_EQUALS', 'IN', 'IS_SUBSTRING'] as const;
-export type FilterOperation = (typeof FILTER_OPERATIONS)[number];
-
 /** filter.proto's `Predicate.Operation` numbers and names. */
-const OPERATION_NAMES: Record<number, string> = {
+const OPERATION_NAMES: Record<number, FilterOperation> = {
   1: 'EQUALS',
   2: 'NOT_EQUALS',
   3: 'GREATER_THAN',
@@ -24,15 +22,24 @@ const OPERATION_NAMES: Record<number, string> = {
   9: 'IS_SUBSTRING',
 };
 
-export interface Predicate {
-  key: string;
-  operation: FilterOperation;
-  /** One value, or the list of `IN`. */
-  values: string[];
+/** A listing's filterable key: the operations it supports, and whether its values are times. */
+export interface FilterKey {
+  operations: readonly FilterOperation[];
+  time?: boolean;
 }
 
-/** The keys a listing filters on, each with the operations it supports. */
-export type FilterKeys = Readonly<Record<string, readonly FilterOperation[]>>;
+/** The keys a listing filters on. */
+export type FilterKeys = Readonly<Record<string, FilterKey>>;
+
+/** What a text field supports. */
+export const TEXT_KEY: FilterKey = { operations: ['EQUALS', 'NOT_EQUALS', 'IN', 'IS_SUBSTRING'] };
+/** What an enumeration or id supports. */
+export const EXACT_KEY: FilterKey = { operations: ['EQUALS', 'NOT_EQUALS', 'IN'] };
+/** What a time supports: KFP compares times as whole seconds since the epoch. */
+export const TIME_KEY: FilterKey = {
+  operations: ['EQUALS', 'NOT_EQUALS', 'GREATER_THAN', 'GREATER_THAN_EQUALS', 'LESS_THAN', 'LESS_THAN_EQUALS'],
+  time: true,
+};
 
 const scalar = z.union([z.string(), z.number()]);
 const valueList = z.object({ values: z.array(scalar) });
@@ -56,7 +63,7 @@ const FilterJson = z.object({ predicates: z.array(PredicateJson).default([]) }).
  * `InvalidArgumentError` naming the predicate field at fault (bad JSON, an unknown key or
  * operation, a missing value). An absent or empty filter yields no predicates.
  */
-export function parseFilter(text: string | undefined, keys: FilterKeys): Predicate[] {
+export function parseFilter(text: string | undefined, keys: FilterKeys): FieldPredicate[] {
   if (!text) return [];
   let json: unknown;
   try {
@@ -75,47 +82,37 @@ export function parseFilter(text: string | undefined, keys: FilterKeys): Predica
   return parsed.predicates.map((p, i) => checkPredicate(p, `filter.predicates.${i}`, keys));
 }
 
-/** True when `fields` satisfies every predicate; an absent field never equals or contains anything. */
-export function matchesAll(fields: Readonly<Record<string, string | undefined>>, predicates: readonly Predicate[]): boolean {
-  return predicates.every((p) => matches(fields[p.key], p));
-}
-
-function matches(value: string | undefined, p: Predicate): boolean {
-  switch (p.operation) {
-    case 'EQUALS':
-      return value === p.values[0];
-    case 'NOT_EQUALS':
-      return value !== p.values[0];
-    case 'IN':
-      return value !== undefined && p.values.includes(value);
-    case 'IS_SUBSTRING':
-      return value !== undefined && value.includes(p.values[0]);
-    default: {
-      const unreachable: never = p.operation;
-      throw new Error(`unhandled filter operation ${String(unreachable)}`);
-    }
-  }
-}
-
-function checkPredicate(p: z.infer<typeof PredicateJson>, at: string, keys: FilterKeys): Predicate {
-  const supported = Object.hasOwn(keys, p.key) ? keys[p.key] : undefined;
-  if (!supported) {
+function checkPredicate(p: z.infer<typeof PredicateJson>, at: string, keys: FilterKeys): FieldPredicate {
+  const key = Object.hasOwn(keys, p.key) ? keys[p.key] : undefined;
+  if (!key) {
     throw InvalidArgumentError.of(`${at}.key`, `cannot filter on "${p.key}"; supported keys: ${Object.keys(keys).join(', ')}`);
   }
   const name = typeof p.operation === 'number' ? OPERATION_NAMES[p.operation] ?? String(p.operation) : p.operation;
-  const operation = supported.find((op) => op === name);
+  const operation = key.operations.find((op) => op === name);
   if (!operation) {
-    throw InvalidArgumentError.of(`${at}.operation`, `operation ${name} is not supported on "${p.key}"; supported: ${supported.join(', ')}`);
+    throw InvalidArgumentError.of(`${at}.operation`, `operation ${name} is not supported on "${p.key}"; supported: ${key.operations.join(', ')}`);
   }
   const list = p.string_values ?? p.int_values ?? p.long_values;
   const single = p.string_value ?? p.int_value ?? p.long_value ?? p.timestamp_value;
   if (operation === 'IN') {
     if (!list) throw InvalidArgumentError.of(at, 'operation IN needs a list of values (string_values.values)');
-    return { key: p.key, operation, values: list.values.map(String) };
+    return { field: p.key, operation, values: list.values.map(String) };
   }
-  if (single === undefined) throw InvalidArgumentError.of(at, `operation ${operation} needs a value (string_value)`);
-  return { key: p.key, operation, values: [String(single)] };
+  if (single === undefined) throw InvalidArgumentError.of(at, `operation ${operation} needs a value (${key.time ? 'timestamp_value' : 'string_value'})`);
+  return { field: p.key, operation, values: [key.time ? timeValue(single, at) : String(single)] };
 }
+
+/** A time predicate's value: an RFC3339 time (`timestamp_value`), or seconds since the epoch (`long_value`, KFP's `*_at_in_sec`). */
+function timeValue(value: string | number, at: string): Date {
+  const text = String(value).trim();
+  const date = /^-?\d+$/.test(text) ? new Date(Number(text) * 1000) : RFC3339.test(text) ? new Date(text) : undefined;
+  if (!date || Number.isNaN(date.getTime())) {
+    throw InvalidArgumentError.of(at, `"${text}" is not a time; expected an RFC3339 timestamp_value (2026-01-02T03:04:05Z) or seconds since the epoch`);
+  }
+  return date;
+}
+
+const RFC3339 = /^\d{4}-\d{2}-\d{2}[Tt ]\d{2}:\d{2}:\d{2}(\.\d+)?([Zz]|[+-]\d{2}:\d{2})$/;
 
 /** `stringValue` → `string_value`, recursively through objects and arrays. */
 function snakeCaseKeys(value: unknown): unknown {

@@ -1,4 +1,4 @@
-import type { ApiCreatedToken, ApiToken } from '../api/api-types';
+import type { ApiCreatedToken, ApiExperiment, ApiPipeline, ApiPipelineVersion, ApiToken } from '../api/api-types';
 import type { CreateTokenBody } from '../api/schemas/tokens';
 import type { RunState } from '../ir/states';
 import type { ApiCacheEntryList } from '../api/api-types';
@@ -8,6 +8,7 @@ import type {
   CreateRunRequest,
   ListRecurringRunsResponse,
   ListRunsResponse,
+  PipelineSpecPayload,
   RecurringRun,
   Run,
 } from './api-types';
@@ -26,6 +27,14 @@ export class ApiError extends Error {
   ) {
     super(message);
   }
+}
+
+/** For `.catch`: `undefined` for an `ApiError` with one of `statuses` (what was asked for is not there); anything else is rethrown. */
+export function absentOn(...statuses: number[]): (err: unknown) => undefined {
+  return (err) => {
+    if (err instanceof ApiError && statuses.includes(err.status)) return undefined;
+    throw err;
+  };
 }
 
 /** Thrown when no HTTP answer came back at all (refused, DNS failure, timeout); names the URL tried. */
@@ -51,6 +60,9 @@ export interface ListRunsQuery {
   /** Only the runs this recurring run started. */
   recurringRunId?: string;
 }
+
+/** A page of KFP's list response (`total_size` and `next_page_token` as the API sends them). */
+export type ListPage<K extends string, T> = { [key in K]?: T[] } & { total_size?: number; next_page_token?: string };
 
 /** The calls on one recurring run, each a POST of a custom method (`:enable`…; `:trigger` and `:backfill` are Sluice's). */
 export type RecurringRunMethod = 'enable' | 'disable' | 'trigger' | 'backfill';
@@ -88,6 +100,51 @@ export class ApiClient {
     ];
     if (predicates.length) params.set('filter', JSON.stringify({ predicates }));
     return this.json('GET', `/runs?${params}`);
+  }
+
+  createExperiment(request: { display_name: string; description?: string }): Promise<ApiExperiment> {
+    return this.json('POST', '/experiments', request);
+  }
+
+  getExperiment(experimentId: string): Promise<ApiExperiment> {
+    return this.json('GET', `/experiments/${encodeURIComponent(experimentId)}`);
+  }
+
+  /** Newest first; `displayName` keeps only the experiment of exactly that name (kfp.Client's lookup). */
+  listExperiments(query: { pageSize?: number; displayName?: string } = {}): Promise<ListPage<'experiments', ApiExperiment>> {
+    const params = new URLSearchParams({ sort_by: 'created_at desc' });
+    if (query.pageSize !== undefined) params.set('page_size', String(query.pageSize));
+    if (query.displayName !== undefined) params.set('filter', JSON.stringify({ predicates: [{ key: 'display_name', operation: 'EQUALS', string_value: query.displayName }] }));
+    return this.json('GET', `/experiments?${params}`);
+  }
+
+  async experimentMethod(experimentId: string, method: 'archive' | 'unarchive'): Promise<void> {
+    await this.json('POST', `/experiments/${encodeURIComponent(experimentId)}:${method}`);
+  }
+
+  async deleteExperiment(experimentId: string): Promise<void> {
+    await this.json('DELETE', `/experiments/${encodeURIComponent(experimentId)}`);
+  }
+
+  /** The pipeline of this name in `namespace` (`''`, the shared namespace, by default). */
+  getPipelineByName(name: string, namespace = ''): Promise<ApiPipeline> {
+    return this.json('GET', `/pipelines/names/${encodeURIComponent(name)}${namespace ? `?${new URLSearchParams({ namespace })}` : ''}`);
+  }
+
+  /** A pipeline and its first version, in one transaction (KFP's `CreatePipelineAndVersion`); `''` is the token's default namespace. */
+  createPipelineAndVersion(name: string, namespace: string, spec: PipelineSpecPayload): Promise<ApiPipeline> {
+    return this.json('POST', '/pipelines/create', { pipeline: { name, ...(namespace ? { namespace } : {}) }, pipeline_version: { pipeline_spec: spec } });
+  }
+
+  /** Newest first. */
+  listPipelineVersions(pipelineId: string, query: { pageSize?: number } = {}): Promise<ListPage<'pipeline_versions', ApiPipelineVersion>> {
+    const params = new URLSearchParams({ sort_by: 'created_at desc' });
+    if (query.pageSize !== undefined) params.set('page_size', String(query.pageSize));
+    return this.json('GET', `/pipelines/${encodeURIComponent(pipelineId)}/versions?${params}`);
+  }
+
+  createPipelineVersion(pipelineId: string, spec: PipelineSpecPayload): Promise<ApiPipelineVersion> {
+    return this.json('POST', `/pipelines/${encodeURIComponent(pipelineId)}/versions`, { pipeline_spec: spec });
   }
 
   createRecurringRun(request: CreateRecurringRunRequest): Promise<RecurringRun> {

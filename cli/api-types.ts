@@ -83,10 +83,14 @@ export interface ListRunsResponse {
   next_page_token?: string;
 }
 
-export interface CreateRunRequest {
+/** The pipeline a run executes: a registered version, or a spec sent inline. */
+export type RunSource = { pipeline_version_reference: { pipeline_id: string; pipeline_version_id: string } } | { pipeline_spec: PipelineSpecPayload };
+
+export type CreateRunRequest = RunFields & RunSource;
+
+interface RunFields {
   display_name: string;
   experiment_id?: string;
-  pipeline_spec: PipelineSpecPayload;
   /** Values are the strings the user typed; the server coerces them to the declared types. */
   runtime_config: { parameters: Record<string, string>; input_artifacts?: Record<string, { artifact_id: string }> };
 }
@@ -120,7 +124,7 @@ export interface ListRecurringRunsResponse {
   next_page_token?: string;
 }
 
-export type CreateRecurringRunRequest = Omit<CreateRunRequest, 'display_name'> & {
+export type CreateRecurringRunRequest = Omit<RunFields, 'display_name'> & { pipeline_spec: PipelineSpecPayload } & {
   display_name?: string;
   trigger: Trigger;
   mode: 'ENABLE' | 'DISABLE';

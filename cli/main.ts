@@ -8,6 +8,7 @@ import { apiCommand } from './commands/api';
 import { cacheClearCommand, cacheListCommand } from './commands/cache';
 import { compileCommand } from './commands/compile';
 import { devCommand } from './commands/dev';
+import { experimentsActionCommand, experimentsCreateCommand, experimentsGetCommand, experimentsListCommand } from './commands/experiments';
 import { logsCommand } from './commands/logs';
 import { runCommand } from './commands/run';
 import { runsGetCommand } from './commands/runs-get';
@@ -47,16 +48,49 @@ export function buildProgram(ctx: CliContext, setExitCode: (code: number) => voi
     .option('-p, --param <key=value>', 'a pipeline parameter, repeatable; the server converts the string to the declared type', collectParam, {})
     .option('-a, --artifact <name=artifact-id>', 'a pipeline input artifact, repeatable: the id of an artifact Sluice knows (sluice runs get --json shows them)', collectArtifact, {})
     .option('--name <name>', 'run display name (default: pipeline name and time)')
-    .option('--experiment <id>', 'experiment to run in (default: the Default experiment)')
+    .option('--experiment <id-or-name>', 'experiment to run in, by id or name; a name that names none is created (default: the Default experiment)')
     .option('--wait', 'show live task status until the run ends; exit 0 only if it SUCCEEDED')
     .option('--no-cache', 'execute every task, none served from cache (sets each task\'s cachingOptions.enableCache to false)')
     .action(async (file: string, opts, cmd: Command) => setExitCode(await runCommand(ctx, globals(cmd), file, opts)));
+
+  const experiments = program.command('experiments').description('create, list, inspect, archive and delete experiments (by id or name)');
+  experiments
+    .command('create')
+    .description('create an experiment')
+    .argument('<name>', 'experiment name (unique)')
+    .option('--description <text>', 'what the experiment is for')
+    .option('--json', 'print the experiment as JSON')
+    .action((name: string, opts, cmd: Command) => experimentsCreateCommand(ctx, globals(cmd), name, opts));
+  experiments
+    .command('list')
+    .description('list experiments, newest first')
+    .option('--limit <n>', 'most experiments to show', parsePositiveInt, 20)
+    .option('--json', 'print the experiments as JSON')
+    .action((opts, cmd: Command) => experimentsListCommand(ctx, globals(cmd), opts));
+  experiments
+    .command('get')
+    .description('show an experiment')
+    .argument('<experiment>', 'experiment id or name')
+    .option('--json', 'print the experiment as JSON')
+    .action((ref: string, opts, cmd: Command) => experimentsGetCommand(ctx, globals(cmd), ref, opts));
+  const experimentActions = [
+    ['archive', 'archive an experiment and its runs; no run may join it until it is unarchived'],
+    ['unarchive', 'unarchive an experiment (its runs stay archived, as in KFP)'],
+    ['delete', 'delete an experiment; its runs stay'],
+  ] as const;
+  for (const [action, description] of experimentActions) {
+    experiments
+      .command(action)
+      .description(description)
+      .argument('<experiment>', 'experiment id or name')
+      .action((ref: string, _opts, cmd: Command) => experimentsActionCommand(ctx, globals(cmd), ref, action));
+  }
 
   const runs = program.command('runs').description('list, inspect and terminate runs');
   runs
     .command('list')
     .description('list runs, newest first')
-    .option('--experiment <id>', 'only runs of this experiment')
+    .option('--experiment <id-or-name>', 'only runs of this experiment')
     .addOption(new Option('--state <state>', 'only runs in this state').choices(RUN_STATES))
     .option('--limit <n>', 'most runs to show', parsePositiveInt, 20)
     .option('--json', 'print the runs as JSON')
@@ -107,7 +141,7 @@ export function buildProgram(ctx: CliContext, setExitCode: (code: number) => voi
     .option('--time-zone <tz>', 'IANA time zone of --cron (default: UTC)')
     .option('-p, --param <key=value>', 'a pipeline parameter, repeatable', collectParam, {})
     .option('--name <name>', 'display name (default: the pipeline name)')
-    .option('--experiment <id>', 'experiment of its runs (default: the Default experiment)')
+    .option('--experiment <id-or-name>', 'experiment of its runs (default: the Default experiment)')
     .option('--no-catchup', 'after a pause in service, start only the latest missed run')
     .option('--paused', 'create it paused (KFP mode DISABLE)')
     .option('--json', 'print the recurring run as JSON')
@@ -115,7 +149,7 @@ export function buildProgram(ctx: CliContext, setExitCode: (code: number) => voi
   schedule
     .command('list')
     .description('list recurring runs, newest first')
-    .option('--experiment <id>', 'only recurring runs of this experiment')
+    .option('--experiment <id-or-name>', 'only recurring runs of this experiment')
     .option('--limit <n>', 'most recurring runs to show', parsePositiveInt, 20)
     .option('--json', 'print them as JSON')
     .action((opts, cmd: Command) => scheduleListCommand(ctx, globals(cmd), opts));

@@ -7,12 +7,13 @@
 /**
  * Thrown when a listing request is malformed: an unknown sort field or direction, a page size
  * that is not a non-negative integer, or a page token that is not one this store issued for the
- * same listing (same entity, filter and sort). `field` names the offending option.
+ * same listing (same entity, filter and sort), or a predicate on a field the listing cannot
+ * filter on. `field` names the offending option.
  */
 export class StoreInputError extends Error {
   override readonly name = 'StoreInputError';
   constructor(
-    readonly field: 'sortBy' | 'pageSize' | 'pageToken',
+    readonly field: 'sortBy' | 'pageSize' | 'pageToken' | 'predicates',
     message: string,
     options?: ErrorOptions,
   ) {

@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
 import { StoreInputError } from './errors';
-import type { ListOptions } from './types';
+import type { FieldPredicate, ListOptions } from './types';
 
 /**
  * KFP-style pagination with keyset cursors. A page token encodes the sort (field, direction),
@@ -12,12 +12,16 @@ import type { ListOptions } from './types';
 export const DEFAULT_PAGE_SIZE = 20;
 export const MAX_PAGE_SIZE = 1000;
 
-interface SortColumn {
-  /** SQL expression sorted on. Never NULL: a nullable column is wrapped in COALESCE. */
+/** A column a listing sorts or filters on. */
+interface Column {
+  /** Its SQL expression. */
   expr: string;
-  /** Postgres type of `expr`, used to cast the cursor value back from its text form. */
+  /** Postgres type of `expr`, used to cast a value (a cursor's, a predicate's) to it. */
   type: 'text' | 'timestamptz';
 }
+
+/** A column sorted on: its `expr` is never NULL (a nullable column is wrapped in COALESCE). */
+type SortColumn = Column;
 
 /** A listable table: its tie-breaker id column and the `sortBy` fields it accepts. */
 export interface Listing {
@@ -28,6 +32,8 @@ export interface Listing {
   columns?: string;
   idColumn: string;
   sortable: Readonly<Record<string, SortColumn>>;
+  /** The fields a filter predicate may name (KFP's API field names); these columns may be NULL. */
+  filterable: Readonly<Record<string, Column>>;
 }
 
 /** The columns of `RunSummaryRow`. */
@@ -38,6 +44,8 @@ export const RUN_SUMMARY_COLUMNS =
 const createdAt: SortColumn = { expr: 'created_at', type: 'timestamptz' };
 const name: SortColumn = { expr: 'name', type: 'text' };
 const displayName: SortColumn = { expr: 'display_name', type: 'text' };
+const text = (expr: string): Column => ({ expr, type: 'text' });
+const time = (expr: string): Column => ({ expr, type: 'timestamptz' });
 
 export const LISTINGS = {
   pipelines: {
@@ -45,12 +53,20 @@ export const LISTINGS = {
     table: 'pipelines',
     idColumn: 'pipeline_id',
     sortable: { created_at: createdAt, name, display_name: displayName },
+    filterable: { pipeline_id: text('pipeline_id'), name, display_name: displayName, description: text('description'), created_at: createdAt },
   },
   pipelineVersions: {
     entity: 'pipeline versions',
     table: 'pipeline_versions',
     idColumn: 'pipeline_version_id',
     sortable: { created_at: createdAt, name, display_name: displayName },
+    filterable: {
+      pipeline_version_id: text('pipeline_version_id'),
+      name,
+      display_name: displayName,
+      description: text('description'),
+      created_at: createdAt,
+    },
   },
   // Experiments and runs have only a display name; KFP clients also sort them by `name`.
   experiments: {
@@ -58,6 +74,15 @@ export const LISTINGS = {
     table: 'experiments',
     idColumn: 'experiment_id',
     sortable: { created_at: createdAt, name: displayName, display_name: displayName },
+    filterable: {
+      experiment_id: text('experiment_id'),
+      name: displayName,
+      display_name: displayName,
+      description: text('description'),
+      storage_state: text('storage_state'),
+      created_at: createdAt,
+      last_run_created_at: time('last_run_created_at'),
+    },
   },
   runs: {
     entity: 'runs',
@@ -74,6 +99,17 @@ export const LISTINGS = {
       display_name: displayName,
       state: { expr: 'state', type: 'text' },
     },
+    filterable: {
+      run_id: text('run_id'),
+      name: displayName,
+      display_name: displayName,
+      description: text('description'),
+      pipeline_id: text('pipeline_id'),
+      pipeline_version_id: text('pipeline_version_id'),
+      created_at: createdAt,
+      scheduled_at: time('scheduled_at'),
+      finished_at: time('finished_at'),
+    },
   },
   recurringRuns: {
     entity: 'recurring runs',
@@ -85,6 +121,16 @@ export const LISTINGS = {
       name: displayName,
       display_name: displayName,
     },
+    filterable: {
+      recurring_run_id: text('recurring_run_id'),
+      name: displayName,
+      display_name: displayName,
+      description: text('description'),
+      mode: text('mode'),
+      experiment_id: text('experiment_id'),
+      created_at: createdAt,
+      updated_at: time('updated_at'),
+    },
   },
 } as const satisfies Record<string, Listing>;
 
@@ -94,6 +140,7 @@ export class Filter {
   readonly values: unknown[] = [];
   /** What the filter selects, as data: a page token is only valid for the same scope. */
   private readonly scope: Record<string, unknown> = {};
+  private readonly predicates: FieldPredicate[] = [];
 
   /** Keeps rows whose `column` equals `value`. */
   equals(column: string, value: unknown): this {
@@ -109,6 +156,28 @@ export class Filter {
     return this;
   }
 
+  /** A copy that also keeps only rows satisfying `predicates` (fields of `listing`); this filter is left as it is. */
+  withPredicates(listing: Listing, predicates: readonly FieldPredicate[]): Filter {
+    const copy = new Filter();
+    copy.conditions.push(...this.conditions);
+    copy.values.push(...this.values);
+    Object.assign(copy.scope, this.scope);
+    copy.predicates.push(...this.predicates);
+    for (const p of predicates) copy.predicate(filterColumn(listing, p.field), p);
+    return copy;
+  }
+
+  /** Keeps rows satisfying `p` on `column`; a NULL never equals, contains or compares, but is distinct from any value. */
+  private predicate(column: Column, p: FieldPredicate): this {
+    const { expr } = column;
+    if (p.operation === 'IN') this.conditions.push(`${expr} = ANY(${this.param(p.values)}::${column.type}[])`);
+    else if (p.operation === 'IS_SUBSTRING') this.conditions.push(`strpos(${expr}, ${this.param(p.values[0])}) > 0`);
+    else if (column.type === 'timestamptz') this.conditions.push(secondCondition(expr, p.operation, this.param(p.values[0])));
+    else this.conditions.push(`${expr} ${COMPARISONS[p.operation]} ${this.param(p.values[0])}`);
+    this.predicates.push(p);
+    return this;
+  }
+
   private param(value: unknown): string {
     this.values.push(value);
     return `$${this.values.length}`;
@@ -120,7 +189,34 @@ export class Filter {
   }
 
   fingerprint(): string {
-    return createHash('sha256').update(JSON.stringify(this.scope)).digest('base64url').slice(0, 16);
+    return createHash('sha256').update(JSON.stringify([this.scope, this.predicates])).digest('base64url').slice(0, 16);
+  }
+}
+
+const COMPARISONS = { EQUALS: '=', NOT_EQUALS: 'IS DISTINCT FROM', GREATER_THAN: '>', GREATER_THAN_EQUALS: '>=', LESS_THAN: '<', LESS_THAN_EQUALS: '<=' } as const;
+
+/**
+ * A comparison of a time column with the second of `param`, as KFP compares its times (kept in
+ * whole seconds): "after 12:00:00" means from 12:00:01 on. Written as a range on the column
+ * itself, so an index on it still serves the query.
+ */
+function secondCondition(expr: string, operation: keyof typeof COMPARISONS, param: string): string {
+  const from = `date_trunc('second', ${param}::timestamptz)`;
+  const to = `(${from} + interval '1 second')`;
+  const within = `(${expr} >= ${from} AND ${expr} < ${to})`;
+  switch (operation) {
+    case 'EQUALS':
+      return within;
+    case 'NOT_EQUALS':
+      return `${within} IS NOT TRUE`;
+    case 'GREATER_THAN':
+      return `${expr} >= ${to}`;
+    case 'GREATER_THAN_EQUALS':
+      return `${expr} >= ${from}`;
+    case 'LESS_THAN':
+      return `${expr} < ${from}`;
+    case 'LESS_THAN_EQUALS':
+      return `${expr} < ${to}`;
   }
 }
 
@@ -161,7 +257,8 @@ export interface PageQuery {
  * unknown sort field or direction, or a token that is malformed or was issued for another
  * listing, filter or sort. With a token and no `sortBy`, the token's sort is used.
  */
-export function pageQuery(listing: Listing, filter: Filter, opts: ListOptions): PageQuery {
+export function pageQuery(listing: Listing, given: Filter, opts: ListOptions): PageQuery {
+  const filter = given.withPredicates(listing, opts.predicates ?? []);
   const pageSize = parsePageSize(opts.pageSize);
   const scope = filter.fingerprint();
   const requested = opts.sortBy === undefined ? undefined : parseSortBy(listing, opts.sortBy);
@@ -212,6 +309,12 @@ export function parsePageSize(pageSize: number | undefined): number {
     throw new StoreInputError('pageSize', `pageSize must be a non-negative integer, got ${pageSize}`);
   }
   return Math.min(pageSize, MAX_PAGE_SIZE);
+}
+
+function filterColumn(listing: Listing, field: string): Column {
+  const column = Object.hasOwn(listing.filterable, field) ? listing.filterable[field] : undefined;
+  if (!column) throw new StoreInputError('predicates', `cannot filter ${listing.entity} on "${field}"; filterable fields: ${Object.keys(listing.filterable).join(', ')}`);
+  return column;
 }
 
 /** Parses `"field"` or `"field asc|desc"` (KFP's `sort_by`). */

@@ -233,19 +233,22 @@ export class PgStore implements MetadataStore {
   }
 
   /**
-   * As in KFP, archiving an experiment also archives its runs; restoring it leaves them
-   * archived. Both happen in one statement.
+   * As in KFP, archiving an experiment also archives its runs and disables its recurring runs;
+   * restoring it leaves them archived and disabled. All happens in one statement.
    */
-  async setExperimentStorageState(experimentId: string, state: 'AVAILABLE' | 'ARCHIVED'): Promise<boolean> {
+  async setExperimentStorageState(experimentId: string, state: 'AVAILABLE' | 'ARCHIVED', at = new Date()): Promise<boolean> {
     const { rows } = await this.pool.query<{ updated: number }>(
       `WITH experiment AS (
          UPDATE experiments SET storage_state = $2 WHERE experiment_id = $1 RETURNING experiment_id
        ), archived_runs AS (
          UPDATE runs SET storage_state = 'ARCHIVED'
          WHERE $2 = 'ARCHIVED' AND experiment_id IN (SELECT experiment_id FROM experiment)
+       ), disabled_recurring_runs AS (
+         UPDATE recurring_runs SET mode = 'DISABLE', updated_at = $3
+         WHERE $2 = 'ARCHIVED' AND mode <> 'DISABLE' AND experiment_id IN (SELECT experiment_id FROM experiment)
        )
        SELECT count(*)::int AS updated FROM experiment`,
-      [experimentId, state],
+      [experimentId, state, at],
     );
     return rows[0].updated === 1;
   }

@@ -26,6 +26,22 @@ export interface ListOptions {
   pageSize?: number;
   pageToken?: string;
   sortBy?: string;
+  /** Rows must satisfy every one (KFP's `filter`); `totalSize` counts the rows that do. */
+  predicates?: readonly FieldPredicate[];
+}
+
+/** KFP's filter operations (`filter.proto`). */
+export type FilterOperation = 'EQUALS' | 'NOT_EQUALS' | 'GREATER_THAN' | 'GREATER_THAN_EQUALS' | 'LESS_THAN' | 'LESS_THAN_EQUALS' | 'IN' | 'IS_SUBSTRING';
+
+/**
+ * One predicate of a listing's filter. `field` is one of the listing's filterable fields (any
+ * other throws `StoreInputError`). A time field takes `Date`s and compares whole seconds, as KFP
+ * keeps its times in seconds; `IN` takes the list, every other operation one value.
+ */
+export interface FieldPredicate {
+  field: string;
+  operation: FilterOperation;
+  values: readonly (string | Date)[];
 }
 
 export interface PipelineRecord {
@@ -363,7 +379,8 @@ export interface MetadataStore {
   getExperiment(experimentId: string): Promise<ExperimentRecord | undefined>;
   listExperiments(opts: ListOptions & NamespaceFilter): Promise<Page<ExperimentRecord>>;
   deleteExperiment(experimentId: string): Promise<boolean>;
-  setExperimentStorageState(experimentId: string, state: 'AVAILABLE' | 'ARCHIVED'): Promise<boolean>;
+  /** Archiving also archives the experiment's runs and disables its recurring runs (`updatedAt` = `at`), as KFP does; unarchiving restores neither. */
+  setExperimentStorageState(experimentId: string, state: 'AVAILABLE' | 'ARCHIVED', at?: Date): Promise<boolean>;
 
   // Runs. createRun is idempotent on runId (a second call returns the existing row); the
   // pipeline name is taken from the spec, the namespace from the experiment.

@@ -6,11 +6,12 @@ import { ExperimentBody } from '../schemas/experiments';
 import type { NamespaceGuard } from '../auth/namespace-guard';
 import { accessOf } from '../auth/principal';
 import type { ExperimentService } from '../services/experiment-service';
+import type { RecurringRunService } from '../services/recurring-run-service';
 import { customMethodPath } from './custom-method';
 import { guardPathParameters, noQuery } from '../request-guards';
 
 /** KFP's ExperimentService routes. */
-export function experimentsRouter(experiments: ExperimentService, namespaces: NamespaceGuard): Router {
+export function experimentsRouter(experiments: ExperimentService, recurringRuns: RecurringRunService, namespaces: NamespaceGuard): Router {
   const router = Router();
   guardPathParameters(router);
   namespaces.guardParam(router, 'experiment_id');
@@ -39,6 +40,8 @@ export function experimentsRouter(experiments: ExperimentService, namespaces: Na
 
   router.post(customMethodPath('experiments', 'experiment_id', 'archive'), noQuery, async (req, res) => {
     await experiments.setStorageState(req.params.experiment_id, 'ARCHIVED');
+    // The store disabled the experiment's recurring runs with it; their schedules pause now.
+    await recurringRuns.syncExperiment(req.params.experiment_id);
     res.json({});
   });
 

@@ -1,16 +1,22 @@
 import { randomUUID } from 'node:crypto';
 import type { ExperimentRecord, MetadataStore, Page } from '../../store/types';
 import { NotFoundError } from '../errors';
-import { parseFilter, type FilterKeys } from '../filter';
+import { EXACT_KEY, TEXT_KEY, TIME_KEY, parseFilter, type FilterKeys } from '../filter';
 import { toListOptions, type ListQuery } from '../schemas/common';
 import type { ExperimentBody } from '../schemas/experiments';
-import { listMatching } from './list-matching';
 
-/** `kfp.Client.create_experiment` looks experiments up by `display_name`; the KFP UI hides archived ones by `storage_state`. */
+/**
+ * `kfp.Client.create_experiment` looks experiments up by `display_name`; the KFP UI hides archived
+ * ones by `storage_state`. Experiments have only a display name; KFP clients filter on either key.
+ */
 const EXPERIMENT_FILTER_KEYS: FilterKeys = {
-  display_name: ['EQUALS', 'NOT_EQUALS', 'IN', 'IS_SUBSTRING'],
-  name: ['EQUALS', 'NOT_EQUALS', 'IN', 'IS_SUBSTRING'],
-  storage_state: ['EQUALS', 'NOT_EQUALS'],
+  experiment_id: EXACT_KEY,
+  display_name: TEXT_KEY,
+  name: TEXT_KEY,
+  description: TEXT_KEY,
+  storage_state: { operations: ['EQUALS', 'NOT_EQUALS'] },
+  created_at: TIME_KEY,
+  last_run_created_at: TIME_KEY,
 };
 
 export class ExperimentService {
@@ -34,13 +40,7 @@ export class ExperimentService {
 
   /** `namespaces`: only experiments in these (undefined: all). */
   list(query: ListQuery, namespaces: readonly string[] | undefined): Promise<Page<ExperimentRecord>> {
-    return listMatching(
-      (opts) => this.store.listExperiments({ ...opts, namespaces }),
-      // Experiments have only a display name; KFP clients filter on either key.
-      (e) => ({ display_name: e.displayName, name: e.displayName, storage_state: e.storageState }),
-      parseFilter(query.filter, EXPERIMENT_FILTER_KEYS),
-      toListOptions(query),
-    );
+    return this.store.listExperiments({ ...toListOptions(query), predicates: parseFilter(query.filter, EXPERIMENT_FILTER_KEYS), namespaces });
   }
 
   /** Runs of a deleted experiment stay, as in KFP. @throws StoreConflictError for the Default experiment. */
@@ -48,7 +48,10 @@ export class ExperimentService {
     if (!(await this.store.deleteExperiment(experimentId))) throw new NotFoundError('experiment', experimentId);
   }
 
-  /** Archiving also archives the experiment's runs; unarchiving leaves them archived (KFP's rule, kept by the store). */
+  /**
+   * Archiving also archives the experiment's runs and disables its recurring runs; unarchiving
+   * leaves them archived and disabled (KFP's rule, kept by the store).
+   */
   async setStorageState(experimentId: string, state: ExperimentRecord['storageState']): Promise<void> {
     if (!(await this.store.setExperimentStorageState(experimentId, state))) throw new NotFoundError('experiment', experimentId);
   }

@@ -2,9 +2,8 @@ import { randomUUID } from 'node:crypto';
 import type { ParsedPipelineDocument } from '../../ir/parse';
 import type { MetadataStore, Page, PipelineRecord, PipelineVersionRecord } from '../../store/types';
 import { FailedPreconditionError, NotFoundError } from '../errors';
-import { parseFilter, type FilterKeys } from '../filter';
+import { EXACT_KEY, TEXT_KEY, TIME_KEY, parseFilter, type FilterKeys } from '../filter';
 import { toListOptions, type ListQuery } from '../schemas/common';
-import { listMatching } from './list-matching';
 
 /** Names and description of a new pipeline or version; each name defaults to the other. */
 export interface NewEntityNames {
@@ -13,11 +12,15 @@ export interface NewEntityNames {
   description?: string;
 }
 
-/** Pipelines and versions filter on their names (`kfp.Client.get_pipeline_id` uses `display_name`). */
+/** Pipelines and versions filter on their names (`kfp.Client.get_pipeline_id` uses `display_name`), description, id and time. */
 const NAME_FILTER_KEYS: FilterKeys = {
-  name: ['EQUALS', 'NOT_EQUALS', 'IN', 'IS_SUBSTRING'],
-  display_name: ['EQUALS', 'NOT_EQUALS', 'IN', 'IS_SUBSTRING'],
+  name: TEXT_KEY,
+  display_name: TEXT_KEY,
+  description: TEXT_KEY,
+  created_at: TIME_KEY,
 };
+const PIPELINE_FILTER_KEYS: FilterKeys = { pipeline_id: EXACT_KEY, ...NAME_FILTER_KEYS };
+const VERSION_FILTER_KEYS: FilterKeys = { pipeline_version_id: EXACT_KEY, ...NAME_FILTER_KEYS };
 
 /** Pipelines and their versions. Specs arrive already validated (see `pipeline-input.ts`). */
 export class PipelineService {
@@ -82,12 +85,7 @@ export class PipelineService {
 
   /** `namespaces`: only pipelines in these (undefined: all). */
   list(query: ListQuery, namespaces: readonly string[] | undefined): Promise<Page<PipelineRecord>> {
-    return listMatching(
-      (opts) => this.store.listPipelines({ ...opts, namespaces }),
-      (p) => ({ name: p.name, display_name: p.displayName }),
-      parseFilter(query.filter, NAME_FILTER_KEYS),
-      toListOptions(query),
-    );
+    return this.store.listPipelines({ ...toListOptions(query), predicates: parseFilter(query.filter, PIPELINE_FILTER_KEYS), namespaces });
   }
 
   /**
@@ -123,12 +121,7 @@ export class PipelineService {
 
   async listVersions(pipelineId: string, query: ListQuery): Promise<Page<PipelineVersionRecord>> {
     await this.get(pipelineId);
-    return listMatching(
-      (opts) => this.store.listPipelineVersions(pipelineId, opts),
-      (v) => ({ name: v.name, display_name: v.displayName }),
-      parseFilter(query.filter, NAME_FILTER_KEYS),
-      toListOptions(query),
-    );
+    return this.store.listPipelineVersions(pipelineId, { ...toListOptions(query), predicates: parseFilter(query.filter, VERSION_FILTER_KEYS) });
   }
 
   async deleteVersion(pipelineId: string, versionId: string): Promise<void> {

@@ -1,13 +1,12 @@
 import { randomUUID } from 'node:crypto';
-import type { ListOptions, MetadataStore, Page, RecurringRunRecord } from '../../store/types';
+import type { FieldPredicate, MetadataStore, Page, RecurringRunRecord } from '../../store/types';
 import { Access } from '../auth/principal';
-import { statusOf, toApiPipelineSource } from '../converters/recurring-runs';
+import { toApiPipelineSource } from '../converters/recurring-runs';
 import { InvalidArgumentError, NotFoundError } from '../errors';
-import { parseFilter, type FilterKeys } from '../filter';
+import { EXACT_KEY, TEXT_KEY, TIME_KEY, parseFilter, type FilterKeys } from '../filter';
 import { schedulePolicies, toScheduleSpec, type Trigger } from '../schedule-spec';
 import { toListOptions } from '../schemas/common';
 import { TriggerBody, type CreateRecurringRunBody, type ListRecurringRunsQuery } from '../schemas/recurring-runs';
-import { listMatching } from './list-matching';
 import type { RunSchedules, ScheduleDefinition } from './run-schedules';
 import type { RunService } from './run-service';
 
@@ -20,12 +19,22 @@ const SCHEDULE_KEEPER = new Access({ subject: 'the API (recurring runs\' schedul
 
 /** What `GET /recurringruns` filters on besides `experiment_id` and `namespace` (in the store). */
 const RECURRING_RUN_FILTER_KEYS: FilterKeys = {
-  display_name: ['EQUALS', 'NOT_EQUALS', 'IN', 'IS_SUBSTRING'],
-  name: ['EQUALS', 'NOT_EQUALS', 'IN', 'IS_SUBSTRING'],
-  mode: ['EQUALS', 'NOT_EQUALS'],
-  status: ['EQUALS', 'NOT_EQUALS'],
-  experiment_id: ['EQUALS'],
+  recurring_run_id: EXACT_KEY,
+  display_name: TEXT_KEY,
+  name: TEXT_KEY,
+  description: TEXT_KEY,
+  mode: EXACT_KEY,
+  status: EXACT_KEY,
+  experiment_id: EXACT_KEY,
+  created_at: TIME_KEY,
+  updated_at: TIME_KEY,
 };
+
+/** `status` (ENABLED, DISABLED) is how the API shows the stored `mode` (ENABLE, DISABLE). */
+function onStoredFields(p: FieldPredicate): FieldPredicate {
+  if (p.field !== 'status') return p;
+  return { ...p, field: 'mode', values: p.values.map((v) => (v === 'ENABLED' ? 'ENABLE' : v === 'DISABLED' ? 'DISABLE' : v)) };
+}
 
 /**
  * Recurring runs: a `recurring_runs` row (what the API lists) and a Temporal Schedule of the same
@@ -86,13 +95,8 @@ export class RecurringRunService {
 
   /** `namespaces`: only recurring runs in these (undefined: all). */
   list(query: ListRecurringRunsQuery, namespaces: readonly string[] | undefined): Promise<Page<RecurringRunRecord>> {
-    const filter = { experimentId: query.experiment_id, namespaces };
-    return listMatching(
-      (opts: ListOptions) => this.store.listRecurringRuns(filter, opts),
-      (r) => ({ display_name: r.displayName, name: r.displayName, mode: r.mode, status: statusOf(r.mode), experiment_id: r.experimentId }),
-      parseFilter(query.filter, RECURRING_RUN_FILTER_KEYS),
-      toListOptions(query),
-    );
+    const predicates = parseFilter(query.filter, RECURRING_RUN_FILTER_KEYS).map(onStoredFields);
+    return this.store.listRecurringRuns({ experimentId: query.experiment_id, namespaces }, { ...toListOptions(query), predicates });
   }
 
   /** `:enable` / `:disable`: records the mode, then unpauses or pauses the schedule. */
@@ -123,6 +127,16 @@ export class RecurringRunService {
     const hadRow = await this.store.deleteRecurringRun(recurringRunId);
     const hadSchedule = await this.schedules.delete(recurringRunId);
     if (!hadRow && !hadSchedule) throw new NotFoundError('recurring run', recurringRunId);
+  }
+
+  /** Brings the schedules of an experiment's recurring runs to their rows: archiving it disabled them (in the store), so their schedules pause. */
+  async syncExperiment(experimentId: string): Promise<void> {
+    let pageToken: string | undefined;
+    do {
+      const page = await this.store.listRecurringRuns({ experimentId }, { pageSize: 500, pageToken });
+      for (const row of page.items) await this.ensureSchedule(row);
+      pageToken = page.nextPageToken;
+    } while (pageToken);
   }
 
   /**
@@ -160,7 +174,7 @@ export class RecurringRunService {
   private async ensureSchedule(row: RecurringRunRecord): Promise<boolean> {
     const paused = await this.schedules.paused(row.recurringRunId);
     if (paused === undefined) {
-      await this.schedules.create(await this.definitionOf(requestOf(row), SCHEDULE_KEEPER, row.recurringRunId, row.createdAt));
+      await this.schedules.create(await this.definitionOf(requestOf(row), SCHEDULE_KEEPER, row.recurringRunId, row.createdAt, true));
       return true;
     }
     const wanted = row.mode === 'DISABLE';
@@ -168,10 +182,11 @@ export class RecurringRunService {
     return false;
   }
 
-  private async definitionOf(body: CreateRecurringRunBody, access: Access, recurringRunId: string, createdAt: Date): Promise<ScheduleDefinition> {
+  /** `existing`: rebuilt from its row, which may be in an experiment archived since (see `RunService.prepare`). */
+  private async definitionOf(body: CreateRecurringRunBody, access: Access, recurringRunId: string, createdAt: Date, existing = false): Promise<ScheduleDefinition> {
     const spec = toScheduleSpec(toTrigger(body.trigger), createdAt);
     const { overlap, catchupWindow } = schedulePolicies(body.max_concurrency, body.no_catchup);
-    const input = { ...(await this.runs.prepare(body, access, '', '')), recurringRunId };
+    const input = { ...(await this.runs.prepare(body, access, '', '', existing)), recurringRunId };
     return { scheduleId: recurringRunId, spec, overlap, catchupWindow, input, paused: body.mode === 'DISABLE' };
   }
 

@@ -79,13 +79,14 @@ export class RunService {
   /**
    * The workflow input of a run of `body`, validated (source, spec, experiment, parameters, input
    * artifacts, pipeline root, size), without writing anything. A recurring run's schedule action
-   * is prepared with an empty `runId` and `createdAt`, which each run fills in from its workflow.
+   * is prepared with an empty `runId` and `createdAt`, which each run fills in from its workflow;
+   * one rebuilt from its row (`existing`) may be in an experiment archived since its creation.
    * @throws InvalidArgumentError, NotFoundError, FailedPreconditionError naming the field.
    */
-  async prepare(body: RunSourceFields, access: Access, runId: string, createdAt: string): Promise<RunInput> {
+  async prepare(body: RunSourceFields, access: Access, runId: string, createdAt: string, existing = false): Promise<RunInput> {
     const { store } = this.deps;
     const source = await this.resolveSource(body, access);
-    const experiment = await this.resolveExperiment(body.experiment_id);
+    const experiment = await this.resolveExperiment(body.experiment_id, existing);
     // The run lands in its experiment's namespace (KFP's rule), so that is where the caller writes.
     access.requireNamespace(experiment.namespace, `experiment "${experiment.experimentId}"`);
     // Their issue paths already start with `runtime_config.parameters.` and `runtime_config.input_artifacts[`.
@@ -148,8 +149,8 @@ export class RunService {
 
   /** `namespaces`: only runs in these (undefined: all). */
   list(query: ListRunsQuery, namespaces: readonly string[] | undefined): Promise<Page<RunSummary>> {
-    const filter = toRunFilter(parseFilter(query.filter, RUN_FILTER_KEYS), query.experiment_id);
-    return this.deps.store.listRuns({ ...filter, namespaces }, toListOptions(query));
+    const { filter, predicates } = toRunFilter(parseFilter(query.filter, RUN_FILTER_KEYS), query.experiment_id);
+    return this.deps.store.listRuns({ ...filter, namespaces }, { ...toListOptions(query), predicates });
   }
 
   /**
@@ -173,7 +174,14 @@ export class RunService {
     }
   }
 
+  /** As in KFP, a run of an archived experiment stays archived until the experiment is unarchived. */
   async setStorageState(runId: string, state: RunRecord['storageState']): Promise<void> {
+    if (state === 'AVAILABLE') {
+      const { experimentId } = await this.get(runId);
+      if ((await this.deps.store.getExperiment(experimentId))?.storageState === 'ARCHIVED') {
+        throw new FailedPreconditionError(`run "${runId}" is in archived experiment "${experimentId}"; unarchive the experiment first to allow the run to be restored`);
+      }
+    }
     if (!(await this.deps.store.setRunStorageState(runId, state))) throw new NotFoundError('run', runId);
   }
 
@@ -209,11 +217,11 @@ export class RunService {
     return { spec, platformSpec: version.platformSpec, pipelineId: version.pipelineId, pipelineVersionId: version.pipelineVersionId };
   }
 
-  /** The named experiment, or `Default`; runs may not join an archived experiment. */
-  private async resolveExperiment(experimentId: string | undefined): Promise<ExperimentRecord> {
+  /** The named experiment, or `Default`; nothing new may join an archived experiment. */
+  private async resolveExperiment(experimentId: string | undefined, existing: boolean): Promise<ExperimentRecord> {
     if (experimentId === undefined) return this.deps.store.getDefaultExperiment();
     const experiment = await this.deps.experiments.get(experimentId, 'experiment_id');
-    if (experiment.storageState === 'ARCHIVED') {
+    if (experiment.storageState === 'ARCHIVED' && !existing) {
       throw new FailedPreconditionError(`experiment_id: experiment "${experimentId}" is archived; unarchive it or choose another`);
     }
     return experiment;

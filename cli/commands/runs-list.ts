@@ -1,6 +1,7 @@
 import type { RunState } from '../../ir/states';
 import { parseTime, pipelineNameOf, stateOf } from '../api-types';
 import { apiClientFor, println, useColor, type CliContext, type GlobalOptions } from '../context';
+import { experimentIdOf } from '../experiment-ref';
 import { elapsed, formatDuration, formatState, formatTimestamp, renderTable } from '../format';
 
 export interface RunsListOptions {
@@ -12,7 +13,8 @@ export interface RunsListOptions {
 
 /** `sluice runs list`: the newest runs first, as a table or (`--json`) as the API's Run objects. */
 export async function runsListCommand(ctx: CliContext, globals: GlobalOptions, opts: RunsListOptions): Promise<void> {
-  const page = await apiClientFor(ctx, globals).listRuns({ pageSize: opts.limit, experimentId: opts.experiment, state: opts.state });
+  const client = apiClientFor(ctx, globals);
+  const page = await client.listRuns({ pageSize: opts.limit, experimentId: await experimentIdOf(client, opts.experiment), state: opts.state });
   const runs = page.runs ?? [];
   if (opts.json) {
     println(ctx.stdout, JSON.stringify(runs, null, 2));

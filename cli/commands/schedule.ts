@@ -1,6 +1,7 @@
 import type { RecurringRunMethod } from '../api-client';
 import { parseTime, pipelineSpecOf, stateOf, type Trigger } from '../api-types';
 import { apiClientFor, println, useColor, type CliContext, type GlobalOptions } from '../context';
+import { experimentIdOf } from '../experiment-ref';
 import { UsageError } from '../exit-codes';
 import { formatState, formatTimestamp, renderFields, renderTable } from '../format';
 import { loadPipelineFile } from '../pipeline-file';
@@ -32,9 +33,10 @@ export async function scheduleCreateCommand(ctx: CliContext, globals: GlobalOpti
       ? { cron_schedule: { cron: opts.cron, ...window, time_zone: opts.timeZone } }
       : { periodic_schedule: { interval_second: opts.every as number, ...window } };
   const pipelineSpec = loadPipelineFile(file);
-  const rr = await apiClientFor(ctx, globals).createRecurringRun({
+  const client = apiClientFor(ctx, globals);
+  const rr = await client.createRecurringRun({
     display_name: opts.name ?? pipelineSpecOf(pipelineSpec).pipelineInfo.name,
-    experiment_id: opts.experiment,
+    experiment_id: await experimentIdOf(client, opts.experiment),
     pipeline_spec: pipelineSpec,
     runtime_config: { parameters: opts.param },
     trigger,
@@ -51,7 +53,8 @@ export async function scheduleCreateCommand(ctx: CliContext, globals: GlobalOpti
 
 /** `sluice schedule list`: the newest recurring runs first. */
 export async function scheduleListCommand(ctx: CliContext, globals: GlobalOptions, opts: { experiment?: string; limit: number; json?: boolean }): Promise<void> {
-  const page = await apiClientFor(ctx, globals).listRecurringRuns({ pageSize: opts.limit, experimentId: opts.experiment });
+  const client = apiClientFor(ctx, globals);
+  const page = await client.listRecurringRuns({ pageSize: opts.limit, experimentId: await experimentIdOf(client, opts.experiment) });
   const list = page.recurringRuns ?? [];
   if (opts.json) {
     println(ctx.stdout, JSON.stringify(list, null, 2));

@@ -273,7 +273,7 @@ describe('listing pipelines', () => {
 
     const badKey = await h.call('GET', `${API}/pipelines?filter=${encodeURIComponent('{"predicates":[{"key":"colour","operation":"EQUALS","string_value":"x"}]}')}`);
     expect(badKey.status).toBe(400);
-    expect(badKey.body.error_message).toBe('filter.predicates.0.key: cannot filter on "colour"; supported keys: name, display_name');
+    expect(badKey.body.error_message).toBe('filter.predicates.0.key: cannot filter on "colour"; supported keys: pipeline_id, name, display_name, description, created_at');
 
     const notJson = await h.call('GET', `${API}/pipelines?filter=nope`);
     expect(notJson.status).toBe(400);

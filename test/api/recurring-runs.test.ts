@@ -227,6 +227,30 @@ describe('recurring runs (Temporal Schedules)', () => {
     await expect(handle.describe()).rejects.toThrow(/not found/i);
   });
 
+  test('archiving the experiment disables its recurring runs; one rebuilt from its row afterwards comes back paused', async () => {
+    const experiment = await ok('POST', '/experiments', { display_name: 'recurring-archived' });
+    const body = {
+      display_name: 'archived-nightly',
+      experiment_id: experiment.experiment_id,
+      pipeline_spec: spec('two-step.yaml'),
+      runtime_config: { parameters: { times: 1 } },
+      trigger: { cron_schedule: { cron: '0 0 0 1 1 *' } },
+    };
+    const rr = await create(body);
+    await ok('POST', `/experiments/${experiment.experiment_id}:archive`);
+    const handle = engine.temporal.schedule.getHandle(rr.recurring_run_id);
+    expect(await ok('GET', `/recurringruns/${rr.recurring_run_id}`)).toMatchObject({ status: 'DISABLED' });
+    expect((await handle.describe()).state.paused).toBe(true);
+    // As if the schedule were lost: the row's recurring run predates the archive, so it is rebuilt (paused).
+    await handle.delete();
+    expect(await ok('GET', `/recurringruns/${rr.recurring_run_id}`)).toMatchObject({ status: 'DISABLED' });
+    expect((await handle.describe()).state.paused).toBe(true);
+    // A new one may not join the archived experiment.
+    const refused = await call('POST', '/recurringruns', body);
+    expect(refused.status).toBe(400);
+    expect(refused.body.error_message).toContain(`experiment_id: experiment "${experiment.experiment_id}" is archived`);
+  });
+
   test('list pages, sorts and filters like the runs list', async () => {
     const experiment = await ok('POST', '/experiments', { display_name: 'recurring-listing' });
     for (const name of ['b-list', 'a-list', 'c-list']) {

@@ -510,6 +510,30 @@ describe('listing runs', () => {
     expect(viaFilter.body.total_size).toBe(5);
   });
 
+  test('by name and creation time, paged with tokens under the filter', async () => {
+    const substring = filter([{ key: 'display_name', operation: 'IS_SUBSTRING', string_value: 'listed-' }, { key: 'name', operation: 'NOT_EQUALS', string_value: 'listed-2' }]);
+    const first = await list(`page_size=2&sort_by=display_name&${substring}`);
+    expect(first.body.total_size).toBe(4);
+    expect(names(first.body)).toEqual(['listed-0', 'listed-1']);
+    const second = await list(`page_size=2&sort_by=display_name&${substring}&page_token=${first.body.next_page_token}`);
+    expect(names(second.body)).toEqual(['listed-3', 'listed-4']);
+    expect(second.body.next_page_token).toBeUndefined();
+    // A token is bound to its filter: under another filter it is refused, not misapplied.
+    const other = await list(`page_size=2&sort_by=display_name&${filter([{ key: 'name', operation: 'EQUALS', string_value: 'listed-0' }])}&page_token=${first.body.next_page_token}`);
+    expect(other.status).toBe(400);
+
+    const all = (await list('page_size=10&sort_by=created_at')).body.runs as { display_name: string; created_at: string }[];
+    const seconds = (run: { created_at: string }) => Math.floor(Date.parse(run.created_at) / 1000);
+    const cut = seconds(all[2]);
+    // Times compare whole seconds, as KFP keeps them; `long_value` is seconds since the epoch.
+    const later = await list(filter([{ key: 'created_at', operation: 'GREATER_THAN', timestamp_value: new Date(cut * 1000).toISOString() }]));
+    expect(names(later.body).sort()).toEqual(all.filter((r) => seconds(r) > cut).map((r) => r.display_name).sort());
+    const upTo = await list(filter([{ key: 'created_at', operation: 'LESS_THAN_EQUALS', long_value: String(cut) }]));
+    expect(names(upTo.body).sort()).toEqual(all.filter((r) => seconds(r) <= cut).map((r) => r.display_name).sort());
+    const exact = await list(filter([{ key: 'display_name', operation: 'IN', string_values: { values: ['listed-1', 'listed-3', 'nope'] } }]));
+    expect(names(exact.body).sort()).toEqual(['listed-1', 'listed-3']);
+  });
+
   test('by storage state', async () => {
     const target = (await list(filter([{ key: 'state', operation: 'EQUALS', string_value: 'FAILED' }]))).body.runs[0].run_id;
     expect((await h.call('POST', `${API}/runs/${target}:archive`)).status).toBe(200);
@@ -520,7 +544,9 @@ describe('listing runs', () => {
   });
 
   test.each([
-    [[{ key: 'name', operation: 'EQUALS', string_value: 'x' }], 'filter.predicates.0.key: cannot filter on "name"; supported keys: state, experiment_id, storage_state'],
+    [[{ key: 'colour', operation: 'EQUALS', string_value: 'x' }], 'filter.predicates.0.key: cannot filter on "colour"; supported keys: state, experiment_id, storage_state'],
+    [[{ key: 'created_at', operation: 'GREATER_THAN', timestamp_value: 'yesterday' }], 'filter.predicates.0: "yesterday" is not a time'],
+    [[{ key: 'created_at', operation: 'IN', string_values: { values: ['1'] } }], 'filter.predicates.0.operation: operation IN is not supported on "created_at"'],
     [[{ key: 'state', operation: 'IS_SUBSTRING', string_value: 'RUN' }], 'filter.predicates.0.operation: operation IS_SUBSTRING is not supported on "state"; supported: EQUALS, NOT_EQUALS, IN'],
     [[{ key: 'state', operation: 'EQUALS', string_value: 'DONE' }], 'filter.predicates.0: "DONE" is not a state; expected one of PENDING, RUNNING'],
     [[{ key: 'state', operation: 'EQUALS' }], 'filter.predicates.0: operation EQUALS needs a value (string_value)'],

@@ -7,7 +7,7 @@ import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { ApiClient, ApiError, ServerUnreachableError } from '../../cli/api-client';
 import { ExitCode, exitCodeFor } from '../../cli/exit-codes';
-import { cli, closedPort, run, startFakeApi, task, type FakeApi, type FakeReply, type RecordedRequest } from './harness';
+import { cli, closedPort, registryRoutes, requestTo, run, startFakeApi, task, type FakeApi, type FakeReply, type RecordedRequest } from './harness';
 
 const dir = mkdtempSync(join(tmpdir(), 'sluice-cli-api-'));
 const SPEC_FILE = join(dir, 'add.yaml');
@@ -100,10 +100,13 @@ describe('ApiClient', () => {
   });
 });
 
-/** A server whose run moves one step through `states` on each GET; the last step repeats. */
+/** A server (with the pipeline registry `run` uses) whose run moves one step through `states` on each GET; the last step repeats. */
 function progressingRun(states: ReturnType<typeof run>[]) {
   let polls = 0;
+  const registry = registryRoutes([{ experiment_id: 'exp-1', display_name: 'tuning' }]);
   return (req: RecordedRequest): FakeReply | undefined => {
+    const registered = registry(req);
+    if (registered) return registered;
     if (req.method === 'POST' && req.path === '/runs') return { json: run('PENDING', [], { display_name: (req.body as { display_name: string }).display_name }) };
     if (req.method === 'GET' && req.path === '/runs/run-1') return { json: states[Math.min(polls++, states.length - 1)] };
     return undefined;
@@ -114,19 +117,25 @@ const started = { start_time: '2025-01-01T12:00:01Z' };
 const ended = { ...started, end_time: '2025-01-01T12:00:03Z' };
 
 describe('sluice run', () => {
-  test('submits the file with string parameters and prints the run id and links', async () => {
+  test('registers the file as a pipeline version, runs it with string parameters and prints the run id and links', async () => {
     const api = await serve(progressingRun([run('PENDING')]));
     const result = await cli(['run', SPEC_FILE, '-p', 'a=1', '-p', 'b=2', '--name', 'my run', '--experiment', 'exp-1'], {
       SLUICE_API: api.url,
       SLUICE_TEMPORAL_UI: 'http://temporal.example:8233',
     });
     expect(result.code).toBe(0);
-    expect(api.requests[0].body).toEqual({
+    expect(requestTo(api.requests, 'POST', '/pipelines/create')?.body).toEqual({
+      pipeline: { name: 'add-numbers' },
+      pipeline_version: { pipeline_spec: expect.objectContaining({ pipelineInfo: { name: 'add-numbers' } }) },
+    });
+    expect(requestTo(api.requests, 'POST', '/runs')?.body).toEqual({
       display_name: 'my run',
       experiment_id: 'exp-1',
-      pipeline_spec: expect.objectContaining({ pipelineInfo: { name: 'add-numbers' } }),
+      pipeline_version_reference: { pipeline_id: 'pipe-1', pipeline_version_id: 'pipe-1-v1' },
       runtime_config: { parameters: { a: '1', b: '2' } },
     });
+    expect(result.stdout).toContain('  Pipeline:    add-numbers, version pipe-1-v1 (a new pipeline)');
+    expect(result.stdout).toContain('  Experiment:  tuning (exp-1)');
     expect(result.stdout).toContain('Run run-1 created: my run');
     expect(result.stdout).toContain(`Dashboard:   ${api.url}/#/runs/run-1`);
     expect(result.stdout).toContain('Temporal UI: http://temporal.example:8233/namespaces/default/workflows/run-1');
@@ -136,7 +145,7 @@ describe('sluice run', () => {
     const api = await serve(progressingRun([run('PENDING')]));
     const result = await cli(['run', SPEC_FILE, '-a', 'data=art-1', '--artifact', 'extra=art-2'], { SLUICE_API: api.url });
     expect(result.code).toBe(0);
-    expect((api.requests[0].body as { runtime_config: unknown }).runtime_config).toEqual({
+    expect((requestTo(api.requests, 'POST', '/runs')?.body as { runtime_config: unknown }).runtime_config).toEqual({
       parameters: {},
       input_artifacts: { data: { artifact_id: 'art-1' }, extra: { artifact_id: 'art-2' } },
     });
@@ -171,10 +180,11 @@ describe('sluice run', () => {
   });
 
   test('a 4xx from the server (invalid spec, say) exits 2 with the server’s message', async () => {
-    const api = await serve(() => kfpError(400, 'pipeline_spec: root.dag has no tasks', 3));
+    const registry = registryRoutes();
+    const api = await serve((req) => (req.path === '/pipelines/create' ? kfpError(400, 'pipeline_version.pipeline_spec: root.dag has no tasks', 3) : registry(req)));
     const result = await cli(['run', SPEC_FILE], { SLUICE_API: api.url });
     expect(result.code).toBe(2);
-    expect(result.stderr).toBe('error: pipeline_spec: root.dag has no tasks (HTTP 400)\n');
+    expect(result.stderr).toBe('error: pipeline_version.pipeline_spec: root.dag has no tasks (HTTP 400)\n');
   });
 
   test('an unreachable server exits 3 and says which URL and to start `sluice dev`', async () => {
@@ -197,16 +207,17 @@ export default pipeline({ name: 'hello', inputs: { msg: Param.string('hi') } }, 
     );
     const result = await cli(['run', module, '-p', 'msg=there'], { SLUICE_API: api.url });
     expect(result.code).toBe(0);
-    const body = api.requests[0].body as { pipeline_spec: { pipelineInfo: { name: string }; root: { dag: { tasks: object } } } };
-    expect(body.pipeline_spec.pipelineInfo.name).toBe('hello');
-    expect(Object.keys(body.pipeline_spec.root.dag.tasks)).toEqual(['echo']);
+    const body = requestTo(api.requests, 'POST', '/pipelines/create')?.body as { pipeline_version: { pipeline_spec: { pipelineInfo: { name: string }; root: { dag: { tasks: object } } } } };
+    expect(body.pipeline_version.pipeline_spec.pipelineInfo.name).toBe('hello');
+    expect(Object.keys(body.pipeline_version.pipeline_spec.root.dag.tasks)).toEqual(['echo']);
   });
 });
 
 describe('sluice runs', () => {
-  test('list prints a table, passes the filters, and --json prints the runs', async () => {
-    const api = await serve(() => ({ json: { runs: [run('SUCCEEDED', [], { finished_at: '2025-01-01T12:00:42Z' })], total_size: 3 } }));
-    const table = await cli(['runs', 'list', '--state', 'SUCCEEDED', '--limit', '1', '--experiment', 'exp-1'], { SLUICE_API: api.url });
+  test('list prints a table, passes the filters (an experiment by name), and --json prints the runs', async () => {
+    const experiments = registryRoutes([{ experiment_id: 'exp-1', display_name: 'tuning' }]);
+    const api = await serve((req) => experiments(req) ?? { json: { runs: [run('SUCCEEDED', [], { finished_at: '2025-01-01T12:00:42Z' })], total_size: 3 } });
+    const table = await cli(['runs', 'list', '--state', 'SUCCEEDED', '--limit', '1', '--experiment', 'tuning'], { SLUICE_API: api.url });
     expect(table.code).toBe(0);
     expect(table.stdout).toBe(
       [
@@ -216,9 +227,10 @@ describe('sluice runs', () => {
         '',
       ].join('\n'),
     );
-    expect(api.requests[0].query.get('page_size')).toBe('1');
-    expect(api.requests[0].query.get('experiment_id')).toBe('exp-1');
-    expect(api.requests[0].query.get('filter')).toContain('"string_value":"SUCCEEDED"');
+    const { query } = requestTo(api.requests, 'GET', '/runs') as RecordedRequest;
+    expect(query.get('page_size')).toBe('1');
+    expect(query.get('experiment_id')).toBe('exp-1');
+    expect(query.get('filter')).toContain('"string_value":"SUCCEEDED"');
 
     const json = await cli(['runs', 'list', '--json'], { SLUICE_API: api.url });
     expect(JSON.parse(json.stdout)).toEqual([expect.objectContaining({ run_id: 'run-1', state: 'SUCCEEDED' })]);

@@ -167,3 +167,52 @@ export function run(state: RunState, tasks: ApiTaskDetail[] = [], extra: Partial
     ...extra,
   };
 }
+
+/**
+ * The pipeline and experiment routes `sluice run` calls before it creates the run, answered as
+ * the API would from a registry kept in memory: pipelines by name with their versions (newest
+ * first), and experiments by id or display name. Other requests get undefined (the caller's routes).
+ */
+export function registryRoutes(experiments: { experiment_id: string; display_name: string }[] = []): (req: RecordedRequest) => FakeReply | undefined {
+  const pipelines: { pipeline_id: string; name: string; versions: { pipeline_version_id: string; pipeline_spec: unknown }[] }[] = [];
+  const addVersion = (p: (typeof pipelines)[number], spec: unknown) => {
+    const version = { pipeline_id: p.pipeline_id, pipeline_version_id: `${p.pipeline_id}-v${p.versions.length + 1}`, pipeline_spec: spec };
+    p.versions.unshift(version);
+    return version;
+  };
+  const notFound = (what: string): FakeReply => ({ status: 404, json: { error_message: `${what} not found`, code: 5 } });
+  return (req) => {
+    const body = req.body as Record<string, never>;
+    const name = /^\/pipelines\/names\/(.+)$/.exec(req.path)?.[1];
+    if (req.method === 'GET' && name !== undefined) {
+      const found = pipelines.find((p) => p.name === name);
+      return found ? { json: { pipeline_id: found.pipeline_id, name } } : notFound(`pipeline named "${name}"`);
+    }
+    if (req.method === 'POST' && req.path === '/pipelines/create') {
+      const pipeline = { pipeline_id: `pipe-${pipelines.length + 1}`, name: (body.pipeline as { name: string }).name, versions: [] };
+      pipelines.push(pipeline);
+      addVersion(pipeline, (body.pipeline_version as { pipeline_spec: unknown }).pipeline_spec);
+      return { json: { pipeline_id: pipeline.pipeline_id, name: pipeline.name } };
+    }
+    const versions = /^\/pipelines\/([^/]+)\/versions$/.exec(req.path)?.[1];
+    const pipeline = pipelines.find((p) => p.pipeline_id === versions);
+    if (versions !== undefined && !pipeline) return notFound(`pipeline "${versions}"`);
+    if (pipeline && req.method === 'GET') return { json: { pipeline_versions: pipeline.versions.slice(0, Number(req.query.get('page_size') ?? 20)), total_size: pipeline.versions.length } };
+    if (pipeline && req.method === 'POST') return { json: addVersion(pipeline, body.pipeline_spec) };
+    const experimentId = /^\/experiments\/([^/:]+)$/.exec(req.path)?.[1];
+    if (req.method === 'GET' && experimentId !== undefined) {
+      const found = experiments.find((e) => e.experiment_id === experimentId);
+      return found ? { json: found } : notFound(`experiment "${experimentId}"`);
+    }
+    if (req.method === 'GET' && req.path === '/experiments') {
+      const wanted = (JSON.parse(req.query.get('filter') ?? '{"predicates":[]}') as { predicates: { string_value: string }[] }).predicates[0]?.string_value;
+      return { json: { experiments: experiments.filter((e) => wanted === undefined || e.display_name === wanted) } };
+    }
+    return undefined;
+  };
+}
+
+/** The first request to `method path`. */
+export function requestTo(requests: RecordedRequest[], method: string, path: string): RecordedRequest | undefined {
+  return requests.find((r) => r.method === method && r.path === path);
+}

@@ -166,6 +166,9 @@ const QUERY_ATTACKS: { what: string; query: string; field: string | RegExp; mess
   { what: 'a filter with a NUL byte', query: `filter=${encodeURIComponent('{"predicates":[{"key":"name","operation":"EQUALS","string_value":"a')}%00%22%7D%5D%7D`, field: /filter/, filters: true },
   { what: 'a filter on an unknown key', query: `filter=${encodeURIComponent('{"predicates":[{"key":"secret","operation":"EQUALS","string_value":"a"}]}')}`, field: /filter/, filters: true },
   { what: 'a filter with an unknown operation', query: `filter=${encodeURIComponent('{"predicates":[{"key":"name","operation":"LIKE","string_value":"a"}]}')}`, field: /filter/, filters: true },
+  { what: 'a time filter on a year past 9999', query: `filter=${encodeURIComponent('{"predicates":[{"key":"created_at","operation":"GREATER_THAN","timestamp_value":"10000-01-01T00:00:00Z"}]}')}`, field: /^filter\.predicates\.0/, message: 'not a time', filters: true },
+  { what: 'a time filter beyond any date', query: `filter=${encodeURIComponent(`{"predicates":[{"key":"created_at","operation":"LESS_THAN","long_value":"${'9'.repeat(40)}"}]}`)}`, field: /^filter\.predicates\.0/, message: 'not a time', filters: true },
+  { what: 'a substring filter on a time', query: `filter=${encodeURIComponent('{"predicates":[{"key":"created_at","operation":"IS_SUBSTRING","string_value":"2026"}]}')}`, field: /^filter\.predicates\.0\.operation/, filters: true },
   { what: 'a namespace over 63 characters', query: `namespace=${'n'.repeat(64)}`, field: 'namespace', message: 'longer than 63', namespace: true },
   { what: 'a namespace with a NUL byte', query: 'namespace=a%00', field: 'namespace', message: 'NUL', namespace: true },
 ];

@@ -49,18 +49,27 @@ describe('experiments', () => {
     expect((await db.store().getExperiment(e.experimentId))?.lastRunCreatedAt).toEqual(at(20));
   });
 
-  test('archiving archives the runs; restoring leaves them archived', async () => {
+  test('archiving archives the runs and disables the recurring runs; restoring leaves them so', async () => {
     const e = await db.store().createExperiment(newExperiment('archive-me'));
     const run = await db.store().createRun(newRun({ experimentId: e.experimentId }));
     const elsewhere = await db.store().createRun(newRun());
-    expect(await db.store().setExperimentStorageState(e.experimentId, 'ARCHIVED')).toBe(true);
+    const recurring = async (experimentId: string) =>
+      (await db.store().createRecurringRun({
+        recurringRunId: randomUUID(), displayName: 'nightly', description: '', runtimeConfig: {}, maxConcurrency: 1,
+        trigger: { periodic_schedule: { interval_second: '60' } }, mode: 'ENABLE', noCatchup: false, experimentId, namespace: '', createdAt: at(0),
+      })).recurringRunId;
+    const [mine, theirs] = [await recurring(e.experimentId), await recurring(DEFAULT_EXPERIMENT_ID)];
+    expect(await db.store().setExperimentStorageState(e.experimentId, 'ARCHIVED', at(30))).toBe(true);
     expect((await db.store().getExperiment(e.experimentId))?.storageState).toBe('ARCHIVED');
     expect((await db.store().getRun(run.runId))?.storageState).toBe('ARCHIVED');
     expect((await db.store().getRun(elsewhere.runId))?.storageState).toBe('AVAILABLE');
+    expect(await db.store().getRecurringRun(mine)).toMatchObject({ mode: 'DISABLE', updatedAt: at(30) });
+    expect(await db.store().getRecurringRun(theirs)).toMatchObject({ mode: 'ENABLE', updatedAt: at(0) });
 
     expect(await db.store().setExperimentStorageState(e.experimentId, 'AVAILABLE')).toBe(true);
     expect((await db.store().getExperiment(e.experimentId))?.storageState).toBe('AVAILABLE');
     expect((await db.store().getRun(run.runId))?.storageState).toBe('ARCHIVED');
+    expect((await db.store().getRecurringRun(mine))?.mode).toBe('DISABLE');
     expect(await db.store().setExperimentStorageState(randomUUID(), 'ARCHIVED')).toBe(false);
   });
 });

@@ -39,6 +39,32 @@ describe('pageQuery', () => {
     });
   });
 
+  test('predicates are parameters on whitelisted columns; times compare whole seconds as ranges on the column', () => {
+    const hostile = "x'); DROP TABLE runs; --";
+    const at = new Date('2026-01-02T03:04:05.678Z');
+    const predicates = [
+      { field: 'display_name', operation: 'IS_SUBSTRING', values: [hostile] },
+      { field: 'created_at', operation: 'GREATER_THAN', values: [at] },
+      { field: 'pipeline_id', operation: 'IN', values: ['p1', 'p2'] },
+    ] as const;
+    const filter = new Filter().equals('experiment_id', 'e1');
+    const q = pageQuery(LISTINGS.runs, filter, { predicates });
+    expect(q.count).toEqual({
+      text:
+        'SELECT count(*)::int AS total FROM runs WHERE experiment_id = $1 AND strpos(display_name, $2) > 0 ' +
+        "AND created_at >= (date_trunc('second', $3::timestamptz) + interval '1 second') AND pipeline_id = ANY($4::text[])",
+      values: ['e1', hostile, at, ['p1', 'p2']],
+    });
+    // The filter given is left as it was, and a token is bound to the predicates too.
+    expect(filter.values).toEqual(['e1']);
+    const token = pageQuery(LISTINGS.runs, filter, { pageSize: 1, predicates }).cut(rows(2)).nextPageToken;
+    expect(() => pageQuery(LISTINGS.runs, filter, { pageToken: token, predicates })).not.toThrow();
+    expect(() => pageQuery(LISTINGS.runs, filter, { pageToken: token, predicates: predicates.slice(1) })).toThrow(StoreInputError);
+    expect(() => pageQuery(LISTINGS.runs, filter, { predicates: [{ field: 'spec', operation: 'EQUALS', values: ['x'] }] })).toThrow(
+      expect.objectContaining({ field: 'predicates', message: expect.stringContaining('cannot filter runs on "spec"') }),
+    );
+  });
+
   test('a token is bound to its filter, but not to the order of a state list', () => {
     const token = tokenAfter('v', new Filter().anyOf('state', ['RUNNING', 'FAILED']));
     expect(() => pageQuery(LISTINGS.runs, new Filter().anyOf('state', ['FAILED', 'RUNNING']), { pageToken: token })).not.toThrow();

@@ -50,3 +50,25 @@ export function saveResults(prefix: string, results: { date: string }): string {
   writeFileSync(file, `${JSON.stringify(results, null, 2)}\n`);
   return file;
 }
+
+/**
+ * Runs one bench module alone (`node dist/bench/<module>.js`) on a fresh stack, which is stopped
+ * afterwards; the process exits 0, or 1 after printing what failed.
+ */
+export function runAloneOnStack(body: (stack: DevStack, config: SluiceConfig) => Promise<void>): void {
+  const main = async () => {
+    const { stack, config } = await startBenchStack();
+    try {
+      await body(stack, config);
+    } finally {
+      await stack.stop();
+    }
+  };
+  main().then(
+    () => process.exit(0),
+    (err: unknown) => {
+      console.error(err);
+      process.exit(1);
+    },
+  );
+}

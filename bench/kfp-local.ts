@@ -6,7 +6,7 @@ import { PROJECT_ROOT } from '../config/config';
 import { parsePipelineDocument } from '../ir/parse';
 import type { PipelineSpec } from '../ir/types';
 import type { DevStack } from '../stack/dev-stack';
-import { round, runToEnd, saveResults, startBenchStack, type RunToEnd } from './bench-stack';
+import { round, runAloneOnStack, runToEnd, saveResults, type RunToEnd } from './bench-stack';
 
 /** Defines the pipelines once with the kfp SDK: compiles them for Sluice and runs them with kfp.local. */
 export const KFP_LOCAL_SCRIPT = join(PROJECT_ROOT, 'bench', 'kfp_local_pipelines.py');
@@ -155,23 +155,10 @@ export function kfpLocalRows(k: KfpLocalBench): [string, string][] {
 }
 
 /** `node dist/bench/kfp-local.js`: this comparison alone, on a fresh stack; saved like `npm run bench`'s results. */
-async function main(): Promise<void> {
-  const { stack, config } = await startBenchStack();
-  try {
+if (require.main === module) {
+  runAloneOnStack(async (stack, config) => {
     const results = { date: new Date().toISOString(), kfpLocal: await benchKfpLocal(stack, runToEnd, { chainSteps: 20, fanoutWidth: 50, venv: config.venv, log: (line) => console.error(`bench: ${line}`) }) };
     for (const [figure, value] of kfpLocalRows(results.kfpLocal)) console.log(`${figure}: ${value}`);
     console.log(`\nwritten to ${saveResults('kfp-local-', results)}`);
-  } finally {
-    await stack.stop();
-  }
-}
-
-if (require.main === module) {
-  main().then(
-    () => process.exit(0),
-    (err: unknown) => {
-      console.error(err);
-      process.exit(1);
-    },
-  );
+  });
 }

@@ -1,5 +1,5 @@
 import type { PipelineSpec } from '../ir/types';
-import { startBenchStack } from './bench-stack';
+import { runAloneOnStack } from './bench-stack';
 import { noopPipeline } from './noop-specs';
 
 export interface Latencies {
@@ -73,22 +73,9 @@ class Sampler {
 }
 
 /** `node dist/bench/load.js`: the burst alone, on a fresh embedded stack like the bench's (the bench runs it too). */
-async function main(): Promise<void> {
-  const { stack } = await startBenchStack();
-  try {
+if (require.main === module) {
+  runAloneOnStack(async (stack) => {
     const burst = await loadBurst(stack.apiUrl, stack.token, noopPipeline('load-burst', 1, 'chain'), { creations: 100, readers: 20 });
     console.log(JSON.stringify({ creation: burst.creation, list: burst.list }, null, 2));
-  } finally {
-    await stack.stop();
-  }
-}
-
-if (require.main === module) {
-  main().then(
-    () => process.exit(0),
-    (err: unknown) => {
-      console.error(err);
-      process.exit(1);
-    },
-  );
+  });
 }

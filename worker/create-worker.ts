@@ -97,7 +97,7 @@ async function localSteps(config: SluiceConfig, runner: Runner | undefined, logg
     // Steps may enter the artifact root (with a run's path) but not list it: other runs stay out of sight.
     await mkdir(config.artifactRoot, { recursive: true });
     await chmod(config.artifactRoot, 0o711);
-    confine = await confineSteps(identity, config.dataDir, config.stepNetwork, [config.artifactRoot, runtime.dir, ...config.pipelineRoots]);
+    confine = await confineSteps(identity, config.dataDir, config.stepNetwork, [config.artifactRoot, runtimeRoot, ...config.pipelineRoots]);
   }
   const who = identity ? `${identity.name}, ${config.stepNetwork === 'isolated' ? 'without network' : "on the host's network"}` : "the worker's own user";
   logger.info({ stepUser: identity?.name ?? 'the worker\'s own user', stepNetwork: identity ? config.stepNetwork : 'host', python: runtime.dir }, `local steps run as ${who}, with Python from ${runtime.dir}`);

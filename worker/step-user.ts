@@ -1,6 +1,6 @@
-import { existsSync, readFileSync, realpathSync } from 'node:fs';
+import { existsSync, readFileSync, realpathSync, statSync } from 'node:fs';
 import { join } from 'node:path';
-import { probeSandbox, StepSandboxes, type SandboxTools, type StepUsers } from '../activities/runners/step-sandbox';
+import { probeSandbox, StepSandboxes, type PrivateTmp, type SandboxTools, type StepUsers } from '../activities/runners/step-sandbox';
 import { ConfigError } from '../config/config';
 import { firstUnreachableDir } from '../config/reachable';
 
@@ -65,14 +65,30 @@ function isUnder(path: string, dir: string): boolean {
   return path === dir || path.startsWith(`${dir}/`);
 }
 
+/** Where the host's `/tmp` waits while a step's own is mounted: an existing directory outside it that steps do not need. */
+const STASHES = ['/mnt', '/media', '/srv', '/opt'];
+
+/**
+ * How steps get a `/tmp` of their own while still reaching `paths` (Sluice's directories, which
+ * may lie under the host's `/tmp`, e.g. in a checkout there): those under it are bound back
+ * (the outermost of them). Undefined when `/tmp` itself is one, or no stash directory exists.
+ */
+export function privateTmpFor(paths: string[]): PrivateTmp | undefined {
+  const real = paths.map((path) => (existsSync(path) ? realpathSync(path) : path)).filter((path) => isUnder(path, '/tmp'));
+  if (real.includes('/tmp')) return undefined;
+  const keep = [...new Set(real)].filter((path) => !real.some((other) => other !== path && isUnder(path, other)));
+  const stash = STASHES.find((dir) => existsSync(dir) && statSync(dir).isDirectory());
+  return stash ? { stash, keep: keep.sort() } : undefined;
+}
+
 /**
  * The sandboxes steps of `identity` run in, their claims and files under `dataDir/run/steps`,
- * proven to work here. `/tmp` is the step's own unless the data dir or one of `stepPaths` (the
- * artifact root, the runtime: what steps must reach) lies under it.
+ * proven to work here. Each step's `/tmp` is its own; the data dir and `stepPaths` (the artifact
+ * root, the runtime: what steps must reach) stay where they are, even under the host's `/tmp`.
  * @throws ConfigError saying what failed when this host cannot make them.
  */
 export async function confineSteps(identity: StepIdentity, dataDir: string, network: 'isolated' | 'host', stepPaths: string[] = []): Promise<{ sandboxes: StepSandboxes; tools: SandboxTools }> {
-  const privateTmp = ![dataDir, ...stepPaths].some((path) => isUnder(existsSync(path) ? realpathSync(path) : path, '/tmp'));
+  const privateTmp = privateTmpFor([dataDir, ...stepPaths]);
   const sandboxes = new StepSandboxes({ root: join(dataDir, 'run', 'steps'), users: identity.users, gid: identity.gid, isolateNetwork: network === 'isolated', privateTmp });
   const tools = await probeSandbox(sandboxes).catch((err: Error) => {
     throw new ConfigError(`stepNetwork: ${err.message}; a worker running as root confines every step (SLUICE_STEP_NETWORK=host keeps the namespaces but shares the host's network)`);

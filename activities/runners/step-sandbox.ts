@@ -18,11 +18,10 @@ export interface StepSandbox {
   isolateNetwork: boolean;
   /**
    * The step's own temporary directory, removed when the launch is released: bind-mounted on
-   * `/tmp` when `mountTmp`, else only named by `TMPDIR` (where Sluice's own files lie under
-   * `/tmp`, covering it would hide them from the step).
+   * `/tmp` as `privateTmp` says, else only named by `TMPDIR`.
    */
   tmpDir: string;
-  mountTmp: boolean;
+  privateTmp?: PrivateTmp;
   /** Bind-mounted on `/etc/passwd` and `/etc/group`: the host's, plus the step's uid and group. */
   passwdFile: string;
   groupFile: string;
@@ -38,8 +37,20 @@ export interface SandboxPolicy {
   /** The group every step runs in: it shares the run's workspace, nothing else. */
   gid: number;
   isolateNetwork: boolean;
-  /** Whether `/tmp` may be covered: false when the data dir, artifact root or runtime lie under it. */
-  privateTmp: boolean;
+  /** How `/tmp` is covered; absent, it stays the host's (no directory to hold it meanwhile was found). */
+  privateTmp?: PrivateTmp;
+}
+
+/**
+ * How a step's own directory becomes its `/tmp` although Sluice's own directories (the data dir,
+ * the artifact root, the runtime) may lie under the host's: the host's `/tmp` is held at
+ * `stash` (an existing directory outside it, covered only meanwhile), the step's directory is
+ * mounted on `/tmp`, each of `keep` is bound back at its own path from the stash, and the stash
+ * is unmounted.
+ */
+export interface PrivateTmp {
+  stash: string;
+  keep: string[];
 }
 
 /** The group's name in a step's `/etc/group`, and its user's in `/etc/passwd`. */
@@ -61,8 +72,8 @@ export class StepSandboxes {
     const dir = this.launchDir(launchName);
     await rm(dir, { recursive: true, force: true });
     await mkdir(dir, { recursive: true, mode: 0o700 });
-    const mountTmp = this.policy.privateTmp;
-    const tmpDir = join(mountTmp ? dir : workDir, 'tmp');
+    const privateTmp = this.policy.privateTmp;
+    const tmpDir = join(privateTmp ? dir : workDir, 'tmp');
     await rm(tmpDir, { recursive: true, force: true });
     await mkdir(tmpDir, { mode: 0o700 });
     await lchown(tmpDir, uid, this.policy.gid);
@@ -71,7 +82,7 @@ export class StepSandboxes {
     const [passwd, group] = await Promise.all([readFile('/etc/passwd', 'utf8').catch(() => ''), readFile('/etc/group', 'utf8').catch(() => '')]);
     await writeFile(passwdFile, `${withNewline(passwd)}${USER_NAME}:x:${uid}:${this.policy.gid}:Sluice step:/tmp:/usr/sbin/nologin\n`, { mode: 0o644 });
     await writeFile(groupFile, `${withNewline(group)}${GROUP_NAME}:x:${this.policy.gid}:\n`, { mode: 0o644 });
-    return { uid, gid: this.policy.gid, isolateNetwork: this.policy.isolateNetwork, tmpDir, mountTmp, passwdFile, groupFile };
+    return { uid, gid: this.policy.gid, isolateNetwork: this.policy.isolateNetwork, tmpDir, ...(privateTmp ? { privateTmp } : {}), passwdFile, groupFile };
   }
 
   /**
@@ -163,7 +174,7 @@ export async function handDirsTo(sandbox: StepSandbox, dirs: string[], workspace
  * for its user (another user's HOME is out of reach: the launch directory serves instead).
  */
 export function sandboxEnv(sandbox: StepSandbox, workDir: string): Record<string, string> {
-  return { HOME: workDir, USER: USER_NAME, LOGNAME: USER_NAME, TMPDIR: sandbox.mountTmp ? '/tmp' : sandbox.tmpDir };
+  return { HOME: workDir, USER: USER_NAME, LOGNAME: USER_NAME, TMPDIR: sandbox.privateTmp ? '/tmp' : sandbox.tmpDir };
 }
 
 /**
@@ -172,23 +183,39 @@ export function sandboxEnv(sandbox: StepSandbox, workDir: string): Record<string
  * only mounts and execs; every value arrives as an argument ("$@"), never spliced in.
  */
 export function sandboxedCommand(tools: SandboxTools, sandbox: StepSandbox, argv: string[]): { file: string; args: string[] } {
-  // /tmp last: the other sources may lie under it.
+  // /etc first: its sources may lie under /tmp. Arguments: $1 mount, $2 umount, $3 passwd,
+  // $4 group, $5 ip or '', $6 the step's tmp or '', $7 the stash, the paths to keep, '--', argv.
   const script = [
     'set -e',
-    '"$1" --bind "$3" /etc/passwd',
-    '"$1" --bind "$4" /etc/group',
-    'if [ -n "$2" ]; then "$1" --bind "$2" /tmp; fi',
+    'm=$1; u=$2',
+    '"$m" --bind "$3" /etc/passwd',
+    '"$m" --bind "$4" /etc/group',
     'if [ -n "$5" ]; then "$5" link set lo up; fi',
+    'tmp=$6; stash=$7',
+    'shift 7',
+    'if [ -n "$tmp" ]; then',
+    '  "$m" --rbind /tmp "$stash"',
+    '  case "$tmp" in /tmp/*) tmp=$stash${tmp#/tmp};; esac',
+    '  "$m" --bind "$tmp" /tmp',
+    'fi',
+    'while [ "$1" != -- ]; do mkdir -p "$1"; "$m" --rbind "$stash${1#/tmp}" "$1"; shift; done',
+    'shift',
+    'if [ -n "$tmp" ]; then "$u" -l "$stash"; fi',
     // Group-writable files by default: the run's workspace is shared by the steps' group.
     'umask 002',
-    'shift 5',
     'exec "$@"',
   ].join('\n');
   const unshareFlags = ['--mount', '--propagation', 'private', ...(sandbox.isolateNetwork ? ['--net'] : [])];
   const setpriv = [tools.setpriv, `--reuid=${sandbox.uid}`, `--regid=${sandbox.gid}`, '--clear-groups', '--no-new-privs', '--inh-caps=-all', '--bounding-set=-all', '--'];
+  const tmp = sandbox.privateTmp;
   return {
     file: tools.unshare,
-    args: [...unshareFlags, '--', '/bin/sh', '-c', script, 'sluice-sandbox', tools.mount, sandbox.mountTmp ? sandbox.tmpDir : '', sandbox.passwdFile, sandbox.groupFile, sandbox.isolateNetwork ? tools.ip : '', ...setpriv, ...argv],
+    args: [
+      ...unshareFlags, '--', '/bin/sh', '-c', script, 'sluice-sandbox',
+      tools.mount, tools.umount, sandbox.passwdFile, sandbox.groupFile, sandbox.isolateNetwork ? tools.ip : '',
+      tmp ? sandbox.tmpDir : '', tmp?.stash ?? '', ...(tmp?.keep ?? []), '--',
+      ...setpriv, ...argv,
+    ],
   };
 }
 
@@ -197,6 +224,7 @@ export interface SandboxTools {
   unshare: string;
   setpriv: string;
   mount: string;
+  umount: string;
   ip: string;
 }
 
@@ -211,7 +239,7 @@ export async function probeSandbox(sandboxes: StepSandboxes): Promise<SandboxToo
     }
     throw new Error(`${name} is not installed (util-linux and iproute2 provide the tools that confine steps)`);
   };
-  const tools = { unshare: await find('unshare'), setpriv: await find('setpriv'), mount: await find('mount'), ip: sandboxes.policy.isolateNetwork ? await find('ip') : '' };
+  const tools = { unshare: await find('unshare'), setpriv: await find('setpriv'), mount: await find('mount'), umount: await find('umount'), ip: sandboxes.policy.isolateNetwork ? await find('ip') : '' };
   const probe = `probe-${process.pid}-${Date.now()}`;
   const sandbox = await sandboxes.acquire(probe, join(sandboxes.policy.root, 'launches', probe));
   try {

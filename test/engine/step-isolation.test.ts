@@ -1,8 +1,9 @@
 import { execFileSync } from 'node:child_process';
-import { chmodSync, existsSync, mkdtempSync, readFileSync, rmSync, statSync, symlinkSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync, statSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { startTestEngine, taskByName, type TestEngine } from '../support/engine';
+import { stepWritableDir } from '../support/temp-dirs';
 
 /**
  * Each escalation the hardening issue found, tried again by real steps (each confined by the
@@ -96,10 +97,22 @@ describeAsRoot('steps cannot touch Sluice or each other', () => {
     expect(taskByName(run, 'step').output_parameters).toEqual({ out: 'unreachable' });
   });
 
+  test("a step's /tmp is its own, as a pod's is: a file left there by another step is not in the way", async () => {
+    // KFP's notebook component writes /tmp/kfp_nb_outputs; a shared /tmp would hand the second run another uid's directory.
+    const script = 'r=$(ls -A /tmp | tr "\\n" " "); mkdir /tmp/kfp_nb_outputs && echo mine > /tmp/kfp_nb_outputs/log.txt && r="$r ok"; printf "%s" "$r" > "$0"';
+    const file = oneStep('private-tmp', script, [OUT], { parameters: ['out'] });
+    for (let i = 0; i < 2; i++) {
+      const run = await runToEnd(file);
+      expect(run.state).toBe('SUCCEEDED');
+      // Nothing of the host's /tmp but the directories bound back for Sluice itself (under the test root).
+      expect(String(taskByName(run, 'step').output_parameters?.out).trim().split(' ').pop()).toBe('ok');
+    }
+    expect(existsSync('/tmp/kfp_nb_outputs/log.txt') && readFileSync('/tmp/kfp_nb_outputs/log.txt', 'utf8') === 'mine\n').toBe(false);
+  });
+
   test("two steps running at once cannot write each other's directories", async () => {
     // The first step names its outputs directory in a shared drop box and waits; the second tries to write there.
-    const drop = mkdtempSync(join(tmpdir(), 'sluice-dropbox-'));
-    chmodSync(drop, 0o777);
+    const drop = stepWritableDir('dropbox');
     const spec = JSON.parse(readFileSync(oneStep('neighbours', '', [], {}), 'utf8'));
     const task = (name: string) => ({ taskInfo: { name }, componentRef: { name: `comp-${name}` } });
     const component = (name: string) => ({ executorLabel: `exec-${name}`, outputDefinitions: { parameters: { out: { parameterType: 'STRING' } } } });
@@ -200,7 +213,7 @@ describeAsRoot('steps cannot touch Sluice or each other', () => {
     const pins = [before, '2.14.6', before, '2.14.6'];
     const runs = await Promise.all(pins.map((pin, i) => runToEnd(lightweight(`pins-${i}`, [`kfp==${pin}`], version, OUT))));
     runs.forEach((run, i) => {
-      expect(run.state).toBe('SUCCEEDED');
+      expect({ state: run.state, error: run.error?.message }).toEqual({ state: 'SUCCEEDED', error: undefined });
       expect(taskByName(run, 'step').output_parameters).toEqual({ out: pins[i] });
     });
     expect(installed()).toBe(before);

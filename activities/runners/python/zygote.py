@@ -60,6 +60,7 @@ SIOCGIFFLAGS = 0x8913
 SIOCSIFFLAGS = 0x8914
 IFF_UP = 0x1
 PR_SET_NO_NEW_PRIVS = 38
+MNT_DETACH = 2
 
 _libc = None
 
@@ -77,16 +78,27 @@ def _bind(source, target):
     _c('mount', source.encode(), target.encode(), None, ctypes.c_ulong(MS_BIND), None)
 
 
+def _private_tmp(tmp, private):
+    """`tmp` on /tmp, Sluice's own directories under the host's /tmp bound back (step-sandbox.ts, PrivateTmp)."""
+    stash = private['stash']
+    _c('mount', b'/tmp', stash.encode(), None, ctypes.c_ulong(MS_BIND | MS_REC), None)
+    if tmp.startswith('/tmp/'):
+        tmp = stash + tmp[len('/tmp'):]
+    _bind(tmp, '/tmp')
+    for keep in private['keep']:
+        os.makedirs(keep, exist_ok=True)
+        _c('mount', (stash + keep[len('/tmp'):]).encode(), keep.encode(), None, ctypes.c_ulong(MS_BIND | MS_REC), None)
+    _c('umount2', stash.encode(), ctypes.c_int(MNT_DETACH))
+
+
 def _apply_sandbox(box):
     _c('unshare', ctypes.c_int(CLONE_NEWNS | (CLONE_NEWNET if box['isolateNetwork'] else 0)))
     # Nothing mounted from here on reaches the host's mount namespace.
     _c('mount', None, b'/', None, ctypes.c_ulong(MS_REC | MS_PRIVATE), None)
     _bind(box['passwdFile'], '/etc/passwd')
     _bind(box['groupFile'], '/etc/group')
-    # Last: the other sources may lie under /tmp. Not at all where Sluice's own files lie under
-    # it (the step would not see them); TMPDIR then names the step's temporary directory.
-    if box['mountTmp']:
-        _bind(box['tmpDir'], '/tmp')
+    if box.get('privateTmp'):
+        _private_tmp(box['tmpDir'], box['privateTmp'])
     if box['isolateNetwork']:
         # A new network namespace has only `lo`, and it is down.
         with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as s:

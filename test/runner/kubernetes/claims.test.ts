@@ -12,6 +12,7 @@ import { join } from 'node:path';
 import { parsePipelineDocument } from '../../../ir/parse';
 import type { ParameterValue } from '../../../ir/types';
 import { KFP_CORPUS } from '../../support/kfp-corpus';
+import { saySkipped } from '../../support/say-skipped';
 import { issueOf, podLaunch, runnerConfig } from './pod-fixtures';
 
 const createPvc = (inputParameters: Record<string, ParameterValue>, launch = 1) =>
@@ -87,6 +88,7 @@ describe('CreatePVC', () => {
 
 const LONG_NAME = join(KFP_CORPUS, 'critical', 'pipeline_with_volume_long_name.yaml');
 
+if (!existsSync(LONG_NAME)) saySkipped(`the claim of the corpus's pipeline_with_volume_long_name: ${LONG_NAME} does not exist`);
 (existsSync(LONG_NAME) ? test : test.skip)('the createpvc task the kfp SDK compiled (kfp-corpus pipeline_with_volume_long_name) becomes its claim', () => {
   const { spec } = parsePipelineDocument(readFileSync(LONG_NAME, 'utf8'));
   const task = spec.root.dag?.tasks.createpvc;

@@ -43,6 +43,12 @@ export interface TaskActivityInput {
    * from older ones, whose tasks neither look up nor write the cache.
    */
   cache?: TaskCachePlan;
+  /**
+   * Set by a retry's workflow (`RunInput.retry`): the run attempt. The task then reuses what it
+   * recorded as succeeded (or served from cache) before the retry, and numbers its new launches
+   * after those its reopened row keeps (`launchBase`). Absent on a run's first execution.
+   */
+  runAttempt?: number;
 }
 
 /** DAG inputs and sibling outputs, as kfp-kubernetes' `*Parameter` fields name them. */
@@ -135,6 +141,12 @@ export interface TaskTransition extends TaskIdentity {
 export interface TaskStatesBatch {
   runId: string;
   transitions: TaskTransition[];
+}
+
+/** What a retry's workflow reopens: its run, as attempt `attempt`. */
+export interface ReopenRunInput {
+  runId: string;
+  attempt: number;
 }
 
 /**

@@ -36,6 +36,7 @@ import {
 import { insertApiToken, listApiTokens, readApiToken, revokeApiToken, touchApiToken } from './api-tokens';
 import { countTasksByState, listTaskChildren, listTaskPage, listTasks } from './task-reads';
 import { recordLaunch, recordTaskTransitions } from './task-writes';
+import { claimRunRetry, releaseRunRetry, reopenRunTasks } from './run-retries';
 import { withTransaction, type Queryable } from './transaction';
 import type {
   ApiTokenRecord,
@@ -54,6 +55,7 @@ import type {
   PipelineVersionRecord,
   RecurringRunFilter,
   RecurringRunRecord,
+  RetryClaim,
   RunFilter,
   RunRecord,
   RunStateChange,
@@ -351,15 +353,16 @@ export class PgStore implements MetadataStore {
    */
   recordRunState(runId: string, change: RunStateChange): Promise<void> {
     return withTransaction(this.pool, async (client) => {
-      const { rows } = await client.query<{ state: RunState }>('SELECT state FROM runs WHERE run_id = $1 FOR UPDATE', [
-        runId,
-      ]);
+      const { rows } = await client.query<{ state: RunState; retry_count: number }>(
+        'SELECT state, retry_count FROM runs WHERE run_id = $1 FOR UPDATE',
+        [runId],
+      );
       if (!rows[0]) throw new StoreNotFoundError('run', runId);
       if (isFinal(rows[0].state)) return;
       const { rowCount } = await client.query(
-        `INSERT INTO run_state_history (run_id, state, at, error) VALUES ($1, $2, $3, $4)
-         ON CONFLICT (run_id, state) DO NOTHING`,
-        [runId, change.state, change.at, jsonParam(change.error)],
+        `INSERT INTO run_state_history (run_id, state, at, error, attempt) VALUES ($1, $2, $3, $4, $5)
+         ON CONFLICT (run_id, attempt, state) DO NOTHING`,
+        [runId, change.state, change.at, jsonParam(change.error), rows[0].retry_count],
       );
       // Already recorded: this is a replay, and the run is in that state or has moved past it.
       if (rowCount === 0) return;
@@ -368,6 +371,18 @@ export class PgStore implements MetadataStore {
         [runId, change.state, jsonParam(change.error), isFinal(change.state) ? change.at : null],
       );
     });
+  }
+
+  claimRunRetry(runId: string, at: Date): Promise<RetryClaim> {
+    return withTransaction(this.pool, (client) => claimRunRetry(client, runId, at));
+  }
+
+  releaseRunRetry(runId: string, claim: Extract<RetryClaim, { claimed: true }>): Promise<void> {
+    return withTransaction(this.pool, (client) => releaseRunRetry(client, runId, claim));
+  }
+
+  reopenRunTasks(runId: string, attempt: number, at: Date): Promise<boolean> {
+    return withTransaction(this.pool, (client) => reopenRunTasks(client, runId, attempt, at));
   }
 
   async setRunStorageState(runId: string, state: 'AVAILABLE' | 'ARCHIVED'): Promise<boolean> {

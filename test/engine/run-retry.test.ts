@@ -1,0 +1,147 @@
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { ExitCode } from '../../cli/exit-codes';
+import { startTestEngine, taskByName, type ApiRun, type TestEngine } from '../support/engine';
+import { stepWritableDir } from '../support/temp-dirs';
+import { cli } from '../cli/harness';
+
+const fixture = (name: string) => join(__dirname, 'fixtures', name);
+const CHAIN = fixture('retry-chain.yaml');
+const LOOP = fixture('retry-loop.yaml');
+
+/** What the steps recorded, one line per execution, in order. */
+const executions = (dir: string): string[] => (existsSync(join(dir, 'executions')) ? readFileSync(join(dir, 'executions'), 'utf8').trim().split('\n') : []);
+const count = (lines: string[], line: string) => lines.filter((l) => l === line).length;
+
+/** `POST /runs/{id}:retry` against the whole engine: the real API, Temporal, worker and PostgreSQL. */
+describe('retrying a run', () => {
+  let engine: TestEngine;
+  beforeAll(async () => {
+    engine = await startTestEngine('run_retry');
+  });
+  afterAll(async () => {
+    await engine?.stop();
+  });
+
+  const retry = async (runId: string) => {
+    const res = await engine.fetch(`/apis/v2beta1/runs/${encodeURIComponent(runId)}:retry`, { method: 'POST' });
+    return { status: res.status, body: (await res.json()) as { message?: string; code?: number } };
+  };
+  const failedChain = async (): Promise<{ runId: string; dir: string; run: ApiRun }> => {
+    const dir = stepWritableDir('retry-chain');
+    const { run_id: runId } = await engine.createRun(CHAIN, { dir });
+    const run = await engine.waitForRun(runId);
+    expect(run.state).toBe('FAILED');
+    return { runId, dir, run };
+  };
+
+  test('a failed chain resumes at its failed step, in the same run, reusing what succeeded', async () => {
+    const { runId, dir, run: failed } = await failedChain();
+    expect(executions(dir)).toEqual(['first', 'middle']);
+    expect(taskByName(failed, 'middle').state).toBe('FAILED');
+    expect(taskByName(failed, 'last').state).toBe('SKIPPED');
+    const firstValue = taskByName(failed, 'first').output_parameters?.value as string;
+
+    writeFileSync(join(dir, 'go'), '');
+    expect(await retry(runId)).toEqual({ status: 200, body: {} });
+    // The claim is synchronous: the run is RUNNING again before the workflow has done anything.
+    const reopened = await engine.getRun(runId);
+    expect(reopened).toMatchObject({ state: 'RUNNING', retry_count: 1 });
+    expect(reopened.finished_at).toBeUndefined();
+
+    const run = await engine.waitForRun(runId);
+    expect(run.state).toBe('SUCCEEDED');
+    expect(run.error).toBeUndefined();
+    const lines = executions(dir);
+    expect([count(lines, 'first'), count(lines, 'middle'), count(lines, 'last')]).toEqual([1, 2, 1]);
+    // `first` kept its recorded output, which flowed on to `middle` and `last`.
+    expect(taskByName(run, 'first')).toMatchObject({ state: 'SUCCEEDED', attempts: 1, output_parameters: { value: firstValue } });
+    expect(taskByName(run, 'last')).toMatchObject({ state: 'SUCCEEDED', attempts: 1, output_parameters: { value: `${firstValue}-b-c` } });
+    // Both launches of `middle` stay visible: the failed one as an earlier attempt.
+    const middle = taskByName(run, 'middle');
+    expect(middle).toMatchObject({ state: 'SUCCEEDED', attempts: 2 });
+    expect((middle.executor_detail as { failed_main_jobs: string[] }).failed_main_jobs).toHaveLength(1);
+    const launches = await engine.store.listTaskAttempts(runId, 'root/middle');
+    expect(launches.map((a) => [a.attempt, a.state])).toEqual([[1, 'FAILED'], [2, 'SUCCEEDED']]);
+    expect(launches[0].error?.message).toContain('exit code 1');
+    // The run's history keeps its first attempt's failure.
+    expect((run.state_history as { state: string }[]).map((s) => s.state)).toEqual(['PENDING', 'RUNNING', 'FAILED', 'RUNNING', 'SUCCEEDED']);
+    expect(run).toMatchObject({ retry_count: 1 });
+
+    // Only a FAILED or CANCELED run can be retried.
+    const again = await retry(runId);
+    expect(again.status).toBe(400);
+    expect(again.body.message).toContain('SUCCEEDED');
+    expect(again.body.message).toContain('only a FAILED or CANCELED run');
+  });
+
+  test('a failed loop iteration runs again; the succeeded ones are reused', async () => {
+    const dir = stepWritableDir('retry-loop');
+    const { run_id: runId } = await engine.createRun(LOOP, { dir });
+    expect((await engine.waitForRun(runId)).state).toBe('FAILED');
+    expect(executions(dir).sort()).toEqual(['work 0', 'work 1', 'work 2']);
+
+    writeFileSync(join(dir, 'go'), '');
+    expect((await retry(runId)).status).toBe(200);
+    const run = await engine.waitForRun(runId);
+    expect(run.state).toBe('SUCCEEDED');
+    const lines = executions(dir);
+    expect(['work 0', 'work 1', 'work 2', 'after'].map((l) => count(lines, l))).toEqual([1, 2, 1, 1]);
+    const launches = await engine.store.listTaskAttempts(runId);
+    const byTask = (path: string) => launches.filter((a) => a.taskPath === path).map((a) => a.state);
+    expect(byTask('root/for-loop-1[0]/work')).toEqual(['SUCCEEDED']);
+    expect(byTask('root/for-loop-1[1]/work')).toEqual(['FAILED', 'SUCCEEDED']);
+    expect(byTask('root/for-loop-1[2]/work')).toEqual(['SUCCEEDED']);
+    const tasks = await engine.store.listTasks(runId);
+    expect(tasks.filter((t) => t.state !== 'SUCCEEDED').map((t) => t.taskPath)).toEqual([]);
+  });
+
+  test('two retries at once: one takes effect, the other is refused with 409', async () => {
+    const { runId, dir } = await failedChain();
+    const answers = await Promise.all([retry(runId), retry(runId)]);
+    expect(answers.map((a) => a.status).sort()).toEqual([200, 409]);
+    expect(answers.find((a) => a.status === 409)?.body.message).toContain('RUNNING');
+    // No go file: the retry fails again, at the same step, with one more launch of it.
+    const run = await engine.waitForRun(runId);
+    expect(run).toMatchObject({ state: 'FAILED', retry_count: 1 });
+    expect(executions(dir)).toEqual(['first', 'middle', 'middle']);
+    expect((await engine.store.listTaskAttempts(runId, 'root/middle')).map((a) => a.state)).toEqual(['FAILED', 'FAILED']);
+    expect((run.state_history as { state: string }[]).map((s) => s.state)).toEqual(['PENDING', 'RUNNING', 'FAILED', 'RUNNING', 'FAILED']);
+  });
+
+  test('a running run, an unknown run and an archived run are refused', async () => {
+    const dir = stepWritableDir('retry-running');
+    const { run_id: runId } = await engine.createRun(fixture('slow.yaml'), { dir });
+    while (!existsSync(join(dir, 'slow.pid'))) await new Promise((r) => setTimeout(r, 100));
+    const running = await retry(runId);
+    expect(running.status).toBe(409);
+    expect(running.body.message).toContain('RUNNING');
+    await engine.fetch(`/apis/v2beta1/runs/${runId}:terminate`, { method: 'POST' });
+    expect((await engine.waitForRun(runId)).state).toBe('CANCELED');
+
+    expect((await retry('no-such-run')).status).toBe(404);
+
+    const { runId: archived } = await failedChain();
+    await engine.fetch(`/apis/v2beta1/runs/${archived}:archive`, { method: 'POST' });
+    const refused = await retry(archived);
+    expect(refused.status).toBe(400);
+    expect(refused.body.message).toContain('archived');
+    expect(await engine.getRun(archived)).toMatchObject({ state: 'FAILED', retry_count: 0 });
+  });
+
+  test('sluice runs retry retries through the API, and runs get shows the retry count', async () => {
+    // The CLI finds the stack's local token in its data dir, as it does for a user of `sluice dev`.
+    const sluice = (...argv: string[]) => cli(['--api', engine.apiUrl, ...argv], { SLUICE_DATA_DIR: engine.config.dataDir });
+    const { runId, dir } = await failedChain();
+    writeFileSync(join(dir, 'go'), '');
+    const done = await sluice('runs', 'retry', runId);
+    expect(done).toMatchObject({ code: ExitCode.Success, stderr: '' });
+    expect(done.stdout).toContain(`Run ${runId} is running again`);
+    expect((await engine.waitForRun(runId)).state).toBe('SUCCEEDED');
+    expect((await sluice('runs', 'get', runId)).stdout).toMatch(/Retries:\s+1\n/);
+
+    const refused = await sluice('runs', 'retry', runId);
+    expect(refused.code).toBe(ExitCode.BadInput);
+    expect(refused.stderr).toContain('SUCCEEDED');
+  });
+});

@@ -1,6 +1,9 @@
+import { execFile } from 'node:child_process';
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { promisify } from 'node:util';
 import { ExitCode } from '../../cli/exit-codes';
+import { PROJECT_ROOT } from '../../config/config';
 import { startTestEngine, taskByName, type ApiRun, type TestEngine } from '../support/engine';
 import { stepWritableDir } from '../support/temp-dirs';
 import { cli } from '../cli/harness';
@@ -12,6 +15,23 @@ const LOOP = fixture('retry-loop.yaml');
 /** What the steps recorded, one line per execution, in order. */
 const executions = (dir: string): string[] => (existsSync(join(dir, 'executions')) ? readFileSync(join(dir, 'executions'), 'utf8').trim().split('\n') : []);
 const count = (lines: string[], line: string) => lines.filter((l) => l === line).length;
+const PYTHON = join(PROJECT_ROOT, '.venv', 'bin', 'python');
+/**
+ * kfp 2.17's `kfp.Client` has no `retry_run`; its generated `RunServiceApi` (which the client
+ * holds as `_run_api`) has `run_service_retry_run`, which posts `/apis/v2beta1/runs/{id}:retry`.
+ */
+const KFP_RETRY = `
+import sys, warnings
+warnings.filterwarnings('ignore')
+import kfp
+from kfp_server_api.exceptions import ApiException
+client = kfp.Client(host=sys.argv[1], existing_token=sys.argv[2])
+try:
+    client._run_api.run_service_retry_run(run_id=sys.argv[3])
+    print('retried')
+except ApiException as e:
+    print(e.status)
+`;
 
 /** `POST /runs/{id}:retry` against the whole engine: the real API, Temporal, worker and PostgreSQL. */
 describe('retrying a run', () => {
@@ -127,6 +147,33 @@ describe('retrying a run', () => {
     expect(refused.status).toBe(400);
     expect(refused.body.message).toContain('archived');
     expect(await engine.getRun(archived)).toMatchObject({ state: 'FAILED', retry_count: 0 });
+  });
+
+  test('a CANCELED run can be retried: the canceled task runs again, the finished one does not', async () => {
+    const dir = stepWritableDir('retry-canceled');
+    const { run_id: runId } = await engine.createRun(fixture('slow.yaml'), { dir, seconds: 1 });
+    while (!existsSync(join(dir, 'slow.pid'))) await new Promise((r) => setTimeout(r, 100));
+    await engine.fetch(`/apis/v2beta1/runs/${runId}:terminate`, { method: 'POST' });
+    expect((await engine.waitForRun(runId)).state).toBe('CANCELED');
+    expect(executions(dir)).toEqual(['first', 'slow']);
+
+    expect((await retry(runId)).status).toBe(200);
+    const run = await engine.waitForRun(runId);
+    expect(run.state).toBe('SUCCEEDED');
+    expect(executions(dir)).toEqual(['first', 'slow', 'slow', 'last']);
+    expect((await engine.store.listTaskAttempts(runId, 'root/slow')).map((a) => a.state)).toEqual(['CANCELED', 'SUCCEEDED']);
+    expect((run.state_history as { state: string }[]).map((s) => s.state)).toEqual(['PENDING', 'RUNNING', 'CANCELING', 'CANCELED', 'RUNNING', 'SUCCEEDED']);
+  });
+
+  test("kfp's generated client retries a run through the same route", async () => {
+    if (!existsSync(PYTHON)) throw new Error(`no Python venv at ${PYTHON}: npm run setup creates it`);
+    const { runId, dir } = await failedChain();
+    writeFileSync(join(dir, 'go'), '');
+    const python = (id: string) => promisify(execFile)(PYTHON, ['-c', KFP_RETRY, engine.apiUrl, engine.token, id], { timeout: 60_000 });
+    expect((await python(runId)).stdout.trim().split('\n').at(-1)).toBe('retried');
+    expect((await engine.waitForRun(runId)).state).toBe('SUCCEEDED');
+    expect(executions(dir)).toEqual(['first', 'middle', 'middle', 'last']);
+    expect((await python(runId)).stdout.trim().split('\n').at(-1)).toBe('400');
   });
 
   test('sluice runs retry retries through the API, and runs get shows the retry count', async () => {

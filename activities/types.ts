@@ -103,6 +103,8 @@ export interface RunStateUpdate {
   error?: RunError;
   /** Task transitions to write before the run's state (tasks skipped or canceled at the end). */
   tasks?: TaskTransition[];
+  /** Set by a retry's workflow: its run attempt, so that a stale attempt cannot set the run's state. */
+  attempt?: number;
 }
 
 /** Where a task sits in its run and what it is: the same for every state it passes through. */

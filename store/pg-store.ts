@@ -346,19 +346,20 @@ export class PgStore implements MetadataStore {
   }
 
   /**
-   * Appends `change` to the history unless the run already went through that state, then makes
-   * it the run's state, all under the run's row lock. A run in a final state is frozen: any
-   * later change (a replay, a late retry, another final state) is ignored, so its history ends
-   * at its final state. Throws `StoreNotFoundError` if the run does not exist.
+   * Appends `change` to the history unless the run already went through that state in its
+   * current attempt, then makes it the run's state, all under the run's row lock. A run in a
+   * final state is frozen: any later change (a replay, a late retry, another final state) is
+   * ignored, so its attempt's history ends at its final state; so is a change from another
+   * attempt than the current one. Throws `StoreNotFoundError` if the run does not exist.
    */
-  recordRunState(runId: string, change: RunStateChange): Promise<void> {
+  recordRunState(runId: string, change: RunStateChange, attempt?: number): Promise<void> {
     return withTransaction(this.pool, async (client) => {
       const { rows } = await client.query<{ state: RunState; retry_count: number }>(
         'SELECT state, retry_count FROM runs WHERE run_id = $1 FOR UPDATE',
         [runId],
       );
       if (!rows[0]) throw new StoreNotFoundError('run', runId);
-      if (isFinal(rows[0].state)) return;
+      if (isFinal(rows[0].state) || (attempt !== undefined && attempt !== rows[0].retry_count)) return;
       const { rowCount } = await client.query(
         `INSERT INTO run_state_history (run_id, state, at, error, attempt) VALUES ($1, $2, $3, $4, $5)
          ON CONFLICT (run_id, attempt, state) DO NOTHING`,

@@ -397,9 +397,11 @@ export interface MetadataStore {
    * Records a state transition of the run's current attempt. Idempotent: recording the same state
    * again in the same attempt is a no-op. A final state (SUCCEEDED/FAILED/CANCELED/SKIPPED) is
    * never overwritten, so a late replayed RUNNING cannot resurrect a finished run (only a retry's
-   * claim reopens one). Sets finishedAt on a final state.
+   * claim reopens one). Sets finishedAt on a final state. `attempt`, when given, is the run
+   * attempt that decided the change: a change from any attempt but the run's current one (a
+   * stale retry's) is ignored.
    */
-  recordRunState(runId: string, change: RunStateChange): Promise<void>;
+  recordRunState(runId: string, change: RunStateChange, attempt?: number): Promise<void>;
   /**
    * Claims the run's next attempt for a retry, under its row lock: only a FAILED or CANCELED run
    * that is not archived can be claimed, so of two claims at once the second is refused (the

@@ -93,7 +93,7 @@ export async function pipelineRun(given: RunInput): Promise<RunSnapshot> {
   } finally {
     await CancellationScope.nonCancellable(async () => {
       await writer.drain();
-      await recordRunState({ runId: input.runId, state: finalState, at: new Date().toISOString(), error });
+      await recordRunState({ runId: input.runId, state: finalState, at: new Date().toISOString(), error, attempt: input.retry?.attempt });
       // A workspace the runner may not remove (a final failure) leaves the run's recorded outcome as it is.
       if (workspace) await removeWorkspace({ runId: input.runId }).catch(() => undefined);
     });

@@ -115,5 +115,10 @@ describe('run retries', () => {
     await db.store().recordLaunch(launch(runId, 'root/b', { attempt: { attempt: 3, state: 'RUNNING', podName: 'b-3' } }));
     expect(await db.store().reopenRunTasks(runId, 1, at(9))).toBe(false);
     expect((await db.store().getTask(runId, 'root/b'))?.state).toBe('RUNNING');
+    // Nor may the stale attempt end the run that attempt 2 now runs.
+    await db.store().recordRunState(runId, { state: 'FAILED', at: at(10) }, 1);
+    expect(await db.store().getRun(runId)).toMatchObject({ state: 'RUNNING', retryCount: 2 });
+    await db.store().recordRunState(runId, { state: 'SUCCEEDED', at: at(11) }, 2);
+    expect(await db.store().getRun(runId)).toMatchObject({ state: 'SUCCEEDED', retryCount: 2 });
   });
 });

@@ -4,6 +4,8 @@ import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { ExitCode } from '../../cli/exit-codes';
 import { PROJECT_ROOT } from '../../config/config';
+import { parsePipelineDocument } from '../../ir/parse';
+import type { DagSpec } from '../../ir/types';
 import { startTestEngine, taskByName, type ApiRun, type TestEngine } from '../support/engine';
 import { stepWritableDir } from '../support/temp-dirs';
 import { cli } from '../cli/harness';
@@ -114,6 +116,27 @@ describe('retrying a run', () => {
     expect(byTask('root/for-loop-1[2]/work')).toEqual(['SUCCEEDED']);
     const tasks = await engine.store.listTasks(runId);
     expect(tasks.filter((t) => t.state !== 'SUCCEEDED').map((t) => t.taskPath)).toEqual([]);
+  });
+
+  test("a large loop's iterations run in child workflows: there too only the failed one runs again", async () => {
+    const dir = stepWritableDir('retry-big-loop');
+    // 201 single-task iterations: past FANOUT.inlineTasks, so blocks of them run as dagBatchRun children.
+    const { spec } = parsePipelineDocument(readFileSync(LOOP, 'utf8'));
+    const items = Array.from({ length: 201 }, (_, i) => i);
+    (spec.root.dag as DagSpec).tasks['for-loop-1'].parameterIterator = { itemInput: 'pipelinechannel--loop-item-param-1', items: { raw: JSON.stringify(items) } };
+    const file = join(dir, 'big-loop.json');
+    writeFileSync(file, JSON.stringify(spec));
+    const { run_id: runId } = await engine.createRun(file, { dir });
+    expect((await engine.waitForRun(runId, 300_000)).state).toBe('FAILED');
+    expect(await engine.temporal.workflow.getHandle(`${runId}/root/for-loop-1/0-99`).describe()).toBeDefined();
+
+    writeFileSync(join(dir, 'go'), '');
+    expect((await retry(runId)).status).toBe(200);
+    expect((await engine.waitForRun(runId, 300_000)).state).toBe('SUCCEEDED');
+    const lines = executions(dir);
+    expect(count(lines, 'work 1')).toBe(2);
+    expect(items.filter((i) => i !== 1).every((i) => count(lines, `work ${i}`) === 1)).toBe(true);
+    expect(count(lines, 'after')).toBe(1);
   });
 
   test('two retries at once: one takes effect, the other is refused with 409', async () => {

@@ -73,7 +73,7 @@ export class RunWorkflows {
    * creation time from the run. Temporal starts it only when the previous execution has closed
    * without succeeding (failed, canceled, terminated, timed out).
    * @throws ConflictError when the previous execution is still open or succeeded
-   * @throws FailedPreconditionError when Temporal no longer keeps the run's history (retention)
+   * @throws FailedPreconditionError when Temporal has no history of the run (its start failed, or past retention)
    */
   async startRetry(runId: string, attempt: number, createdAt: Date): Promise<void> {
     const previous = await this.lastInput(runId);
@@ -91,17 +91,17 @@ export class RunWorkflows {
   /** The input the run's latest workflow execution was started with. */
   private async lastInput(runId: string): Promise<RunInput> {
     const { namespace, loadedDataConverter } = this.client.options;
-    let started;
-    try {
-      const { history } = await this.client.workflowService.getWorkflowExecutionHistory({ namespace, execution: { workflowId: runId }, maximumPageSize: 1 });
-      started = history?.events?.[0]?.workflowExecutionStartedEventAttributes;
-    } catch (err) {
-      if ((err as { code?: number }).code !== grpcNotFound) throw err;
+    const { history } = await this.client.workflowService
+      .getWorkflowExecutionHistory({ namespace, execution: { workflowId: runId }, maximumPageSize: 1 })
+      .catch((err: unknown) => {
+        if ((err as { code?: number }).code === grpcNotFound) return { history: undefined };
+        throw err;
+      });
+    const payloads = history?.events?.[0]?.workflowExecutionStartedEventAttributes?.input?.payloads;
+    if (!payloads?.length) {
+      throw new FailedPreconditionError(`run "${runId}": Temporal has no workflow history of it (never started, or past the namespace's retention), so it cannot be retried`);
     }
-    if (!started?.input?.payloads?.length) {
-      throw new FailedPreconditionError(`run "${runId}": Temporal no longer keeps its workflow history (past the namespace's retention), so it cannot be retried`);
-    }
-    return decodeFromPayloadsAtIndex<RunInput>(loadedDataConverter, 0, started.input.payloads);
+    return decodeFromPayloadsAtIndex<RunInput>(loadedDataConverter, 0, payloads);
   }
 
   private async startExecution(workflowId: string, input: RunInput, workflowIdReusePolicy?: WorkflowIdReusePolicy): Promise<void> {

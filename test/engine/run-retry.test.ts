@@ -1,4 +1,5 @@
 import { execFile } from 'node:child_process';
+import { randomUUID } from 'node:crypto';
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
@@ -152,7 +153,7 @@ describe('retrying a run', () => {
     expect((run.state_history as { state: string }[]).map((s) => s.state)).toEqual(['PENDING', 'RUNNING', 'FAILED', 'RUNNING', 'FAILED']);
   });
 
-  test('a running run, an unknown run and an archived run are refused', async () => {
+  test('a running run, an unknown run, an archived run and a run without a workflow history are refused', async () => {
     const dir = stepWritableDir('retry-running');
     const { run_id: runId } = await engine.createRun(fixture('slow.yaml'), { dir });
     while (!existsSync(join(dir, 'slow.pid'))) await new Promise((r) => setTimeout(r, 100));
@@ -163,6 +164,19 @@ describe('retrying a run', () => {
     expect((await engine.waitForRun(runId)).state).toBe('CANCELED');
 
     expect((await retry('no-such-run')).status).toBe(404);
+
+    // A run whose workflow never started (its start failed): the claim is released, the run stays as it was.
+    const orphan = randomUUID();
+    const now = new Date();
+    const { spec } = parsePipelineDocument(readFileSync(CHAIN, 'utf8'));
+    await engine.store.createRun({ runId: orphan, displayName: 'orphan', description: '', experimentId: (await engine.store.getDefaultExperiment()).experimentId, spec, parameters: {}, state: 'PENDING', createdAt: now, scheduledAt: now });
+    await engine.store.recordRunState(orphan, { state: 'FAILED', at: now, error: { message: 'could not start' } });
+    const noHistory = await retry(orphan);
+    expect(noHistory.status).toBe(400);
+    expect(noHistory.body.message).toContain('no workflow history');
+    const restored = await engine.getRun(orphan);
+    expect(restored).toMatchObject({ state: 'FAILED', retry_count: 0, error: { message: 'could not start' } });
+    expect((restored.state_history as { state: string }[]).map((h) => h.state)).toEqual(['PENDING', 'FAILED']);
 
     const { runId: archived } = await failedChain();
     await engine.fetch(`/apis/v2beta1/runs/${archived}:archive`, { method: 'POST' });

@@ -83,10 +83,16 @@ describe('retrying a run', () => {
     // Both launches of `middle` stay visible: the failed one as an earlier attempt.
     const middle = taskByName(run, 'middle');
     expect(middle).toMatchObject({ state: 'SUCCEEDED', attempts: 2 });
-    expect((middle.executor_detail as { failed_main_jobs: string[] }).failed_main_jobs).toHaveLength(1);
+    expect((middle.executor_detail as { failed_main_jobs: string[] }).failed_main_jobs).toEqual([taskByName(failed, 'middle').pod_name]);
+    expect((middle.state_history as { state: string }[]).map((s) => s.state)).toEqual(['PENDING', 'RUNNING', 'FAILED', 'RUNNING', 'SUCCEEDED']);
+    expect(middle.pod_name).not.toBe(taskByName(failed, 'middle').pod_name);
     const launches = await engine.store.listTaskAttempts(runId, 'root/middle');
     expect(launches.map((a) => [a.attempt, a.state])).toEqual([[1, 'FAILED'], [2, 'SUCCEEDED']]);
     expect(launches[0].error?.message).toContain('exit code 1');
+    // Each launch keeps its own log.
+    const log = async (attempt: number) => (await engine.fetch(`/apis/v2beta1/runs/${runId}/tasks/middle/logs?attempt=${attempt}`)).text();
+    expect(await log(1)).toContain('no go file');
+    expect(await log(2)).not.toContain('no go file');
     // The run's history keeps its first attempt's failure.
     expect((run.state_history as { state: string }[]).map((s) => s.state)).toEqual(['PENDING', 'RUNNING', 'FAILED', 'RUNNING', 'SUCCEEDED']);
     expect(run).toMatchObject({ retry_count: 1 });

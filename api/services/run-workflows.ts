@@ -134,11 +134,15 @@ export class RunWorkflows {
 
   /**
    * Requests cancellation; the workflow cancels its running tasks (whose activities kill their
-   * process trees) and records CANCELED. Resolves false when there is no open workflow to cancel.
+   * process trees) and records CANCELED. Resolves false when there is no open workflow to cancel:
+   * none was started, or the latest execution has closed (Temporal accepts a cancel request for a
+   * closed execution and nothing records it; a retry whose API died after its claim leaves one).
    */
   async cancel(runId: string): Promise<boolean> {
+    const handle = this.client.workflow.getHandle(runId);
     try {
-      await this.client.workflow.getHandle(runId).cancel();
+      if ((await handle.describe()).status.name !== 'RUNNING') return false;
+      await handle.cancel();
       return true;
     } catch (err) {
       if (err instanceof WorkflowNotFoundError) return false;

@@ -192,6 +192,20 @@ describe('retrying a run', () => {
     expect(await engine.getRun(archived)).toMatchObject({ state: 'FAILED', retry_count: 0 });
   });
 
+  test('a claim whose API died before starting the workflow: terminate ends it, and the run can be retried', async () => {
+    const { runId, dir } = await failedChain();
+    // What an API killed between its two steps leaves: the attempt claimed, no workflow started.
+    expect(await engine.store.claimRunRetry(runId, new Date())).toMatchObject({ claimed: true, attempt: 1 });
+    expect((await retry(runId)).status).toBe(409);
+    expect((await engine.fetch(`/apis/v2beta1/runs/${runId}:terminate`, { method: 'POST' })).status).toBe(200);
+    expect(await engine.getRun(runId)).toMatchObject({ state: 'CANCELED', retry_count: 1 });
+
+    writeFileSync(join(dir, 'go'), '');
+    expect((await retry(runId)).status).toBe(200);
+    expect(await engine.waitForRun(runId)).toMatchObject({ state: 'SUCCEEDED', retry_count: 2 });
+    expect(executions(dir)).toEqual(['first', 'middle', 'middle', 'last']);
+  });
+
   test('a CANCELED run can be retried: the canceled task runs again, the finished one does not', async () => {
     const dir = stepWritableDir('retry-canceled');
     const { run_id: runId } = await engine.createRun(fixture('slow.yaml'), { dir, seconds: 1 });

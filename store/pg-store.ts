@@ -624,11 +624,14 @@ async function readRun(db: Queryable, runId: string): Promise<RunRecord | undefi
   return run;
 }
 
-/** Converts `runs` with `convert`, attaching each run's state history (oldest first) from one query for all of them. */
+/**
+ * Converts `runs` with `convert`, attaching each run's state history (oldest first, attempt by
+ * attempt: the API's and the workers' clocks may disagree) from one query for all of them.
+ */
 async function withHistory<R extends RunSummaryRow, T>(db: Queryable, runs: R[], convert: (run: R, history: RunStateRow[]) => T): Promise<T[]> {
   if (runs.length === 0) return [];
   const { rows } = await db.query<RunStateRow>(
-    'SELECT run_id, state, at, error FROM run_state_history WHERE run_id = ANY($1) ORDER BY at, seq',
+    'SELECT run_id, state, at, error FROM run_state_history WHERE run_id = ANY($1) ORDER BY attempt, at, seq',
     [runs.map((r) => r.run_id)],
   );
   return withHistoryRows(runs, rows, convert);

@@ -146,6 +146,27 @@ describe('retrying a run', () => {
     expect(count(lines, 'after')).toBe(1);
   });
 
+  test("a task's KFP retry policy counts its launches afresh in each retry of the run", async () => {
+    const dir = stepWritableDir('retry-policy');
+    const { spec } = parsePipelineDocument(readFileSync(CHAIN, 'utf8'));
+    (spec.root.dag as DagSpec).tasks.middle.retryPolicy = { maxRetryCount: 1, backoffDuration: '0s', backoffFactor: 1, backoffMaxDuration: '1s' };
+    const file = join(dir, 'chain-with-policy.json');
+    writeFileSync(file, JSON.stringify(spec));
+    const { run_id: runId } = await engine.createRun(file, { dir });
+    expect((await engine.waitForRun(runId)).state).toBe('FAILED');
+    // Still no go file: the retry's two launches fail too, and the run fails again.
+    expect((await retry(runId)).status).toBe(200);
+    expect((await engine.waitForRun(runId)).state).toBe('FAILED');
+    writeFileSync(join(dir, 'go'), '');
+    expect((await retry(runId)).status).toBe(200);
+    expect(await engine.waitForRun(runId)).toMatchObject({ state: 'SUCCEEDED', retry_count: 2 });
+    const launches = await engine.store.listTaskAttempts(runId, 'root/middle');
+    expect(launches.map((a) => [a.attempt, a.state])).toEqual([[1, 'FAILED'], [2, 'FAILED'], [3, 'FAILED'], [4, 'FAILED'], [5, 'SUCCEEDED']]);
+    expect(launches[0].error?.message).toContain('(launch 1 of 2, will retry)');
+    expect(launches[2].error?.message).toContain('(launch 3 of 4, will retry)');
+    expect(count(executions(dir), 'first')).toBe(1);
+  });
+
   test('two retries at once: one takes effect, the other is refused with 409', async () => {
     const { runId, dir } = await failedChain();
     const answers = await Promise.all([retry(runId), retry(runId)]);

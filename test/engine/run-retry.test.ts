@@ -8,6 +8,7 @@ import { PROJECT_ROOT } from '../../config/config';
 import { parsePipelineDocument } from '../../ir/parse';
 import type { DagSpec } from '../../ir/types';
 import { startTestEngine, taskByName, type ApiRun, type TestEngine } from '../support/engine';
+import { compileKfpPipeline } from '../support/kfp-compile';
 import { stepWritableDir } from '../support/temp-dirs';
 import { cli } from '../cli/harness';
 
@@ -165,6 +166,30 @@ describe('retrying a run', () => {
     expect(launches[0].error?.message).toContain('(launch 1 of 2, will retry)');
     expect(launches[2].error?.message).toContain('(launch 3 of 4, will retry)');
     expect(count(executions(dir), 'first')).toBe(1);
+  });
+
+  test('exit handlers: the failed group runs its failed task again; an exit task that succeeded is kept', async () => {
+    const dir = stepWritableDir('retry-exit-handlers');
+    const file = compileKfpPipeline(join(__dirname, 'kfp-pipelines', 'exit_handlers.py'), dir);
+    const { run_id: runId } = await engine.createRun(file, { dir });
+    expect((await engine.waitForRun(runId, 120_000)).state).toBe('FAILED');
+    const before = executions(dir);
+    expect(count(before, 'boom:f')).toBe(1);
+
+    // `boom` always fails: the retry fails again, having run only `boom` (and nothing it skips).
+    expect((await retry(runId)).status).toBe(200);
+    const run = await engine.waitForRun(runId, 120_000);
+    expect(run.state).toBe('FAILED');
+    const after = executions(dir);
+    expect(after.slice(0, before.length)).toEqual(before);
+    expect(after.slice(before.length)).toEqual(['boom:f']);
+    const tasks = new Map((await engine.store.listTasks(runId)).map((t) => [t.taskPath, t.state]));
+    expect(Object.fromEntries(['root/exit-handler-4/boom', 'root/exit-handler-4/after-boom', 'root/exit-handler-4', 'root/report-status-2'].map((p) => [p, tasks.get(p)]))).toEqual({
+      'root/exit-handler-4/boom': 'FAILED',
+      'root/exit-handler-4/after-boom': 'SKIPPED',
+      'root/exit-handler-4': 'FAILED',
+      'root/report-status-2': 'SUCCEEDED',
+    });
   });
 
   test('two retries at once: one takes effect, the other is refused with 409', async () => {

@@ -3,6 +3,7 @@ import { createImportArtifact } from './import-artifact';
 import { createRecordRunState } from './record-run';
 import { createRecordTaskStates } from './record-task-states';
 import { createRegisterRun } from './register-run';
+import { createReopenRun } from './reopen-run';
 import { createRunTask } from './run-task';
 import type { PythonEnvs } from './runners/python-envs';
 import type { Runner } from './runners/runner';
@@ -25,6 +26,7 @@ export function createActivities(deps: ActivityDeps) {
     recordRunState: createRecordRunState(deps.store),
     recordTaskStates: createRecordTaskStates(deps.store),
     registerRun: createRegisterRun(deps.store),
+    reopenRun: createReopenRun(deps.store),
     importArtifact: createImportArtifact(deps.store),
     prepareWorkspace: createPrepareWorkspace(deps.runner),
     removeWorkspace: createRemoveWorkspace(deps.runner),

@@ -9,6 +9,6 @@ import type { RunStateUpdate } from './types';
 export function createRecordRunState(store: MetadataStore) {
   return async function recordRunState(update: RunStateUpdate): Promise<void> {
     if (update.tasks?.length) await store.recordTaskTransitions(update.runId, update.tasks);
-    await store.recordRunState(update.runId, { state: update.state, at: new Date(update.at), error: update.error });
+    await store.recordRunState(update.runId, { state: update.state, at: new Date(update.at), error: update.error }, update.attempt);
   };
 }

@@ -2,7 +2,7 @@ import { mkdir, open, rm } from 'node:fs/promises';
 import { dirname } from 'node:path';
 import { ApplicationFailure, CancelledFailure, Context } from '@temporalio/activity';
 import { isFinal } from '../ir/states';
-import type { MetadataStore, RunError } from '../store/types';
+import type { MetadataStore, RunError, TaskRecord } from '../store/types';
 import type { TaskOutputs } from '../ir/types';
 import { collectOutputs } from './collect-outputs';
 import { launchNameFor } from '../ir/task-path';
@@ -58,6 +58,12 @@ export function createRunTask(deps: RunTaskDeps) {
     // Entries are the run's namespace's (and pipeline's): one namespace never reuses another's outputs.
     const scope = await cacheScopeFor(deps.store, input, deps.cacheEnabled);
     const recorder = new TaskRecorder(deps.store, input, 'CONTAINER', cacheEntryFor(input, scope));
+    // In a retried run, what succeeded (or came from cache) before is reused as recorded, never
+    // run again; a reopened task's new launches follow the ones it keeps as earlier attempts.
+    const recorded = input.runAttempt === undefined ? undefined : await deps.store.getTask(input.runId, input.taskPath);
+    if (recorded && isReusable(recorded)) return recorder.recordedResult(recorded.attempts, recorded.podName ?? '');
+    const launchBase = recorded?.launchBase ?? 0;
+    const lastLaunch = launchBase + input.maxStepAttempts;
     // Only a task that has not launched yet asks the cache. It asks before a launch is chosen:
     // a slow lookup between that choice and the launch's start would let a concurrent attempt
     // (after a heartbeat timeout) start the launch, whose outputs this one would then clear.
@@ -65,7 +71,7 @@ export function createRunTask(deps: RunTaskDeps) {
     const unlaunched = input.cache !== undefined && (await deps.store.listTaskAttempts(input.runId, input.taskPath)).length === 0;
     const cache = unlaunched ? await consultCache(deps.store, scope, deps.cacheEnabled, recorder, input, ctx.info.attempt > 1) : {};
     if (cache.hit) return cache.hit;
-    const choice = await chooseLaunch(deps.store, recorder, input, ctx.info.heartbeatDetails as HeartbeatDetails | undefined);
+    const choice = await chooseLaunch(deps.store, recorder, input, launchBase, ctx.info.heartbeatDetails as HeartbeatDetails | undefined);
     if (choice.kind === 'done') return choice.result;
 
     const n = choice.number;
@@ -77,7 +83,7 @@ export function createRunTask(deps: RunTaskDeps) {
     } catch (err) {
       // No retry can build a command the spec does not allow: record it, so the task does not stay RUNNING.
       if (!(err instanceof ApplicationFailure)) throw err;
-      return failLaunch(recorder, input, n, { message: err.message, type: err.type ?? FailureTypes.invalidTask }, undefined, undefined);
+      return failLaunch(recorder, lastLaunch, n, { message: err.message, type: err.type ?? FailureTypes.invalidTask }, undefined, undefined);
     }
     if (!choice.resume) {
       // A fresh launch must not see a failed launch's partial outputs.
@@ -109,7 +115,7 @@ export function createRunTask(deps: RunTaskDeps) {
         } catch (err) {
           // Like a failed `pip install` in the step itself: KFP's retry policy decides. A resumed
           // launch may already be running, so it goes on (its own pip installs what it needs).
-          if (!choice.resume) return await failLaunch(recorder, input, n, { message: `task ${input.taskPath}: ${(err as Error).message}`, type: FailureTypes.stepFailed }, undefined, plan.spec.logFile);
+          if (!choice.resume) return await failLaunch(recorder, lastLaunch, n, { message: `task ${input.taskPath}: ${(err as Error).message}`, type: FailureTypes.stepFailed }, undefined, plan.spec.logFile);
         }
         // An attempt that ended during the build must not start the launch: the next attempt,
         // which shared the build, may be starting it right now, and a step runs once.
@@ -120,7 +126,7 @@ export function createRunTask(deps: RunTaskDeps) {
       } catch (err) {
         // A launch the runner can never start (a pod spec Kubernetes would refuse) fails its task now.
         if (!(err instanceof ApplicationFailure) || !err.nonRetryable) throw err;
-        return await failLaunch(recorder, input, n, { message: err.message, type: err.type ?? FailureTypes.invalidTask }, undefined, undefined);
+        return await failLaunch(recorder, lastLaunch, n, { message: err.message, type: err.type ?? FailureTypes.invalidTask }, undefined, undefined);
       }
       const deadline = deadlineSignal(startedAt, input.timeoutSeconds);
       try {
@@ -136,7 +142,7 @@ export function createRunTask(deps: RunTaskDeps) {
       await deps.runner.kill(handle, deps.killGraceMs);
       await deps.runner.seal?.(plan.spec);
       const message = `task ${input.taskPath} timed out: still running after its deadline of ${input.timeoutSeconds} s, so it was killed`;
-      return failLaunch(recorder, input, n, { message, type: FailureTypes.taskTimedOut }, undefined, plan.spec.logFile);
+      return failLaunch(recorder, lastLaunch, n, { message, type: FailureTypes.taskTimedOut }, undefined, plan.spec.logFile);
     }
 
     // Before its outputs are read: from now on no step can change them.
@@ -146,7 +152,7 @@ export function createRunTask(deps: RunTaskDeps) {
       try {
         outputs = await collectOutputs(input, plan);
       } catch (err) {
-        return failLaunch(recorder, input, n, { message: `outputs of ${input.taskPath}: ${(err as Error).message}`, type: FailureTypes.invalidTask }, 0, plan.spec.logFile);
+        return failLaunch(recorder, lastLaunch, n, { message: `outputs of ${input.taskPath}: ${(err as Error).message}`, type: FailureTypes.invalidTask }, 0, plan.spec.logFile);
       }
       await recorder.succeeded(n, outputs);
       void deps.runner.release?.(handle, true).catch(() => undefined);
@@ -157,12 +163,12 @@ export function createRunTask(deps: RunTaskDeps) {
     if (status.status === 'failed') {
       const type = status.timedOut ? FailureTypes.taskTimedOut : status.retryable ? FailureTypes.stepFailed : FailureTypes.launchFailed;
       const message = `task ${input.taskPath} failed: ${status.reason}: ${status.message}`;
-      return failLaunch(recorder, input, n, { message, type }, status.exitCode, plan.spec.logFile).finally(release);
+      return failLaunch(recorder, lastLaunch, n, { message, type }, status.exitCode, plan.spec.logFile).finally(release);
     }
     const message = status.status === 'exited'
       ? `task ${input.taskPath} failed: exit code ${status.exitCode}`
       : `task ${input.taskPath} failed: ${status.reason}`;
-    return failLaunch(recorder, input, n, { message, type: FailureTypes.stepFailed }, status.status === 'exited' ? status.exitCode : undefined, plan.spec.logFile).finally(release);
+    return failLaunch(recorder, lastLaunch, n, { message, type: FailureTypes.stepFailed }, status.status === 'exited' ? status.exitCode : undefined, plan.spec.logFile).finally(release);
   };
 }
 
@@ -170,35 +176,42 @@ async function chooseLaunch(
   store: MetadataStore,
   recorder: TaskRecorder,
   input: TaskActivityInput,
+  launchBase: number,
   details: HeartbeatDetails | undefined,
 ): Promise<LaunchChoice> {
   const attempts = await store.listTaskAttempts(input.runId, input.taskPath);
-  for (let n = details?.launch ?? 1; ; n++) {
+  for (let n = details?.launch ?? launchBase + 1; ; n++) {
     const attempt = attempts.find((a) => a.attempt === n);
     if (!attempt || !isFinal(attempt.state)) return { kind: 'launch', number: n, resume: attempt !== undefined, startedAt: attempt?.startedAt };
     if (attempt.state === 'SUCCEEDED') return { kind: 'done', result: await recorder.recordedResult(n, attempt.podName) };
-    if (n >= input.maxStepAttempts) {
+    if (n >= launchBase + input.maxStepAttempts) {
       // An earlier attempt recorded the final failure but crashed before reporting it.
       throw ApplicationFailure.create({ message: attempt.error?.message ?? `task ${input.taskPath} failed`, type: FailureTypes.stepFailed, nonRetryable: true });
     }
   }
 }
 
+/** A task whose recorded outcome a retried run keeps: it succeeded, or was served from cache. */
+function isReusable(task: TaskRecord): boolean {
+  return task.state === 'SUCCEEDED' || (task.state === 'SKIPPED' && task.cache?.status === 'HIT');
+}
+
 /** Failure types no later launch can fix: the task fails at once, whatever its retry policy. */
 const FINAL_FAILURES: ReadonlySet<string> = new Set([FailureTypes.invalidTask, FailureTypes.taskTimedOut, FailureTypes.launchFailed]);
 
+/** `lastLaunch`: the task's last launch its retry policy allows (counted from its launch base). */
 async function failLaunch(
   recorder: TaskRecorder,
-  input: TaskActivityInput,
+  lastLaunch: number,
   n: number,
   error: RunError,
   exitCode: number | undefined,
   logFile: string | undefined,
 ): Promise<never> {
   const tail = logFile ? await logTail(logFile) : '';
-  const last = n >= input.maxStepAttempts || FINAL_FAILURES.has(error.type ?? '');
+  const last = n >= lastLaunch || FINAL_FAILURES.has(error.type ?? '');
   const full: RunError = {
-    message: `${error.message}${last ? '' : ` (launch ${n} of ${input.maxStepAttempts}, will retry)`}${tail ? `\n--- last lines of the log ---\n${tail}` : ''}`,
+    message: `${error.message}${last ? '' : ` (launch ${n} of ${lastLaunch}, will retry)`}${tail ? `\n--- last lines of the log ---\n${tail}` : ''}`,
     type: last ? error.type : FailureTypes.stepFailedRetryable,
     details: { exitCode, launch: n, logUri: logFile },
   };

@@ -43,6 +43,12 @@ export interface TaskActivityInput {
    * from older ones, whose tasks neither look up nor write the cache.
    */
   cache?: TaskCachePlan;
+  /**
+   * Set by a retry's workflow (`RunInput.retry`): the run attempt. The task then reuses what it
+   * recorded as succeeded (or served from cache) before the retry, and numbers its new launches
+   * after those its reopened row keeps (`launchBase`). Absent on a run's first execution.
+   */
+  runAttempt?: number;
 }
 
 /** DAG inputs and sibling outputs, as kfp-kubernetes' `*Parameter` fields name them. */
@@ -97,6 +103,8 @@ export interface RunStateUpdate {
   error?: RunError;
   /** Task transitions to write before the run's state (tasks skipped or canceled at the end). */
   tasks?: TaskTransition[];
+  /** Set by a retry's workflow: its run attempt, so that a stale attempt cannot set the run's state. */
+  attempt?: number;
 }
 
 /** Where a task sits in its run and what it is: the same for every state it passes through. */
@@ -135,6 +143,12 @@ export interface TaskTransition extends TaskIdentity {
 export interface TaskStatesBatch {
   runId: string;
   transitions: TaskTransition[];
+}
+
+/** What a retry's workflow reopens: its run, as attempt `attempt`. */
+export interface ReopenRunInput {
+  runId: string;
+  attempt: number;
 }
 
 /**

@@ -222,6 +222,8 @@ export interface ApiRun {
   state_history: ApiRuntimeStatus[];
   /** The recurring run whose schedule started this run. */
   recurring_run_id?: string;
+  /** Sluice: times the run was retried (`POST /runs/{id}:retry`); 0 for a run never retried. */
+  retry_count: number;
   /** Sent by `GET /runs/{id}` only. */
   run_details?: ApiRunDetails;
 }

@@ -27,6 +27,7 @@ export type ErrorKind =
   | 'NOT_FOUND'
   | 'ALREADY_EXISTS'
   | 'FAILED_PRECONDITION'
+  | 'ABORTED'
   | 'UNAVAILABLE'
   | 'INTERNAL';
 
@@ -113,6 +114,14 @@ export class FailedPreconditionError extends Error {
   override readonly name = 'FailedPreconditionError';
 }
 
+/**
+ * Thrown when the request lost a race with other work on the same resource: retrying a run
+ * that is running, or that another request has just retried.
+ */
+export class ConflictError extends Error {
+  override readonly name = 'ConflictError';
+}
+
 /** Thrown when Temporal refused work the request needed; the message says what was recorded instead. */
 export class UnavailableError extends Error {
   override readonly name = 'UnavailableError';
@@ -164,6 +173,7 @@ export function classify(err: unknown): Classified {
   // A parent deleted while the request was writing under it.
   if (err instanceof StoreNotFoundError) return plain('NOT_FOUND', err.message);
   if (err instanceof FailedPreconditionError) return plain('FAILED_PRECONDITION', err.message);
+  if (err instanceof ConflictError) return plain('ABORTED', err.message);
   if (err instanceof UnavailableError) return plain('UNAVAILABLE', err.message);
   const down = unavailableDependency(err);
   if (down) return plain('UNAVAILABLE', `${down} is unavailable (${err instanceof Error ? err.message : String(err)}); retry shortly`);
@@ -192,6 +202,8 @@ export function statusOf(kind: ErrorKind): { http: number; grpc: number } {
       return { http: 409, grpc: 6 };
     case 'FAILED_PRECONDITION':
       return { http: 400, grpc: 9 };
+    case 'ABORTED':
+      return { http: 409, grpc: 10 };
     case 'UNAVAILABLE':
       return { http: 503, grpc: 14 };
     case 'INTERNAL':

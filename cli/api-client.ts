@@ -185,6 +185,10 @@ export class ApiClient {
     await this.json('POST', `/runs/${encodeURIComponent(runId)}:terminate`);
   }
 
+  async retryRun(runId: string): Promise<void> {
+    await this.json('POST', `/runs/${encodeURIComponent(runId)}:retry`);
+  }
+
   /** Needs an admin token. */
   createToken(request: Partial<CreateTokenBody>): Promise<ApiCreatedToken> {
     return this.json('POST', '/tokens', request);

@@ -69,6 +69,8 @@ export interface Run {
   error?: ApiStatus;
   /** The recurring run whose schedule started this run. */
   recurring_run_id?: string;
+  /** Sluice: times the run was retried. */
+  retry_count?: number;
   run_details?: {
     task_details?: TaskDetail[];
     /** Sluice: all of the run's tasks, of which `task_details` holds the first. */

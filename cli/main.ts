@@ -13,6 +13,7 @@ import { logsCommand } from './commands/logs';
 import { runCommand } from './commands/run';
 import { runsGetCommand } from './commands/runs-get';
 import { runsListCommand } from './commands/runs-list';
+import { runsRetryCommand } from './commands/runs-retry';
 import { runsTerminateCommand } from './commands/runs-terminate';
 import { scheduleActionCommand, scheduleBackfillCommand, scheduleCreateCommand, scheduleGetCommand, scheduleListCommand } from './commands/schedule';
 import { tokensCreateCommand, tokensListCommand, tokensRevokeCommand } from './commands/tokens';
@@ -86,7 +87,7 @@ export function buildProgram(ctx: CliContext, setExitCode: (code: number) => voi
       .action((ref: string, _opts, cmd: Command) => experimentsActionCommand(ctx, globals(cmd), ref, action));
   }
 
-  const runs = program.command('runs').description('list, inspect and terminate runs');
+  const runs = program.command('runs').description('list, inspect, terminate and retry runs');
   runs
     .command('list')
     .description('list runs, newest first')
@@ -106,6 +107,11 @@ export function buildProgram(ctx: CliContext, setExitCode: (code: number) => voi
     .description('cancel a run; its running tasks are stopped')
     .argument('<run>', 'run id')
     .action((runId: string, _opts, cmd: Command) => runsTerminateCommand(ctx, globals(cmd), runId));
+  runs
+    .command('retry')
+    .description('retry a FAILED or CANCELED run in place: tasks that did not succeed run again, succeeded ones keep their outputs')
+    .argument('<run>', 'run id')
+    .action((runId: string, _opts, cmd: Command) => runsRetryCommand(ctx, globals(cmd), runId));
 
   const tokens = program
     .command('tokens')

@@ -39,7 +39,7 @@ export interface Listing {
 /** The columns of `RunSummaryRow`. */
 export const RUN_SUMMARY_COLUMNS =
   'run_id, display_name, description, experiment_id, pipeline_id, pipeline_version_id, pipeline_name, recurring_run_id, parameters, ' +
-  'input_artifacts, pipeline_root, state, error, storage_state, created_at, scheduled_at, finished_at, namespace';
+  'input_artifacts, pipeline_root, state, error, storage_state, created_at, scheduled_at, finished_at, namespace, retry_count';
 
 const createdAt: SortColumn = { expr: 'created_at', type: 'timestamptz' };
 const name: SortColumn = { expr: 'name', type: 'text' };

@@ -36,6 +36,7 @@ import {
 import { insertApiToken, listApiTokens, readApiToken, revokeApiToken, touchApiToken } from './api-tokens';
 import { countTasksByState, listTaskChildren, listTaskPage, listTasks } from './task-reads';
 import { recordLaunch, recordTaskTransitions } from './task-writes';
+import { claimRunRetry, releaseRunRetry, reopenRunTasks } from './run-retries';
 import { withTransaction, type Queryable } from './transaction';
 import type {
   ApiTokenRecord,
@@ -54,6 +55,7 @@ import type {
   PipelineVersionRecord,
   RecurringRunFilter,
   RecurringRunRecord,
+  RetryClaim,
   RunFilter,
   RunRecord,
   RunStateChange,
@@ -347,22 +349,24 @@ export class PgStore implements MetadataStore {
   }
 
   /**
-   * Appends `change` to the history unless the run already went through that state, then makes
-   * it the run's state, all under the run's row lock. A run in a final state is frozen: any
-   * later change (a replay, a late retry, another final state) is ignored, so its history ends
-   * at its final state. Throws `StoreNotFoundError` if the run does not exist.
+   * Appends `change` to the history unless the run already went through that state in its
+   * current attempt, then makes it the run's state, all under the run's row lock. A run in a
+   * final state is frozen: any later change (a replay, a late retry, another final state) is
+   * ignored, so its attempt's history ends at its final state; so is a change from another
+   * attempt than the current one. Throws `StoreNotFoundError` if the run does not exist.
    */
-  recordRunState(runId: string, change: RunStateChange): Promise<void> {
+  recordRunState(runId: string, change: RunStateChange, attempt?: number): Promise<void> {
     return withTransaction(this.pool, async (client) => {
-      const { rows } = await client.query<{ state: RunState }>('SELECT state FROM runs WHERE run_id = $1 FOR UPDATE', [
-        runId,
-      ]);
+      const { rows } = await client.query<{ state: RunState; retry_count: number }>(
+        'SELECT state, retry_count FROM runs WHERE run_id = $1 FOR UPDATE',
+        [runId],
+      );
       if (!rows[0]) throw new StoreNotFoundError('run', runId);
-      if (isFinal(rows[0].state)) return;
+      if (isFinal(rows[0].state) || (attempt !== undefined && attempt !== rows[0].retry_count)) return;
       const { rowCount } = await client.query(
-        `INSERT INTO run_state_history (run_id, state, at, error) VALUES ($1, $2, $3, $4)
-         ON CONFLICT (run_id, state) DO NOTHING`,
-        [runId, change.state, change.at, jsonParam(change.error)],
+        `INSERT INTO run_state_history (run_id, state, at, error, attempt) VALUES ($1, $2, $3, $4, $5)
+         ON CONFLICT (run_id, attempt, state) DO NOTHING`,
+        [runId, change.state, change.at, jsonParam(change.error), rows[0].retry_count],
       );
       // Already recorded: this is a replay, and the run is in that state or has moved past it.
       if (rowCount === 0) return;
@@ -371,6 +375,18 @@ export class PgStore implements MetadataStore {
         [runId, change.state, jsonParam(change.error), isFinal(change.state) ? change.at : null],
       );
     });
+  }
+
+  claimRunRetry(runId: string, at: Date): Promise<RetryClaim> {
+    return withTransaction(this.pool, (client) => claimRunRetry(client, runId, at));
+  }
+
+  releaseRunRetry(runId: string, claim: Extract<RetryClaim, { claimed: true }>): Promise<void> {
+    return withTransaction(this.pool, (client) => releaseRunRetry(client, runId, claim));
+  }
+
+  reopenRunTasks(runId: string, attempt: number, at: Date): Promise<boolean> {
+    return withTransaction(this.pool, (client) => reopenRunTasks(client, runId, attempt, at));
   }
 
   async setRunStorageState(runId: string, state: 'AVAILABLE' | 'ARCHIVED'): Promise<boolean> {
@@ -611,11 +627,14 @@ async function readRun(db: Queryable, runId: string): Promise<RunRecord | undefi
   return run;
 }
 
-/** Converts `runs` with `convert`, attaching each run's state history (oldest first) from one query for all of them. */
+/**
+ * Converts `runs` with `convert`, attaching each run's state history (oldest first, attempt by
+ * attempt: the API's and the workers' clocks may disagree) from one query for all of them.
+ */
 async function withHistory<R extends RunSummaryRow, T>(db: Queryable, runs: R[], convert: (run: R, history: RunStateRow[]) => T): Promise<T[]> {
   if (runs.length === 0) return [];
   const { rows } = await db.query<RunStateRow>(
-    'SELECT run_id, state, at, error FROM run_state_history WHERE run_id = ANY($1) ORDER BY at, seq',
+    'SELECT run_id, state, at, error FROM run_state_history WHERE run_id = ANY($1) ORDER BY attempt, at, seq',
     [runs.map((r) => r.run_id)],
   );
   return withHistoryRows(runs, rows, convert);

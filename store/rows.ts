@@ -78,6 +78,7 @@ export type RunSummaryRow = {
   scheduled_at: Date;
   finished_at: Date | null;
   namespace: string;
+  retry_count: number;
 };
 
 export type RunRow = RunSummaryRow & {
@@ -124,6 +125,7 @@ export type TaskRow = {
   inputs: TaskIo;
   outputs: TaskIo;
   attempts: number;
+  launch_base: number;
   pod_name: string | null;
   error: RunError | null;
   cache: TaskCacheInfo | null;
@@ -257,6 +259,7 @@ export function toRunSummary(r: RunSummaryRow, history: RunStateRow[]): RunSumma
     scheduledAt: r.scheduled_at,
     finishedAt: optional(r.finished_at),
     namespace: r.namespace,
+    retryCount: r.retry_count,
     stateHistory: history.map(toRunStateChange),
   };
 }
@@ -295,6 +298,7 @@ export function toTask(r: TaskRow): TaskRecord {
     inputs: r.inputs,
     outputs: r.outputs,
     attempts: r.attempts,
+    launchBase: r.launch_base,
     podName: optional(r.pod_name),
     error: optional(r.error),
     cache: optional(r.cache),

@@ -20,7 +20,8 @@ const FINAL_STATES = RUN_STATES.filter(isFinal);
 type TaskIo = TaskRecord['inputs'];
 
 /** One row for `upsertTasks`, in the JSON shape `jsonb_to_recordset` reads: times travel as text. */
-type TaskRowInput = Omit<TaskRow, 'run_id' | 'created_at' | 'started_at' | 'finished_at' | 'cache'> & {
+/** `launch_base` is written only when a retry reopens the task (`run-retries.ts`). */
+type TaskRowInput = Omit<TaskRow, 'run_id' | 'created_at' | 'started_at' | 'finished_at' | 'cache' | 'launch_base'> & {
   cache?: TaskRow['cache'];
   created_at: string;
   started_at: string | null;

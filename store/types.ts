@@ -75,6 +75,15 @@ export interface ExperimentRecord {
   lastRunCreatedAt?: Date;
 }
 
+/**
+ * The outcome of claiming a run's next attempt for a retry: claimed (the run is RUNNING again as
+ * attempt `attempt`; `previous` is what releasing the claim restores), or refused with the state
+ * (or archived storage) that refused it.
+ */
+export type RetryClaim =
+  | { claimed: true; attempt: number; previous: { state: RunState; finishedAt?: Date; error?: RunError } }
+  | { claimed: false; state: RunState; archived: boolean };
+
 export interface RunStateChange {
   state: RunState;
   at: Date;
@@ -112,6 +121,9 @@ export interface RunSummary {
   finishedAt?: Date;
   /** Its experiment's namespace, fixed when the run is created (`''` if the experiment is unknown). */
   namespace: string;
+  /** Times the run was retried (`POST /runs/{id}:retry`); its first execution is attempt 0. */
+  retryCount: number;
+  /** Oldest first, across the run's attempts: a retried run's history keeps its earlier final states. */
   stateHistory: RunStateChange[];
 }
 
@@ -139,6 +151,11 @@ export interface TaskRecord extends TaskIdentity {
   outputs: { parameters: Record<string, ParameterValue>; artifacts: Record<string, string[]> };
   /** Number of launches so far (1 for a task that ran once). */
   attempts: number;
+  /**
+   * Launches the task had before the run's latest retry reopened it (0 if it never was): its
+   * later launches are numbered after them, and its retry policy counts from there.
+   */
+  launchBase: number;
   /** Process name (local runner) or pod name (Kubernetes) of the latest launch. */
   podName?: string;
   error?: RunError;
@@ -385,7 +402,7 @@ export interface MetadataStore {
   // Runs. createRun is idempotent on runId (a second call returns the existing row); the
   // pipeline name is taken from the spec, the namespace from the experiment.
   createRun(
-    r: Omit<RunRecord, 'stateHistory' | 'finishedAt' | 'error' | 'storageState' | 'pipelineName' | 'inputArtifacts' | 'namespace'> &
+    r: Omit<RunRecord, 'stateHistory' | 'finishedAt' | 'error' | 'storageState' | 'pipelineName' | 'inputArtifacts' | 'namespace' | 'retryCount'> &
       Partial<Pick<RunRecord, 'inputArtifacts'>>,
   ): Promise<RunRecord>;
   getRun(runId: string): Promise<RunRecord | undefined>;
@@ -394,11 +411,31 @@ export interface MetadataStore {
   /** A run's namespace without reading the run (its spec may be megabytes); undefined if there is no such run. */
   getRunNamespace(runId: string): Promise<string | undefined>;
   /**
-   * Records a state transition. Idempotent: recording the same state again is a no-op.
-   * A final state (SUCCEEDED/FAILED/CANCELED/SKIPPED) is never overwritten, so a late
-   * replayed RUNNING cannot resurrect a finished run. Sets finishedAt on a final state.
+   * Records a state transition of the run's current attempt. Idempotent: recording the same state
+   * again in the same attempt is a no-op. A final state (SUCCEEDED/FAILED/CANCELED/SKIPPED) is
+   * never overwritten, so a late replayed RUNNING cannot resurrect a finished run (only a retry's
+   * claim reopens one). Sets finishedAt on a final state. `attempt`, when given, is the run
+   * attempt that decided the change: a change from any attempt but the run's current one (a
+   * stale retry's) is ignored.
    */
-  recordRunState(runId: string, change: RunStateChange): Promise<void>;
+  recordRunState(runId: string, change: RunStateChange, attempt?: number): Promise<void>;
+  /**
+   * Claims the run's next attempt for a retry, under its row lock: only a FAILED or CANCELED run
+   * that is not archived can be claimed, so of two claims at once the second is refused (the
+   * run is RUNNING by then). The claim makes the run RUNNING again (`finishedAt` and `error`
+   * cleared, `retryCount` raised, RUNNING added to the history under the new attempt).
+   * Throws `StoreNotFoundError` if the run does not exist.
+   */
+  claimRunRetry(runId: string, at: Date): Promise<RetryClaim>;
+  /** Undoes a claim whose workflow did not start, while it is still the run's latest; else a no-op. */
+  releaseRunRetry(runId: string, claim: Extract<RetryClaim, { claimed: true }>): Promise<void>;
+  /**
+   * The first write of a retry's workflow: makes `attempt` the run's attempt if its claim is
+   * missing, then reopens every task that did not succeed and was not served from cache (PENDING,
+   * no error or times, `launchBase` its last finished launch). Repeating it before any task ran
+   * changes nothing. False, with nothing written, when a later attempt has been claimed.
+   */
+  reopenRunTasks(runId: string, attempt: number, at: Date): Promise<boolean>;
   setRunStorageState(runId: string, state: 'AVAILABLE' | 'ARCHIVED'): Promise<boolean>;
   deleteRun(runId: string): Promise<boolean>;
 

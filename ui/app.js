@@ -325,6 +325,7 @@ function runSummary(run) {
     ['Parameters', params.length ? params.map(([k, v]) => h('code', { class: 'param' }, `${k}=${formatValue(v)}`)) : '–'],
   ];
   if (run.recurring_run_id) fields.push(['Recurring run', h('code', {}, run.recurring_run_id)]);
+  if (run.retry_count) fields.push(['Retries', String(run.retry_count)]);
   const artifacts = Object.entries(run.runtime_config?.input_artifacts ?? {});
   if (artifacts.length) {
     fields.push(['Input artifacts', artifacts.map(([k, a]) => h('code', { class: 'param' }, `${k}=${(a.artifact_ids ?? [a.artifact_id]).join(',')}`))]);
@@ -332,10 +333,14 @@ function runSummary(run) {
   const terminate = isFinal(state) || state === 'CANCELING'
     ? null
     : h('button', { type: 'button', class: 'danger', onclick: () => terminateRun(run.run_id) }, 'Terminate');
+  // As the API allows: a failed or canceled run resumes in place, its succeeded tasks reused.
+  const retry = state === 'FAILED' || state === 'CANCELED'
+    ? h('button', { type: 'button', onclick: () => retryRun(run.run_id) }, 'Retry')
+    : null;
   return [
     h('p', { class: 'crumbs' }, h('a', { href: '#/runs' }, '← Runs')),
     h('div', { class: 'title' }, h('h1', {}, run.display_name || run.run_id), stateBadge(state)),
-    h('div', { class: 'actions' }, h('a', { href: temporalRunUrl(run.run_id), target: '_blank', rel: 'noopener' }, 'Open in Temporal UI ↗'), terminate),
+    h('div', { class: 'actions' }, h('a', { href: temporalRunUrl(run.run_id), target: '_blank', rel: 'noopener' }, 'Open in Temporal UI ↗'), terminate, retry),
     h('dl', { class: 'fields' }, fields.map(([k, v]) => [h('dt', {}, k), h('dd', {}, v)])),
     run.error?.message ? h('pre', { class: 'error-box' }, run.error.message) : null,
   ];
@@ -345,6 +350,15 @@ async function terminateRun(runId) {
   if (!confirm(`Terminate run ${runId}? Its running tasks are stopped.`)) return;
   try {
     await api(`${runPath(runId)}:terminate`, { method: 'POST' });
+  } catch (err) {
+    setStatus(err.message, true);
+  }
+}
+
+async function retryRun(runId) {
+  if (!confirm(`Retry run ${runId}? Its tasks that did not succeed run again; succeeded ones keep their outputs.`)) return;
+  try {
+    await api(`${runPath(runId)}:retry`, { method: 'POST' });
   } catch (err) {
     setStatus(err.message, true);
   }

@@ -376,6 +376,7 @@ export async function runExecutor(ctx: RunContext, who: TaskIdentity, task: Pipe
             executorLabel: component.executorLabel,
             platformSpec: platformSpecForExecutors(ctx.input.platformSpec, new Set([component.executorLabel ?? ''])),
             platformScope,
+            runAttempt: ctx.input.retry?.attempt,
           });
       // The launch (or the cache hit, SKIPPED as KFP shows it) is in the store; only the live
       // view needs it. Either way downstream tasks get the outputs.

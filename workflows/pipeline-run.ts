@@ -20,8 +20,14 @@ const QUERY_TASKS = 1000;
  */
 const RUN_WORKSPACE = 'run-workspace';
 
+/**
+ * Patch: a retry's execution (`RunInput.retry`) reopens the run's unfinished tasks instead of
+ * registering the run, and its tasks reuse what succeeded before. Asked only by retries.
+ */
+const RUN_RETRY = 'run-retry';
+
 /** Store writes must not be lost to a database outage, nor the workspace to an API server's: retried until they land. */
-const { recordRunState, registerRun, prepareWorkspace, removeWorkspace } = proxyActivities<Activities>({
+const { recordRunState, registerRun, reopenRun, prepareWorkspace, removeWorkspace } = proxyActivities<Activities>({
   startToCloseTimeout: '1 minute',
   retry: { initialInterval: '1s', maximumInterval: '30s' },
 });
@@ -52,7 +58,8 @@ export async function pipelineRun(given: RunInput): Promise<RunSnapshot> {
   let finalState: RunState = 'FAILED';
   let error: RunError | undefined = { message: 'the run stopped before it finished', type: FailureTypes.runFailed };
   try {
-    await registerRun({
+    if (input.retry && patched(RUN_RETRY)) await reopenRun({ runId: input.runId, attempt: input.retry.attempt });
+    else await registerRun({
       runId: input.runId,
       runName: input.runName,
       experimentId: input.experimentId,
@@ -86,7 +93,7 @@ export async function pipelineRun(given: RunInput): Promise<RunSnapshot> {
   } finally {
     await CancellationScope.nonCancellable(async () => {
       await writer.drain();
-      await recordRunState({ runId: input.runId, state: finalState, at: new Date().toISOString(), error });
+      await recordRunState({ runId: input.runId, state: finalState, at: new Date().toISOString(), error, attempt: input.retry?.attempt });
       // A workspace the runner may not remove (a final failure) leaves the run's recorded outcome as it is.
       if (workspace) await removeWorkspace({ runId: input.runId }).catch(() => undefined);
     });
@@ -109,7 +116,8 @@ export async function pipelineRun(given: RunInput): Promise<RunSnapshot> {
 export function forThisWorkflow(given: RunInput): { input: RunInput; scheduledAt?: string } {
   if (given.runId) return { input: given };
   const { workflowId, startTime } = workflowInfo();
-  const createdAt = startTime.toISOString();
+  // A retry of a scheduled run keeps the run's creation time, which the API puts in its input.
+  const createdAt = given.createdAt || startTime.toISOString();
   const suffix = given.recurringRunId && workflowId.startsWith(`${given.recurringRunId}-`) ? workflowId.slice(given.recurringRunId.length + 1) : '';
   const scheduled = suffix ? new Date(suffix) : undefined;
   const scheduledAt = scheduled && !Number.isNaN(scheduled.getTime()) ? scheduled.toISOString() : undefined;

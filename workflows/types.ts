@@ -36,6 +36,12 @@ export interface RunInput {
   pipelineRoot: string;
   /** RFC3339 creation time, shown to steps as `{{$.pipeline_job_create_time_utc}}`; empty in a schedule action. */
   createdAt: string;
+  /**
+   * Set when this execution retries the run (`POST /runs/{id}:retry`): a new execution of the
+   * run's workflow, under the same workflow id, with the input of the one before. `attempt` is
+   * the run's retry count (1 for the first retry); the API has claimed it in the store.
+   */
+  retry?: { attempt: number };
   /** Tasks of this run that may execute at once. */
   parallelism: number;
   /** How long a task may go without a heartbeat before Temporal retries it on another worker. */

@@ -26,6 +26,7 @@ export function toApiRun(run: RunSummary): ApiRun {
     error: run.error && toRunErrorStatus(run.error),
     state_history: run.stateHistory.map(toApiRuntimeStatus),
     recurring_run_id: run.recurringRunId,
+    retry_count: run.retryCount,
   };
 }
 

@@ -65,6 +65,11 @@ export function runsRouter({ runs, details, logs, artifacts, namespaces }: RunRo
     res.json({});
   });
 
+  router.post(customMethodPath('runs', 'run_id', 'retry'), noQuery, async (req, res) => {
+    await runs.retry(req.params.run_id);
+    res.json({});
+  });
+
   router.post(customMethodPath('runs', 'run_id', 'archive'), noQuery, async (req, res) => {
     await runs.setStorageState(req.params.run_id, 'ARCHIVED');
     res.json({});

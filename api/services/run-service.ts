@@ -9,10 +9,10 @@ import { hasPipelineWorkspace } from '../../ir/platform';
 import { validatePipelineSpec, validateRunInputArtifacts, validateRunParameters } from '../../ir/validate';
 import { newRunRecord } from '../../activities/register-run';
 import { toArtifactRef } from '../../store/rows';
-import type { ExperimentRecord, MetadataStore, Page, RunRecord, RunSummary } from '../../store/types';
+import type { ExperimentRecord, MetadataStore, Page, RetryClaim, RunRecord, RunSummary } from '../../store/types';
 import type { RunInput } from '../../workflows/types';
 import { RUN_FILTER_KEYS, toRunFilter } from '../converters/run-filter';
-import { FailedPreconditionError, InvalidArgumentError, NotFoundError, UnavailableError } from '../errors';
+import { ConflictError, FailedPreconditionError, InvalidArgumentError, NotFoundError, UnavailableError } from '../errors';
 import { parseFilter } from '../filter';
 import { readPipelineSpecObject, specIssuesAt } from '../pipeline-input';
 import { toListOptions } from '../schemas/common';
@@ -174,6 +174,31 @@ export class RunService {
     }
   }
 
+  /**
+   * Retries a FAILED or CANCELED run in place (KFP's `RetryRun`): claims its next attempt in the
+   * store (the run is RUNNING again), then starts a new execution of its workflow, which reruns
+   * the tasks that did not succeed and reuses the outputs of those that did. Of two retries at
+   * once, the claim lets one through and the other gets `ConflictError`. A claim whose workflow
+   * does not start is released, leaving the run as it was.
+   * @throws NotFoundError for an unknown run
+   * @throws FailedPreconditionError for an archived or successful run, or one whose history Temporal no longer keeps
+   * @throws ConflictError for a run that has not finished (or is being retried)
+   */
+  async retry(runId: string): Promise<void> {
+    const { store, workflows } = this.deps;
+    const run = await this.get(runId);
+    // As run creation: while Temporal does not answer, nothing is claimed.
+    await workflows.assertReachable();
+    const claim = await store.claimRunRetry(runId, new Date());
+    if (!claim.claimed) throw retryRefusal(runId, claim);
+    try {
+      await workflows.startRetry(runId, claim.attempt, run.createdAt);
+    } catch (err) {
+      await store.releaseRunRetry(runId, claim);
+      throw err;
+    }
+  }
+
   /** As in KFP, a run of an archived experiment stays archived until the experiment is unarchived. */
   async setStorageState(runId: string, state: RunRecord['storageState']): Promise<void> {
     if (state === 'AVAILABLE') {
@@ -274,4 +299,12 @@ function realAncestor(path: string): string {
 
 function mib(bytes: number): string {
   return `${(bytes / (1024 * 1024)).toFixed(2).replace(/\.?0+$/, '')} MiB`;
+}
+
+/** Why a run cannot be retried now, as the error the API answers with. */
+function retryRefusal(runId: string, refused: Extract<RetryClaim, { claimed: false }>): Error {
+  if (refused.archived) return new FailedPreconditionError(`run "${runId}" is archived; unarchive it before retrying it`);
+  const only = 'only a FAILED or CANCELED run can be retried';
+  if (!isFinal(refused.state)) return new ConflictError(`run "${runId}" is ${refused.state}: it has not finished (or is being retried); ${only}`);
+  return new FailedPreconditionError(`run "${runId}" is ${refused.state}; ${only}`);
 }

@@ -1,10 +1,11 @@
-import { WorkflowNotFoundError, type Client } from '@temporalio/client';
-import { SearchAttributeType, defineSearchAttributeKey, type SearchAttributePair } from '@temporalio/common';
+import { WorkflowExecutionAlreadyStartedError, WorkflowNotFoundError, type Client } from '@temporalio/client';
+import { SearchAttributeType, WorkflowIdReusePolicy, defineSearchAttributeKey, type SearchAttributePair } from '@temporalio/common';
+import { decodeFromPayloadsAtIndex } from '@temporalio/common/lib/internal-non-workflow';
 import { PIPELINE_RUN_WORKFLOW, SEARCH_ATTRIBUTES } from '../../config/constants';
 import { payloadsByteSize } from '../../config/payload-codec';
 import type { RunInput } from '../../workflows/types';
 import { describeError } from '../../config/describe-error';
-import { UnavailableError } from '../errors';
+import { ConflictError, FailedPreconditionError, UnavailableError } from '../errors';
 
 const searchAttributeKeys = {
   pipelineName: defineSearchAttributeKey(SEARCH_ATTRIBUTES.pipelineName, SearchAttributeType.KEYWORD),
@@ -20,6 +21,9 @@ export const TEMPORAL_BLOB_LIMIT_BYTES = 2 * 1024 * 1024;
  * plus their block of items).
  */
 export const MAX_START_INPUT_BYTES = 1.5 * 1024 * 1024;
+
+/** gRPC's NOT_FOUND: Temporal's answer for a workflow id it does not know (or no longer keeps). */
+const grpcNotFound = 5;
 
 /** How long an answer from Temporal vouches for it before run creation asks again. */
 const REACHABLE_FOR_MS = 2_000;
@@ -58,12 +62,56 @@ export class RunWorkflows {
 
   /** Starts the run's workflow, tagged with Sluice's Keyword search attributes for the Temporal UI. */
   async start(input: RunInput): Promise<void> {
+    await this.startExecution(input.runId, input);
+  }
+
+  /**
+   * Starts retry `attempt` of a run: a new execution of its workflow under the same id, whose
+   * input is the previous execution's (read from the first event of its history, so the retry
+   * runs exactly the spec, parameters and settings the run had) marked as that retry. A
+   * scheduled run's input has no run id; the workflow takes it from its id again, and the
+   * creation time from the run. Temporal starts it only when the previous execution has closed
+   * without succeeding (failed, canceled, terminated, timed out).
+   * @throws ConflictError when the previous execution is still open or succeeded
+   * @throws FailedPreconditionError when Temporal has no history of the run (its start failed, or past retention)
+   */
+  async startRetry(runId: string, attempt: number, createdAt: Date): Promise<void> {
+    const previous = await this.lastInput(runId);
+    const input: RunInput = { ...previous, createdAt: previous.createdAt || createdAt.toISOString(), retry: { attempt } };
+    try {
+      await this.startExecution(runId, input, WorkflowIdReusePolicy.ALLOW_DUPLICATE_FAILED_ONLY);
+    } catch (err) {
+      if (err instanceof Error && err.cause instanceof WorkflowExecutionAlreadyStartedError) {
+        throw new ConflictError(`run "${runId}": its workflow is still open or ended successfully, so it cannot be retried now`, { cause: err });
+      }
+      throw err;
+    }
+  }
+
+  /** The input the run's latest workflow execution was started with. */
+  private async lastInput(runId: string): Promise<RunInput> {
+    const { namespace, loadedDataConverter } = this.client.options;
+    const { history } = await this.client.workflowService
+      .getWorkflowExecutionHistory({ namespace, execution: { workflowId: runId }, maximumPageSize: 1 })
+      .catch((err: unknown) => {
+        if ((err as { code?: number }).code === grpcNotFound) return { history: undefined };
+        throw err;
+      });
+    const payloads = history?.events?.[0]?.workflowExecutionStartedEventAttributes?.input?.payloads;
+    if (!payloads?.length) {
+      throw new FailedPreconditionError(`run "${runId}": Temporal has no workflow history of it (never started, or past the namespace's retention), so it cannot be retried`);
+    }
+    return decodeFromPayloadsAtIndex<RunInput>(loadedDataConverter, 0, payloads);
+  }
+
+  private async startExecution(workflowId: string, input: RunInput, workflowIdReusePolicy?: WorkflowIdReusePolicy): Promise<void> {
     try {
       await this.client.workflow.start(PIPELINE_RUN_WORKFLOW, {
         taskQueue: this.taskQueue,
-        workflowId: input.runId,
+        workflowId,
         args: [input],
         typedSearchAttributes: searchAttributesOf(input),
+        workflowIdReusePolicy,
       });
       this.reachableAt = Date.now();
     } catch (err) {
@@ -86,11 +134,15 @@ export class RunWorkflows {
 
   /**
    * Requests cancellation; the workflow cancels its running tasks (whose activities kill their
-   * process trees) and records CANCELED. Resolves false when there is no open workflow to cancel.
+   * process trees) and records CANCELED. Resolves false when there is no open workflow to cancel:
+   * none was started, or the latest execution has closed (Temporal accepts a cancel request for a
+   * closed execution and nothing records it; a retry whose API died after its claim leaves one).
    */
   async cancel(runId: string): Promise<boolean> {
+    const handle = this.client.workflow.getHandle(runId);
     try {
-      await this.client.workflow.getHandle(runId).cancel();
+      if ((await handle.describe()).status.name !== 'RUNNING') return false;
+      await handle.cancel();
       return true;
     } catch (err) {
       if (err instanceof WorkflowNotFoundError) return false;

@@ -26,6 +26,7 @@ export function describeRun(run: Run, now: Date, color: boolean, links: { dashbo
     ['Name', run.display_name ?? '-'],
     ['Pipeline', pipelineNameOf(run) ?? '-'],
     ['State', formatState(stateOf(run), color)],
+    ['Retries', String(run.retry_count ?? 0)],
     ['Experiment', run.experiment_id ?? '-'],
     ['Created', formatTimestamp(parseTime(run.created_at))],
     ['Finished', formatTimestamp(parseTime(run.finished_at))],

@@ -6,6 +6,7 @@ import { taskStatistics } from './0005-task-statistics';
 import { apiTokensAndRunNamespaces } from './0006-api-tokens';
 import { recurringRuns } from './0011-recurring-runs';
 import { taskCache } from './0012-task-cache';
+import { runRetries } from './0013-run-retries';
 
 /**
  * One schema change. Migrations are TypeScript modules holding SQL text (not `.sql` files) so
@@ -20,4 +21,4 @@ export interface Migration {
   sql: string;
 }
 
-export const MIGRATIONS: readonly Migration[] = [initial, taskPaths, runInputArtifacts, launchResources, taskStatistics, apiTokensAndRunNamespaces, recurringRuns, taskCache];
+export const MIGRATIONS: readonly Migration[] = [initial, taskPaths, runInputArtifacts, launchResources, taskStatistics, apiTokensAndRunNamespaces, recurringRuns, taskCache, runRetries];

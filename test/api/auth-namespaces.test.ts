@@ -88,6 +88,7 @@ test.each([
   ['GET', 'runs/{run-team-b}/artifacts'],
   ['GET', 'artifacts/{artifact-team-b}'],
   ['POST', 'runs/{run-team-b}:terminate'],
+  ['POST', 'runs/{run-team-b}:retry'],
   ['POST', 'runs/{run-team-b}:archive'],
   ['DELETE', 'runs/{run-team-b}'],
   ['GET', 'pipelines/{pipeline-team-b}'],

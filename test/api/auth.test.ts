@@ -38,6 +38,7 @@ const ROUTES: [method: string, path: string][] = [
   ['GET', `${API}/runs/r1/tasks`],
   ['DELETE', `${API}/runs/r1`],
   ['POST', `${API}/runs/r1:terminate`],
+  ['POST', `${API}/runs/r1:retry`],
   ['POST', `${API}/runs/r1:archive`],
   ['POST', `${API}/runs/r1:unarchive`],
   ['GET', `${API}/runs/r1/tasks/t/logs`],

@@ -279,6 +279,19 @@ describe('sluice runs', () => {
     expect(refused.stderr).toContain('already finished');
   });
 
+  test('retry posts :retry; a refusal (the run succeeded, or is still running) is a 4xx, exit 2', async () => {
+    const ok = await serve(() => ({ json: {} }));
+    const done = await cli(['runs', 'retry', 'run-1'], { SLUICE_API: ok.url });
+    expect(done.code).toBe(0);
+    expect(ok.requests[0]).toMatchObject({ method: 'POST', path: '/runs/run-1:retry' });
+    expect(done.stdout).toContain('Run run-1 is running again');
+
+    const running = await serve(() => kfpError(409, 'run "run-1" is RUNNING: it has not finished (or is being retried); only a FAILED or CANCELED run can be retried', 10));
+    const refused = await cli(['runs', 'retry', 'run-1'], { SLUICE_API: running.url });
+    expect(refused.code).toBe(2);
+    expect(refused.stderr).toContain('is RUNNING');
+  });
+
   test('a server error is exit 1', async () => {
     const api = await serve(() => kfpError(500, 'database is down', 13));
     expect((await cli(['runs', 'list'], { SLUICE_API: api.url })).code).toBe(1);

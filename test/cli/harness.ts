@@ -163,6 +163,7 @@ export function run(state: RunState, tasks: ApiTaskDetail[] = [], extra: Partial
     scheduled_at: '2025-01-01T12:00:00Z',
     state,
     state_history: [],
+    retry_count: 0,
     run_details: { task_details: tasks, task_count: tasks.length, task_state_counts: tally(tasks.map((t) => t.state)) },
     ...extra,
   };

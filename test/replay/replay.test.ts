@@ -82,6 +82,16 @@ describe('workflow replay', () => {
       await replayAndRecord('v2-canceled', run_id);
     });
 
+    test('a retried run replays (its latest execution: the retry)', async () => {
+      const dir = stepWritableDir('replay-retry');
+      const { run_id } = await engine.createRun(fixture('retry-chain.yaml'), { dir });
+      expect((await engine.waitForRun(run_id)).state).toBe('FAILED');
+      writeFileSync(join(dir, 'go'), '');
+      expect((await engine.fetch(`/apis/v2beta1/runs/${run_id}:retry`, { method: 'POST' })).status).toBe(200);
+      expect((await engine.waitForRun(run_id)).state).toBe('SUCCEEDED');
+      await replayAndRecord('v6-run-retry', run_id);
+    });
+
     test("a run started by a recurring run's schedule replays", async () => {
       const res = await engine.fetch('/apis/v2beta1/recurringruns', {
         method: 'POST',

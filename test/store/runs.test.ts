@@ -51,6 +51,7 @@ describe('createRun', () => {
       error: undefined,
       storageState: 'AVAILABLE',
       finishedAt: undefined,
+      retryCount: 0,
       stateHistory: [{ state: 'PENDING', at: input.createdAt, error: undefined }],
     });
     expect(await db.store().createRun({ ...input, displayName: 'other' })).toEqual(first);

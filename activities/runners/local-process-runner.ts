@@ -18,7 +18,9 @@ import type { PythonZygotes } from './zygotes';
  *    by a retry that did not see a supervisor still on its way to the claim, or by two attempts
  *    racing) exits with `CLAIM_LOST` without running anything. So a step runs at most once
  *    per launch, whatever dies when;
- * 2. after the step, it writes the step's exit code (`exit_code`; an empty file is no code yet).
+ * 2. after the step, it writes the step's exit code (`exit_code`; an empty file is no code yet)
+ *    and, running as a uid of the launch's own, SIGKILLs every other process of that uid
+ *    (`kill -9 -1`): what the step left running (a daemon) ends with it, as a pod's processes do.
  *
  * Both are written in place, not renamed into place: a rename costs an `mv` process per file,
  * and readers treat an incomplete record as none (its writer is found by its launch name, or
@@ -28,14 +30,14 @@ import type { PythonZygotes } from './zygotes';
  * the step too. The step's argv arrives as "$@" — never spliced into the script. Field 22 of
  * `/proc/PID/stat` (the 20th after the parenthesised command name) is the start time.
  */
-function supervisorScript(hold: boolean): string {
+function supervisorScript(hold: boolean, ownUid: boolean): string {
   return [
     // A function sets the start time rather than printing it: `$(…)` would fork a subshell.
     'read -r s < /proc/$$/stat; s=${s##*) }; ticks() { shift 19; t=$1; }; ticks $s',
     // Tests only: stop in the instant between spawn and claim until the test lets the launch go.
     ...(hold ? [': > "$SLUICE_TEST_HOLD_DIR/$SLUICE_LAUNCH.held"; while [ ! -e "$SLUICE_TEST_HOLD_DIR/$SLUICE_LAUNCH.go" ]; do sleep 0.05; done'] : []),
     `set -C; { printf '{"pid":%s,"startTicks":%s}' "$$" "$t" > "$SLUICE_STATE_FILE"; } 2>/dev/null || exit ${CLAIM_LOST}; set +C`,
-    '"$@"; c=$?; printf %s "$c" > "$SLUICE_EXIT_FILE"; exit "$c"',
+    `"$@"; c=$?; printf %s "$c" > "$SLUICE_EXIT_FILE";${ownUid ? ' kill -9 -1 2>/dev/null;' : ''} exit "$c"`,
   ].join('\n');
 }
 /** A supervisor's exit status when another supervisor claimed its launch first (it ran nothing). */
@@ -75,7 +77,7 @@ export class LocalProcessRunner implements Runner {
    * @param opts.zygotes warm interpreters for KFP lightweight steps; without them every step starts with `sh`.
    */
   constructor(private readonly opts: { confine?: { sandboxes: StepSandboxes; tools: SandboxTools }; testHoldDir?: string; zygotes?: PythonZygotes } = {}) {
-    this.supervisor = supervisorScript(opts.testHoldDir !== undefined);
+    this.supervisor = supervisorScript(opts.testHoldDir !== undefined, opts.confine?.sandboxes.policy.users.kind === 'per-launch');
   }
 
   async start(spec: LaunchSpec): Promise<LaunchHandle> {
@@ -177,6 +179,8 @@ export class LocalProcessRunner implements Runner {
     const deadline = Date.now() + graceMs;
     while (Date.now() < deadline && (await anyAlive(tree))) await sleep(100);
     signalAll(pid, tree, 'SIGKILL');
+    // The supervisor that would have ended the step's leftovers is gone: the worker does it.
+    await this.opts.confine?.sandboxes.killLeftovers(handle.ref.uid !== undefined ? Number(handle.ref.uid) : await launchUid(String(handle.ref.workDir)));
   }
 
   /**

@@ -22,6 +22,8 @@ export interface StepSandbox {
    */
   tmpDir: string;
   privateTmp?: PrivateTmp;
+  /** `uid` is this launch's alone: its supervisor may end every process of it when the step ends. */
+  ownUid: boolean;
   /** Bind-mounted on `/etc/passwd` and `/etc/group`: the host's, plus the step's uid and group. */
   passwdFile: string;
   groupFile: string;
@@ -82,16 +84,17 @@ export class StepSandboxes {
     const [passwd, group] = await Promise.all([readFile('/etc/passwd', 'utf8').catch(() => ''), readFile('/etc/group', 'utf8').catch(() => '')]);
     await writeFile(passwdFile, `${withNewline(passwd)}${USER_NAME}:x:${uid}:${this.policy.gid}:Sluice step:/tmp:/usr/sbin/nologin\n`, { mode: 0o644 });
     await writeFile(groupFile, `${withNewline(group)}${GROUP_NAME}:x:${this.policy.gid}:\n`, { mode: 0o644 });
-    return { uid, gid: this.policy.gid, isolateNetwork: this.policy.isolateNetwork, tmpDir, ...(privateTmp ? { privateTmp } : {}), passwdFile, groupFile };
+    const ownUid = this.policy.users.kind === 'per-launch';
+    return { uid, gid: this.policy.gid, isolateNetwork: this.policy.isolateNetwork, tmpDir, ...(privateTmp ? { privateTmp } : {}), ownUid, passwdFile, groupFile };
   }
 
   /**
-   * Gives back what `acquire` handed out for a launch that has ended and been sealed: processes
-   * the step left behind under its uid are killed first (a daemon must not outlive its launch
-   * and meet the uid's next owner), then its files and the claim go.
+   * Gives back what `acquire` handed out for a launch that has ended and been sealed: its files
+   * and its uid's claim. Nothing runs as that uid any more: its supervisor killed whatever the
+   * step left behind (`kill -9 -1` as the uid), or the worker did (`killLeftovers`) after
+   * killing the supervisor.
    */
   async release(launchName: string, uid: number): Promise<void> {
-    if (this.policy.users.kind === 'per-launch') await killProcessesOf(uid);
     await rm(this.launchDir(launchName), { recursive: true, force: true });
     if (this.policy.users.kind !== 'per-launch') return;
     const claim = this.claimFile(uid);
@@ -126,6 +129,15 @@ export class StepSandboxes {
       }
     }
     throw new Error(`every one of the ${users.count} step uids from ${users.first} is held by a launch: raise SLUICE_STEP_UIDS`);
+  }
+
+  /**
+   * SIGKILLs every process of a launch's own `uid` (a daemon its step left, after the worker
+   * killed the supervisor that would have done it). Nothing for a uid steps share, or root's.
+   */
+  async killLeftovers(uid: number | undefined): Promise<void> {
+    const users = this.policy.users;
+    if (users.kind === 'per-launch' && uid !== undefined && uid >= users.first && uid < users.first + users.count) await killProcessesOf(uid);
   }
 }
 

@@ -289,7 +289,7 @@ describe('KFP lightweight steps from a warm interpreter', () => {
       logFile: spec.logFile,
       stateFile: join(spec.workDir, 'launch.json'),
       exitFile: join(spec.workDir, 'exit_code'),
-      sandbox: { uid: 4242, gid: 4242, isolateNetwork, tmpDir, privateTmp: { stash: '/mnt', keep: [] }, passwdFile: join(box, 'passwd'), groupFile: join(box, 'group') },
+      sandbox: { uid: 4242, gid: 4242, isolateNetwork, tmpDir, privateTmp: { stash: '/mnt', keep: [] }, ownUid: false, passwdFile: join(box, 'passwd'), groupFile: join(box, 'group') },
     });
     const status = await runner.wait({ name: spec.name, ref: { pid, startTicks: 0, workDir: spec.workDir } }, new AbortController().signal);
     // The log rides along so that a failure shows why.

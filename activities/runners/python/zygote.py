@@ -182,6 +182,12 @@ def _supervise(req, ready_fd):
         fd = os.open(req['exitFile'], os.O_WRONLY | os.O_CREAT | os.O_TRUNC | os.O_NOFOLLOW, 0o644)
         os.write(fd, str(code).encode())
         os.close(fd)
+        if box and box.get('ownUid'):
+            # As the `sh` supervisor: whatever the step left running under its own uid ends with it.
+            try:
+                os.kill(-1, signal.SIGKILL)
+            except OSError:
+                pass
     finally:
         os._exit(code)
 

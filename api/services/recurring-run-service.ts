@@ -1,4 +1,5 @@
 import { randomUUID } from 'node:crypto';
+import { setTimeout as sleep } from 'node:timers/promises';
 import type { FieldPredicate, MetadataStore, Page, RecurringRunRecord } from '../../store/types';
 import { Access } from '../auth/principal';
 import { toApiPipelineSource } from '../converters/recurring-runs';
@@ -45,6 +46,9 @@ function onStoredFields(p: FieldPredicate): FieldPredicate {
  * `reconcile()` deletes). The schedule's id is the row's, so a repeated create cannot make two.
  */
 export class RecurringRunService {
+  /** Per schedule, the second (epoch) of this process's last trigger, once made. */
+  private readonly lastTriggered = new Map<string, Promise<number>>();
+
   constructor(
     private readonly store: MetadataStore,
     private readonly runs: RunService,
@@ -105,11 +109,27 @@ export class RecurringRunService {
     await this.ensureSchedule(await this.row(recurringRunId));
   }
 
-  /** Sluice: starts one run now, unless a run is active (the schedule's overlap policy decides, as for a timed start). */
+  /**
+   * Sluice: starts one run now, unless a run is active (the schedule's overlap policy decides, as
+   * for a timed start). Temporal names a scheduled workflow after its start time to the second,
+   * and the run id is that workflow id: a second trigger within the same second would reuse the
+   * first run's id. So this process triggers a schedule at most once a second, each trigger
+   * waiting (under a second) for the next second after the one before.
+   */
   async trigger(recurringRunId: string): Promise<void> {
     const row = await this.row(recurringRunId);
     await this.ensureSchedule(row);
-    await this.schedules.trigger(recurringRunId, schedulePolicies(row.maxConcurrency, row.noCatchup).overlap);
+    const overlap = schedulePolicies(row.maxConcurrency, row.noCatchup).overlap;
+    const previous = this.lastTriggered.get(recurringRunId) ?? Promise.resolve(0);
+    const triggered = previous.catch(() => 0).then(async (second) => {
+      const wait = (second + 1) * 1000 - Date.now();
+      if (wait > 0) await sleep(wait);
+      await this.schedules.trigger(recurringRunId, overlap);
+      // Read after the call: Temporal timed the start somewhere before this.
+      return Math.floor(Date.now() / 1000);
+    });
+    this.lastTriggered.set(recurringRunId, triggered);
+    await triggered;
   }
 
   /** Sluice: starts the runs the trigger would have started in [start, end], one at a time. */

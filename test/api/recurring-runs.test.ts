@@ -151,6 +151,18 @@ describe('recurring runs (Temporal Schedules)', () => {
     await until('the triggered run', async () => (await runsOf(rr.recurring_run_id)).length === 4);
   });
 
+  test('triggers in quick succession each start a run of its own, recorded apart', async () => {
+    const rr = await create({ display_name: 'on demand', pipeline_spec: spec('two-step.yaml'), runtime_config: { parameters: { times: 1 } }, trigger: { cron_schedule: { cron: '0 0 0 1 1 *' } }, mode: 'DISABLE' });
+    // At once: Temporal names a scheduled run after its start second, so two in one second would share an id.
+    await Promise.all([1, 2, 3].map(() => ok('POST', `/recurringruns/${rr.recurring_run_id}:trigger`)));
+    const runs = await until('three triggered runs, ended', async () => {
+      const all = await runsOf(rr.recurring_run_id);
+      return all.length >= 3 && all.every((r) => FINAL.includes(r.state)) && all;
+    });
+    expect(runs.map((r) => r.state)).toEqual(['SUCCEEDED', 'SUCCEEDED', 'SUCCEEDED']);
+    expect(new Set(runs.map((r) => r.run_id)).size).toBe(3);
+  });
+
   test("Temporal's next action times are the times KFP's cron and interval name", async () => {
     const next = async (trigger: Record<string, unknown>) => {
       const rr = await create({ pipeline_spec: spec('two-step.yaml'), runtime_config: { parameters: { times: 1 } }, trigger });

@@ -66,8 +66,9 @@ CMD ["--help"]
 FROM runtime AS sluice-python
 USER root
 # The same Debian python3 the venv was created with in the build stage (same base image).
+# iproute2: a worker run as root confines each step (its own network namespace needs `ip`).
 RUN apt-get update \
- && apt-get install -y --no-install-recommends python3 \
+ && apt-get install -y --no-install-recommends python3 iproute2 \
  && rm -rf /var/lib/apt/lists/*
 COPY --from=build /app/.venv /app/.venv
 # The warm interpreters' fork server (SLUICE_PYTHON_ZYGOTE) runs from the source tree.

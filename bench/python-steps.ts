@@ -58,7 +58,7 @@ export async function benchPythonSteps(samples = 20): Promise<PythonStepsBench> 
   try {
     const runtime = await ensureStepRuntime(config.venv, join(base, 'runtime'));
     const identity = resolveStepUser(undefined, config.stepUids);
-    const confine = identity && (await confineSteps(identity, join(base, 'data'), config.stepNetwork));
+    const confine = identity && (await confineSteps(identity, join(base, 'data'), config.stepNetwork, [join(base, 'artifacts'), join(base, 'runtime')]));
     const stepEnv = buildStepEnv(runtime, process.env);
     const envs = new PythonEnvs(runtime.dir, join(base, 'runtime', 'envs'), identity?.builder ?? {}, stepEnv);
     writeFileSync(join(base, 'noop.py'), COMPONENT);

@@ -210,7 +210,8 @@ export function sandboxedCommand(tools: SandboxTools, sandbox: StepSandbox, argv
     '  case "$tmp" in /tmp/*) tmp=$stash${tmp#/tmp};; esac',
     '  "$m" --bind "$tmp" /tmp',
     'fi',
-    'while [ "$1" != -- ]; do mkdir -p "$1"; "$m" --rbind "$stash${1#/tmp}" "$1"; shift; done',
+    // A directory to keep that does not exist (yet) is nothing the step could reach anyway.
+    'while [ "$1" != -- ]; do if [ -d "$stash${1#/tmp}" ]; then mkdir -p "$1"; "$m" --rbind "$stash${1#/tmp}" "$1"; fi; shift; done',
     'shift',
     'if [ -n "$tmp" ]; then "$u" -l "$stash"; fi',
     // Group-writable files by default: the run's workspace is shared by the steps' group.

@@ -86,8 +86,10 @@ def _private_tmp(tmp, private):
         tmp = stash + tmp[len('/tmp'):]
     _bind(tmp, '/tmp')
     for keep in private['keep']:
-        os.makedirs(keep, exist_ok=True)
-        _c('mount', (stash + keep[len('/tmp'):]).encode(), keep.encode(), None, ctypes.c_ulong(MS_BIND | MS_REC), None)
+        source = stash + keep[len('/tmp'):]
+        if os.path.isdir(source):  # one that does not exist (yet) is nothing the step could reach
+            os.makedirs(keep, exist_ok=True)
+            _c('mount', source.encode(), keep.encode(), None, ctypes.c_ulong(MS_BIND | MS_REC), None)
     _c('umount2', stash.encode(), ctypes.c_int(MNT_DETACH))
 
 

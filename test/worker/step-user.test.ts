@@ -2,7 +2,7 @@ import { chmodSync, mkdirSync, mkdtempSync, symlinkSync, writeFileSync } from 'n
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { ConfigError } from '../../config/config';
-import { resolveStepUser, stepUserBlocked } from '../../worker/step-user';
+import { privateTmpFor, resolveStepUser, stepUserBlocked } from '../../worker/step-user';
 
 const UIDS = '2000000000-2000065535';
 
@@ -48,5 +48,16 @@ describe('the user steps run as', () => {
     expect(stepUserBlocked(nobody, venv, join(base, 'artifacts'))).toBe(`steps (nobody) cannot enter ${hidden} (on the way to ${join(hidden, 'bin', 'python3')})`);
     chmodSync(hidden, 0o755);
     expect(stepUserBlocked(nobody, venv, join(base, 'artifacts'))).toBeUndefined();
+  });
+});
+
+describe("a step's own /tmp", () => {
+  test("keeps the outermost of Sluice's directories that lie under the host's /tmp, and nothing else", () => {
+    expect(privateTmpFor(['/tmp/x/data', '/tmp/x/data/artifacts', '/tmp/y', '/var/lib/sluice'])).toEqual({ stash: expect.stringMatching(/^\/(mnt|media|srv|opt)$/) as unknown, keep: ['/tmp/x/data', '/tmp/y'] });
+    expect(privateTmpFor(['/var/lib/sluice'])?.keep).toEqual([]);
+  });
+
+  test('is not possible when /tmp itself is one of them', () => {
+    expect(privateTmpFor(['/tmp', '/var/lib/sluice'])).toBeUndefined();
   });
 });

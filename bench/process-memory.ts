@@ -36,6 +36,8 @@ export interface TreeMemory {
   processes: number;
   /** The stack's processes by program (first word of the command line), RSS in MiB, largest first. */
   byProgram: Record<string, number>;
+  /** The same, PSS in MiB. */
+  pssByProgram: Record<string, number>;
 }
 
 export function treeMemory(root: number = process.pid): TreeMemory {
@@ -47,9 +49,11 @@ export function treeMemory(root: number = process.pid): TreeMemory {
   let steps = 0;
   let count = 0;
   const byProgram = new Map<string, number>();
+  const pssByProgram = new Map<string, number>();
   const add = (p: Proc) => {
     const program = (p.cmdline.split(' ')[0].split('/').pop() || '?').replace(/:$/, '');
     byProgram.set(program, (byProgram.get(program) ?? 0) + p.rssKiB);
+    pssByProgram.set(program, (pssByProgram.get(program) ?? 0) + p.pssKiB);
   };
   const walk = (pid: number, inStep: boolean) => {
     for (const child of children.get(pid) ?? []) {
@@ -69,8 +73,8 @@ export function treeMemory(root: number = process.pid): TreeMemory {
   stackPss += self?.pssKiB ?? 0;
   if (self) add(self);
   walk(root, false);
-  const programs = Object.fromEntries([...byProgram].sort((a, b) => b[1] - a[1]).map(([k, v]) => [k, round(v / 1024)]));
-  return { stackMiB: round(stack / 1024), stackPssMiB: round(stackPss / 1024), stepsMiB: round(steps / 1024), processes: count + 1, byProgram: programs };
+  const inMiB = (m: Map<string, number>) => Object.fromEntries([...m].sort((a, b) => b[1] - a[1]).map(([k, v]) => [k, round(v / 1024)]));
+  return { stackMiB: round(stack / 1024), stackPssMiB: round(stackPss / 1024), stepsMiB: round(steps / 1024), processes: count + 1, byProgram: inMiB(byProgram), pssByProgram: inMiB(pssByProgram) };
 }
 
 const round = (x: number) => Math.round(x * 10) / 10;

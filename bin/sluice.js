@@ -1,5 +1,12 @@
-#!/usr/bin/env node
+#!/usr/bin/env -S node --max-old-space-size=1536
 'use strict';
+// The heap limit is set for the heap's growth, not its size: V8 lets a heap whose limit is 2 GiB or
+// more grow to four times what survived its last full collection before collecting again, and to
+// under twice that below (1.8 at 1.5 GiB). On a machine with 16 GiB or more Node's default limit
+// is 4 GiB, and `sluice dev` under a 10,000-step loop held ~1 GiB where it needs ~100 MiB live.
+// It applies to the workflow thread too (V8 flags are the process's). Run it as
+// `node --max-old-space-size=<MiB> bin/sluice.js` to choose another; NODE_OPTIONS does not
+// override a flag given here.
 // The `sluice` command. The CLI is TypeScript compiled to dist/; without a build there is nothing
 // to run, so say how to make one (exit 2: the setup, not the run, is what is missing).
 const { existsSync } = require('node:fs');

@@ -101,7 +101,7 @@ export class LocalProcessRunner implements Runner {
     // A lightweight component whose requirements are installed skips its pip preamble.
     const supervised = ['/bin/sh', '-c', this.supervisor, 'sluice-step', ...(python?.withoutPreamble ?? spec.argv)];
     const command = confine && sandbox ? sandboxedCommand(confine.tools, sandbox, supervised) : { file: supervised[0], args: supervised.slice(1) };
-    const { pid, ended } = (python && (await this.fromZygote(spec, python, env, sandbox))) ?? (await spawner.spawn({
+    const { pid, ended } = (python && (await this.fromZygote(spec, python, env, sandbox))) ?? (sandbox && (await this.fromLauncher(spec, supervised, env, sandbox))) ?? (await spawner.spawn({
       ...command,
       cwd: spec.workDir,
       env,
@@ -136,6 +136,22 @@ export class LocalProcessRunner implements Runner {
       });
     } catch (err) {
       // Nothing ran, or a supervisor that did start holds the claim and this one's `sh` loses it.
+      zygotes.fellBack(spec.name, err);
+      return undefined;
+    }
+  }
+
+  /**
+   * Starts the `sh` supervisor in its sandbox from the launcher zygote (system calls instead of
+   * `unshare`, `mount` and `setpriv` processes); undefined (after saying why) means the spawn
+   * helper starts it with those tools.
+   */
+  private async fromLauncher(spec: LaunchSpec, supervised: string[], env: Record<string, string>, sandbox: StepSandbox): Promise<Spawned | undefined> {
+    const zygotes = this.opts.zygotes;
+    if (!zygotes) return undefined;
+    try {
+      return await zygotes.exec({ launch: spec.name, exec: supervised, cwd: spec.workDir, env, logFile: spec.logFile, sandbox });
+    } catch (err) {
       zygotes.fellBack(spec.name, err);
       return undefined;
     }

@@ -244,6 +244,23 @@ describe('KFP lightweight steps from a warm interpreter', () => {
     expect(readFileSync(spec.logFile, 'utf8').match(/Looking for component/g)).toHaveLength(1);
   });
 
+  (asRoot ? test : test.skip)('any command starts in its sandbox from the launcher zygote (no fallback), as through the tools', async () => {
+    const before = warnings.length;
+    const outputs = mkdtempSync(join(artifactRoot, 'any-'));
+    const workDir = mkdtempSync(join(artifactRoot, 'any-launch-'));
+    const spec = { name: `any-${process.pid}`, image: 'x', argv: ['sh', '-c', 'printf "%s %s %s" "$(id -u)" "$(ls -A /tmp | wc -l)" "$(umask)" > "$0/out"', outputs], env: stepEnv, workDir, logFile: join(workDir, 'log'), writableDirs: [outputs] };
+    const handle = await viaZygote.start(spec);
+    // The supervisor is the launcher zygote's child, which exec'd `sh`.
+    expect(cmdline(Number(statOf(Number(handle.ref.pid))?.[1])).some((arg) => arg.endsWith('zygote.py'))).toBe(true);
+    expect(await viaZygote.wait(handle, new AbortController().signal)).toEqual({ status: 'exited', exitCode: 0 });
+    const [uid, tmpEntries, umask] = readFileSync(join(outputs, 'out'), 'utf8').split(' ');
+    expect(Number(uid)).toBeGreaterThan(identity?.gid ?? 0);
+    expect(tmpEntries).toBe('0');
+    expect(umask).toBe('0002');
+    await viaZygote.seal(spec);
+    expect(warnings.slice(before)).toEqual([]);
+  });
+
   test('a zygote that cannot start falls back to sh, saying why: the step still runs', async () => {
     const broken = new PythonZygotes({ python: join(base, 'no-such-python'), env: stepEnv, max: 1, warn: (message) => warnings.push(message) });
     const before = warnings.length;

@@ -165,6 +165,12 @@ def _supervise(req, ready_fd):
         _drop_privileges(box['uid'], box['gid'])
         # Group-writable by default, as the `sh` sandbox: the run's workspace is the steps' group's.
         os.umask(0o002)
+    if req.get('exec'):
+        # A launch of any command (zygotes.ts, `exec`): its own `sh` supervisor claims the launch
+        # and records the exit code; this process only made its sandbox, cheaper than tools could.
+        os.chdir(req['cwd'])
+        _ready(ready_fd)
+        os.execve(req['exec'][0], req['exec'], req['env'])
     # The zygote answers once the claim is decided, so a worker that gets the pid finds the launch
     # by its record from then on; a held launch (tests) is answered before it waits.
     if req.get('holdDir'):

@@ -66,6 +66,9 @@ const USER_NAME = 'sluice-step';
  * a uid is never shared by two live launches, so steps cannot write, signal or trace each other.
  */
 export class StepSandboxes {
+  /** The host's /etc/passwd and /etc/group, read once: each launch's copy adds its own uid. */
+  private hostAccounts: Promise<[string, string]> | undefined;
+
   constructor(readonly policy: SandboxPolicy) {}
 
   /** @param workDir the launch's directory, which holds its temporary directory when `/tmp` stays the host's. */
@@ -81,7 +84,8 @@ export class StepSandboxes {
     await lchown(tmpDir, uid, this.policy.gid);
     const passwdFile = join(dir, 'passwd');
     const groupFile = join(dir, 'group');
-    const [passwd, group] = await Promise.all([readFile('/etc/passwd', 'utf8').catch(() => ''), readFile('/etc/group', 'utf8').catch(() => '')]);
+    this.hostAccounts ??= Promise.all([readFile('/etc/passwd', 'utf8').catch(() => ''), readFile('/etc/group', 'utf8').catch(() => '')]);
+    const [passwd, group] = await this.hostAccounts;
     await writeFile(passwdFile, `${withNewline(passwd)}${USER_NAME}:x:${uid}:${this.policy.gid}:Sluice step:/tmp:/usr/sbin/nologin\n`, { mode: 0o644 });
     await writeFile(groupFile, `${withNewline(group)}${GROUP_NAME}:x:${this.policy.gid}:\n`, { mode: 0o644 });
     const ownUid = this.policy.users.kind === 'per-launch';

@@ -39,7 +39,7 @@ export interface ZygoteExec {
 
 const ZYGOTE_PY = join(PROJECT_ROOT, 'activities', 'runners', 'python', 'zygote.py');
 /** What `kfp.dsl.executor_main` imports before it reads its arguments: the ~0.5 s a cold step spends. */
-const PRELOAD = ['kfp', 'kfp.dsl', 'kfp.dsl.executor', 'kfp.dsl.kfp_config', 'kfp.dsl.utils'];
+const PRELOAD = ['kfp', 'kfp.dsl', 'kfp.dsl.executor', 'kfp.dsl.kfp_config', 'kfp.dsl.utils', 'argparse', 'logging'];
 /** A zygote that has not answered a start in this long is taken for hung: stopped, and the launch falls back to `sh`. */
 const START_TIMEOUT_MS = 30_000;
 

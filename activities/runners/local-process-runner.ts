@@ -196,7 +196,7 @@ export class LocalProcessRunner implements Runner {
     while (Date.now() < deadline && (await anyAlive(tree))) await sleep(100);
     signalAll(pid, tree, 'SIGKILL');
     // The supervisor that would have ended the step's leftovers is gone: the worker does it.
-    await this.opts.confine?.sandboxes.killLeftovers(handle.ref.uid !== undefined ? Number(handle.ref.uid) : await launchUid(String(handle.ref.workDir)));
+    if (this.opts.confine) await this.opts.confine.sandboxes.killLeftovers(await uidOf(handle));
   }
 
   /**
@@ -219,7 +219,7 @@ export class LocalProcessRunner implements Runner {
    */
   private async ours(handle: LaunchHandle, pids: number[]): Promise<number[]> {
     if (!this.opts.confine) return pids;
-    const uid = handle.ref.uid !== undefined ? Number(handle.ref.uid) : await launchUid(String(handle.ref.workDir));
+    const uid = await uidOf(handle);
     // A sealed launch's directory is root's: no uid of a step is left to match.
     if (uid === undefined || uid === 0) return [];
     const owners = await Promise.all(pids.map((pid) => readFile(`/proc/${pid}/status`, 'utf8').then((s) => /^Uid:\s+(\d+)/m.exec(s)?.[1], () => undefined)));
@@ -238,6 +238,11 @@ function installedLightweight(spec: LaunchSpec): KfpLightweightLaunch | undefine
 
 /** The state of a launch known only by its exit code: no process to watch or kill. */
 const ENDED: LaunchState = { pid: 0, startTicks: 0 };
+
+/** The uid a confined launch runs as: in its handle, or (a handle from before uids were recorded) its directory's owner. */
+async function uidOf(handle: LaunchHandle): Promise<number | undefined> {
+  return handle.ref.uid !== undefined ? Number(handle.ref.uid) : launchUid(String(handle.ref.workDir));
+}
 
 function handleFor(spec: LaunchSpec, state: LaunchState, uid?: number): LaunchHandle {
   return { name: spec.name, ref: { pid: state.pid, startTicks: state.startTicks, workDir: spec.workDir, ...(uid !== undefined ? { uid } : {}) } };

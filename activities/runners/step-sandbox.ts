@@ -1,6 +1,6 @@
 import { execFile } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import { chmod, lchown, lstat, mkdir, open, readdir, readFile, rm, stat, writeFile } from 'node:fs/promises';
+import { chmod, lchown, lstat, mkdir, open, readdir, readFile, rename, rm, stat, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 
@@ -66,8 +66,8 @@ const USER_NAME = 'sluice-step';
  * a uid is never shared by two live launches, so steps cannot write, signal or trace each other.
  */
 export class StepSandboxes {
-  /** The host's /etc/passwd and /etc/group, read once: each launch's copy adds its own uid. */
-  private hostAccounts: Promise<[string, string]> | undefined;
+  /** Per uid, the account files this worker wrote for its steps (`accountsOf`). */
+  private readonly accounts = new Map<number, Promise<{ passwdFile: string; groupFile: string }>>();
 
   constructor(readonly policy: SandboxPolicy) {}
 
@@ -79,17 +79,43 @@ export class StepSandboxes {
     await mkdir(dir, { recursive: true, mode: 0o700 });
     const privateTmp = this.policy.privateTmp;
     const tmpDir = join(privateTmp ? dir : workDir, 'tmp');
-    await rm(tmpDir, { recursive: true, force: true });
+    // Under the launch's directory, a retried start's leftover: `dir` was just emptied.
+    if (!privateTmp) await rm(tmpDir, { recursive: true, force: true });
     await mkdir(tmpDir, { mode: 0o700 });
     await lchown(tmpDir, uid, this.policy.gid);
-    const passwdFile = join(dir, 'passwd');
-    const groupFile = join(dir, 'group');
-    this.hostAccounts ??= Promise.all([readFile('/etc/passwd', 'utf8').catch(() => ''), readFile('/etc/group', 'utf8').catch(() => '')]);
-    const [passwd, group] = await this.hostAccounts;
-    await writeFile(passwdFile, `${withNewline(passwd)}${USER_NAME}:x:${uid}:${this.policy.gid}:Sluice step:/tmp:/usr/sbin/nologin\n`, { mode: 0o644 });
-    await writeFile(groupFile, `${withNewline(group)}${GROUP_NAME}:x:${this.policy.gid}:\n`, { mode: 0o644 });
+    const { passwdFile, groupFile } = await this.accountsOf(uid);
     const ownUid = this.policy.users.kind === 'per-launch';
     return { uid, gid: this.policy.gid, isolateNetwork: this.policy.isolateNetwork, tmpDir, ...(privateTmp ? { privateTmp } : {}), ownUid, passwdFile, groupFile };
+  }
+
+  /**
+   * The passwd and group files a step of `uid` sees: the host's (as this worker read them at its
+   * first launch) with the uid and the steps' group added, written once per uid and worker.
+   */
+  private accountsOf(uid: number): Promise<{ passwdFile: string; groupFile: string }> {
+    let files = this.accounts.get(uid);
+    if (!files) {
+      files = this.writeAccounts(uid);
+      this.accounts.set(uid, files);
+      void files.catch(() => this.accounts.delete(uid));
+    }
+    return files;
+  }
+
+  private async writeAccounts(uid: number): Promise<{ passwdFile: string; groupFile: string }> {
+    const dir = join(this.policy.root, 'accounts');
+    await mkdir(dir, { recursive: true, mode: 0o700 });
+    const [passwd, group] = await Promise.all([readFile('/etc/passwd', 'utf8').catch(() => ''), readFile('/etc/group', 'utf8').catch(() => '')]);
+    // Written aside and renamed: a launch of another worker may be mounting the file right now.
+    const files = { passwdFile: join(dir, `${uid}.passwd`), groupFile: join(dir, `${uid}.group`) };
+    const write = async (file: string, text: string) => {
+      const partial = `${file}.${process.pid}`;
+      await writeFile(partial, text, { mode: 0o644 });
+      await rename(partial, file);
+    };
+    await write(files.passwdFile, `${withNewline(passwd)}${USER_NAME}:x:${uid}:${this.policy.gid}:Sluice step:/tmp:/usr/sbin/nologin\n`);
+    await write(files.groupFile, `${withNewline(group)}${GROUP_NAME}:x:${this.policy.gid}:\n`);
+    return files;
   }
 
   /**

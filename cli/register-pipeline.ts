@@ -1,6 +1,7 @@
 import type { ApiPipelineVersion } from '../api/api-types';
 import { ApiError, absentOn, type ApiClient } from './api-client';
 import { pipelineSpecOf, type PipelineSpecPayload } from './api-types';
+import { sortedJson } from '../ir/sorted-json';
 
 /** The registered version a run executes, and what registering it had to create. */
 export interface RegisteredPipeline {
@@ -45,14 +46,5 @@ async function latestVersion(client: ApiClient, pipelineId: string): Promise<Api
 
 /** Equal as JSON values: PostgreSQL's jsonb keeps no key order, so the order of keys does not count. */
 export function sameContent(a: unknown, b: unknown): boolean {
-  return canonicalJson(a) === canonicalJson(b);
-}
-
-function canonicalJson(value: unknown): string {
-  if (Array.isArray(value)) return `[${value.map(canonicalJson).join(',')}]`;
-  if (value !== null && typeof value === 'object') {
-    const entries = Object.entries(value as Record<string, unknown>).filter(([, v]) => v !== undefined);
-    return `{${entries.sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)).map(([k, v]) => `${JSON.stringify(k)}:${canonicalJson(v)}`).join(',')}}`;
-  }
-  return JSON.stringify(value);
+  return sortedJson(a) === sortedJson(b);
 }

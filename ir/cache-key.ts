@@ -7,6 +7,7 @@
 import { artifactIdFor } from './ids';
 import { sha256Hex } from './sha256';
 import type { ComponentSpec, ContainerSpec, ParameterValue, PipelineSpec, PipelineTaskSpec, TaskOutputs } from './types';
+import { sortedJson } from './sorted-json';
 
 /**
  * KFP's `CacheKey` message (`api/v2alpha1/cache_key.proto`) in its protojson form: field names
@@ -96,14 +97,7 @@ export function customFingerprint(componentName: string, cacheKey: string): stri
 
 /** Go's `json.Marshal` of a decoded JSON value: sorted keys, no spaces, HTML-safe escapes. */
 function goJson(value: unknown): string {
-  return JSON.stringify(sortKeys(value)).replace(/[<>&\u2028\u2029]/g, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`);
-}
-
-function sortKeys(value: unknown): unknown {
-  if (Array.isArray(value)) return value.map(sortKeys);
-  if (value === null || typeof value !== 'object') return value;
-  const entries = Object.entries(value as Record<string, unknown>).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
-  return Object.fromEntries(entries.map(([k, v]) => [k, sortKeys(v)]));
+  return sortedJson(value).replace(/[<>&\u2028\u2029]/g, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`);
 }
 
 /** `o` without the empty strings and lists protojson leaves out. */

@@ -56,6 +56,8 @@ describe('workflow replay', () => {
       ['v5-run-workspace', () => fixture('workspace.yaml'), () => ({})],
       // Recorded before patch `task-cache`: its container tasks must not start asking the cache.
       ['v5-before-task-cache', () => fixture('two-step.yaml'), () => ({ times: 3 })],
+      // Patch `run-records-local`: the run's own records become local activities (markers).
+      ['v7-run-records-local', () => fixture('two-step.yaml'), () => ({ times: 5 })],
     ];
 
     test.each(cases)('a run like %s replays', async (label, file, params) => {

@@ -2,7 +2,7 @@ import { mkdir, open, rm } from 'node:fs/promises';
 import { dirname } from 'node:path';
 import { ApplicationFailure, CancelledFailure, Context } from '@temporalio/activity';
 import { isFinal } from '../ir/states';
-import type { MetadataStore, RunError, TaskRecord } from '../store/types';
+import type { MetadataStore, RunError, TaskAttemptRecord, TaskRecord } from '../store/types';
 import type { TaskOutputs } from '../ir/types';
 import { collectOutputs } from './collect-outputs';
 import { launchNameFor } from '../ir/task-path';
@@ -68,10 +68,10 @@ export function createRunTask(deps: RunTaskDeps) {
     // a slow lookup between that choice and the launch's start would let a concurrent attempt
     // (after a heartbeat timeout) start the launch, whose outputs this one would then clear.
     // A hit returns here: no Python environment is built, no launch claimed or started.
-    const unlaunched = input.cache !== undefined && (await deps.store.listTaskAttempts(input.runId, input.taskPath)).length === 0;
-    const cache = unlaunched ? await consultCache(deps.store, scope, deps.cacheEnabled, recorder, input, ctx.info.attempt > 1) : {};
+    const attempts = await deps.store.listTaskAttempts(input.runId, input.taskPath);
+    const cache = input.cache !== undefined && attempts.length === 0 ? await consultCache(deps.store, scope, deps.cacheEnabled, recorder, input, ctx.info.attempt > 1) : {};
     if (cache.hit) return cache.hit;
-    const choice = await chooseLaunch(deps.store, recorder, input, launchBase, ctx.info.heartbeatDetails as HeartbeatDetails | undefined);
+    const choice = await chooseLaunch(attempts, recorder, input, launchBase, ctx.info.heartbeatDetails as HeartbeatDetails | undefined);
     if (choice.kind === 'done') return choice.result;
 
     const n = choice.number;
@@ -86,8 +86,9 @@ export function createRunTask(deps: RunTaskDeps) {
       return failLaunch(recorder, lastLaunch, n, { message: err.message, type: err.type ?? FailureTypes.invalidTask }, undefined, undefined);
     }
     if (!choice.resume) {
-      // A fresh launch must not see a failed launch's partial outputs.
-      await Promise.all(plan.outputPaths.map((path) => rm(path, { recursive: true, force: true })));
+      // A fresh launch must not see a failed launch's partial outputs: only a task launched
+      // before (in this run, or in the run before a retry) can have any.
+      if (attempts.length > 0) await Promise.all(plan.outputPaths.map((path) => rm(path, { recursive: true, force: true })));
       await Promise.all([...plan.outputPaths, plan.spec.logFile].map((path) => mkdir(dirname(path), { recursive: true })));
       await Promise.all(plan.spec.writableDirs.map((dir) => mkdir(dir, { recursive: true })));
       // A resumed launch was recorded as started by the attempt that started it; recording it
@@ -172,14 +173,14 @@ export function createRunTask(deps: RunTaskDeps) {
   };
 }
 
+/** `attempts`: the task's recorded launches. */
 async function chooseLaunch(
-  store: MetadataStore,
+  attempts: readonly TaskAttemptRecord[],
   recorder: TaskRecorder,
   input: TaskActivityInput,
   launchBase: number,
   details: HeartbeatDetails | undefined,
 ): Promise<LaunchChoice> {
-  const attempts = await store.listTaskAttempts(input.runId, input.taskPath);
   for (let n = details?.launch ?? launchBase + 1; ; n++) {
     const attempt = attempts.find((a) => a.attempt === n);
     if (!attempt || !isFinal(attempt.state)) return { kind: 'launch', number: n, resume: attempt !== undefined, startedAt: attempt?.startedAt };

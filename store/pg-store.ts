@@ -466,7 +466,7 @@ export class PgStore implements MetadataStore {
   }
 
   recordLaunch(launch: LaunchRecord): Promise<void> {
-    return withTransaction(this.pool, (client) => recordLaunch(client, launch));
+    return recordLaunch(this.pool, launch);
   }
 
   listTasks(runId: string): Promise<TaskRecord[]> {

@@ -4,7 +4,8 @@ import type { TaskTransition } from '../activities/types';
 import { artifactIdFor, artifactIdsByKey, taskIdFor } from './ids';
 import { rethrowConstraint } from './pg-errors';
 import { jsonParam, type TaskRow } from './rows';
-import type { Queryable } from './transaction';
+import type { Pool } from 'pg';
+import { withTransaction, type Queryable } from './transaction';
 import type { LaunchRecord, TaskRecord } from './types';
 
 /**
@@ -34,9 +35,12 @@ type TaskRowInput = Omit<TaskRow, 'run_id' | 'created_at' | 'started_at' | 'fini
  * outputs (a write that carries none changes nothing); an error stays until the task succeeds.
  */
 async function upsertTasks(db: Queryable, runId: string, rows: readonly TaskRowInput[]): Promise<void> {
-  await db
-    .query(
-      `INSERT INTO tasks AS t (run_id, task_path, task_id, display_name, parent_task_path, kind, iteration_index,
+  await runStatement(db, runId, tasksUpsert(runId, rows));
+}
+
+function tasksUpsert(runId: string, rows: readonly TaskRowInput[]): Statement {
+  return {
+    text: `INSERT INTO tasks AS t (run_id, task_path, task_id, display_name, parent_task_path, kind, iteration_index,
                                component_name, state, reason, error, inputs, outputs, attempts, pod_name,
                                cache, created_at, started_at, finished_at)
        SELECT $1, x.task_path, x.task_id, x.display_name, x.parent_task_path, x.kind, x.iteration_index,
@@ -67,9 +71,8 @@ async function upsertTasks(db: Queryable, runId: string, rows: readonly TaskRowI
          started_at       = COALESCE(t.started_at, EXCLUDED.started_at),
          finished_at      = COALESCE(EXCLUDED.finished_at, t.finished_at)
        WHERE t.state <> ALL($3::text[])`,
-      [runId, JSON.stringify(rows), FINAL_STATES],
-    )
-    .catch(rethrowConstraint({ runId }));
+    values: [runId, JSON.stringify(rows), FINAL_STATES],
+  };
 }
 
 /**
@@ -141,55 +144,89 @@ function outputIds(outputs: TaskOutputs): TaskIo {
 }
 
 /**
- * Writes one launch outcome (see `MetadataStore.recordLaunch`); `db` must be a transaction.
- * Artifacts go first (lineage and task rows name them), each set in URI order so concurrent
- * launches sharing artifacts lock them in one order. An input artifact already registered is
- * left alone (no row lock, so a fan-out of consumers does not queue on it); an output artifact
- * takes the latest name, type and metadata, which describe the payload now at its URI.
+ * Writes one launch outcome (see `MetadataStore.recordLaunch`), all or nothing. Artifacts go
+ * first (lineage and task rows name them), each set in URI order so concurrent launches sharing
+ * artifacts lock them in one order. An input artifact already registered is left alone (no row
+ * lock, so a fan-out of consumers does not queue on it); an output artifact takes the latest
+ * name, type and metadata, which describe the payload now at its URI. The attempt, task and
+ * cache entry rows go as one statement: a launch without artifacts (every start, most no-op
+ * steps) is one round trip and no transaction.
  */
-export async function recordLaunch(db: Queryable, launch: LaunchRecord): Promise<void> {
+export async function recordLaunch(pool: Pool, launch: LaunchRecord): Promise<void> {
   const { runId, task, attempt, at } = launch;
   const inputs = artifactEntries(launch.inputArtifacts);
   const outputs = artifactEntries(launch.outputArtifacts);
-  await registerArtifacts(db, runId, inputs, undefined);
-  // A hit's outputs are its source's artifacts: they keep their producer.
-  await registerArtifacts(db, runId, outputs, task.cache?.status === 'HIT' ? undefined : task.taskPath);
-  await addLineage(db, runId, task.taskPath, [
-    ...inputs.map((e) => ({ ...e, direction: 'INPUT' as const })),
-    ...outputs.map((e) => ({ ...e, direction: 'OUTPUT' as const })),
-  ]);
   const atText = at.toISOString();
-  if (attempt) await upsertAttempt(db, runId, task.taskPath, attempt, at);
-  await upsertTasks(db, runId, [
-    {
-      task_path: task.taskPath,
-      task_id: taskIdFor(runId, task.taskPath),
-      display_name: task.displayName,
-      parent_task_path: task.parentTaskPath ?? null,
-      kind: task.kind,
-      iteration_index: null,
-      component_name: task.componentName,
-      state: task.state,
-      reason: task.cache?.status === 'HIT' ? 'CACHED' : null,
-      error: task.error ?? null,
-      inputs: { parameters: task.inputParameters ?? {}, artifacts: idsByKey(inputs) },
-      outputs: { parameters: task.outputParameters ?? {}, artifacts: idsByKey(outputs) },
-      attempts: attempt?.attempt ?? 0,
-      pod_name: attempt?.podName ?? null,
-      cache: task.cache ?? null,
-      created_at: atText,
-      // A hit starts and ends at once; a launch starts with its RUNNING write.
-      started_at: !attempt || attempt.state === 'RUNNING' ? atText : null,
-      finished_at: isFinal(task.state) ? atText : null,
-    },
+  const rows = oneStatement([
+    ...(attempt ? [attemptUpsert(runId, task.taskPath, attempt, at)] : []),
+    ...(launch.cacheEntry ? [cacheEntryUpsert(runId, task.taskPath, launch.cacheEntry, at)] : []),
+    tasksUpsert(runId, [
+      {
+        task_path: task.taskPath,
+        task_id: taskIdFor(runId, task.taskPath),
+        display_name: task.displayName,
+        parent_task_path: task.parentTaskPath ?? null,
+        kind: task.kind,
+        iteration_index: null,
+        component_name: task.componentName,
+        state: task.state,
+        reason: task.cache?.status === 'HIT' ? 'CACHED' : null,
+        error: task.error ?? null,
+        inputs: { parameters: task.inputParameters ?? {}, artifacts: idsByKey(inputs) },
+        outputs: { parameters: task.outputParameters ?? {}, artifacts: idsByKey(outputs) },
+        attempts: attempt?.attempt ?? 0,
+        pod_name: attempt?.podName ?? null,
+        cache: task.cache ?? null,
+        created_at: atText,
+        // A hit starts and ends at once; a launch starts with its RUNNING write.
+        started_at: !attempt || attempt.state === 'RUNNING' ? atText : null,
+        finished_at: isFinal(task.state) ? atText : null,
+      },
+    ]),
   ]);
-  if (launch.cacheEntry) await upsertCacheEntry(db, runId, task.taskPath, launch.cacheEntry, at);
+  if (inputs.length === 0 && outputs.length === 0) return runStatement(pool, runId, rows);
+  await withTransaction(pool, async (client) => {
+    await registerArtifacts(client, runId, inputs, undefined);
+    // A hit's outputs are its source's artifacts: they keep their producer.
+    await registerArtifacts(client, runId, outputs, task.cache?.status === 'HIT' ? undefined : task.taskPath);
+    await addLineage(client, runId, task.taskPath, [
+      ...inputs.map((e) => ({ ...e, direction: 'INPUT' as const })),
+      ...outputs.map((e) => ({ ...e, direction: 'OUTPUT' as const })),
+    ]);
+    await runStatement(client, runId, rows);
+  });
 }
 
-async function upsertAttempt(db: Queryable, runId: string, taskPath: string, attempt: NonNullable<LaunchRecord['attempt']>, at: Date): Promise<void> {
-  await db
-    .query(
-      `INSERT INTO task_attempts AS a (run_id, task_path, attempt, state, pod_name, exit_code, error, log_uri,
+/** One SQL statement and its parameters. */
+interface Statement {
+  text: string;
+  values: unknown[];
+}
+
+function runStatement(db: Queryable, runId: string, statement: Statement): Promise<void> {
+  return db.query(statement.text, statement.values).then(() => undefined, rethrowConstraint({ runId }));
+}
+
+/**
+ * Data-modifying statements as one: each but the last becomes a `WITH` query, its parameters
+ * renumbered after those before it. PostgreSQL runs every one exactly once and to completion,
+ * and foreign keys are checked at the end of the whole statement. All of them see one snapshot,
+ * so this is only for statements on different tables that do not read each other's rows.
+ */
+function oneStatement(statements: readonly Statement[]): Statement {
+  const values: unknown[] = [];
+  const texts = statements.map((s) => {
+    const offset = values.length;
+    values.push(...s.values);
+    return s.text.replace(/\$(\d+)/g, (_, n: string) => `$${Number(n) + offset}`);
+  });
+  const last = texts.pop() as string;
+  return { text: texts.length === 0 ? last : `WITH ${texts.map((t, i) => `w${i} AS (${t})`).join(',\n')}\n${last}`, values };
+}
+
+function attemptUpsert(runId: string, taskPath: string, attempt: NonNullable<LaunchRecord['attempt']>, at: Date): Statement {
+  return {
+    text: `INSERT INTO task_attempts AS a (run_id, task_path, attempt, state, pod_name, exit_code, error, log_uri,
                                        started_at, finished_at, resources)
        VALUES ($1, $2, $3, $4, COALESCE($5::text, ''), $6::int, $7::jsonb, COALESCE($8::text, ''), $9, $10::timestamptz, $12::jsonb)
        ON CONFLICT (run_id, task_path, attempt) DO UPDATE SET
@@ -201,22 +238,21 @@ async function upsertAttempt(db: Queryable, runId: string, taskPath: string, att
          finished_at = COALESCE($10::timestamptz, a.finished_at),
          resources   = COALESCE($12::jsonb, a.resources)
        WHERE a.state <> ALL($11::text[])`,
-      [
-        runId,
-        taskPath,
-        attempt.attempt,
-        attempt.state,
-        attempt.podName ?? null,
-        attempt.exitCode ?? null,
-        jsonParam(attempt.error),
-        attempt.logUri ?? null,
-        at,
-        isFinal(attempt.state) ? at : null,
-        FINAL_STATES,
-        jsonParam(attempt.resources),
-      ],
-    )
-    .catch(rethrowConstraint({ runId }));
+    values: [
+      runId,
+      taskPath,
+      attempt.attempt,
+      attempt.state,
+      attempt.podName ?? null,
+      attempt.exitCode ?? null,
+      jsonParam(attempt.error),
+      attempt.logUri ?? null,
+      at,
+      isFinal(attempt.state) ? at : null,
+      FINAL_STATES,
+      jsonParam(attempt.resources),
+    ],
+  };
 }
 
 /**
@@ -224,17 +260,15 @@ async function upsertAttempt(db: Queryable, runId: string, taskPath: string, att
  * identical tasks that succeed at about the same time leave the later one, in either order.
  * Repeating the write changes nothing.
  */
-async function upsertCacheEntry(db: Queryable, runId: string, taskPath: string, entry: NonNullable<LaunchRecord['cacheEntry']>, at: Date): Promise<void> {
-  await db
-    .query(
-      `INSERT INTO cache_entries AS c (namespace, pipeline_name, fingerprint, run_id, task_path, created_at)
+function cacheEntryUpsert(runId: string, taskPath: string, entry: NonNullable<LaunchRecord['cacheEntry']>, at: Date): Statement {
+  return {
+    text: `INSERT INTO cache_entries AS c (namespace, pipeline_name, fingerprint, run_id, task_path, created_at)
        VALUES ($1, $2, $3, $4, $5, $6)
        ON CONFLICT (namespace, pipeline_name, fingerprint) DO UPDATE SET
          run_id = EXCLUDED.run_id, task_path = EXCLUDED.task_path, created_at = EXCLUDED.created_at
        WHERE c.created_at <= EXCLUDED.created_at`,
-      [entry.namespace, entry.pipelineName, entry.fingerprint, runId, taskPath, at],
-    )
-    .catch(rethrowConstraint({ runId }));
+    values: [entry.namespace, entry.pipelineName, entry.fingerprint, runId, taskPath, at],
+  };
 }
 
 /** One artifact under one key of a launch. */

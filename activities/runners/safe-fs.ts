@@ -61,11 +61,19 @@ export async function readTextInside(dir: string, file: string): Promise<string 
 export async function sealTree(path: string, uid = 0, gid = 0): Promise<void> {
   const info = await lstat(path).catch(() => undefined);
   if (!info) return;
-  await lchown(path, uid, gid);
+  // What the worker wrote itself is sealed already; no step can give a file to root.
+  if (info.uid !== uid || info.gid !== gid) await lchown(path, uid, gid);
   if (info.isSymbolicLink()) return;
   // Readable by every step (a downstream step reads the artifact), writable by root alone.
-  await chmod(path, info.isDirectory() || info.mode & 0o100 ? 0o755 : 0o644);
+  const mode = info.isDirectory() || info.mode & 0o100 ? 0o755 : 0o644;
+  if ((info.mode & 0o7777) !== mode) await chmod(path, mode);
   if (!info.isDirectory()) return;
-  for (const entry of await readdir(path)) await sealTree(join(path, entry), uid, gid);
+  // Siblings at once (a bounded number), each subtree still top-down.
+  const entries = await readdir(path);
+  for (let i = 0; i < entries.length; i += SEAL_AT_ONCE) {
+    await Promise.all(entries.slice(i, i + SEAL_AT_ONCE).map((entry) => sealTree(join(path, entry), uid, gid)));
+  }
 }
+
+const SEAL_AT_ONCE = 32;
 

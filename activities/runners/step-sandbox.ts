@@ -68,6 +68,9 @@ const USER_NAME = 'sluice-step';
 export class StepSandboxes {
   /** Per uid, the account files this worker wrote for its steps (`accountsOf`). */
   private readonly accounts = new Map<number, Promise<{ passwdFile: string; groupFile: string }>>();
+  /** The host's passwd and group, read at this worker's first launch; and the claim and account directories, made then. */
+  private hostAccounts?: Promise<{ passwd: string; group: string }>;
+  private dirsMade?: Promise<unknown>;
 
   constructor(readonly policy: SandboxPolicy) {}
 
@@ -104,8 +107,9 @@ export class StepSandboxes {
 
   private async writeAccounts(uid: number): Promise<{ passwdFile: string; groupFile: string }> {
     const dir = join(this.policy.root, 'accounts');
-    await mkdir(dir, { recursive: true, mode: 0o700 });
-    const [passwd, group] = await Promise.all([readFile('/etc/passwd', 'utf8').catch(() => ''), readFile('/etc/group', 'utf8').catch(() => '')]);
+    await this.madeDirs();
+    this.hostAccounts ??= Promise.all([readFile('/etc/passwd', 'utf8').catch(() => ''), readFile('/etc/group', 'utf8').catch(() => '')]).then(([passwd, group]) => ({ passwd, group }));
+    const { passwd, group } = await this.hostAccounts;
     // Written aside and renamed: a launch of another worker may be mounting the file right now.
     const files = { passwdFile: join(dir, `${uid}.passwd`), groupFile: join(dir, `${uid}.group`) };
     const write = async (file: string, text: string) => {
@@ -131,6 +135,12 @@ export class StepSandboxes {
     if ((await readFile(claim, 'utf8').catch(() => undefined)) === launchName) await rm(claim, { force: true });
   }
 
+  private madeDirs(): Promise<unknown> {
+    this.dirsMade ??= Promise.all(['uids', 'accounts'].map((d) => mkdir(join(this.policy.root, d), { recursive: true, mode: 0o700 })));
+    void this.dirsMade.catch(() => (this.dirsMade = undefined));
+    return this.dirsMade;
+  }
+
   private launchDir(launchName: string): string {
     return join(this.policy.root, 'launches', launchName);
   }
@@ -142,7 +152,7 @@ export class StepSandboxes {
   private async claimUid(launchName: string): Promise<number> {
     const users = this.policy.users;
     if (users.kind === 'fixed') return users.uid;
-    await mkdir(join(this.policy.root, 'uids'), { recursive: true, mode: 0o700 });
+    await this.madeDirs();
     const start = createHash('sha256').update(launchName).digest().readUInt32BE(0) % users.count;
     for (let i = 0; i < users.count; i++) {
       const uid = users.first + ((start + i) % users.count);

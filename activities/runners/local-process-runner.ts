@@ -208,7 +208,11 @@ export class LocalProcessRunner implements Runner {
     const confine = this.opts.confine;
     if (!confine) return;
     const uid = await launchUid(spec.workDir);
-    for (const dir of [spec.workDir, ...spec.writableDirs.filter((d) => d !== spec.workspaceDir)]) await sealTree(dir);
+    const dirs = [spec.workDir, ...spec.writableDirs.filter((d) => d !== spec.workspaceDir)];
+    // Disjoint directories (each in a parent of root's) are sealed at once; one inside another
+    // only after it, so that its parent is root's first.
+    if (dirs.some((a) => dirs.some((b) => a.startsWith(`${b}/`)))) for (const dir of dirs) await sealTree(dir);
+    else await Promise.all(dirs.map((dir) => sealTree(dir)));
     // Sealed before: from a second seal (after a kill, say) the owner is root, which nothing releases.
     if (uid !== undefined && uid !== 0) await confine.sandboxes.release(spec.name, uid);
   }

@@ -129,7 +129,12 @@ export class StepSandboxes {
    * killing the supervisor.
    */
   async release(launchName: string, uid: number): Promise<void> {
-    await rm(this.launchDir(launchName), { recursive: true, force: true });
+    // The launch's files are out of any step's reach (under root's 0700 directory) whether or
+    // not its uid is handed out again meanwhile: both at once.
+    await Promise.all([rm(this.launchDir(launchName), { recursive: true, force: true }), this.releaseUid(launchName, uid)]);
+  }
+
+  private async releaseUid(launchName: string, uid: number): Promise<void> {
     if (this.policy.users.kind !== 'per-launch') return;
     const claim = this.claimFile(uid);
     if ((await readFile(claim, 'utf8').catch(() => undefined)) === launchName) await rm(claim, { force: true });

@@ -9,12 +9,14 @@ import { treeMemory } from './process-memory';
 import { benchKubernetes, type KubernetesBench } from './kubernetes-bench';
 import { loadBurst, type Latencies } from './load';
 import { benchPythonSteps, type PythonStepsBench } from './python-steps';
+import { benchFloor, type FloorBench } from './floor';
 
 /**
  * `npm run bench`: starts a fresh embedded stack and measures
  *  - orchestration overhead per step on a 50-step chain of no-op steps
  *    ((wall time − the steps' own time) / 50, where a step's own time is its launch's
- *    start-to-exit as the runner saw it);
+ *    start-to-exit as the runner saw it), and its floor on this machine (`floor.ts`: an
+ *    activity round trip, a process spawn);
  *  - throughput of a 200-wide fan-out of no-op steps;
  *  - resident memory of every process of the stack, idle and at the fan-out's peak;
  *  - a 20-step chain and a 50-wide fan-out of lightweight Python no-op steps, compiled from one
@@ -34,6 +36,7 @@ async function main(): Promise<void> {
     const chainOwnMs = await stepTimeMs(stack, chain.runId);
     const overheadPerStepMs = (chain.wallMs - chainOwnMs) / 50;
     const handoffMs = await medianHandoffMs(stack, chain.runId);
+    const floor = await benchFloor(stack);
 
     let peak = treeMemory();
     // Reading /proc of every process blocks this process, which runs the worker too: once a second
@@ -64,6 +67,7 @@ async function main(): Promise<void> {
         stepsOwnMs: Math.round(chainOwnMs),
         overheadPerStepMs: round(overheadPerStepMs),
         medianHandoffMs: handoffMs,
+        floor,
       },
       fanout200: { wallMs: Math.round(fanout.wallMs), stepsPerSecond: round(200 / (fanout.wallMs / 1000)) },
       loop1000: { wallMs: Math.round(loop1k.wallMs), stepsPerSecond: round(1000 / (loop1k.wallMs / 1000)) },
@@ -149,7 +153,7 @@ async function p50Ms(call: () => Promise<void>, n: number): Promise<number> {
 }
 
 function printTable(r: {
-  chain50: { wallMs: number; stepsOwnMs: number; overheadPerStepMs: number; medianHandoffMs: number };
+  chain50: { wallMs: number; stepsOwnMs: number; overheadPerStepMs: number; medianHandoffMs: number; floor: FloorBench };
   fanout200: { wallMs: number; stepsPerSecond: number };
   loop1000: { wallMs: number; stepsPerSecond: number };
   loop10000: { wallMs: number; stepsPerSecond: number; workflows: number; largestHistoryEvents: number; peakPendingActivities: number; peakPendingChildren: number };
@@ -162,6 +166,8 @@ function printTable(r: {
     ['50-step chain: steps own time', `${r.chain50.stepsOwnMs} ms`],
     ['overhead per step', `${r.chain50.overheadPerStepMs} ms`],
     ['  of which step-to-step handoff (median)', `${r.chain50.medianHandoffMs} ms`],
+    ['  floor: one activity round trip (a workflow of no-op activities)', `${r.chain50.floor.activityRoundTripMs} ms`],
+    ['  floor: one process spawn (/bin/true from Node, median)', `${r.chain50.floor.spawnMs} ms`],
     ['200-wide fan-out: wall time', `${r.fanout200.wallMs} ms`],
     ['200-wide fan-out: throughput', `${r.fanout200.stepsPerSecond} steps/s`],
     ['1,000-iteration loop: wall time', `${r.loop1000.wallMs} ms`],

@@ -1,0 +1,51 @@
+import { spawn } from 'node:child_process';
+import { join } from 'node:path';
+import { NativeConnection, Worker, bundleWorkflowCode } from '@temporalio/worker';
+import type { DevStack } from '../stack/dev-stack';
+import { round } from './bench-stack';
+
+/**
+ * The floor under a chain step's orchestration overhead, on the stack's own Temporal server:
+ * one activity round trip (a workflow of nothing but `n` no-op activities in a chain, on a
+ * worker of its own with Temporal's defaults: no store, no runner, no sandbox), and one process
+ * spawn (`/bin/true` from Node, start to exit).
+ */
+export interface FloorBench {
+  activityRoundTripMs: number;
+  spawnMs: number;
+}
+
+export async function benchFloor(stack: DevStack, chainLength = 50): Promise<FloorBench> {
+  const connection = await NativeConnection.connect({ address: stack.temporalAddress });
+  const taskQueue = `bench-floor-${process.pid}`;
+  try {
+    const workflowBundle = await bundleWorkflowCode({ workflowsPath: join(__dirname, 'floor-workflow.js'), logger: quiet });
+    const worker = await Worker.create({ connection, taskQueue, workflowBundle, activities: { nothing: async () => undefined } });
+    const running = worker.run();
+    try {
+      const chain = (n: number) => stack.temporal.workflow.execute('floorChain', { taskQueue, workflowId: `${taskQueue}-${n}-${Date.now()}`, args: [n] });
+      await chain(3);
+      const started = performance.now();
+      await chain(chainLength);
+      const activityRoundTripMs = round((performance.now() - started) / chainLength);
+      return { activityRoundTripMs, spawnMs: await medianSpawnMs(50) };
+    } finally {
+      worker.shutdown();
+      await running;
+    }
+  } finally {
+    await connection.close();
+  }
+}
+
+async function medianSpawnMs(n: number): Promise<number> {
+  const times: number[] = [];
+  for (let i = 0; i < n; i++) {
+    const started = performance.now();
+    await new Promise((resolve, reject) => spawn('/bin/true').on('exit', resolve).on('error', reject));
+    times.push(performance.now() - started);
+  }
+  return round(times.sort((a, b) => a - b)[Math.floor(n / 2)]);
+}
+
+const quiet = { log: () => undefined, trace: () => undefined, debug: () => undefined, info: () => undefined, warn: () => undefined, error: () => undefined };

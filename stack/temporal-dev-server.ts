@@ -66,7 +66,7 @@ export async function startTemporalDevServer(opts: TemporalDevServerOptions): Pr
     // round trip instead of through another poll.
     '--dynamic-config-value', 'system.enableActivityEagerExecution=true',
     // History reads its transfer queue (which hands every new workflow task, activity task and
-    // child start to matching) at most 20 times a second by default: past a burst of ~25,
+    // child start to matching) only some 20-25 times a second by default: past a burst of ~25,
     // each step of a chain waited ~37 ms for its workflow task (measured: 2 ms without the cap).
     '--dynamic-config-value', 'history.transferProcessorMaxPollRPS=10000',
     // WAL with synchronous=NORMAL survives a crash of any process (not a power cut) and saves

@@ -1,11 +1,11 @@
+import { createHash } from 'node:crypto';
+import type { Pool } from 'pg';
 import { RUN_STATES, isFinal } from '../ir/states';
 import type { ArtifactRef, TaskOutputs } from '../ir/types';
 import type { TaskTransition } from '../activities/types';
 import { artifactIdFor, artifactIdsByKey, taskIdFor } from './ids';
 import { rethrowConstraint } from './pg-errors';
 import { jsonParam, type TaskRow } from './rows';
-import { createHash } from 'node:crypto';
-import type { Pool } from 'pg';
 import { withTransaction, type Queryable } from './transaction';
 import type { LaunchRecord, TaskRecord } from './types';
 

@@ -454,6 +454,21 @@ export class PgStore implements MetadataStore {
     return rowCount === 1;
   }
 
+  async claimTriggerSecond(recurringRunId: string, choose: (lastClaimed: number) => number): Promise<number | undefined> {
+    return withTransaction(this.pool, async (client) => {
+      const { rows } = await client.query<{ last_trigger_second: string }>(
+        'SELECT last_trigger_second FROM recurring_runs WHERE recurring_run_id = $1 FOR UPDATE',
+        [recurringRunId],
+      );
+      if (!rows[0]) return undefined;
+      const last = Number(rows[0].last_trigger_second);
+      const second = choose(last);
+      if (!(second > last)) throw new Error(`a trigger second must come after the last claimed (${last}), not ${second}`);
+      await client.query('UPDATE recurring_runs SET last_trigger_second = $2 WHERE recurring_run_id = $1', [recurringRunId, second]);
+      return second;
+    });
+  }
+
   async deleteRecurringRun(recurringRunId: string): Promise<boolean> {
     const { rowCount } = await this.pool.query('DELETE FROM recurring_runs WHERE recurring_run_id = $1', [recurringRunId]);
     return rowCount === 1;

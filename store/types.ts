@@ -445,6 +445,14 @@ export interface MetadataStore {
   listRecurringRuns(filter: RecurringRunFilter, opts: ListOptions): Promise<Page<RecurringRunRecord>>;
   /** Sets the mode (and `updatedAt` when it changes); false when there is no such recurring run. */
   setRecurringRunMode(recurringRunId: string, mode: RecurringRunRecord['mode'], at: Date): Promise<boolean>;
+  /**
+   * Claims the second a `:trigger` may start its run in: `choose` gets the last second claimed
+   * (epoch seconds, 0 before any) and returns a later one, which is recorded and returned. Claims
+   * of one recurring run are serialised (the row's lock), so concurrent callers, in any number of
+   * processes, each get a distinct second. A retried claim only claims another, later second.
+   * Undefined when there is no such recurring run.
+   */
+  claimTriggerSecond(recurringRunId: string, choose: (lastClaimed: number) => number): Promise<number | undefined>;
   /** Deletes the row only; the runs it started stay. */
   deleteRecurringRun(recurringRunId: string): Promise<boolean>;
 

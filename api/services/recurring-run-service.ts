@@ -9,6 +9,7 @@ import { schedulePolicies, toScheduleSpec, type Trigger } from '../schedule-spec
 import { toListOptions } from '../schemas/common';
 import { TriggerBody, type CreateRecurringRunBody, type ListRecurringRunsQuery } from '../schemas/recurring-runs';
 import type { RunSchedules, ScheduleDefinition } from './run-schedules';
+import { chooseTriggerSecond, maySendTrigger } from './trigger-second';
 import type { RunService } from './run-service';
 
 /**
@@ -46,9 +47,6 @@ function onStoredFields(p: FieldPredicate): FieldPredicate {
  * `reconcile()` deletes). The schedule's id is the row's, so a repeated create cannot make two.
  */
 export class RecurringRunService {
-  /** Per schedule, the second (epoch) of this process's last trigger, once made. */
-  private readonly lastTriggered = new Map<string, Promise<number>>();
-
   constructor(
     private readonly store: MetadataStore,
     private readonly runs: RunService,
@@ -112,24 +110,26 @@ export class RecurringRunService {
   /**
    * Sluice: starts one run now, unless a run is active (the schedule's overlap policy decides, as
    * for a timed start). Temporal names a scheduled workflow after its start time to the second,
-   * and the run id is that workflow id: a second trigger within the same second would reuse the
-   * first run's id. So this process triggers a schedule at most once a second, each trigger
-   * waiting (under a second) for the next second after the one before.
+   * and the run id is that workflow id: two starts of a schedule in one second would share an id.
+   * So each trigger claims a second of its own in the store (distinct across API replicas, never
+   * one of the schedule's next timed starts), waits for it to begin, and triggers within it; a
+   * trigger that could not be sent early enough in its second claims a later one.
    */
   async trigger(recurringRunId: string): Promise<void> {
     const row = await this.row(recurringRunId);
     await this.ensureSchedule(row);
     const overlap = schedulePolicies(row.maxConcurrency, row.noCatchup).overlap;
-    const previous = this.lastTriggered.get(recurringRunId) ?? Promise.resolve(0);
-    const triggered = previous.catch(() => 0).then(async (second) => {
-      const wait = (second + 1) * 1000 - Date.now();
-      if (wait > 0) await sleep(wait);
-      await this.schedules.trigger(recurringRunId, overlap);
-      // Read after the call: Temporal timed the start somewhere before this.
-      return Math.floor(Date.now() / 1000);
-    });
-    this.lastTriggered.set(recurringRunId, triggered);
-    await triggered;
+    for (;;) {
+      const timedStarts = await this.schedules.nextStartSeconds(recurringRunId);
+      const second = await this.store.claimTriggerSecond(recurringRunId, (last) => chooseTriggerSecond(last, Math.floor(Date.now() / 1000), timedStarts));
+      if (second === undefined) throw new NotFoundError('recurring run', recurringRunId);
+      // A timer may wake a little before the wall clock's second turns.
+      for (let wait = second * 1000 - Date.now(); wait > 0; wait = second * 1000 - Date.now()) await sleep(wait);
+      if (maySendTrigger(second, Date.now())) {
+        await this.schedules.trigger(recurringRunId, overlap);
+        return;
+      }
+    }
   }
 
   /** Sluice: starts the runs the trigger would have started in [start, end], one at a time. */

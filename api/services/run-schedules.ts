@@ -66,6 +66,12 @@ export class RunSchedules {
     return (await this.ifExists(() => (paused ? handle.pause(PAUSE_NOTE) : handle.unpause('enabled through the API')))) !== undefined;
   }
 
+  /** The seconds (epoch) of the schedule's next timed starts, as many as Temporal lists; none when there is no such schedule. */
+  async nextStartSeconds(scheduleId: string): Promise<number[]> {
+    const times = await this.ifExists(async () => (await this.client.schedule.getHandle(scheduleId).describe()).info.nextActionTimes);
+    return Array.isArray(times) ? times.map((t) => Math.floor(t.getTime() / 1000)) : [];
+  }
+
   /** Starts a run now, under the schedule's own overlap policy; false when there is no such schedule. */
   async trigger(scheduleId: string, overlap: ScheduleOverlapPolicy): Promise<boolean> {
     return (await this.ifExists(() => this.client.schedule.getHandle(scheduleId).trigger(overlap))) !== undefined;

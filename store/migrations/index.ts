@@ -7,6 +7,7 @@ import { apiTokensAndRunNamespaces } from './0006-api-tokens';
 import { recurringRuns } from './0011-recurring-runs';
 import { taskCache } from './0012-task-cache';
 import { runRetries } from './0013-run-retries';
+import { recurringRunTriggerSeconds } from './0014-recurring-run-trigger-seconds';
 
 /**
  * One schema change. Migrations are TypeScript modules holding SQL text (not `.sql` files) so
@@ -21,4 +22,4 @@ export interface Migration {
   sql: string;
 }
 
-export const MIGRATIONS: readonly Migration[] = [initial, taskPaths, runInputArtifacts, launchResources, taskStatistics, apiTokensAndRunNamespaces, recurringRuns, taskCache, runRetries];
+export const MIGRATIONS: readonly Migration[] = [initial, taskPaths, runInputArtifacts, launchResources, taskStatistics, apiTokensAndRunNamespaces, recurringRuns, taskCache, runRetries, recurringRunTriggerSeconds];

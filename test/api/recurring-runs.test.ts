@@ -1,8 +1,13 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { Client, Connection } from '@temporalio/client';
 import { parsePipelineDocument } from '../../ir/parse';
+import { apiDepsFromConfig, createApp } from '../../api/app';
+import { startApiServer } from '../../api/server';
 import { RecurringRunService } from '../../api/services/recurring-run-service';
 import { RunSchedules } from '../../api/services/run-schedules';
+import { SLUICE_DATA_CONVERTER } from '../../config/payload-codec';
+import { PgStore } from '../../store/pg-store';
 import { startTestEngine, type ApiRun, type TestEngine } from '../support/engine';
 import { stepWritableDir } from '../support/temp-dirs';
 import { until } from '../support/until';
@@ -17,6 +22,26 @@ interface Reply {
 }
 
 const FINAL = ['SUCCEEDED', 'FAILED', 'CANCELED', 'SKIPPED'];
+type Fetch = (path: string, init?: RequestInit) => Promise<Response>;
+
+/**
+ * A second API replica of the engine's: its own HTTP server, PostgreSQL pool and Temporal
+ * connection, on the same database and Temporal namespace (built as the stack builds its API).
+ */
+async function startReplica(engine: TestEngine): Promise<{ fetch: Fetch; stop(): Promise<void> }> {
+  const store = await PgStore.connect(engine.databaseUrl);
+  const connection = await Connection.connect({ address: engine.temporalAddress });
+  const temporal = new Client({ connection, namespace: engine.config.temporalNamespace, dataConverter: SLUICE_DATA_CONVERTER });
+  const server = await startApiServer(createApp(apiDepsFromConfig(engine.config, store, temporal)), { host: '127.0.0.1', port: 0 });
+  return {
+    fetch: (path, init) => fetch(`${server.url}${path}`, { ...init, headers: { authorization: `Bearer ${engine.token}`, ...init?.headers } }),
+    stop: async () => {
+      await server.close();
+      await connection.close();
+      await store.close();
+    },
+  };
+}
 const at = (run: ApiRun, state: string) => Date.parse((run.state_history as { state: string; update_time: string }[]).find((h) => h.state === state)?.update_time ?? '');
 
 /**
@@ -25,16 +50,17 @@ const at = (run: ApiRun, state: string) => Date.parse((run.state_history as { st
  */
 describe('recurring runs (Temporal Schedules)', () => {
   let engine: TestEngine;
-  const call = async (method: string, path: string, body?: unknown): Promise<Reply> => {
-    const res = await engine.fetch(`${API}${path}`, {
+  /** A request to the engine's API, or to another replica's (`via`). */
+  const call = async (method: string, path: string, body?: unknown, via?: Fetch): Promise<Reply> => {
+    const res = await (via ?? engine.fetch)(`${API}${path}`, {
       method,
       headers: body === undefined ? undefined : { 'content-type': 'application/json' },
       body: body === undefined ? undefined : JSON.stringify(body),
     });
     return { status: res.status, body: await res.json() };
   };
-  const ok = async (method: string, path: string, body?: unknown) => {
-    const reply = await call(method, path, body);
+  const ok = async (method: string, path: string, body?: unknown, via?: Fetch) => {
+    const reply = await call(method, path, body, via);
     if (reply.status !== 200) throw new Error(`${method} ${path} → ${reply.status}: ${JSON.stringify(reply.body)}`);
     return reply.body;
   };
@@ -151,16 +177,57 @@ describe('recurring runs (Temporal Schedules)', () => {
     await until('the triggered run', async () => (await runsOf(rr.recurring_run_id)).length === 4);
   });
 
-  test('triggers in quick succession each start a run of its own, recorded apart', async () => {
-    const rr = await create({ display_name: 'on demand', pipeline_spec: spec('two-step.yaml'), runtime_config: { parameters: { times: 1 } }, trigger: { cron_schedule: { cron: '0 0 0 1 1 *' } }, mode: 'DISABLE' });
+  /** Starts `count` triggers at once on each API (the engine's, then `replicas`), and resolves when every run of the recurring run has ended. */
+  const triggerAtOnce = async (recurringRunId: string, count: number, replicas: Fetch[] = []): Promise<ApiRun[]> => {
     // At once: Temporal names a scheduled run after its start second, so two in one second would share an id.
-    await Promise.all([1, 2, 3].map(() => ok('POST', `/recurringruns/${rr.recurring_run_id}:trigger`)));
-    const runs = await until('three triggered runs, ended', async () => {
-      const all = await runsOf(rr.recurring_run_id);
-      return all.length >= 3 && all.every((r) => FINAL.includes(r.state)) && all;
+    await Promise.all([undefined, ...replicas].flatMap((via) => Array.from({ length: count }, () => ok('POST', `/recurringruns/${recurringRunId}:trigger`, undefined, via))));
+    const triggers = count * (1 + replicas.length);
+    return until(`${triggers} triggered runs, ended`, async () => {
+      const all = await runsOf(recurringRunId);
+      return all.length >= triggers && all.every((r) => FINAL.includes(r.state)) && all;
     });
+  };
+  const onDemand = (displayName: string) =>
+    create({ display_name: displayName, pipeline_spec: spec('two-step.yaml'), runtime_config: { parameters: { times: 1 } }, trigger: { cron_schedule: { cron: '0 0 0 1 1 *' } }, mode: 'DISABLE' });
+
+  test('triggers in quick succession each start a run of its own, recorded apart', async () => {
+    const rr = await onDemand('on demand');
+    const runs = await triggerAtOnce(rr.recurring_run_id, 3);
     expect(runs.map((r) => r.state)).toEqual(['SUCCEEDED', 'SUCCEEDED', 'SUCCEEDED']);
     expect(new Set(runs.map((r) => r.run_id)).size).toBe(3);
+  });
+
+  test('triggers at once through two API replicas on one database and one Temporal each start a run of their own', async () => {
+    const rr = await onDemand('on demand, two replicas');
+    const replica = await startReplica(engine);
+    try {
+      const runs = await triggerAtOnce(rr.recurring_run_id, 3, [replica.fetch]);
+      expect(runs.map((r) => r.state)).toEqual(Array(6).fill('SUCCEEDED'));
+      expect(new Set(runs.map((r) => r.run_id)).size).toBe(6);
+    } finally {
+      await replica.stop();
+    }
+  });
+
+  test("a trigger never takes the second of one of the schedule's timed starts", async () => {
+    // Every other second is a timed start; a trigger in one of them would share that run's id.
+    const rr = await create({ display_name: 'every two seconds, triggered too', pipeline_spec: spec('two-step.yaml'), runtime_config: { parameters: { times: 1 } }, trigger: { periodic_schedule: { interval_second: 2 } } });
+    const firstTimed = Math.floor((await engine.temporal.schedule.getHandle(rr.recurring_run_id).describe()).info.nextActionTimes[0].getTime() / 1000);
+    const second = (r: ApiRun) => Math.floor(Date.parse(r.scheduled_at as string) / 1000);
+    const timed = (r: ApiRun) => second(r) >= firstTimed && (second(r) - firstTimed) % 2 === 0;
+    await Promise.all([1, 2, 3].map(() => ok('POST', `/recurringruns/${rr.recurring_run_id}:trigger`)));
+    const triggered = await until('the three triggered runs, ended', async () => {
+      const found = (await runsOf(rr.recurring_run_id)).filter((r) => !timed(r));
+      return found.length >= 3 && found.every((r) => FINAL.includes(r.state)) && found;
+    });
+    expect(triggered.map((r) => r.state)).toEqual(['SUCCEEDED', 'SUCCEEDED', 'SUCCEEDED']);
+    await ok('POST', `/recurringruns/${rr.recurring_run_id}:disable`);
+    // Nor was a timed start lost to a trigger: every one up to the last trigger ran, under its own id.
+    const last = Math.max(...triggered.map(second));
+    const runs = await runsOf(rr.recurring_run_id);
+    const timedSeconds = runs.filter(timed).map(second).filter((s) => s < last);
+    expect(timedSeconds).toEqual(Array.from({ length: Math.ceil((last - firstTimed) / 2) }, (_, i) => firstTimed + 2 * i));
+    expect(new Set(runs.map((r) => r.run_id)).size).toBe(runs.length);
   });
 
   test("Temporal's next action times are the times KFP's cron and interval name", async () => {

@@ -49,7 +49,9 @@ RUN apt-get update \
  && rm -rf /var/lib/apt/lists/* \
  && groupadd --gid 10001 sluice \
  && useradd --uid 10001 --gid 10001 --home-dir /home/sluice --create-home --shell /usr/sbin/nologin sluice
+# Two malloc arenas, as bin/sluice.js's shebang sets for a local run (see there).
 ENV NODE_ENV=production \
+    MALLOC_ARENA_MAX=2 \
     SLUICE_HOME=/app
 WORKDIR /app
 # Owned by root and read-only to the user that runs it.

@@ -3,7 +3,7 @@ import { noopLoopPipeline, noopPipeline } from './noop-specs';
 import { treeMemory, type TreeMemory } from './process-memory';
 
 /**
- * `node --max-old-space-size=1536 dist/bench/memory-probe.js [--10k]` (the heap flag `sluice dev` runs with): the memory part of `npm run bench` alone, to iterate
+ * `MALLOC_ARENA_MAX=2 node --max-old-space-size=1536 dist/bench/memory-probe.js [--10k]` (as `sluice dev` runs): the memory part of `npm run bench` alone, to iterate
  * on the stack's footprint: idle, then the peak (RSS and PSS, sampled once a second as the bench
  * does) of the 200-wide fan-out and the 1,000-iteration loop, and with `--10k` the
  * 10,000-iteration loop too, with each run's wall time. Prints one JSON object.

@@ -49,6 +49,23 @@ export const runToEnd: RunToEnd = async (stack, spec, timeoutMs = 300_000) => {
 export const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 export const round = (x: number) => Math.round(x * 100) / 100;
 
+/** The median of `xs` (the upper one of an even count); NaN for none. */
+export function median(xs: readonly number[]): number {
+  return [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)] ?? Number.NaN;
+}
+
+/** Median wall time of `n` sequential calls, after one warm-up call. */
+export async function p50Ms(call: () => Promise<unknown>, n: number): Promise<number> {
+  await call();
+  const times: number[] = [];
+  for (let i = 0; i < n; i++) {
+    const started = performance.now();
+    await call();
+    times.push(performance.now() - started);
+  }
+  return round(median(times));
+}
+
 /** Writes a bench's figures as `bench/results/<prefix><date>.json`; returns the file's path. */
 export function saveResults(prefix: string, results: { date: string }): string {
   const dir = join(PROJECT_ROOT, 'bench', 'results');

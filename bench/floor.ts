@@ -1,8 +1,8 @@
 import { spawn } from 'node:child_process';
 import { join } from 'node:path';
-import { NativeConnection, Worker, bundleWorkflowCode } from '@temporalio/worker';
+import { DefaultLogger, NativeConnection, Worker, bundleWorkflowCode } from '@temporalio/worker';
 import type { DevStack } from '../stack/dev-stack';
-import { round } from './bench-stack';
+import { p50Ms, round } from './bench-stack';
 
 /**
  * The floor under a chain step's orchestration overhead, on the stack's own Temporal server:
@@ -19,7 +19,7 @@ export async function benchFloor(stack: DevStack, chainLength = 50): Promise<Flo
   const connection = await NativeConnection.connect({ address: stack.temporalAddress });
   const taskQueue = `bench-floor-${process.pid}`;
   try {
-    const workflowBundle = await bundleWorkflowCode({ workflowsPath: join(__dirname, 'floor-workflow.js'), logger: quiet });
+    const workflowBundle = await bundleWorkflowCode({ workflowsPath: join(__dirname, 'floor-workflow.js'), logger: new DefaultLogger('WARN') });
     const worker = await Worker.create({ connection, taskQueue, workflowBundle, activities: { nothing: async () => undefined } });
     const running = worker.run();
     try {
@@ -28,7 +28,7 @@ export async function benchFloor(stack: DevStack, chainLength = 50): Promise<Flo
       const started = performance.now();
       await chain(chainLength);
       const activityRoundTripMs = round((performance.now() - started) / chainLength);
-      return { activityRoundTripMs, spawnMs: await medianSpawnMs(50) };
+      return { activityRoundTripMs, spawnMs: await p50Ms(spawnTrue, 50) };
     } finally {
       worker.shutdown();
       await running;
@@ -38,14 +38,6 @@ export async function benchFloor(stack: DevStack, chainLength = 50): Promise<Flo
   }
 }
 
-async function medianSpawnMs(n: number): Promise<number> {
-  const times: number[] = [];
-  for (let i = 0; i < n; i++) {
-    const started = performance.now();
-    await new Promise((resolve, reject) => spawn('/bin/true').on('exit', resolve).on('error', reject));
-    times.push(performance.now() - started);
-  }
-  return round(times.sort((a, b) => a - b)[Math.floor(n / 2)]);
+function spawnTrue(): Promise<unknown> {
+  return new Promise((resolve, reject) => spawn('/bin/true').on('exit', resolve).on('error', reject));
 }
-
-const quiet = { log: () => undefined, trace: () => undefined, debug: () => undefined, info: () => undefined, warn: () => undefined, error: () => undefined };

@@ -6,7 +6,7 @@ import { PROJECT_ROOT } from '../config/config';
 import { parsePipelineDocument } from '../ir/parse';
 import type { PipelineSpec } from '../ir/types';
 import type { DevStack } from '../stack/dev-stack';
-import { round, runAloneOnStack, runToEnd, saveResults, type RunToEnd } from './bench-stack';
+import { median, round, runAloneOnStack, runToEnd, saveResults, type RunToEnd } from './bench-stack';
 
 /** Defines the pipelines once with the kfp SDK: compiles them for Sluice and runs them with kfp.local. */
 export const KFP_LOCAL_SCRIPT = join(PROJECT_ROOT, 'bench', 'kfp_local_pipelines.py');
@@ -91,9 +91,6 @@ export async function benchKfpLocal(stack: DevStack, run: RunToEnd, opts: KfpLoc
   };
 }
 
-function median(xs: number[]): number {
-  return [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)] ?? 0;
-}
 
 function stepsOf(name: PipelineName, sizes: KfpLocalSizes): number {
   return name === 'warmup' ? 1 : name === 'chain' ? sizes.chainSteps : sizes.fanoutWidth;

@@ -9,6 +9,7 @@ import { startDevStack, type DevStack } from '../stack/dev-stack';
 import { freePort } from '../stack/free-port';
 import { startKubeWithArtifacts } from '../stack/kube-artifact-store';
 import { kubeControlPlaneUnavailable } from '../stack/kube-control-plane';
+import { median, round } from './bench-stack';
 import { noopPipeline } from './noop-specs';
 
 export interface KubernetesBench {
@@ -72,8 +73,8 @@ export async function benchKubernetes(
     const fanoutPods = (await stack.store.listTaskAttempts(fanout.runId)).map((a) => added.get(a.podName)).filter((t): t is number => t !== undefined);
     const spanMs = Math.max(...fanoutPods) - Math.min(...fanoutPods);
     return {
-      succeededToRecordedMs: median(recorded),
-      finishedToNextPodMs: median(handoffs),
+      succeededToRecordedMs: round(median(recorded)),
+      finishedToNextPodMs: round(median(handoffs)),
       chainSteps: attempts.length,
       fanoutPodsPerSecond: Math.round((fanoutPods.length / (spanMs / 1000)) * 10) / 10,
       fanoutWallMs: Math.round(fanout.wallMs),
@@ -85,7 +86,3 @@ export async function benchKubernetes(
   }
 }
 
-function median(values: number[]): number {
-  const sorted = [...values].sort((a, b) => a - b);
-  return Math.round((sorted[Math.floor(sorted.length / 2)] ?? Number.NaN) * 10) / 10;
-}

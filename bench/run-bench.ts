@@ -1,6 +1,6 @@
 import { cpus } from 'node:os';
 import type { DevStack } from '../stack/dev-stack';
-import { round, runToEnd, saveResults, sleep, startBenchStack } from './bench-stack';
+import { p50Ms, round, runToEnd, saveResults, sleep, startBenchStack } from './bench-stack';
 import { benchKfpLocal, kfpLocalRows, type KfpLocalBench } from './kfp-local';
 import { noopLoopPipeline, noopPipeline } from './noop-specs';
 import { runHistoryStats } from '../stack/run-histories';
@@ -141,17 +141,6 @@ async function getJson(stack: DevStack, path: string): Promise<void> {
   await res.json();
 }
 
-/** Median wall time of `n` sequential calls, after one warm-up call. */
-async function p50Ms(call: () => Promise<void>, n: number): Promise<number> {
-  await call();
-  const times: number[] = [];
-  for (let i = 0; i < n; i++) {
-    const started = performance.now();
-    await call();
-    times.push(performance.now() - started);
-  }
-  return round(times.sort((a, b) => a - b)[Math.floor(n / 2)]);
-}
 
 function printTable(r: {
   chain50: { wallMs: number; stepsOwnMs: number; overheadPerStepMs: number; medianHandoffMs: number; floor: FloorBench };

@@ -3,7 +3,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import type { FieldPredicate, MetadataStore, Page, RecurringRunRecord } from '../../store/types';
 import { Access } from '../auth/principal';
 import { toApiPipelineSource } from '../converters/recurring-runs';
-import { InvalidArgumentError, NotFoundError } from '../errors';
+import { InvalidArgumentError, NotFoundError, UnavailableError } from '../errors';
 import { EXACT_KEY, TEXT_KEY, TIME_KEY, parseFilter, type FilterKeys } from '../filter';
 import { schedulePolicies, toScheduleSpec, type Trigger } from '../schedule-spec';
 import { toListOptions } from '../schemas/common';
@@ -37,6 +37,9 @@ function onStoredFields(p: FieldPredicate): FieldPredicate {
   if (p.field !== 'status') return p;
   return { ...p, field: 'mode', values: p.values.map((v) => (v === 'ENABLED' ? 'ENABLE' : v === 'DISABLED' ? 'DISABLE' : v)) };
 }
+
+/** How many start seconds one `:trigger` claims before it gives up (each late by over half a second). */
+const MAX_TRIGGER_CLAIMS = 10;
 
 /**
  * Recurring runs: a `recurring_runs` row (what the API lists) and a Temporal Schedule of the same
@@ -119,7 +122,7 @@ export class RecurringRunService {
     const row = await this.row(recurringRunId);
     await this.ensureSchedule(row);
     const overlap = schedulePolicies(row.maxConcurrency, row.noCatchup).overlap;
-    for (;;) {
+    for (let claims = 1; ; claims++) {
       const timedStarts = await this.schedules.nextStartSeconds(recurringRunId);
       const second = await this.store.claimTriggerSecond(recurringRunId, (last) => chooseTriggerSecond(last, Math.floor(Date.now() / 1000), timedStarts));
       if (second === undefined) throw new NotFoundError('recurring run', recurringRunId);
@@ -129,6 +132,8 @@ export class RecurringRunService {
         await this.schedules.trigger(recurringRunId, overlap);
         return;
       }
+      // A server too slow to send within the window, claim after claim, is answered rather than waited on.
+      if (claims === MAX_TRIGGER_CLAIMS) throw new UnavailableError(`recurring run "${recurringRunId}" could not be triggered: ${claims} start seconds passed before the trigger could be sent in one; retry shortly`);
     }
   }
 

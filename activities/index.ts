@@ -4,7 +4,7 @@ import { createRecordRunState } from './record-run';
 import { createRecordTaskStates } from './record-task-states';
 import { createRegisterRun } from './register-run';
 import { createReopenRun } from './reopen-run';
-import { createRunTask } from './run-task';
+import { createTaskActivities } from './run-task';
 import type { PythonEnvs } from './runners/python-envs';
 import type { Runner } from './runners/runner';
 import { createPrepareWorkspace, createRemoveWorkspace } from './workspace';
@@ -22,7 +22,7 @@ export interface ActivityDeps {
 /** The worker's activities, with their dependencies injected (real ones in tests too). */
 export function createActivities(deps: ActivityDeps) {
   return {
-    runTask: createRunTask({ ...deps, killGraceMs: deps.killGraceMs ?? 5_000, cacheEnabled: deps.cacheEnabled ?? true }),
+    ...createTaskActivities({ ...deps, killGraceMs: deps.killGraceMs ?? 5_000, cacheEnabled: deps.cacheEnabled ?? true }),
     recordRunState: createRecordRunState(deps.store),
     recordTaskStates: createRecordTaskStates(deps.store),
     registerRun: createRegisterRun(deps.store),

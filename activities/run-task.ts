@@ -11,7 +11,7 @@ import { prepareLaunch, type LaunchPlan } from './prepare-launch';
 import { cacheEntryFor, cacheScopeFor, consultCache } from './task-cache';
 import { TaskRecorder } from './task-recorder';
 import { FailureTypes } from '../config/constants';
-import type { TaskActivityInput, TaskActivityResult } from './types';
+import type { DetachedTask, TaskActivityInput, TaskActivityResult } from './types';
 import type { PythonEnvs } from './runners/python-envs';
 import type { LaunchHandle, LaunchProgress, LaunchStatus, Runner } from './runners/runner';
 
@@ -43,18 +43,57 @@ type LaunchChoice =
   | { kind: 'done'; result: TaskActivityResult };
 
 /**
- * The activity behind every task: decide which launch this attempt owns, start it (or reattach
+ * The activities behind every task: decide which launch this attempt owns, start it (or reattach
  * to it after a worker crash), watch it while heartbeating, then collect and record the outputs.
  *
- * Temporal retries this activity both for worker failures and for step failures. A worker
+ * Temporal retries them both for worker failures and for step failures. A worker
  * failure must never re-run a step, so the launch number comes from the store and the last
  * heartbeat, not from the activity attempt: an unfinished launch is reattached, a finished
  * failed one is followed by the next launch, and only `maxStepAttempts` launches are allowed.
  * Only a cancellation of the run itself stops a step (see `handleCancellation`).
+ *
+ * `runTaskInline` is the same work as a local activity, inside the workflow task that scheduled
+ * it: most steps end within `detachAfterMs`, and then the step costs no round trip through
+ * Temporal's task queues. A step that runs longer is left running and the activity returns
+ * `{ detached }`: the workflow then schedules `runTask`, which reattaches to the launch as it
+ * would after a worker crash, and heartbeats for as long as the step runs.
  */
-export function createRunTask(deps: RunTaskDeps) {
-  return async function runTask(input: TaskActivityInput): Promise<TaskActivityResult> {
+export function createTaskActivities(deps: RunTaskDeps) {
+  const execute = taskExecutor(deps);
+  return {
+    runTask: (input: TaskActivityInput) => execute(input, undefined) as Promise<TaskActivityResult>,
+    runTaskInline: (input: TaskActivityInput, detachAfterMs: number) => execute(input, detachAfterMs),
+    stopTask: (input: TaskActivityInput) => stopTask(deps, input),
+  };
+}
+
+/**
+ * Stops the task's unfinished launch and records it CANCELED. The workflow calls it when it
+ * cancels a task's inline run: a local activity is cancelled alike when the workflow asks and
+ * when the worker evicts the workflow from its cache, so the inline run never stops its step
+ * itself (see `handleCancellation`).
+ */
+async function stopTask(deps: RunTaskDeps, input: TaskActivityInput): Promise<void> {
+  const attempts = await deps.store.listTaskAttempts(input.runId, input.taskPath);
+  const open = attempts.filter((a) => !isFinal(a.state)).at(-1);
+  if (!open) return;
+  const plan = planLaunch(deps, input, open.attempt);
+  const handle = await deps.runner.attach(plan.spec);
+  if (handle) await deps.runner.kill(handle, deps.killGraceMs);
+  await deps.runner.seal?.(plan.spec);
+  await new TaskRecorder(deps.store, input, 'CONTAINER').canceled(open.attempt);
+}
+
+function planLaunch(deps: RunTaskDeps, input: TaskActivityInput, n: number): LaunchPlan {
+  const layout = taskLayout(input.pipelineRoot, input.runId, input.taskPath);
+  const launchName = launchNameFor(input.runId, input.taskPath, n);
+  return prepareLaunch(input, { launch: n, layout, launchName, baseEnv: deps.stepEnv, workspaceIsVolume: deps.runner.workspaces !== undefined, kubernetesSteps: deps.runner.carriesKubernetesSteps });
+}
+
+function taskExecutor(deps: RunTaskDeps) {
+  return async function runTask(input: TaskActivityInput, detachAfterMs: number | undefined): Promise<TaskActivityResult | DetachedTask> {
     const ctx = Context.current();
+    const detach = detachAfterMs === undefined ? undefined : AbortSignal.timeout(detachAfterMs);
     // Entries are the run's namespace's (and pipeline's): one namespace never reuses another's outputs.
     const scope = await cacheScopeFor(deps.store, input, deps.cacheEnabled);
     const recorder = new TaskRecorder(deps.store, input, 'CONTAINER', cacheEntryFor(input, scope));
@@ -75,17 +114,19 @@ export function createRunTask(deps: RunTaskDeps) {
     if (choice.kind === 'done') return choice.result;
 
     const n = choice.number;
-    const layout = taskLayout(input.pipelineRoot, input.runId, input.taskPath);
     const name = launchNameFor(input.runId, input.taskPath, n);
     let plan: LaunchPlan;
     try {
-      plan = prepareLaunch(input, { launch: n, layout, launchName: name, baseEnv: deps.stepEnv, workspaceIsVolume: deps.runner.workspaces !== undefined, kubernetesSteps: deps.runner.carriesKubernetesSteps });
+      plan = planLaunch(deps, input, n);
     } catch (err) {
       // No retry can build a command the spec does not allow: record it, so the task does not stay RUNNING.
       if (!(err instanceof ApplicationFailure)) throw err;
       return failLaunch(recorder, lastLaunch, n, { message: err.message, type: err.type ?? FailureTypes.invalidTask }, undefined, undefined);
     }
     if (!choice.resume) {
+      // An environment to build takes seconds to minutes: the launch is left to `runTask`, as a
+      // fresh launch, before anything of it is recorded.
+      if (detach && deps.pythonEnvs && !deps.pythonEnvs.isBuilt(plan.spec.argv)) return { detached: n };
       // A fresh launch must not see a failed launch's partial outputs: only a task launched
       // before (in this run, or in the run before a retry) can have any.
       if (attempts.length > 0) await Promise.all(plan.outputPaths.map((path) => rm(path, { recursive: true, force: true })));
@@ -105,6 +146,7 @@ export function createRunTask(deps: RunTaskDeps) {
     const timer = setInterval(heartbeat, heartbeatEveryMs(ctx.info.heartbeatTimeoutMs));
     let handle: LaunchHandle;
     let status: LaunchStatus;
+    let deadline: ReturnType<typeof deadlineSignal>;
     try {
       // Also for a resumed launch: an attempt that timed out while the environment was built
       // never started the step, and the build it shares (or finds done) is what the step needs.
@@ -129,9 +171,9 @@ export function createRunTask(deps: RunTaskDeps) {
         if (!(err instanceof ApplicationFailure) || !err.nonRetryable) throw err;
         return await failLaunch(recorder, lastLaunch, n, { message: err.message, type: err.type ?? FailureTypes.invalidTask }, undefined, undefined);
       }
-      const deadline = deadlineSignal(startedAt, input.timeoutSeconds);
+      deadline = deadlineSignal(startedAt, input.timeoutSeconds);
       try {
-        status = await deps.runner.wait(handle, AbortSignal.any([ctx.cancellationSignal, deadline.signal]), (now) => (progress = now));
+        status = await deps.runner.wait(handle, AbortSignal.any([ctx.cancellationSignal, deadline.signal, ...(detach ? [detach] : [])]), (now) => (progress = now));
       } finally {
         deadline.clear();
       }
@@ -139,6 +181,7 @@ export function createRunTask(deps: RunTaskDeps) {
       clearInterval(timer);
     }
     if (status.status === 'running' && ctx.cancellationSignal.aborted) return handleCancellation(ctx, deps, recorder, handle, n, plan);
+    if (status.status === 'running' && !deadline.signal.aborted && detach?.aborted) return { detached: n };
     if (status.status === 'running') {
       await deps.runner.kill(handle, deps.killGraceMs);
       await deps.runner.seal?.(plan.spec);
@@ -241,6 +284,8 @@ async function handleCancellation(
 ): Promise<never> {
   const reason = await ctx.cancelled.catch((err: unknown) => err);
   if (ctx.cancellationDetails?.cancelRequested) {
+    // Only the workflow knows whether it asked: it stops the step with `stopTask` if it did.
+    if (ctx.info.isLocal) throw reason instanceof CancelledFailure ? reason : new CancelledFailure('task canceled');
     if (handle) {
       await deps.runner.kill(handle, deps.killGraceMs);
       await deps.runner.seal?.(plan.spec);

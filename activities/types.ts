@@ -95,6 +95,15 @@ export interface TaskActivityResult {
   cachedFrom?: { runId: string; taskPath: string };
 }
 
+/**
+ * `runTaskInline`'s answer for a step it hands to `runTask`: launch `detached` outlived the window
+ * and runs on, for `runTask` to reattach to, or (its Python environment to be built first) was
+ * not recorded or started, for `runTask` to launch.
+ */
+export interface DetachedTask {
+  detached: number;
+}
+
 export interface RunStateUpdate {
   runId: string;
   state: RunState;

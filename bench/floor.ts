@@ -6,12 +6,14 @@ import { p50Ms, round } from './bench-stack';
 
 /**
  * The floor under a chain step's orchestration overhead, on the stack's own Temporal server:
- * one activity round trip (a workflow of nothing but `n` no-op activities in a chain, on a
- * worker of its own with Temporal's defaults: no store, no runner, no sandbox), and one process
- * spawn (`/bin/true` from Node, start to exit).
+ * one activity round trip, regular and local (a workflow of nothing but `n` no-op activities in
+ * a chain, on a worker of its own with Temporal's defaults: no store, no runner, no sandbox), and
+ * one process spawn (`/bin/true` from Node, start to exit).
  */
 export interface FloorBench {
   activityRoundTripMs: number;
+  /** The same for a local activity (how steps run inline). */
+  localActivityRoundTripMs: number;
   spawnMs: number;
 }
 
@@ -23,12 +25,16 @@ export async function benchFloor(stack: DevStack, chainLength = 50): Promise<Flo
     const worker = await Worker.create({ connection, taskQueue, workflowBundle, activities: { nothing: async () => undefined } });
     const running = worker.run();
     try {
-      const chain = (n: number) => stack.temporal.workflow.execute('floorChain', { taskQueue, workflowId: `${taskQueue}-${n}-${Date.now()}`, args: [n] });
-      await chain(3);
-      const started = performance.now();
-      await chain(chainLength);
-      const activityRoundTripMs = round((performance.now() - started) / chainLength);
-      return { activityRoundTripMs, spawnMs: await p50Ms(spawnTrue, 50) };
+      const perActivityMs = async (workflow: string) => {
+        const chain = (n: number) => stack.temporal.workflow.execute(workflow, { taskQueue, workflowId: `${taskQueue}-${workflow}-${n}-${Date.now()}`, args: [n] });
+        await chain(3);
+        const started = performance.now();
+        await chain(chainLength);
+        return round((performance.now() - started) / chainLength);
+      };
+      const activityRoundTripMs = await perActivityMs('floorChain');
+      const localActivityRoundTripMs = await perActivityMs('floorLocalChain');
+      return { activityRoundTripMs, localActivityRoundTripMs, spawnMs: await p50Ms(spawnTrue, 50) };
     } finally {
       worker.shutdown();
       await running;

@@ -157,6 +157,7 @@ function printTable(r: {
     ['overhead per step', `${r.chain50.overheadPerStepMs} ms`],
     ['  of which step-to-step handoff (median)', `${r.chain50.medianHandoffMs} ms`],
     ['  floor: one activity round trip (a workflow of no-op activities)', `${r.chain50.floor.activityRoundTripMs} ms`],
+    ['  floor: one local activity round trip (how steps run inline)', `${r.chain50.floor.localActivityRoundTripMs} ms`],
     ['  floor: one process spawn (/bin/true from Node, median)', `${r.chain50.floor.spawnMs} ms`],
     ['200-wide fan-out: wall time', `${r.fanout200.wallMs} ms`],
     ['200-wide fan-out: throughput', `${r.fanout200.stepsPerSecond} steps/s`],

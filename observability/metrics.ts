@@ -21,7 +21,7 @@ const httpDuration = new Histogram({
 
 const activityDuration = new Histogram({
   name: 'sluice_activity_duration_seconds',
-  help: 'Activity attempts by activity type and outcome; runTask is one attempt of a task (its launch watched to the end, or until the worker lost it)',
+  help: 'Activity attempts by activity type and outcome; runTask and runTaskInline are one attempt of a task (its launch watched to the end, until the worker lost it, or for runTaskInline until it was handed to runTask: detached)',
   labelNames: ['activity', 'outcome'] as const,
   buckets: [0.01, 0.05, 0.1, 0.5, 1, 5, 15, 60, 300, 900, 3600, 4 * 3600, 24 * 3600],
   registers: [processMetrics],
@@ -56,7 +56,8 @@ export const rememberMountPath: RequestHandler = (req, res, next) => {
   next();
 };
 
-export type ActivityOutcome = 'succeeded' | 'failed' | 'canceled' | 'error';
+/** `detached`: a task's inline run that handed its still-running step to `runTask`. */
+export type ActivityOutcome = 'succeeded' | 'detached' | 'failed' | 'canceled' | 'error';
 
 export function observeActivity(activity: string, outcome: ActivityOutcome, seconds: number): void {
   activityDuration.observe({ activity, outcome }, seconds);

@@ -21,7 +21,8 @@ export function activityTelemetry(logger: Logger): ActivityInterceptorsFactory {
         const fields = { ...subjectOf(input.args[0]), activity: ctx.info.activityType, attempt: ctx.info.attempt, workflowId: ctx.info.workflowExecution?.workflowId };
         try {
           const result = await next(input);
-          finish(logger, fields, 'succeeded', started);
+          // A step handed from its inline run to `runTask` has not ended yet.
+          finish(logger, fields, isDetached(result) ? 'detached' : 'succeeded', started);
           return result;
         } catch (err) {
           const outcome = outcomeOf(err);
@@ -41,8 +42,14 @@ function finish(logger: Logger, fields: { activity: string } & Record<string, un
   if (outcome === 'error') logger.warn({ ...event, err }, 'activity attempt failed; Temporal retries it');
   else if (outcome === 'failed') logger.info({ ...event, error: (err as Error).message.split('\n')[0] }, 'activity finished');
   // A task's end is worth a line; the state writers' many small batches are not.
-  else if (event.activity === 'runTask') logger.info(event, 'activity finished');
+  else if (outcome !== 'detached' && TASK_ACTIVITIES.has(event.activity)) logger.info(event, 'activity finished');
   else logger.debug(event, 'activity finished');
+}
+
+const TASK_ACTIVITIES = new Set(['runTask', 'runTaskInline']);
+
+function isDetached(result: unknown): boolean {
+  return typeof result === 'object' && result !== null && 'detached' in result;
 }
 
 function outcomeOf(err: unknown): ActivityOutcome {

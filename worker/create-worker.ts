@@ -65,6 +65,8 @@ export async function createSluiceWorker(deps: SluiceWorkerDeps): Promise<Worker
     }),
     interceptors: { activity: [activityTelemetry(deps.logger)] },
     maxConcurrentActivityTaskExecutions: config.maxConcurrentTasks,
+    // Steps run inline (local activities) first: the same slots, as a step holds one either way.
+    maxConcurrentLocalActivityExecutions: config.maxConcurrentTasks,
     // Core forwards heartbeats at most every 0.8 × the heartbeat timeout by default, which leaves a
     // loaded server too little margin; a quarter keeps healthy steps from timing out.
     maxHeartbeatThrottleInterval: `${Math.max(1, Math.floor((config.heartbeatTimeoutSeconds * 1000) / 4))}ms`,

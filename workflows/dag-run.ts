@@ -11,9 +11,11 @@ import {
   isCancellation,
   patched,
   proxyActivities,
+  proxyLocalActivities,
+  type ActivityOptions,
 } from '@temporalio/workflow';
 import type { Activities } from '../activities';
-import type { ImporterSpec, PlatformScopeValues, TaskIdentity, TaskTransition } from '../activities/types';
+import type { ImporterSpec, PlatformScopeValues, TaskActivityInput, TaskActivityResult, TaskIdentity, TaskTransition } from '../activities/types';
 import { FailureTypes } from '../config/constants';
 import { taskCachePlan } from '../ir/cache-key';
 import { CelError, evaluateCondition, selectParameter } from '../ir/cel';
@@ -35,7 +37,7 @@ import { Slots } from './slots';
 import { TaskBatcher } from './task-batcher';
 import type { StateWriter } from './state-writer';
 import type { RunInput, TaskSnapshot } from './types';
-import { taskActivityOptions } from './task-activity-options';
+import { INLINE_WINDOW_MS, inlineTaskOptions, taskActivityOptions } from './task-activity-options';
 
 
 /** Patch: a container or importer task's RUNNING is written by its activity alone. */
@@ -46,6 +48,8 @@ const WIDE_DAG_BATCHES = 'wide-dag-batches';
 const CHILD_SPEC_PRUNED = 'child-spec-pruned';
 /** Patch: a container task carries its cache plan (`ir/cache-key.ts`), so its activity may serve it from cache. */
 const TASK_CACHE = 'task-cache';
+/** Patch: a container task runs as a local activity first, and as `runTask` only once it outlives `INLINE_WINDOW_MS`. */
+const STEPS_INLINE_FIRST = 'steps-inline-first';
 
 /** How a task or DAG ended, as its parent needs it. */
 export interface Ending {
@@ -60,6 +64,8 @@ export class RunContext {
   /** The live view the `tasks` query returns, by task path. */
   readonly snapshots = new Map<string, TaskSnapshot>();
   private readonly shapes = new Map<string, DagShape>();
+  /** Tasks and child workflows this workflow awaits now (see `runContainer`). */
+  private inFlight = 0;
 
   constructor(
     readonly input: RunInput,
@@ -70,6 +76,24 @@ export class RunContext {
 
   get spec(): PipelineSpec {
     return this.input.spec;
+  }
+
+  /**
+   * Counts `work` as in flight from this very tick (a task started in the same round sees it)
+   * until it settles. Returns `work`'s own promise: no extra microtask before its callers resume,
+   * so runs recorded before this count existed replay in the same order.
+   */
+  track<T>(work: () => Promise<T>): Promise<T> {
+    this.inFlight++;
+    const done = () => void this.inFlight--;
+    const promise = work();
+    promise.then(done, done);
+    return promise;
+  }
+
+  /** Nothing but one task is in flight: it may run inline without holding anything else up. */
+  get alone(): boolean {
+    return this.inFlight === 1;
   }
 
   shapeOf(componentName: string, component: ComponentSpec): DagShape {
@@ -265,7 +289,7 @@ async function runLoop(ctx: RunContext, dag: DagInstance, who: TaskIdentity, tas
     const run: RunInput = pruned ? { ...ctx.input, ...subSpec(ctx.spec, ctx.input.platformSpec, loop.componentName), parameters: {} } : ctx.input;
     const blockInputs = pruned ? inputsReadBy(ctx.spec, loop.componentName, body) : body;
     const children = new Slots(placement.running);
-    const blocks = await Promise.all(
+    const blocks = await ctx.track(() => Promise.all(
       placement.blocks.map(({ start, end }) =>
         children.with(() =>
           executeChild('dagBatchRun', {
@@ -277,7 +301,7 @@ async function runLoop(ctx: RunContext, dag: DagInstance, who: TaskIdentity, tas
           return [{ end: 'FAILED', error: failureOf(err) }];
         }),
       ),
-    );
+    ));
     results = blocks.flat();
   }
   const failed = results.find((r) => r.end === 'FAILED');
@@ -339,9 +363,10 @@ function sliceItems(items: LoopItems, start: number, end: number): LoopItems {
 export async function runExecutor(ctx: RunContext, who: TaskIdentity, task: PipelineTaskSpec, component: ComponentSpec, inputs: TaskOutputs, platformScope?: PlatformScopeValues): Promise<Ending> {
   const executor = ctx.spec.deploymentSpec.executors[component.executorLabel ?? ''];
   const retry = toRetrySettings(task.retryPolicy);
-  const { runTask, importArtifact } = proxyActivities<Activities>(taskActivityOptions(who.taskPath, ctx.input.heartbeatTimeoutSeconds, retry));
+  const options = taskActivityOptions(who.taskPath, ctx.input.heartbeatTimeoutSeconds, retry);
+  const { importArtifact } = proxyActivities<Activities>(options);
   try {
-    return await ctx.slots.with(async () => {
+    return await ctx.track(() => ctx.slots.with(async () => {
       // The launch records its own start (task row, kind, parent) in the transaction that opens
       // its attempt, so writing RUNNING here too cost an activity and a workflow task per step.
       ctx.transition({ ...who, state: 'RUNNING' }, !patched(LAUNCH_RECORDS_RUNNING));
@@ -355,7 +380,7 @@ export async function runExecutor(ctx: RunContext, who: TaskIdentity, task: Pipe
             inputParameters: inputs.parameters,
             outputDefinitions: component.outputDefinitions,
           })
-        : await runTask({
+        : await runContainer(ctx, options, {
             // KFP's driver computes the fingerprint; here the workflow does, from the resolved inputs.
             cache: patched(TASK_CACHE) ? taskCachePlan(task, component, containerOf(executor, component), inputs) : undefined,
             runId: ctx.input.runId,
@@ -382,7 +407,7 @@ export async function runExecutor(ctx: RunContext, who: TaskIdentity, task: Pipe
       // view needs it. Either way downstream tasks get the outputs.
       ctx.transition({ ...who, state: result.cachedFrom ? 'SKIPPED' : 'SUCCEEDED', reason: result.cachedFrom && 'CACHED', outputs: result.outputs }, false, result.attempts);
       return { end: 'SUCCEEDED' as const, outputs: result.outputs };
-    });
+    }));
   } catch (err) {
     if (isCancellation(err)) {
       ctx.transition({ ...who, state: 'CANCELED', reason: 'RUN_CANCELED' });
@@ -392,6 +417,35 @@ export async function runExecutor(ctx: RunContext, who: TaskIdentity, task: Pipe
     ctx.transition({ ...who, state: 'FAILED', error });
     return { end: 'FAILED', error };
   }
+}
+
+/**
+ * A container task's activity. Most steps end within `INLINE_WINDOW_MS`: run inline (a local
+ * activity in this workflow task), they cost no round trip through Temporal's queues. One that
+ * runs longer goes on as `runTask`, which reattaches to it and heartbeats while it runs.
+ */
+async function runContainer(ctx: RunContext, options: ActivityOptions, input: TaskActivityInput): Promise<TaskActivityResult> {
+  // Inline only when nothing else is in flight: the workflow task stays open while a step runs
+  // inline, so the server would hold back any other activity or child this workflow starts, and
+  // every result that reaches it, until the step ends or detaches. And only while no other local
+  // activity of this workflow is in flight (see `LocalLane`). Decided a microtask after the round
+  // that started the task (the slot's wait), when every task of that round is counted.
+  const lane = ctx.writer.lane;
+  if (patched(STEPS_INLINE_FIRST) && ctx.alone && lane.tryAcquire()) {
+    const local = proxyLocalActivities<Activities>(inlineTaskOptions(input.taskPath, options));
+    let inline: Awaited<ReturnType<Activities['runTaskInline']>>;
+    try {
+      inline = await local.runTaskInline(input, INLINE_WINDOW_MS);
+    } catch (err) {
+      // A cancelled inline run leaves its step running (the worker cancels it alike when it evicts the workflow).
+      if (isCancellation(err)) await CancellationScope.nonCancellable(() => local.stopTask(input));
+      throw err;
+    } finally {
+      lane.release();
+    }
+    if (!('detached' in inline)) return inline;
+  }
+  return proxyActivities<Activities>(options).runTask(input);
 }
 
 /** @throws a non-retryable InvalidTask failure when the executor has no container (a validated spec always has one). */

@@ -101,7 +101,8 @@ export async function pipelineRun(given: RunInput): Promise<RunSnapshot> {
   } finally {
     await CancellationScope.nonCancellable(async () => {
       await writer.drain();
-      await recordRunState({ runId: input.runId, state: finalState, at: new Date().toISOString(), error, attempt: input.retry?.attempt });
+      // A failed interpreter may leave a task running inline: the run's record waits for the lane.
+      await writer.lane.hold(() => recordRunState({ runId: input.runId, state: finalState, at: new Date().toISOString(), error, attempt: input.retry?.attempt }));
       // A workspace the runner may not remove (a final failure) leaves the run's recorded outcome as it is.
       if (workspace) await removeWorkspace({ runId: input.runId }).catch(() => undefined);
     });

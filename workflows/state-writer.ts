@@ -1,6 +1,7 @@
 import { CancellationScope, patched, proxyActivities, proxyLocalActivities } from '@temporalio/workflow';
 import type { Activities } from '../activities';
 import type { TaskTransition } from '../activities/types';
+import { LocalLane } from './local-lane';
 
 const writeOptions = {
   startToCloseTimeout: '1 minute',
@@ -29,6 +30,8 @@ const BATCH_ROWS = 500;
 export class StateWriter {
   private readonly queue: TaskTransition[] = [];
   private flushing: Promise<void> | undefined;
+  /** The workflow's one lane for local activities: its state writes and its tasks' inline runs share it. */
+  readonly lane = new LocalLane();
 
   constructor(private readonly runId: string) {}
 
@@ -46,8 +49,9 @@ export class StateWriter {
     try {
       while (this.queue.length > 0) {
         const transitions = this.queue.splice(0, BATCH_ROWS);
-        const write = patched(STATE_WRITES_LOCAL) ? local.recordTaskStates : recordTaskStates;
-        await CancellationScope.nonCancellable(() => write({ runId: this.runId, transitions }));
+        const input = { runId: this.runId, transitions };
+        const write = patched(STATE_WRITES_LOCAL) ? () => this.lane.hold(() => local.recordTaskStates(input)) : () => recordTaskStates(input);
+        await CancellationScope.nonCancellable(write);
       }
     } finally {
       this.flushing = undefined;

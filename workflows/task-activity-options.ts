@@ -1,4 +1,4 @@
-import { ActivityCancellationType, type ActivityOptions } from '@temporalio/workflow';
+import { ActivityCancellationType, type ActivityOptions, type LocalActivityOptions } from '@temporalio/workflow';
 import { FailureTypes } from '../config/constants';
 import type { RetrySettings } from '../ir/retry';
 
@@ -23,4 +23,21 @@ export function taskActivityOptions(activityId: string, heartbeatTimeoutSeconds:
       nonRetryableErrorTypes: NON_RETRYABLE,
     },
   };
+}
+
+/**
+ * How long a step runs inline (`runTaskInline`, a local activity) before it is handed to
+ * `runTask`. Well under the workflow task timeout (10 s), so the workflow task that runs it is
+ * not held open long: the workflow sees a cancellation or a child's end at the latest then.
+ */
+export const INLINE_WINDOW_MS = 2_000;
+
+/**
+ * The options of a task's inline run: the retry policy of its activity (KFP's backoff between
+ * launches), a cancellation that waits for the step to be killed, and the task's path as the
+ * summary Temporal's UI shows for the local activity's marker. The timeout only bounds the
+ * store writes and sealing around the window: the step itself detaches after `INLINE_WINDOW_MS`.
+ */
+export function inlineTaskOptions(taskPath: string, options: ActivityOptions): LocalActivityOptions {
+  return { summary: taskPath, startToCloseTimeout: '1 minute', retry: options.retry, cancellationType: options.cancellationType };
 }

@@ -48,7 +48,7 @@ export class TaskBatcher {
   }
 
   run(item: BatchTask): Promise<Ending> {
-    return new Promise((resolve) => {
+    return this.ctx.track(() => new Promise((resolve) => {
       this.queue.push({ item, resolve });
       if (this.queue.length >= FANOUT.tasksPerChild) this.flush();
       else if (!this.flushQueued) {
@@ -59,7 +59,7 @@ export class TaskBatcher {
           this.flush();
         });
       }
-    });
+    }));
   }
 
   private flush(): void {

@@ -112,6 +112,12 @@ export class LocalProcessRunner implements Runner {
     return handleFor(spec, { pid, startTicks: (await processStartTicks(pid)) ?? 0 }, sandbox?.uid);
   }
 
+  async attach(spec: LaunchSpec): Promise<LaunchHandle | undefined> {
+    const existing = await existingLaunch(spec);
+    const owner = existing && existing !== ENDED ? await liveOwner(spec.workDir, existing) : undefined;
+    return owner && handleFor(spec, owner, this.opts.confine && (await launchUid(spec.workDir)));
+  }
+
   /**
    * Starts a KFP lightweight step from a warm interpreter, when zygotes are on and one can serve
    * its environment; undefined (after saying why, if it tried) means the `sh` supervisor starts it.

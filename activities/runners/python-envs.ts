@@ -1,6 +1,7 @@
 import { execFile } from 'node:child_process';
 import { createHash, randomBytes } from 'node:crypto';
 import { appendFile, chmod, lchown, mkdir, open, readFile, rename, rm, stat } from 'node:fs/promises';
+import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { promisify } from 'node:util';
@@ -79,7 +80,7 @@ export class PythonEnvs {
   async envFor(argv: string[], logFile: string, env: Record<string, string>): Promise<{ env: Record<string, string>; installed?: { lib?: string } }> {
     const installs = pipInstallsOf(argv);
     if (!installs) return { env };
-    const key = createHash('sha256').update(JSON.stringify({ runtime: this.runtimeDir, installs })).digest('hex').slice(0, 24);
+    const key = this.keyOf(installs);
     let pending = this.building.get(key);
     if (!pending) {
       pending = this.ensure(key, installs, logFile);
@@ -92,6 +93,16 @@ export class PythonEnvs {
     if (!(await exists(lib))) return { env, installed: {} };
     const prepend = (name: string, dir: string) => (env[name] ? `${dir}:${env[name]}` : dir);
     return { env: { ...env, PYTHONPATH: prepend('PYTHONPATH', lib), PATH: prepend('PATH', join(lib, 'bin')) }, installed: { lib } };
+  }
+
+  /** Whether `envFor(argv)` can answer without building anything (one `stat`, so a caller may ask before it commits to a launch). */
+  isBuilt(argv: string[]): boolean {
+    const installs = pipInstallsOf(argv);
+    return !installs || existsSync(join(this.root, this.keyOf(installs)));
+  }
+
+  private keyOf(installs: string[][]): string {
+    return createHash('sha256').update(JSON.stringify({ runtime: this.runtimeDir, installs })).digest('hex').slice(0, 24);
   }
 
   private async ensure(key: string, installs: string[][], logFile: string): Promise<string> {

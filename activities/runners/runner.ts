@@ -92,6 +92,8 @@ export interface Runner {
   readonly carriesKubernetesSteps?: boolean;
   /** Starts the launch, or returns the handle of the existing launch with the same name. */
   start(spec: LaunchSpec): Promise<LaunchHandle>;
+  /** The handle of the launch with this name while it runs; undefined when it never started or has ended. Never starts one. */
+  attach(spec: LaunchSpec): Promise<LaunchHandle | undefined>;
   /** Resolves when the launch is no longer running; `signal` aborts the wait (not the launch). */
   wait(handle: LaunchHandle, signal: AbortSignal, progress?: (now: LaunchProgress) => void): Promise<LaunchStatus>;
   /** Stops the launch and everything it started; idempotent. Waits at most `graceMs` before SIGKILL. */

@@ -2,7 +2,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { ActivityCancellationDetails, ApplicationFailure } from '@temporalio/common';
 import { MockActivityEnvironment } from '@temporalio/testing';
-import { createRunTask } from '../../activities/run-task';
+import { createTaskActivities } from '../../activities/run-task';
 import { LocalProcessRunner } from '../../activities/runners/local-process-runner';
 import type { TaskActivityInput } from '../../activities/types';
 import { newRun, useStore } from '../store/fixtures';
@@ -48,7 +48,7 @@ async function sleeperTask(seconds: number, extra: Partial<TaskActivityInput> = 
 }
 
 describe('runTask: who may stop a launch', () => {
-  const runTask = () => createRunTask({ store: db.store(), runner: new LocalProcessRunner(), stepEnv: { PATH: process.env.PATH ?? '/usr/bin:/bin' }, killGraceMs: 1_000, cacheEnabled: true });
+  const runTask = () => createTaskActivities({ store: db.store(), runner: new LocalProcessRunner(), stepEnv: { PATH: process.env.PATH ?? '/usr/bin:/bin' }, killGraceMs: 1_000, cacheEnabled: true }).runTask;
 
   test('past timeoutSeconds the step is killed and the task fails for good with TaskTimedOut', async () => {
     const { input, dir } = await sleeperTask(30, { timeoutSeconds: 1 });

@@ -2,7 +2,7 @@ import { existsSync, mkdirSync, readFileSync, statSync, writeFileSync } from 'no
 import { join } from 'node:path';
 import { ApplicationFailure } from '@temporalio/common';
 import { MockActivityEnvironment } from '@temporalio/testing';
-import { createRunTask } from '../../activities/run-task';
+import { createTaskActivities } from '../../activities/run-task';
 import { LocalProcessRunner } from '../../activities/runners/local-process-runner';
 import type { TaskActivityInput } from '../../activities/types';
 import { confineSteps, resolveStepUser } from '../../worker/step-user';
@@ -25,7 +25,7 @@ describe('runTask: an output name or task path that is not plain', () => {
   ])('$name in $taskPath fails the task before anything outside is touched', async ({ name, taskPath, error }) => {
     const identity = resolveStepUser(undefined, '2000000000-2000065535');
     const confine = identity && (await confineSteps(identity, stepWritableDir('output-names-data'), 'isolated'));
-    const runTask = createRunTask({ store: db.store(), runner: new LocalProcessRunner({ confine }), stepEnv: { PATH: process.env.PATH ?? '/usr/bin:/bin' }, killGraceMs: 1_000, cacheEnabled: true });
+    const { runTask } = createTaskActivities({ store: db.store(), runner: new LocalProcessRunner({ confine }), stepEnv: { PATH: process.env.PATH ?? '/usr/bin:/bin' }, killGraceMs: 1_000, cacheEnabled: true });
     const { runId } = await db.store().createRun(newRun());
     const pipelineRoot = stepWritableDir('output-names');
     // Where `../../../escape` would lead from the task's outputs: a root-only directory.

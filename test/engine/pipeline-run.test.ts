@@ -2,6 +2,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { startTestEngine, taskByName, type TestEngine } from '../support/engine';
 import { stepWritableDir } from '../support/temp-dirs';
+import { INLINE_WINDOW_MS } from '../../workflows/task-activity-options';
 
 const fixture = (name: string) => join(__dirname, 'fixtures', name);
 
@@ -123,6 +124,71 @@ describe('pipelineRun on the real stack', () => {
     expect(readFileSync(join(dir, 'executions'), 'utf8')).toBe('first\nslow\n');
     const description = await engine.temporal.workflow.getHandle(run_id).describe();
     expect(description.status.name).toBe('CANCELLED');
+  });
+
+  describe('steps run inline first (a local activity), and as runTask once they outlive INLINE_WINDOW_MS', () => {
+    /** The task paths the run scheduled `runTask` activities for, and how many local activities it recorded. */
+    async function activitiesOf(runId: string): Promise<{ runTask: string[]; inline: number }> {
+      const events = (await engine.temporal.workflow.getHandle(runId).fetchHistory()).events ?? [];
+      return {
+        runTask: events.flatMap((e) => (e.activityTaskScheduledEventAttributes?.activityType?.name === 'runTask' ? [e.activityTaskScheduledEventAttributes.activityId ?? ''] : [])),
+        inline: events.filter((e) => e.markerRecordedEventAttributes?.markerName === 'core_local_activity').length,
+      };
+    }
+
+    test('steps that end within the window never reach the activity task queue', async () => {
+      const dir = stepWritableDir('inline-fast');
+      const { run_id } = await engine.createRun(fixture('slow.yaml'), { dir, seconds: 0 });
+      expect((await engine.waitForRun(run_id)).state).toBe('SUCCEEDED');
+      const activities = await activitiesOf(run_id);
+      expect(activities.runTask).toEqual([]);
+      expect(activities.inline).toBeGreaterThanOrEqual(3);
+      expect(readFileSync(join(dir, 'executions'), 'utf8')).toBe('first\nslow\nlast\n');
+    });
+
+    test('a step that outlives the window is handed to runTask, which reattaches to the same launch', async () => {
+      const dir = stepWritableDir('inline-detach');
+      const { run_id } = await engine.createRun(fixture('slow.yaml'), { dir, seconds: Math.ceil(INLINE_WINDOW_MS / 1000) + 2 });
+      const run = await engine.waitForRun(run_id);
+      expect(run.state).toBe('SUCCEEDED');
+      expect((await activitiesOf(run_id)).runTask).toEqual(['root/slow']);
+      // One execution, one launch: the hand-over did not start the step again.
+      expect(readFileSync(join(dir, 'executions'), 'utf8')).toBe('first\nslow\nlast\n');
+      const attempts = await engine.store.listTaskAttempts(run_id, 'root/slow');
+      expect(attempts.map((a) => [a.attempt, a.state, a.exitCode])).toEqual([[1, 'SUCCEEDED', 0]]);
+    });
+
+    test('terminating a run stops the step it is running inline', async () => {
+      // Each step ends inside the window, so the workflow task stays open from step to step and
+      // sees the cancellation only at its heartbeat (8 s), while a step runs inline.
+      const dir = stepWritableDir('inline-term');
+      const { run_id } = await engine.createRun(fixture('inline-chain.yaml'), { dir, seconds: 1.5 });
+      await until('the first step to start', () => existsSync(join(dir, 'step-1.pid')));
+      expect((await engine.fetch(`/apis/v2beta1/runs/${run_id}:terminate`, { method: 'POST' })).status).toBe(200);
+      const run = await engine.waitForRun(run_id);
+      expect(run.state).toBe('CANCELED');
+      const executed = readFileSync(join(dir, 'executions'), 'utf8').trim().split('\n');
+      expect(executed.length).toBeLessThan(8);
+      const last = executed[executed.length - 1];
+      expect(taskByName(run, last).state).toBe('CANCELED');
+      const pid = Number(readFileSync(join(dir, `${last}.pid`), 'utf8'));
+      await until('the canceled step to exit', () => !alive(pid), 10_000);
+      expect((await engine.store.listTaskAttempts(run_id, `root/${last}`)).map((a) => a.state)).toEqual(['CANCELED']);
+      expect((await activitiesOf(run_id)).runTask).toEqual([]);
+    });
+
+    test('terminating a run kills a step that was handed to runTask', async () => {
+      const dir = stepWritableDir('inline-term-detached');
+      const { run_id } = await engine.createRun(fixture('slow.yaml'), { dir, seconds: 60 });
+      await until('the slow step to be handed to runTask', async () => (await activitiesOf(run_id)).runTask.length > 0);
+      const pid = Number(readFileSync(join(dir, 'slow.pid'), 'utf8'));
+      expect((await engine.fetch(`/apis/v2beta1/runs/${run_id}:terminate`, { method: 'POST' })).status).toBe(200);
+      const run = await engine.waitForRun(run_id);
+      expect(run.state).toBe('CANCELED');
+      expect(taskByName(run, 'slow').state).toBe('CANCELED');
+      await until('the step to exit', () => !alive(pid), 10_000);
+      expect(readFileSync(join(dir, 'executions'), 'utf8')).toBe('first\nslow\n');
+    });
   });
 
   test('the workflow query shows live task states while the run is in flight', async () => {

@@ -9,6 +9,7 @@ import { parsePipelineDocument } from '../../ir/parse';
 import type { DagSpec } from '../../ir/types';
 import { startTestEngine, taskByName, type ApiRun, type TestEngine } from '../support/engine';
 import { compileKfpPipeline } from '../support/kfp-compile';
+import { INLINE_WINDOW_MS } from '../../workflows/task-activity-options';
 import { stepWritableDir } from '../support/temp-dirs';
 import { cli } from '../cli/harness';
 
@@ -254,7 +255,9 @@ describe('retrying a run', () => {
 
   test('a CANCELED run can be retried: the canceled task runs again, the finished one does not', async () => {
     const dir = stepWritableDir('retry-canceled');
-    const { run_id: runId } = await engine.createRun(fixture('slow.yaml'), { dir, seconds: 1 });
+    // Long enough that the cancellation reaches it: a run sees one when its workflow task closes
+    // (see ARCHITECTURE "Steps run inline first"), here when the step outlives its inline window.
+    const { run_id: runId } = await engine.createRun(fixture('slow.yaml'), { dir, seconds: Math.ceil(INLINE_WINDOW_MS / 1000) + 2 });
     while (!existsSync(join(dir, 'slow.pid'))) await new Promise((r) => setTimeout(r, 100));
     await engine.fetch(`/apis/v2beta1/runs/${runId}:terminate`, { method: 'POST' });
     expect((await engine.waitForRun(runId)).state).toBe('CANCELED');

@@ -58,6 +58,8 @@ describe('workflow replay', () => {
       ['v5-before-task-cache', () => fixture('two-step.yaml'), () => ({ times: 3 })],
       // Patch `run-records-local`: the run's own records become local activities (markers).
       ['v7-run-records-local', () => fixture('two-step.yaml'), () => ({ times: 5 })],
+      // Patch `steps-inline-first`: steps run as local activities; `slow` outlives the window and goes on as runTask.
+      ['v8-steps-inline-first', () => fixture('slow.yaml'), (dir) => ({ dir, seconds: 3 })],
     ];
 
     test.each(cases)('a run like %s replays', async (label, file, params) => {

@@ -208,6 +208,21 @@ describe('LocalProcessRunner', () => {
     rmSync(base, { recursive: true, force: true });
   });
 
+  test('attach finds a running launch, and never starts one', async () => {
+    const spec = launch('attach-1', ['sh', '-c', 'echo run >> count; sleep 5']);
+    const runner = new LocalProcessRunner();
+    expect(await runner.attach(spec)).toBeUndefined();
+    expect(existsSync(join(spec.workDir, 'count'))).toBe(false);
+    const started = await runner.start(spec);
+    // Another runner stands for the next attempt, which only stops what runs.
+    const attached = await new LocalProcessRunner().attach(spec);
+    expect(attached?.ref.pid).toBe(started.ref.pid);
+    await runner.kill(attached!, 1000);
+    expect(alive(Number(started.ref.pid))).toBe(false);
+    expect(await runner.attach(spec)).toBeUndefined();
+    expect(readFileSync(join(spec.workDir, 'count'), 'utf8')).toBe('run\n');
+  });
+
   test('wait returns "running" when aborted, leaving the launch alone', async () => {
     const runner = new LocalProcessRunner();
     const handle = await runner.start(launch('abort-1', ['sleep', '5']));

@@ -78,6 +78,12 @@ export class KubernetesRunner implements Runner {
     return { name: spec.name, ref: { namespace, uid: pod.metadata?.uid ?? '', workDir: spec.workDir, logFile: spec.logFile } };
   }
 
+  async attach(spec: LaunchSpec): Promise<LaunchHandle | undefined> {
+    const handle = { name: spec.name, ref: { namespace: this.opts.namespace, workDir: spec.workDir, logFile: spec.logFile } };
+    const pod = await this.read(handle);
+    return pod && !['Succeeded', 'Failed'].includes(pod.status?.phase ?? '') ? { ...handle, ref: { ...handle.ref, uid: pod.metadata?.uid ?? '' } } : undefined;
+  }
+
   async wait(handle: LaunchHandle, signal: AbortSignal, progress?: (now: LaunchProgress) => void): Promise<LaunchStatus> {
     // A claim step is done once `start` returns: KFP's driver does not wait for a claim to bind either.
     if (handle.ref.claim !== undefined) return { status: 'exited', exitCode: 0 };

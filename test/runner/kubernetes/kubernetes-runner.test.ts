@@ -124,6 +124,20 @@ describeKube('KubernetesRunner on a real control plane', () => {
     expect(await next.wait(again, never)).toEqual({ status: 'exited', exitCode: 0 });
   });
 
+  test('attach finds a running pod, never creates one, and its handle stops the pod', async () => {
+    const spec = launch('attach-1', { annotations: { 'kwok.sluice.dev/outcome': 'run' } });
+    const r = runner();
+    expect(await r.attach(spec)).toBeUndefined();
+    expect(await podsOf(spec.name)).toHaveLength(0);
+    const started = await r.start(spec);
+    await untilPhase(spec.name, 'Running');
+    const attached = await runner().attach(spec);
+    expect(attached?.ref.uid).toBe(started.ref.uid);
+    await r.kill(attached!, 2_000);
+    expect(await podsOf(spec.name)).toHaveLength(0);
+    expect(await r.attach(spec)).toBeUndefined();
+  });
+
   test('a non-zero exit is the exit code', async () => {
     const spec = launch('fail-1', { annotations: { 'kwok.sluice.dev/outcome': 'fail', 'kwok.sluice.dev/exit-code': '3' } });
     const r = runner();

@@ -78,10 +78,18 @@ async function stopTask(deps: RunTaskDeps, input: TaskActivityInput): Promise<vo
   const open = attempts.filter((a) => !isFinal(a.state)).at(-1);
   if (!open) return;
   const plan = planLaunch(deps, input, open.attempt);
-  const handle = await deps.runner.attach(plan.spec);
+  await cancelLaunch(deps, new TaskRecorder(deps.store, input, 'CONTAINER'), await deps.runner.attach(plan.spec), open.attempt, plan);
+}
+
+/**
+ * Kills launch `n` (when it runs), seals it and records it CANCELED: a cancellation the workflow
+ * asked for. Sealed even without a handle: a launch that ended before it was stopped still holds
+ * its sandbox until sealed; one that never started has nothing the seal changes.
+ */
+async function cancelLaunch(deps: RunTaskDeps, recorder: TaskRecorder, handle: LaunchHandle | undefined, n: number, plan: LaunchPlan): Promise<void> {
   if (handle) await deps.runner.kill(handle, deps.killGraceMs);
   await deps.runner.seal?.(plan.spec);
-  await new TaskRecorder(deps.store, input, 'CONTAINER').canceled(open.attempt);
+  await recorder.canceled(n);
 }
 
 function planLaunch(deps: RunTaskDeps, input: TaskActivityInput, n: number): LaunchPlan {
@@ -286,11 +294,7 @@ async function handleCancellation(
   if (ctx.cancellationDetails?.cancelRequested) {
     // Only the workflow knows whether it asked: it stops the step with `stopTask` if it did.
     if (ctx.info.isLocal) throw reason instanceof CancelledFailure ? reason : new CancelledFailure('task canceled');
-    if (handle) {
-      await deps.runner.kill(handle, deps.killGraceMs);
-      await deps.runner.seal?.(plan.spec);
-    }
-    await recorder.canceled(n);
+    await cancelLaunch(deps, recorder, handle, n, plan);
     throw reason instanceof CancelledFailure ? reason : new CancelledFailure('task canceled');
   }
   // Paused and reset attempts are reported by the SDK from the CancelledFailure itself.

@@ -1,4 +1,4 @@
-import { mkdir, readdir, readFile, stat, writeFile } from 'node:fs/promises';
+import { mkdir, readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { LaunchHandle, LaunchSpec, LaunchStatus, Runner } from './runner';
@@ -65,6 +65,8 @@ interface LaunchState {
 export class LocalProcessRunner implements Runner {
   /** Launches this worker started itself, by name: their end is reported instead of polled. */
   private readonly running = new Map<string, Promise<void>>();
+  /** Launches this worker is starting or runs, by name (`start`). */
+  private readonly launches = new Map<string, Promise<LaunchHandle>>();
 
   private readonly supervisor: string;
 
@@ -80,12 +82,42 @@ export class LocalProcessRunner implements Runner {
     this.supervisor = supervisorScript(opts.testHoldDir !== undefined, opts.confine?.sandboxes.policy.users.kind === 'per-launch');
   }
 
-  async start(spec: LaunchSpec): Promise<LaunchHandle> {
+  /**
+   * One start per launch at a time in this worker: a second start of a launch it is starting or
+   * runs (an inline attempt handed over to `runTask`, an attempt run again after its workflow was
+   * evicted) gets the same handle. Two starts would hand the launch's directories to the step
+   * user twice, and the second hand-over could come after the launch ended and was sealed,
+   * leaving its outputs unreadable to the steps downstream.
+   */
+  start(spec: LaunchSpec): Promise<LaunchHandle> {
+    const known = this.launches.get(spec.name);
+    if (known) return known;
+    const launch = this.startOnce(spec);
+    this.launches.set(spec.name, launch);
+    const forget = () => {
+      if (this.launches.get(spec.name) === launch) this.launches.delete(spec.name);
+    };
+    // Known until it ends; after that its exit code answers.
+    launch.then(() => (this.running.get(spec.name) ?? Promise.resolve()).then(forget), forget);
+    return launch;
+  }
+
+  private async startOnce(spec: LaunchSpec): Promise<LaunchHandle> {
     await mkdir(spec.workDir, { recursive: true });
     const existing = await existingLaunch(spec);
     if (existing) return handleFor(spec, existing, this.opts.confine && (await launchUid(spec.workDir)));
     const startingMarker = join(spec.workDir, STARTING_FILE);
-    await writeFile(startingMarker, '');
+    await writeFile(startingMarker, await starterMark());
+    try {
+      return await this.spawnLaunch(spec);
+    } catch (err) {
+      // Nothing was started: another worker need not wait for it.
+      await rm(startingMarker, { force: true }).catch(() => undefined);
+      throw err;
+    }
+  }
+
+  private async spawnLaunch(spec: LaunchSpec): Promise<LaunchHandle> {
     const confine = this.opts.confine;
     const sandbox = confine && (await confine.sandboxes.acquire(spec.name, spec.workDir));
     if (sandbox) await handDirsTo(sandbox, [spec.workDir, ...spec.writableDirs], spec.workspaceDir);
@@ -269,24 +301,49 @@ function endedOrAborted(ended: Promise<void>, signal: AbortSignal): Promise<void
   });
 }
 
-async function exists(file: string): Promise<boolean> {
-  return stat(file).then(() => true, () => false);
-}
-
 /**
  * The launch a supervisor already claimed or is on its way to claim, if any: its complete
  * record; its exit code (the outcome, even without a record); or, when a start was begun
  * (`launch.starting`) but nothing recorded, its supervisor still before its claim (a worker died
- * in between, or another attempt is starting it now), found by its launch name. Undefined means
- * a new supervisor may be started: should an unseen one still be on its way, the claim lets only
- * one of them run the step.
+ * in between, or another attempt is starting it now), found by its launch name, or awaited while
+ * the worker that marked the start lives. Undefined means a new supervisor may be started: should
+ * an unseen one still be on its way, the claim lets only one of them run the step.
  */
 async function existingLaunch(spec: LaunchSpec): Promise<LaunchState | undefined> {
-  const recorded = await readLaunchState(spec.workDir);
-  if (recorded) return recorded;
-  if ((await readExitCode(spec.workDir)) !== undefined) return ENDED;
-  if (!(await exists(join(spec.workDir, STARTING_FILE)))) return undefined;
-  return findProcessByLaunchName(spec.name);
+  const waitUntil = Date.now() + STARTER_WAIT_MS;
+  for (;;) {
+    const recorded = await readLaunchState(spec.workDir);
+    if (recorded) return recorded;
+    if ((await readExitCode(spec.workDir)) !== undefined) return ENDED;
+    const starter = await readFile(join(spec.workDir, STARTING_FILE), 'utf8').catch(() => undefined);
+    if (starter === undefined) return undefined;
+    const found = await findProcessByLaunchName(spec.name);
+    // Another worker still starting it: its supervisor may not show its launch name yet (one
+    // forked by a warm interpreter never does), so its record is awaited, not raced.
+    if (found || Date.now() > waitUntil || !(await isOtherLiveStarter(starter))) return found;
+    await sleep(STARTER_POLL_MS);
+  }
+}
+
+/** How long a start waits for another live worker's start of the same launch to be recorded. */
+const STARTER_WAIT_MS = 60_000;
+const STARTER_POLL_MS = 25;
+
+/** What a worker writes in `launch.starting`: its pid and start time. */
+async function starterMark(): Promise<string> {
+  ownStartTicks ??= processStartTicks(process.pid).then((t) => t ?? 0);
+  return `${process.pid} ${await ownStartTicks}`;
+}
+let ownStartTicks: Promise<number> | undefined;
+
+/**
+ * Whether `mark` (from `starterMark`) names a live process other than this one. This worker's
+ * own starts are known to its runner (`start`); its mark on a launch it does not know is left
+ * from a runner before, as is one without a mark (written before marks were).
+ */
+async function isOtherLiveStarter(mark: string): Promise<boolean> {
+  const [pid, startTicks] = mark.split(' ').map(Number);
+  return Number.isInteger(pid) && pid > 0 && pid !== process.pid && Number.isInteger(startTicks) && (await isAlive(pid, startTicks));
 }
 
 /**

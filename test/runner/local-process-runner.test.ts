@@ -1,4 +1,4 @@
-import { spawnSync } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import { chmodSync, existsSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { createServer, type AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
@@ -101,6 +101,44 @@ describe('LocalProcessRunner', () => {
     const statuses = await Promise.all([a.wait(handles[0], new AbortController().signal), b.wait(handles[1], new AbortController().signal)]);
     expect(statuses).toEqual([{ status: 'exited', exitCode: 0 }, { status: 'exited', exitCode: 0 }]);
     expect(readFileSync(join(spec.workDir, 'count'), 'utf8')).toBe('run\n');
+  });
+
+  test('starts of one launch in one worker (an inline attempt handed over, an evicted attempt run again) share one supervisor', async () => {
+    const spec = launch('shared-1', ['sh', '-c', 'echo run >> count; sleep 0.3']);
+    const runner = new LocalProcessRunner();
+    const handles = await Promise.all([runner.start(spec), runner.start(spec)]);
+    expect(handles[1].ref.pid).toBe(handles[0].ref.pid);
+    // While it runs, a later start gets it too.
+    expect((await runner.start(spec)).ref.pid).toBe(handles[0].ref.pid);
+    expect(await runner.wait(handles[1], new AbortController().signal)).toEqual({ status: 'exited', exitCode: 0 });
+    // Once it has ended, its exit code answers: nothing is spawned again.
+    expect(await runner.wait(await runner.start(spec), new AbortController().signal)).toEqual({ status: 'exited', exitCode: 0 });
+    expect(readFileSync(join(spec.workDir, 'count'), 'utf8')).toBe('run\n');
+  });
+
+  test('a start marked by another live worker is awaited until its supervisor is recorded, and taken over once that worker is gone', async () => {
+    const ticks = (pid: number) => readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1].split(' ')[19];
+    const pending = async (p: Promise<unknown>) => Promise.race([p.then(() => false), new Promise((r) => setTimeout(() => r(true), 400))]);
+    // A sleeping process stands for the other worker, mid-start: its mark is written, nothing recorded yet.
+    const other = spawn('sleep', ['30']);
+    const recorded = launch('marked-1', ['sh', '-c', 'echo run >> count']);
+    writeFileSync(join(recorded.workDir, 'launch.starting'), `${other.pid} ${ticks(other.pid!)}`);
+    const runner = new LocalProcessRunner();
+    const adopted = runner.start(recorded);
+    expect(await pending(adopted)).toBe(true);
+    // Its supervisor claims the launch (the sleeper stands for it too): the start adopts it.
+    writeFileSync(join(recorded.workDir, 'launch.json'), JSON.stringify({ pid: other.pid, startTicks: Number(ticks(other.pid!)) }));
+    expect((await adopted).ref.pid).toBe(other.pid);
+    expect(existsSync(join(recorded.workDir, 'count'))).toBe(false);
+
+    const orphaned = launch('marked-2', ['sh', '-c', 'echo run >> count']);
+    writeFileSync(join(orphaned.workDir, 'launch.starting'), `${other.pid} ${ticks(other.pid!)}`);
+    const taken = runner.start(orphaned);
+    expect(await pending(taken)).toBe(true);
+    // The other worker dies before it spawned anything: this start runs the step.
+    other.kill('SIGKILL');
+    expect(await runner.wait(await taken, new AbortController().signal)).toEqual({ status: 'exited', exitCode: 0 });
+    expect(readFileSync(join(orphaned.workDir, 'count'), 'utf8')).toBe('run\n');
   });
 
   test('a supervisor held between spawn and claim is adopted by the next start, and a late one loses the claim', async () => {

@@ -61,7 +61,11 @@ describeKube('Kubernetes test control plane', () => {
     expect(done.spec?.nodeName).toBe('kwok-node-0');
     expect(done.status?.conditions?.find((c) => c.type === 'PodScheduled')?.status).toBe('True');
     expect(done.status?.containerStatuses?.[0].state?.terminated).toMatchObject({ exitCode: 0, reason: 'Completed' });
-    const logs = await core.readNamespacedPodLog({ name: 'ok', namespace: NS, container: 'main' });
+    // kwok learns of the Logs object through its own watch, which may trail the pod's phases on a busy machine.
+    let logs: string | undefined;
+    await waitFor('the pod\'s logs to be served', async () => {
+      logs = await core.readNamespacedPodLog({ name: 'ok', namespace: NS, container: 'main' });
+    }, { timeoutMs: 30_000, intervalMs: 200 });
     expect(logs).toBe('hello from a fake container\nsecond line\n');
   });
 

@@ -13,10 +13,20 @@ import type { TaskActivityInput, TaskActivityResult } from './types';
  * @throws Error when the run has no row (the workflow registers it before any task).
  */
 export async function cacheScopeOf(store: MetadataStore, input: Pick<TaskActivityInput, 'runId' | 'pipelineName'>): Promise<CacheScope> {
-  const namespace = await store.getRunNamespace(input.runId);
-  if (namespace === undefined) throw new Error(`run ${input.runId} is not in the store, so its tasks have no cache scope`);
+  let namespace = runNamespaces.get(input.runId);
+  if (namespace === undefined) {
+    namespace = await store.getRunNamespace(input.runId);
+    if (namespace === undefined) throw new Error(`run ${input.runId} is not in the store, so its tasks have no cache scope`);
+    // The oldest entry makes room: a Map iterates in insertion order.
+    if (runNamespaces.size >= RUN_NAMESPACES_KEPT) runNamespaces.delete(runNamespaces.keys().next().value as string);
+    runNamespaces.set(input.runId, namespace);
+  }
   return { namespace, pipelineName: input.pipelineName };
 }
+
+/** Runs' namespaces as this worker read them: a run never changes namespace, so a fan-out's tasks read it once. */
+const runNamespaces = new Map<string, string>();
+const RUN_NAMESPACES_KEPT = 10_000;
 
 /**
  * The scope of a task that looks up and writes the cache: only when caching is on for the

@@ -102,7 +102,10 @@ describe('sluice api (the standalone API process)', () => {
       if (Date.now() > deadline) throw new Error(`sluice api did not answer healthz within 60 s:\n${output}`);
       await new Promise((r) => setTimeout(r, 200));
     }
-    expect(output).toContain(`sluice api listening on ${url}${API}`);
+    // The line travels through a pipe the server answering on its socket does not wait for.
+    const listening = `sluice api listening on ${url}${API}`;
+    for (const end = Date.now() + 10_000; !output.includes(listening) && Date.now() < end;) await new Promise((r) => setTimeout(r, 50));
+    expect(output).toContain(listening);
 
     // A cluster's first token: `sluice tokens create` on the database, as in an API pod.
     const minted = spawnSync(process.execPath, [SLUICE, 'tokens', 'create', '--name', 'deployer', '--scope', 'write'], { encoding: 'utf8', env: baseEnv({ DATABASE_URL: db.url }), timeout: 60_000 });

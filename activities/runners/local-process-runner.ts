@@ -327,7 +327,7 @@ async function existingLaunch(spec: LaunchSpec): Promise<LaunchState | undefined
 
 /** How long a start waits for another live worker's start of the same launch to be recorded. */
 const STARTER_WAIT_MS = 60_000;
-const STARTER_POLL_MS = 25;
+const STARTER_POLL_MS = 100;
 
 /** What a worker writes in `launch.starting`: its pid and start time. */
 async function starterMark(): Promise<string> {

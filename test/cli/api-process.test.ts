@@ -13,6 +13,7 @@ import { SLUICE_DATA_CONVERTER } from '../../config/payload-codec';
 import { freePort } from '../../stack/free-port';
 import type { RunInput } from '../../workflows/types';
 import { createTestDatabase, type TestDatabase } from '../support/test-database';
+import { until } from '../support/until';
 
 const ROOT = join(__dirname, '..', '..');
 const SLUICE = join(ROOT, 'bin', 'sluice.js');
@@ -104,7 +105,7 @@ describe('sluice api (the standalone API process)', () => {
     }
     // The line travels through a pipe the server answering on its socket does not wait for.
     const listening = `sluice api listening on ${url}${API}`;
-    for (const end = Date.now() + 10_000; !output.includes(listening) && Date.now() < end;) await new Promise((r) => setTimeout(r, 50));
+    await until('the listening line', async () => output.includes(listening), 10_000).catch(() => undefined);
     expect(output).toContain(listening);
 
     // A cluster's first token: `sluice tokens create` on the database, as in an API pod.

@@ -10,6 +10,7 @@ import { taskLayout } from './layout';
 import { prepareLaunch, type LaunchPlan } from './prepare-launch';
 import { cacheEntryFor, cacheScopeFor, consultCache } from './task-cache';
 import { TaskRecorder } from './task-recorder';
+import { runSeries } from './task-series';
 import { FailureTypes } from '../config/constants';
 import type { DetachedTask, TaskActivityInput, TaskActivityResult } from './types';
 import type { PythonEnvs } from './runners/python-envs';
@@ -33,6 +34,8 @@ export interface RunTaskDeps {
  * what the runner last reported of it (a pod's name and phase), for people reading the activity.
  */
 interface HeartbeatDetails {
+  /** The task the beat is about: a series (`runTaskSeries`) beats for each of its tasks in turn. Absent before series existed. */
+  task?: string;
   launch: number;
   progress?: LaunchProgress;
 }
@@ -63,6 +66,7 @@ export function createTaskActivities(deps: RunTaskDeps) {
   return {
     runTask: (input: TaskActivityInput) => execute(input, undefined) as Promise<TaskActivityResult>,
     runTaskInline: (input: TaskActivityInput, detachAfterMs: number) => execute(input, detachAfterMs),
+    runTaskSeries: (inputs: TaskActivityInput[], windowMs: number) => runSeries(execute, inputs, windowMs),
     stopTask: (input: TaskActivityInput) => stopTask(deps, input),
   };
 }
@@ -98,6 +102,8 @@ function planLaunch(deps: RunTaskDeps, input: TaskActivityInput, n: number): Lau
   return prepareLaunch(input, { launch: n, layout, launchName, baseEnv: deps.stepEnv, workspaceIsVolume: deps.runner.workspaces !== undefined, kubernetesSteps: deps.runner.carriesKubernetesSteps });
 }
 
+export type TaskExecutor = ReturnType<typeof taskExecutor>;
+
 function taskExecutor(deps: RunTaskDeps) {
   return async function runTask(input: TaskActivityInput, detachAfterMs: number | undefined): Promise<TaskActivityResult | DetachedTask> {
     const ctx = Context.current();
@@ -118,7 +124,7 @@ function taskExecutor(deps: RunTaskDeps) {
     const attempts = await deps.store.listTaskAttempts(input.runId, input.taskPath);
     const cache = input.cache !== undefined && attempts.length === 0 ? await consultCache(deps.store, scope, deps.cacheEnabled, recorder, input, ctx.info.attempt > 1) : {};
     if (cache.hit) return cache.hit;
-    const choice = await chooseLaunch(attempts, recorder, input, launchBase, ctx.info.heartbeatDetails as HeartbeatDetails | undefined);
+    const choice = await chooseLaunch(attempts, recorder, input, launchBase, ownDetails(ctx.info.heartbeatDetails as HeartbeatDetails | undefined, input.taskPath));
     if (choice.kind === 'done') return choice.result;
 
     const n = choice.number;
@@ -150,7 +156,7 @@ function taskExecutor(deps: RunTaskDeps) {
     // the launch number is in the store, so a step that ends within the interval costs no beat.
     // Beating from here on keeps an attempt alive while its Python environment is built.
     let progress: LaunchProgress | undefined;
-    const heartbeat = () => ctx.heartbeat({ launch: n, progress } satisfies HeartbeatDetails);
+    const heartbeat = () => ctx.heartbeat({ task: input.taskPath, launch: n, progress } satisfies HeartbeatDetails);
     const timer = setInterval(heartbeat, heartbeatEveryMs(ctx.info.heartbeatTimeoutMs));
     let handle: LaunchHandle;
     let status: LaunchStatus;
@@ -222,6 +228,11 @@ function taskExecutor(deps: RunTaskDeps) {
       : `task ${input.taskPath} failed: ${status.reason}`;
     return failLaunch(recorder, lastLaunch, n, { message, type: FailureTypes.stepFailed }, status.status === 'exited' ? status.exitCode : undefined, plan.spec.logFile).finally(release);
   };
+}
+
+/** The last attempt's heartbeat, when it was about this task (a series' retry beat last for one of its tasks). */
+function ownDetails(details: HeartbeatDetails | undefined, taskPath: string): HeartbeatDetails | undefined {
+  return details && (details.task === undefined || details.task === taskPath) ? details : undefined;
 }
 
 /** `attempts`: the task's recorded launches. */

@@ -104,6 +104,22 @@ export interface DetachedTask {
   detached: number;
 }
 
+/**
+ * How one task of a series (`runTaskSeries`) ended, in the series' order: its outputs, its launch
+ * still running after the window (for `runTask` to reattach to), or the failure its launch
+ * recorded (for the workflow to fail the task or, when the retry policy allows, launch it again).
+ * Tasks after the last ending did not start.
+ */
+export type SeriesEnding = { taskPath: string; ms: number } & ({ result: TaskActivityResult } | DetachedTask | { failed: SeriesFailure });
+
+/** A launch failure a series recorded for one task (the `ApplicationFailure` `runTask` would have thrown). */
+export interface SeriesFailure {
+  message: string;
+  type?: string;
+  nonRetryable: boolean;
+  details?: unknown[];
+}
+
 export interface RunStateUpdate {
   runId: string;
   state: RunState;

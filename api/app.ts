@@ -51,6 +51,8 @@ export interface ApiDeps {
   inputLimits?: Partial<InputLimits>;
   /** Tasks of one run that may execute at once. */
   parallelism: number;
+  /** Passed to each run: series of short tasks its workflow runs at once (`RunInput.seriesWidth`); none when unset. */
+  seriesWidth?: number;
   /** Passed to each run: how long a task may go without a heartbeat before Temporal retries it. */
   heartbeatTimeoutSeconds: number;
   /** Who may call (tokens, OIDC, a trusted proxy) and which hosts and origins are answered. */
@@ -77,6 +79,7 @@ export function apiDepsFromConfig(config: SluiceConfig, store: MetadataStore, te
     pipelineRoots: config.pipelineRoots,
     inputLimits: { maxBodyBytes: config.maxBodyBytes, maxUploadBytes: config.maxUploadBytes },
     parallelism: config.parallelism,
+    seriesWidth: config.seriesWidth,
     heartbeatTimeoutSeconds: config.heartbeatTimeoutSeconds,
     runner: config.runner,
     auth: authSettingsFor(config, store),
@@ -99,6 +102,7 @@ function apiServices(deps: ApiDeps) {
     artifactRoot: deps.artifactRoot,
     pipelineRoots: deps.pipelineRoots ?? [deps.artifactRoot],
     parallelism: deps.parallelism,
+    seriesWidth: deps.seriesWidth,
     heartbeatTimeoutSeconds: deps.heartbeatTimeoutSeconds,
     platformCheck: platformCheckFor(deps.runner ?? 'local'),
   });

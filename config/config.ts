@@ -1,4 +1,5 @@
 import { existsSync } from 'node:fs';
+import { availableParallelism } from 'node:os';
 import { basename, delimiter, dirname, join, resolve } from 'node:path';
 import { z } from 'zod';
 import { parseKubernetesRunnerConfig, type KubernetesRunnerConfig } from '../activities/runners/kubernetes/runner-config';
@@ -86,6 +87,14 @@ export const ConfigSchema = z.object({
   pythonZygotes: z.coerce.number().int().min(1).default(4),
   /** Tasks of one run that may execute at once. */
   parallelism: z.coerce.number().int().min(1).default(16),
+  /**
+   * Series of container tasks one run's workflow runs at once when more of its tasks are ready
+   * (`workflows/task-series.ts`): a backlog of short steps then costs one Temporal activity per
+   * series instead of one per step. 0: every task is its own activity. Default: 8 per CPU of
+   * this host for the local runner, 0 for the Kubernetes runner (a pod takes longer to start
+   * than a series' window, so every pod would leave its series anyway).
+   */
+  seriesWidth: z.coerce.number().int().min(0).optional(),
   /** How long Temporal waits without a heartbeat before it retries a task on another worker. */
   heartbeatTimeoutSeconds: z.coerce.number().positive().default(15),
   /** Activity slots of one worker: tasks it runs at once across all runs. */
@@ -158,7 +167,8 @@ export const ConfigSchema = z.object({
   testLaunchHoldDir: z.string().optional(),
 });
 
-export type SluiceConfig = Omit<z.infer<typeof ConfigSchema>, 'pipelineRoots'> & {
+export type SluiceConfig = Omit<z.infer<typeof ConfigSchema>, 'pipelineRoots' | 'seriesWidth'> & {
+  seriesWidth: number;
   artifactRoot: string;
   /** Absolute directories a run's `pipeline_root` may lie in. */
   pipelineRoots: string[];
@@ -193,6 +203,7 @@ const ENV_KEYS: Record<string, keyof z.input<typeof ConfigSchema>> = {
   SLUICE_PYTHON_ZYGOTE: 'pythonZygote',
   SLUICE_PYTHON_ZYGOTES: 'pythonZygotes',
   SLUICE_PARALLELISM: 'parallelism',
+  SLUICE_SERIES_WIDTH: 'seriesWidth',
   SLUICE_HEARTBEAT_TIMEOUT_SECONDS: 'heartbeatTimeoutSeconds',
   SLUICE_MAX_CONCURRENT_TASKS: 'maxConcurrentTasks',
   SLUICE_RUNNER: 'runner',
@@ -248,6 +259,7 @@ export function loadConfig(overrides: Partial<z.input<typeof ConfigSchema>> = {}
     artifactRoot,
     pipelineRoots: cfg.pipelineRoots ? cfg.pipelineRoots.split(delimiter).filter(Boolean).map((root) => resolve(root)) : [artifactRoot],
     temporalCli: cfg.temporalCli ?? findTemporalCli(cfg.venv, env.PATH ?? ''),
+    seriesWidth: cfg.seriesWidth ?? (cfg.runner === 'kubernetes' ? 0 : 8 * availableParallelism()),
     kubernetes: cfg.runner === 'kubernetes' ? kubernetesRunnerConfig(cfg, artifactRoot) : undefined,
   };
 }

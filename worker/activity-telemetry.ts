@@ -2,6 +2,7 @@ import type { Context } from '@temporalio/activity';
 import { ApplicationFailure, CancelledFailure } from '@temporalio/common';
 import type { ActivityInterceptorsFactory } from '@temporalio/worker';
 import { FailureTypes } from '../config/constants';
+import type { SeriesEnding } from '../activities/types';
 import type { Logger } from '../observability/logger';
 import { countStoreError, observeActivity, type ActivityOutcome } from '../observability/metrics';
 
@@ -23,6 +24,7 @@ export function activityTelemetry(logger: Logger): ActivityInterceptorsFactory {
           const result = await next(input);
           // A step handed from its inline run to `runTask` has not ended yet.
           finish(logger, fields, isDetached(result) ? 'detached' : 'succeeded', started);
+          logSeriesTasks(logger, fields, result);
           return result;
         } catch (err) {
           const outcome = outcomeOf(err);
@@ -48,6 +50,17 @@ function finish(logger: Logger, fields: { activity: string } & Record<string, un
 
 const TASK_ACTIVITIES = new Set(['runTask', 'runTaskInline']);
 
+/** A series (`runTaskSeries`) is logged like the tasks it ran: one event for each task it ended, with the task's own time. */
+function logSeriesTasks(logger: Logger, fields: Record<string, unknown>, result: unknown): void {
+  const endings = (result as { endings?: unknown } | undefined)?.endings;
+  if (!Array.isArray(endings)) return;
+  for (const ending of endings as SeriesEnding[]) {
+    const event = { ...fields, taskPath: ending.taskPath, durationMs: ending.ms };
+    if ('failed' in ending) logger.info({ ...event, outcome: 'failed', error: ending.failed.message.split('\n')[0] }, 'activity finished');
+    else if ('result' in ending) logger.info({ ...event, outcome: 'succeeded' }, 'activity finished');
+  }
+}
+
 function isDetached(result: unknown): boolean {
   return typeof result === 'object' && result !== null && 'detached' in result;
 }
@@ -58,8 +71,9 @@ function outcomeOf(err: unknown): ActivityOutcome {
   return 'error';
 }
 
-/** The run and task an activity's input names (runTask's input, the state writers' batches). */
+/** The run and task an activity's input names (runTask's input, the state writers' batches; a series' run). */
 function subjectOf(arg: unknown): { runId?: string; taskPath?: string } {
+  if (Array.isArray(arg)) return { runId: subjectOf(arg[0]).runId };
   if (!arg || typeof arg !== 'object') return {};
   const { runId, taskPath } = arg as { runId?: unknown; taskPath?: unknown };
   return {

@@ -15,7 +15,7 @@ import {
   type ActivityOptions,
 } from '@temporalio/workflow';
 import type { Activities } from '../activities';
-import type { ImporterSpec, PlatformScopeValues, TaskActivityInput, TaskActivityResult, TaskIdentity, TaskTransition } from '../activities/types';
+import type { DetachedTask, ImporterSpec, PlatformScopeValues, TaskActivityInput, TaskActivityResult, TaskIdentity, TaskTransition } from '../activities/types';
 import { FailureTypes } from '../config/constants';
 import { taskCachePlan } from '../ir/cache-key';
 import { CelError, evaluateCondition, selectParameter } from '../ir/cel';
@@ -33,8 +33,10 @@ import { executorTimeoutSeconds, platformParameterRefs, platformSpecForExecutors
 import type { ComponentSpec, ContainerSpec, ExecutorSpec, ParameterValue, PipelineSpec, PipelineTaskSpec, TaskOutputs } from '../ir/types';
 import type { RunError } from '../store/types';
 import { failureOf } from './failures';
+import type { LocalLane } from './local-lane';
 import { Slots } from './slots';
 import { TaskBatcher } from './task-batcher';
+import { TaskSeries } from './task-series';
 import type { StateWriter } from './state-writer';
 import type { RunInput, TaskSnapshot } from './types';
 import { INLINE_WINDOW_MS, inlineTaskOptions, taskActivityOptions } from './task-activity-options';
@@ -50,6 +52,8 @@ const CHILD_SPEC_PRUNED = 'child-spec-pruned';
 const TASK_CACHE = 'task-cache';
 /** Patch: a container task runs as a local activity first, and as `runTask` only once it outlives `INLINE_WINDOW_MS`. */
 const STEPS_INLINE_FIRST = 'steps-inline-first';
+/** Patch: container tasks that cannot run inline run in series (`task-series.ts`), when the run has a `seriesWidth`. */
+const TASK_SERIES = 'task-series';
 
 /** How a task or DAG ended, as its parent needs it. */
 export interface Ending {
@@ -66,6 +70,8 @@ export class RunContext {
   private readonly shapes = new Map<string, DagShape>();
   /** Tasks and child workflows this workflow awaits now (see `runContainer`). */
   private inFlight = 0;
+  /** Decided at the first container task (`series`): null until then. */
+  private taskSeries: TaskSeries | undefined | null = null;
 
   constructor(
     readonly input: RunInput,
@@ -89,6 +95,23 @@ export class RunContext {
     const promise = work();
     promise.then(done, done);
     return promise;
+  }
+
+  /**
+   * Where this workflow's container tasks that do not run inline go, when the run has a
+   * `seriesWidth` (asked at its first container task, so runs without one never meet the patch).
+   */
+  get series(): TaskSeries | undefined {
+    if (this.taskSeries === null) {
+      const width = this.input.seriesWidth ?? 0;
+      this.taskSeries = width > 0 && patched(TASK_SERIES) ? new TaskSeries(this.slots, width, this.input.heartbeatTimeoutSeconds) : undefined;
+    }
+    return this.taskSeries;
+  }
+
+  /** The series width of each of `children` running at once: they share this workflow's, as they share its slots. */
+  childSeriesWidth(children: number): number | undefined {
+    return this.series ? Math.max(1, Math.ceil((this.input.seriesWidth ?? 0) / children)) : this.input.seriesWidth;
   }
 
   /** Nothing but one task is in flight: it may run inline without holding anything else up. */
@@ -280,13 +303,19 @@ async function runLoop(ctx: RunContext, dag: DagInstance, who: TaskIdentity, tas
   const body = inherit(component, dag.inputs, inputs);
   const limit = Math.min(task.iteratorPolicy?.parallelismLimit || Number.POSITIVE_INFINITY, ctx.input.parallelism);
   const placement = placeLoop(items.items.length, tasksPerInstance(ctx.spec, component), limit);
+  // Without a parallelismLimit, iterations are not what is bounded but their tasks: with series
+  // on, every iteration starts and its tasks wait for a series (which holds a slot), so a series
+  // can take several of them.
+  const unbounded = ctx.series !== undefined && !task.iteratorPolicy?.parallelismLimit;
   let results: Ending[];
   if (placement.mode === 'inline') {
-    results = await runIterations(ctx, loop, component, items, body, 0, new Slots(limit));
+    results = await runIterations(ctx, loop, component, items, body, 0, new Slots(unbounded ? Number.POSITIVE_INFINITY : limit));
   } else {
     // Every child stores its input in its own history: it gets only what the body reads.
     const pruned = patched(CHILD_SPEC_PRUNED);
-    const run: RunInput = pruned ? { ...ctx.input, ...subSpec(ctx.spec, ctx.input.platformSpec, loop.componentName), parameters: {} } : ctx.input;
+    const seriesWidth = ctx.childSeriesWidth(placement.running);
+    const whole = seriesWidth === ctx.input.seriesWidth ? ctx.input : { ...ctx.input, seriesWidth };
+    const run: RunInput = pruned ? { ...whole, ...subSpec(ctx.spec, ctx.input.platformSpec, loop.componentName), parameters: {} } : whole;
     const blockInputs = pruned ? inputsReadBy(ctx.spec, loop.componentName, body) : body;
     const children = new Slots(placement.running);
     const blocks = await ctx.track(() => Promise.all(
@@ -294,7 +323,7 @@ async function runLoop(ctx: RunContext, dag: DagInstance, who: TaskIdentity, tas
         children.with(() =>
           executeChild('dagBatchRun', {
             workflowId: `${ctx.input.runId}/${who.taskPath}/${start}-${end - 1}`,
-            args: [{ run, loop, inputs: blockInputs, items: sliceItems(items, start, end), start, slots: placement.slotsPerChild } satisfies DagBatchInput],
+            args: [{ run, loop, inputs: blockInputs, items: sliceItems(items, start, end), start, slots: placement.slotsPerChild, ...(unbounded ? { iterationsUnbounded: true } : {}) } satisfies DagBatchInput],
           }) as Promise<Ending[]>,
         ).catch((err: unknown): Ending[] => {
           if (isCancellation(err)) return [{ end: 'CANCELED' }];
@@ -331,8 +360,10 @@ export interface DagBatchInput {
   inputs: TaskOutputs;
   items: LoopItems;
   start: number;
-  /** Iterations this child runs at once. */
+  /** Iterations this child runs at once: its tasks' slots. */
   slots: number;
+  /** Every iteration starts at once, and only their tasks are bounded by `slots` (see `runLoop`). Absent before series existed. */
+  iterationsUnbounded?: boolean;
 }
 
 /** Runs iterations `start … start + items - 1` of a loop, each as a DAG instance, within `slots`. */
@@ -365,8 +396,11 @@ export async function runExecutor(ctx: RunContext, who: TaskIdentity, task: Pipe
   const retry = toRetrySettings(task.retryPolicy);
   const options = taskActivityOptions(who.taskPath, ctx.input.heartbeatTimeoutSeconds, retry);
   const { importArtifact } = proxyActivities<Activities>(options);
+  const series = executor?.importer ? undefined : ctx.series;
+  // A series takes a slot for the tasks it runs: a task waiting for one holds none.
+  const within = <T>(work: () => Promise<T>): Promise<T> => (series ? work() : ctx.slots.with(work));
   try {
-    return await ctx.track(() => ctx.slots.with(async () => {
+    return await ctx.track(() => within(async () => {
       // The launch records its own start (task row, kind, parent) in the transaction that opens
       // its attempt, so writing RUNNING here too cost an activity and a workflow task per step.
       ctx.transition({ ...who, state: 'RUNNING' }, !patched(LAUNCH_RECORDS_RUNNING));
@@ -402,7 +436,7 @@ export async function runExecutor(ctx: RunContext, who: TaskIdentity, task: Pipe
             platformSpec: platformSpecForExecutors(ctx.input.platformSpec, new Set([component.executorLabel ?? ''])),
             platformScope,
             runAttempt: ctx.input.retry?.attempt,
-          });
+          }, series);
       // The launch (or the cache hit, SKIPPED as KFP shows it) is in the store; only the live
       // view needs it. Either way downstream tasks get the outputs.
       ctx.transition({ ...who, state: result.cachedFrom ? 'SKIPPED' : 'SUCCEEDED', reason: result.cachedFrom && 'CACHED', outputs: result.outputs }, false, result.attempts);
@@ -424,28 +458,41 @@ export async function runExecutor(ctx: RunContext, who: TaskIdentity, task: Pipe
  * activity in this workflow task), they cost no round trip through Temporal's queues. One that
  * runs longer goes on as `runTask`, which reattaches to it and heartbeats while it runs.
  */
-async function runContainer(ctx: RunContext, options: ActivityOptions, input: TaskActivityInput): Promise<TaskActivityResult> {
+async function runContainer(ctx: RunContext, options: ActivityOptions, input: TaskActivityInput, series: TaskSeries | undefined): Promise<TaskActivityResult> {
   // Inline only when nothing else is in flight: the workflow task stays open while a step runs
   // inline, so the server would hold back any other activity or child this workflow starts, and
   // every result that reaches it, until the step ends or detaches. And only while no other local
   // activity of this workflow is in flight (see `LocalLane`). Decided a microtask after the round
   // that started the task (the slot's wait), when every task of that round is counted.
   const lane = ctx.writer.lane;
+  const { runTask } = proxyActivities<Activities>(options);
+  if (series) {
+    const ran = await ctx.slots.with(async () => {
+      if (!ctx.alone || !lane.tryAcquire()) return undefined;
+      const inline = await runInline(options, input, lane);
+      return 'detached' in inline ? runTask(input) : inline;
+    });
+    return ran ?? series.run(input, options);
+  }
   if (patched(STEPS_INLINE_FIRST) && ctx.alone && lane.tryAcquire()) {
-    const local = proxyLocalActivities<Activities>(inlineTaskOptions(input.taskPath, options));
-    let inline: Awaited<ReturnType<Activities['runTaskInline']>>;
-    try {
-      inline = await local.runTaskInline(input, INLINE_WINDOW_MS);
-    } catch (err) {
-      // A cancelled inline run leaves its step running (the worker cancels it alike when it evicts the workflow).
-      if (isCancellation(err)) await CancellationScope.nonCancellable(() => local.stopTask(input));
-      throw err;
-    } finally {
-      lane.release();
-    }
+    const inline = await runInline(options, input, lane);
     if (!('detached' in inline)) return inline;
   }
-  return proxyActivities<Activities>(options).runTask(input);
+  return runTask(input);
+}
+
+/** The task's inline run (`runTaskInline`), holding `lane` (taken) until it ends. */
+async function runInline(options: ActivityOptions, input: TaskActivityInput, lane: LocalLane): Promise<TaskActivityResult | DetachedTask> {
+  const local = proxyLocalActivities<Activities>(inlineTaskOptions(input.taskPath, options));
+  try {
+    return await local.runTaskInline(input, INLINE_WINDOW_MS);
+  } catch (err) {
+    // A cancelled inline run leaves its step running (the worker cancels it alike when it evicts the workflow).
+    if (isCancellation(err)) await CancellationScope.nonCancellable(() => local.stopTask(input));
+    throw err;
+  } finally {
+    lane.release();
+  }
 }
 
 /** @throws a non-retryable InvalidTask failure when the executor has no container (a validated spec always has one). */

@@ -44,6 +44,13 @@ export interface RunInput {
   retry?: { attempt: number };
   /** Tasks of this run that may execute at once. */
   parallelism: number;
+  /**
+   * Series of container tasks this workflow runs at once when more are ready
+   * (`task-series.ts`); each takes one of the `parallelism` slots. Absent or 0: every task is
+   * its own activity (as in every run started before series existed). A loop's or a wide DAG's
+   * children share it as they share the slots.
+   */
+  seriesWidth?: number;
   /** How long a task may go without a heartbeat before Temporal retries it on another worker. */
   heartbeatTimeoutSeconds: number;
 }

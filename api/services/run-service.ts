@@ -32,6 +32,7 @@ export interface RunServiceDeps {
   /** Absolute directories a run's `pipeline_root` may lie in (the artifact root among them, usually). */
   pipelineRoots: string[];
   parallelism: number;
+  seriesWidth?: number;
   heartbeatTimeoutSeconds: number;
   /** The configured runner's check of a run's platform settings. */
   platformCheck: PlatformCheck;
@@ -113,6 +114,7 @@ export class RunService {
       ...(hasPipelineWorkspace(source.platformSpec) ? { workspacePath: join(pipelineRoot, runId, 'workspace') } : {}),
       createdAt,
       parallelism: this.deps.parallelism,
+      ...(this.deps.seriesWidth ? { seriesWidth: this.deps.seriesWidth } : {}),
       heartbeatTimeoutSeconds: this.deps.heartbeatTimeoutSeconds,
     };
     await this.assertStartInputFits(input, body.pipeline_spec ? 'pipeline_spec' : 'pipeline_version_reference');

@@ -171,6 +171,9 @@ describeHelm('charts/sluice', () => {
         SLUICE_K8S_IMAGE_PULL_SECRETS: '',
       });
       expect(JSON.parse(config.SLUICE_K8S_DEFAULT_RESOURCES)).toEqual({ requests: { cpu: '100m', memory: '256Mi' } });
+      // Unset, the Kubernetes runner runs each task as its own activity.
+      expect(config.SLUICE_SERIES_WIDTH).toBeUndefined();
+      expect(loadConfig({}, { ...config, SLUICE_DATA_DIR: '/tmp/sluice-chart' }).seriesWidth).toBe(0);
       // The worker reads this ConfigMap with the one config schema: it must start on it.
       expect(loadConfig({}, { ...config, SLUICE_DATA_DIR: '/tmp/sluice-chart' }).kubernetes).toMatchObject({
         securityContext: { runAsUser: 1000, runAsNonRoot: false, allowPrivilegeEscalation: false, seccompProfile: 'RuntimeDefault' },
@@ -249,7 +252,9 @@ describeHelm('charts/sluice', () => {
         TEMPORAL_TLS_CLIENT_KEY_PATH: '/etc/sluice/temporal-tls/tls.key',
         TEMPORAL_TLS_SERVER_CA_CERT_PATH: '/etc/sluice/temporal-tls/ca.crt',
         TEMPORAL_TLS_SERVER_NAME: 'temporal.internal',
+        SLUICE_SERIES_WIDTH: '4',
       });
+      expect(loadConfig({}, { ...config, SLUICE_DATA_DIR: '/tmp/sluice-chart' }).seriesWidth).toBe(4);
     });
 
     test('createPvc adds exactly create/get/delete on claims; Role, binding and step identity live in the step namespace', () => {

@@ -121,7 +121,7 @@ describe('KFP pipelines compile with the real kfp SDK', () => {
     const files = pipelines();
     expect(Object.keys(files).sort()).toEqual([
       'artifact_loops', 'big_loop', 'combos', 'conditions', 'exit_handlers', 'failures', 'if_elif_else_oneof',
-      'importer', 'input_artifacts', 'loop_children', 'loops', 'nested_pipelines', 'parallelism', 'params_format', 'resources', 'retry',
+      'importer', 'input_artifacts', 'loop_children', 'loops', 'nested_pipelines', 'parallelism', 'params_format', 'resources', 'retry', 'series',
     ]);
     const yaml = (name: string) => readFileSync(files[name], 'utf8');
     const all = Object.keys(files).map(yaml).join('\n');

@@ -60,6 +60,8 @@ describe('workflow replay', () => {
       ['v7-run-records-local', () => fixture('two-step.yaml'), () => ({ times: 5 })],
       // Patch `steps-inline-first`: steps run as local activities; `slow` outlives the window and goes on as runTask.
       ['v8-steps-inline-first', () => fixture('slow.yaml'), (dir) => ({ dir, seconds: 3 })],
+      // Patch `task-series`: a fan-out's tasks run in series (`runTaskSeries`), a loop's iterations all start at once.
+      ['v9-task-series', () => kfp('series'), (dir) => ({ dir, items: ['a', 'b', 'c', 'd', 'e', 'f', 'g', 'h', 'i', 'j', 'k', 'l', 'm', 'n', 'o', 'p', 'q', 'r', 's', 't'], seconds: 1 })],
     ];
 
     test.each(cases)('a run like %s replays', async (label, file, params) => {

@@ -153,6 +153,20 @@ def join_datasets(dir: str, value: str, datasets: Input[List[Dataset]]) -> str:
     return ','.join(texts)
 
 
+def flaky_until(name: str, succeeds_on: int):
+    """`name(dir)`: logs, appends its start time to `<dir>/<name>-launches`, and fails (exit 1)
+    until it is launch number `succeeds_on`."""
+
+    def f(dir: str):
+        return dsl.ContainerSpec(
+            image='alpine',
+            command=['sh', '-c', 'echo "{name}:" >> "$0/executions"; date +%s.%N >> "$0/{name}-launches"; '
+                     '[ "$(wc -l < "$0/{name}-launches")" -ge {n} ] || {{ echo "boom: not yet" >&2; exit 1; }}'.format(name=name, n=succeeds_on)],
+            args=[dir])
+
+    return _named(f, name)
+
+
 def fail_on(name: str, bad: str):
     """`name(dir, value)`: logs; fails (exit 3) when `value` is `bad`, else outputs `value`."""
 

@@ -7,18 +7,9 @@
 """
 from kfp import dsl
 
-from _steps import fail
+from _steps import fail, flaky_until
 
-
-@dsl.container_component
-def flaky(dir: str):
-    return dsl.ContainerSpec(
-        image='alpine',
-        command=['sh', '-c', 'echo "flaky:" >> "$0/executions"; date +%s.%N >> "$0/flaky-launches"; '
-                 '[ "$(wc -l < "$0/flaky-launches")" -ge 3 ] || { echo "boom: not yet" >&2; exit 1; }'],
-        args=[dir])
-
-
+flaky = flaky_until('flaky', succeeds_on=3)
 always_fails = fail('always-fails')
 
 

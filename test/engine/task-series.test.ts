@@ -1,0 +1,128 @@
+import { readFileSync } from 'node:fs';
+import { availableParallelism } from 'node:os';
+import { join } from 'node:path';
+import type { Client } from '@temporalio/client';
+import { apiDepsFromConfig } from '../../api/app';
+import { ConfigError, loadConfig } from '../../config/config';
+import type { MetadataStore } from '../../store/types';
+import { SERIES_WINDOW_MS } from '../../workflows/task-series';
+import { startTestEngine, type ApiRun, type TestEngine } from '../support/engine';
+import { compileKfpPipeline } from '../support/kfp-compile';
+import { stepWritableDir } from '../support/temp-dirs';
+import { until } from '../support/until';
+
+const ITEMS = ['a', 'b', 'c', 'd', 'e', 'f', 'g', 'h', 'i', 'j', 'k', 'l'];
+
+/** Lines of `<dir>/executions` counted by step name. */
+function executions(dir: string): Record<string, number> {
+  const counts: Record<string, number> = {};
+  for (const line of readFileSync(join(dir, 'executions'), 'utf8').trim().split('\n')) {
+    const name = line.split(':')[0];
+    counts[name] = (counts[name] ?? 0) + 1;
+  }
+  return counts;
+}
+
+function stateOf(run: ApiRun, path: string): string | undefined {
+  return run.run_details?.task_details?.find((t) => t.task_path === path)?.state;
+}
+
+describe('container tasks in series (workflows/task-series.ts)', () => {
+  let engine: TestEngine;
+  let pipeline: string;
+  beforeAll(async () => {
+    pipeline = compileKfpPipeline(join(__dirname, 'kfp-pipelines', 'series.py'));
+    // Four slots, two series at once: a fourteen-task fan-out queues, so series take several tasks each.
+    engine = await startTestEngine('task-series', { parallelism: 4, seriesWidth: 2 });
+  }, 300_000);
+  afterAll(async () => {
+    await engine?.stop();
+  });
+
+  /** The run's scheduled activities: how many of each type, and the ids of its `runTask`s. */
+  async function activitiesOf(runId: string): Promise<{ series: number; runTask: string[] }> {
+    const events = (await engine.temporal.workflow.getHandle(runId).fetchHistory()).events ?? [];
+    const scheduled = events.flatMap((e) => (e.activityTaskScheduledEventAttributes ? [e.activityTaskScheduledEventAttributes] : []));
+    return {
+      series: scheduled.filter((a) => a.activityType?.name === 'runTaskSeries').length,
+      runTask: scheduled.filter((a) => a.activityType?.name === 'runTask').map((a) => a.activityId ?? '').sort(),
+    };
+  }
+
+  test('a fan-out runs in fewer activities than tasks; a retried launch and a step that outlives the window go on as runTask; each step runs once', async () => {
+    const dir = stepWritableDir('series-ok');
+    const seconds = (SERIES_WINDOW_MS + 1000) / 1000;
+    const { run_id } = await engine.createRun(pipeline, { dir, items: ITEMS, seconds });
+    const run = await engine.waitForRun(run_id, 120_000);
+    expect({ state: run.state, error: run.error?.message }).toEqual({ state: 'SUCCEEDED', error: undefined });
+
+    expect(executions(dir)).toEqual({ each: ITEMS.length, flaky: 2, slow: 1, collect: 1 });
+    const collected = run.run_details?.task_details?.find((t) => t.task_path === 'root/collect')?.output_parameters?.out;
+    expect(JSON.parse(String(collected))).toEqual(ITEMS);
+
+    const activities = await activitiesOf(run_id);
+    // 12 iterations and flaky and slow; collect runs alone, inline.
+    expect(activities.series).toBeGreaterThan(0);
+    expect(activities.series).toBeLessThan(ITEMS.length + 2);
+    expect(activities.runTask).toEqual(['root/flaky', 'root/slow']);
+
+    const attempts = await engine.store.listTaskAttempts(run_id);
+    const byTask = new Map<string, string[]>();
+    for (const a of attempts) byTask.set(a.taskPath, [...(byTask.get(a.taskPath) ?? []), `${a.attempt}:${a.state}`]);
+    expect(byTask.get('root/flaky')).toEqual(['1:FAILED', '2:SUCCEEDED']);
+    expect(byTask.get('root/slow')).toEqual(['1:SUCCEEDED']);
+    for (let i = 0; i < ITEMS.length; i++) expect(byTask.get(`root/for-loop-1[${i}]/each`)).toEqual(['1:SUCCEEDED']);
+  });
+
+  test('a failing task in a series fails alone: the others of its fan-out succeed, and what needs it is skipped', async () => {
+    const dir = stepWritableDir('series-bad');
+    const items = [...ITEMS.slice(0, 5), 'bad', ...ITEMS.slice(5)];
+    const { run_id } = await engine.createRun(pipeline, { dir, items, seconds: 0 });
+    const run = await engine.waitForRun(run_id, 120_000);
+    expect(run.state).toBe('FAILED');
+    expect(stateOf(run, 'root/for-loop-1[5]/each')).toBe('FAILED');
+    expect(run.run_details?.task_details?.find((t) => t.task_path === 'root/for-loop-1[5]/each')?.error?.message).toMatch(/exit code 3[\s\S]*boom: each failed on bad/);
+    for (const i of [0, 1, 2, 3, 4, 6, 7, 8, 9, 10, 11, 12]) expect(stateOf(run, `root/for-loop-1[${i}]/each`)).toBe('SUCCEEDED');
+    expect(stateOf(run, 'root/collect')).toBe('SKIPPED');
+    expect(stateOf(run, 'root/flaky')).toBe('SUCCEEDED');
+    expect(executions(dir)).toEqual({ each: items.length, flaky: 2, slow: 1 });
+  });
+
+  test('terminating a run stops its series: no task starts after it, and a task that ended before it keeps its state', async () => {
+    const dir = stepWritableDir('series-cancel');
+    const { run_id } = await engine.createRun(pipeline, { dir, items: ITEMS, seconds: 0, pause: 0.4 });
+    await until('a first step of the fan-out to end', async () => ((await engine.store.listTaskAttempts(run_id)).some((a) => a.taskPath.endsWith('/each') && a.state === 'SUCCEEDED') ? true : undefined));
+    expect((await engine.fetch(`/apis/v2beta1/runs/${run_id}:terminate`, { method: 'POST' })).status).toBe(200);
+    const run = await engine.waitForRun(run_id, 60_000);
+    expect(run.state).toBe('CANCELED');
+    const attempts = await engine.store.listTaskAttempts(run_id);
+    const eachTasks = (run.run_details?.task_details ?? []).filter((t) => String(t.task_path).endsWith('/each'));
+    for (const t of eachTasks) {
+      const launches = attempts.filter((a) => a.taskPath === t.task_path);
+      // A step that ran to its end is SUCCEEDED, however its series ended; any other was canceled.
+      expect({ task: t.task_path, state: t.state }).toEqual({ task: t.task_path, state: launches.some((a) => a.state === 'SUCCEEDED') ? 'SUCCEEDED' : 'CANCELED' });
+    }
+    expect(eachTasks.filter((t) => t.state === 'SUCCEEDED').length).toBeGreaterThan(0);
+    // Only steps already started ran: far fewer than the fan-out's twelve.
+    expect(executions(dir).each).toBeLessThan(ITEMS.length);
+    expect(attempts.every((a) => a.state === 'SUCCEEDED' || a.state === 'CANCELED' || a.state === 'FAILED')).toBe(true);
+  });
+});
+
+describe('the series width in the config (SLUICE_SERIES_WIDTH)', () => {
+  const env = { SLUICE_DATA_DIR: '/srv/sluice' };
+
+  test('defaults to 8 per CPU for the local runner and to none for the Kubernetes runner; the API passes it to every run', () => {
+    const local = loadConfig({}, env);
+    expect(local.seriesWidth).toBe(8 * availableParallelism());
+    expect(apiDepsFromConfig(local, {} as MetadataStore, {} as Client).seriesWidth).toBe(local.seriesWidth);
+    expect(loadConfig({}, { ...env, SLUICE_RUNNER: 'kubernetes' }).seriesWidth).toBe(0);
+    expect(loadConfig({}, { ...env, SLUICE_RUNNER: 'kubernetes', SLUICE_SERIES_WIDTH: '3' }).seriesWidth).toBe(3);
+  });
+
+  test('0 turns series off; anything but a whole number from 0 up is an error naming the key', () => {
+    expect(loadConfig({}, { ...env, SLUICE_SERIES_WIDTH: '0' }).seriesWidth).toBe(0);
+    expect(() => loadConfig({}, { ...env, SLUICE_SERIES_WIDTH: '-1' })).toThrow(ConfigError);
+    expect(() => loadConfig({}, { ...env, SLUICE_SERIES_WIDTH: 'wide' })).toThrow(/seriesWidth/);
+  });
+});

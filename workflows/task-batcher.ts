@@ -46,7 +46,7 @@ export class TaskBatcher {
     const placement = placeBatches(ctx.input.parallelism);
     this.children = new Slots(placement.running);
     this.slotsPerChild = placement.slotsPerChild;
-    this.seriesWidth = ctx.childSeriesWidth(placement.running);
+    this.seriesWidth = ctx.childSeriesWidth;
   }
 
   run(item: BatchTask): Promise<Ending> {

@@ -56,29 +56,37 @@ export async function listTaskPage(db: Queryable, runId: string, opts: TaskPageO
 }
 
 /**
- * Two index-range queries for all of `parentTaskPaths`: the first `limit` children of each (a
- * LIMIT per parent, so a loop of 10,000 iterations costs `limit` rows), and the counts.
+ * The first `limit` children of each of `parentTaskPaths`, and how many each has: one index
+ * range per parent (a LIMIT per parent, so a loop of 10,000 iterations costs `limit` rows), read
+ * one row past the limit, so only a parent with more children than that is counted apart.
  */
 export async function listTaskChildren(db: Queryable, runId: string, parentTaskPaths: readonly string[], limit: number): Promise<TaskChildren[]> {
   if (parentTaskPaths.length === 0) return [];
-  const [{ rows: counts }, { rows }] = await Promise.all([
-    db.query<{ parent: string; total: number }>(
+  const { rows } = await db.query<{ parent: string; task_path: string; task_id: string; pod_name: string | null }>(
+    `SELECT p.parent, c.task_path, c.task_id, c.pod_name
+     FROM unnest($2::text[]) AS p(parent)
+     CROSS JOIN LATERAL (
+       SELECT task_path, task_id, pod_name FROM tasks WHERE run_id = $1 AND ${PARENT_KEY} = p.parent
+       ORDER BY ${INDEX_KEY}, task_path LIMIT $3
+     ) AS c`,
+    [runId, parentTaskPaths, limit + 1],
+  );
+  const byParent = new Map<string, TaskChildren>();
+  for (const r of rows) {
+    let entry = byParent.get(r.parent);
+    if (!entry) byParent.set(r.parent, (entry = { parentTaskPath: r.parent, total: 0, children: [] }));
+    entry.total++;
+    if (entry.children.length < limit) entry.children.push({ taskPath: r.task_path, taskId: r.task_id, podName: r.pod_name ?? undefined });
+  }
+  const overflowing = [...byParent.values()].filter((c) => c.total > limit);
+  if (overflowing.length > 0) {
+    const { rows: counts } = await db.query<{ parent: string; total: number }>(
       `SELECT ${PARENT_KEY} AS parent, count(*)::int AS total FROM tasks
        WHERE run_id = $1 AND ${PARENT_KEY} = ANY($2::text[]) GROUP BY 1`,
-      [runId, parentTaskPaths],
-    ),
-    db.query<{ parent: string; task_path: string; task_id: string; pod_name: string | null }>(
-      `SELECT p.parent, c.task_path, c.task_id, c.pod_name
-       FROM unnest($2::text[]) AS p(parent)
-       CROSS JOIN LATERAL (
-         SELECT task_path, task_id, pod_name FROM tasks WHERE run_id = $1 AND ${PARENT_KEY} = p.parent
-         ORDER BY ${INDEX_KEY}, task_path LIMIT $3
-       ) AS c`,
-      [runId, parentTaskPaths, limit],
-    ),
-  ]);
-  const byParent = new Map(counts.map((c): [string, TaskChildren] => [c.parent, { parentTaskPath: c.parent, total: c.total, children: [] }]));
-  for (const r of rows) byParent.get(r.parent)?.children.push({ taskPath: r.task_path, taskId: r.task_id, podName: r.pod_name ?? undefined });
+      [runId, overflowing.map((c) => c.parentTaskPath)],
+    );
+    for (const c of counts) byParent.get(c.parent)!.total = c.total;
+  }
   return [...byParent.values()];
 }
 

@@ -12,8 +12,11 @@ import type { Slots } from './slots';
  */
 export const SERIES_WINDOW_MS = 500;
 
-/** Tasks in one series at most: its input (each task's resolved inputs and container) stays small. */
+/** Tasks in one series at most. */
 export const SERIES_MAX_TASKS = 16;
+
+/** A series' inputs at most, as JSON characters: far below Temporal's 2 MiB payload limit before compression. */
+export const SERIES_MAX_INPUT_CHARS = 256 * 1024;
 
 /** The series activity's own options: only the worker or the store can fail it (a task's launch failure is that task's ending). */
 function seriesOptions(first: string, heartbeatTimeoutSeconds: number): ActivityOptions {
@@ -94,8 +97,7 @@ export class TaskSeries {
     // A step left running goes on in this series' slot: another task must not start in it meanwhile.
     let slotHandedOver = false;
     try {
-      const share = Math.min(SERIES_MAX_TASKS, Math.max(1, Math.ceil(this.queue.length / this.width)));
-      const batch = this.queue.splice(0, share);
+      const batch = this.takeShare();
       if (batch.length === 0) return;
       let endings: SeriesEnding[];
       try {
@@ -121,6 +123,24 @@ export class TaskSeries {
     } finally {
       if (!slotHandedOver) this.slots.release();
     }
+  }
+
+  /**
+   * The next series' tasks from the head of the queue: its share of the backlog, at most
+   * `SERIES_MAX_TASKS`, and no more inputs than `SERIES_MAX_INPUT_CHARS` (one task whatever its
+   * size): the series' input is one payload, under Temporal's 2 MiB limit however large the
+   * tasks' resolved inputs are.
+   */
+  private takeShare(): Queued[] {
+    const share = Math.min(SERIES_MAX_TASKS, Math.max(1, Math.ceil(this.queue.length / this.width)));
+    let count = 0;
+    let chars = 0;
+    while (count < Math.min(share, this.queue.length)) {
+      chars += JSON.stringify(this.queue[count].input).length;
+      if (count > 0 && chars > SERIES_MAX_INPUT_CHARS) break;
+      count++;
+    }
+    return this.queue.splice(0, count);
   }
 
   /** A step the series left running, as its own `runTask` (which reattaches to it), in the series' slot. */

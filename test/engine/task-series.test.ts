@@ -1,3 +1,4 @@
+import { randomBytes } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { availableParallelism } from 'node:os';
 import { join } from 'node:path';
@@ -5,7 +6,7 @@ import type { Client } from '@temporalio/client';
 import { apiDepsFromConfig } from '../../api/app';
 import { ConfigError, loadConfig } from '../../config/config';
 import type { MetadataStore } from '../../store/types';
-import { SERIES_WINDOW_MS } from '../../workflows/task-series';
+import { SERIES_MAX_INPUT_CHARS, SERIES_WINDOW_MS } from '../../workflows/task-series';
 import { startTestEngine, type ApiRun, type TestEngine } from '../support/engine';
 import { compileKfpPipeline } from '../support/kfp-compile';
 import { stepWritableDir } from '../support/temp-dirs';
@@ -86,6 +87,22 @@ describe('container tasks in series (workflows/task-series.ts)', () => {
     expect(stateOf(run, 'root/collect')).toBe('SKIPPED');
     expect(stateOf(run, 'root/flaky')).toBe('SUCCEEDED');
     expect(executions(dir)).toEqual({ each: items.length, flaky: 2, slow: 1 });
+  });
+
+  test('tasks with large inputs go fewer to a series: a series\' input stays one payload under Temporal\'s limit', async () => {
+    const dir = stepWritableDir('series-large');
+    // Random, so the payload codec's compression cannot shrink it: 16 tasks' worth would be ~4.8 MB.
+    const blob = randomBytes(225_000).toString('base64');
+    const items = ITEMS.slice(0, 20);
+    const { run_id } = await engine.createRun(pipeline, { dir, items, seconds: 0, blob });
+    const run = await engine.waitForRun(run_id, 120_000);
+    expect({ state: run.state, error: run.error?.message }).toEqual({ state: 'SUCCEEDED', error: undefined });
+    expect(executions(dir)).toEqual({ each: items.length, flaky: 2, slow: 1, collect: 1 });
+    // Each `each` went alone in its series (its inputs are past SERIES_MAX_INPUT_CHARS): sixteen
+    // in one would have been a payload Temporal refuses, and the run would never have ended.
+    expect(SERIES_MAX_INPUT_CHARS).toBeLessThan(blob.length);
+    const attempts = await engine.store.listTaskAttempts(run_id);
+    expect(attempts.filter((a) => a.taskPath.endsWith('/each')).map((a) => a.state)).toEqual(Array(items.length).fill('SUCCEEDED'));
   });
 
   test('terminating a run stops its series: no task starts after it, and a task that ended before it keeps its state', async () => {

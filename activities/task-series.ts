@@ -1,16 +1,7 @@
 import { ApplicationFailure, CancelledFailure, Context } from '@temporalio/activity';
-import { FailureTypes } from '../config/constants';
+import { PIPELINE_FAILURES } from '../config/constants';
 import type { TaskExecutor } from './run-task';
 import type { SeriesEnding, TaskActivityInput } from './types';
-
-/** What a launch's own failure throws (`failLaunch`, `chooseLaunch`): a task's outcome, not the series'. */
-const TASK_FAILURES: ReadonlySet<string> = new Set([
-  FailureTypes.stepFailed,
-  FailureTypes.stepFailedRetryable,
-  FailureTypes.invalidTask,
-  FailureTypes.taskTimedOut,
-  FailureTypes.launchFailed,
-]);
 
 /**
  * Runs tasks one after another in one activity, each exactly as `runTask` would (the same
@@ -46,7 +37,8 @@ export async function runSeries(execute: TaskExecutor, inputs: readonly TaskActi
       // The run was canceled: the step was stopped and recorded CANCELED; the tasks that ended
       // before it are reported as they ended, and the workflow cancels the rest.
       if (err instanceof CancelledFailure && endings.length > 0) break;
-      if (!(err instanceof ApplicationFailure) || !TASK_FAILURES.has(err.type ?? '')) throw err;
+      // A launch's own failure (`failLaunch`, `chooseLaunch`) is its task's outcome, not the series'.
+      if (!(err instanceof ApplicationFailure) || !PIPELINE_FAILURES.has(err.type ?? '')) throw err;
       endings.push({ taskPath: input.taskPath, ms: ms(), failed: { message: err.message, type: err.type ?? undefined, nonRetryable: err.nonRetryable === true, details: err.details as unknown[] | undefined } });
     }
   }

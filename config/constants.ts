@@ -40,3 +40,6 @@ export const FailureTypes = {
   /** The run ended FAILED because a task did. */
   runFailed: 'RunFailed',
 } as const;
+
+/** A pipeline's own outcome (the step failed, the spec was wrong), not trouble in the worker or the store. */
+export const PIPELINE_FAILURES: ReadonlySet<string> = new Set<string>(Object.values(FailureTypes));

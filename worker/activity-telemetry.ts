@@ -1,13 +1,11 @@
 import type { Context } from '@temporalio/activity';
 import { ApplicationFailure, CancelledFailure } from '@temporalio/common';
 import type { ActivityInterceptorsFactory } from '@temporalio/worker';
-import { FailureTypes } from '../config/constants';
+import { PIPELINE_FAILURES } from '../config/constants';
 import type { SeriesEnding } from '../activities/types';
 import type { Logger } from '../observability/logger';
 import { countStoreError, observeActivity, type ActivityOutcome } from '../observability/metrics';
 
-/** A pipeline's own outcome (the step failed, the spec was wrong), not trouble in the worker. */
-const PIPELINE_OUTCOMES = new Set<string>(Object.values(FailureTypes));
 
 /**
  * Every activity attempt ends in one structured log event and one observation of
@@ -67,7 +65,7 @@ function isDetached(result: unknown): boolean {
 
 function outcomeOf(err: unknown): ActivityOutcome {
   if (err instanceof CancelledFailure) return 'canceled';
-  if (err instanceof ApplicationFailure && PIPELINE_OUTCOMES.has(err.type ?? '')) return 'failed';
+  if (err instanceof ApplicationFailure && PIPELINE_FAILURES.has(err.type ?? '')) return 'failed';
   return 'error';
 }
 

@@ -110,13 +110,13 @@ export class RunContext {
   }
 
   /**
-   * The series width of a loop's or a wide DAG's child workflows: none (each task its own
-   * activity) once this workflow runs series. Their tasks are spread over tens of workflows
-   * already, and series there measured slower (a 10,000-iteration loop: 72 against 97 steps/s
-   * with the width shared among the children, 56 with each child given all of it).
+   * The run input a loop's or a wide DAG's child workflow starts from: without series (each task
+   * its own activity) once this workflow runs them. Their tasks are spread over tens of
+   * workflows already, and series there measured slower (a 10,000-iteration loop: 72 against 97
+   * steps/s with the width shared among the children, 56 with each child given all of it).
    */
-  get childSeriesWidth(): number | undefined {
-    return this.series ? 0 : this.input.seriesWidth;
+  get childRunInput(): RunInput {
+    return this.series ? { ...this.input, seriesWidth: 0 } : this.input;
   }
 
   /** Nothing but one task is in flight: it may run inline without holding anything else up. */
@@ -318,8 +318,7 @@ async function runLoop(ctx: RunContext, dag: DagInstance, who: TaskIdentity, tas
   } else {
     // Every child stores its input in its own history: it gets only what the body reads.
     const pruned = patched(CHILD_SPEC_PRUNED);
-    const seriesWidth = ctx.childSeriesWidth;
-    const whole = seriesWidth === ctx.input.seriesWidth ? ctx.input : { ...ctx.input, seriesWidth };
+    const whole = ctx.childRunInput;
     const run: RunInput = pruned ? { ...whole, ...subSpec(ctx.spec, ctx.input.platformSpec, loop.componentName), parameters: {} } : whole;
     const blockInputs = pruned ? inputsReadBy(ctx.spec, loop.componentName, body) : body;
     const children = new Slots(placement.running);

@@ -37,7 +37,6 @@ export class TaskBatcher {
   private batches = 0;
   private readonly children: Slots;
   private readonly slotsPerChild: number;
-  private readonly seriesWidth: number | undefined;
 
   constructor(
     private readonly ctx: RunContext,
@@ -46,7 +45,6 @@ export class TaskBatcher {
     const placement = placeBatches(ctx.input.parallelism);
     this.children = new Slots(placement.running);
     this.slotsPerChild = placement.slotsPerChild;
-    this.seriesWidth = ctx.childSeriesWidth;
   }
 
   run(item: BatchTask): Promise<Ending> {
@@ -71,12 +69,7 @@ export class TaskBatcher {
       const workflowId = `${this.ctx.input.runId}/${this.dagPath}/batch-${this.batches++}`;
       const input: TaskBatchInput = {
         // Its tasks' inputs are resolved: of the run it needs only their components and executors.
-        run: {
-          ...this.ctx.input,
-          ...subSpec(this.ctx.spec, this.ctx.input.platformSpec, ...new Set(tasks.map((t) => t.task.componentRef.name))),
-          parameters: {},
-          ...(this.seriesWidth === undefined ? {} : { seriesWidth: this.seriesWidth }),
-        },
+        run: { ...this.ctx.childRunInput, ...subSpec(this.ctx.spec, this.ctx.input.platformSpec, ...new Set(tasks.map((t) => t.task.componentRef.name))), parameters: {} },
         tasks,
         slots: this.slotsPerChild,
       };

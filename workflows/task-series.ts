@@ -2,7 +2,6 @@ import { ActivityCancellationType, ApplicationFailure, proxyActivities, sleep, t
 import { msToNumber } from '@temporalio/common/lib/time';
 import type { Activities } from '../activities';
 import type { SeriesEnding, TaskActivityInput, TaskActivityResult } from '../activities/types';
-import { FailureTypes } from '../config/constants';
 import type { Slots } from './slots';
 
 /**
@@ -27,7 +26,7 @@ function seriesOptions(first: string, heartbeatTimeoutSeconds: number): Activity
     summary: first,
     startToCloseTimeout: '1 day',
     heartbeatTimeout: `${heartbeatTimeoutSeconds}s`,
-    retry: { initialInterval: '1s', maximumInterval: '30s', nonRetryableErrorTypes: [FailureTypes.invalidTask] },
+    retry: { initialInterval: '1s', maximumInterval: '30s' },
   };
 }
 

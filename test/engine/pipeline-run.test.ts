@@ -70,7 +70,10 @@ describe('pipelineRun on the real stack', () => {
     expect(taskByName(run, 'bad').state).toBe('FAILED');
     expect(taskByName(run, 'after-bad').state).toBe('SKIPPED');
     expect(taskByName(run, 'other').state).toBe('SUCCEEDED');
-    const description = await engine.temporal.workflow.getHandle(run_id).describe();
+    // The run records its end just before its workflow closes: wait for the close itself.
+    const handle = engine.temporal.workflow.getHandle(run_id);
+    await handle.result().catch(() => undefined);
+    const description = await handle.describe();
     expect(description.status.name).toBe('FAILED');
   });
 
@@ -122,7 +125,10 @@ describe('pipelineRun on the real stack', () => {
     await until('the step processes to exit', () => !alive(pid) && !alive(child), 10_000);
     expect(taskByName(run, 'slow').state).toBe('CANCELED');
     expect(readFileSync(join(dir, 'executions'), 'utf8')).toBe('first\nslow\n');
-    const description = await engine.temporal.workflow.getHandle(run_id).describe();
+    // The run records its end just before its workflow closes: wait for the close itself.
+    const handle = engine.temporal.workflow.getHandle(run_id);
+    await handle.result().catch(() => undefined);
+    const description = await handle.describe();
     expect(description.status.name).toBe('CANCELLED');
   });
 

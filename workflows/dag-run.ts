@@ -5,13 +5,16 @@
  * activities, records transitions and feeds each outcome back.
  */
 import {
+  ActivityFailure,
   ApplicationFailure,
   CancellationScope,
+  CancelledFailure,
   executeChild,
   isCancellation,
   patched,
   proxyActivities,
   proxyLocalActivities,
+  sleep,
   type ActivityOptions,
 } from '@temporalio/workflow';
 import type { Activities } from '../activities';
@@ -33,13 +36,13 @@ import { executorTimeoutSeconds, platformParameterRefs, platformSpecForExecutors
 import type { ComponentSpec, ContainerSpec, ExecutorSpec, ParameterValue, PipelineSpec, PipelineTaskSpec, TaskOutputs } from '../ir/types';
 import type { RunError } from '../store/types';
 import { failureOf } from './failures';
-import type { LocalLane } from './local-lane';
+import { LOCAL_ACTIVITIES_UNCANCELLED, type LocalLane } from './local-lane';
 import { Slots } from './slots';
 import { TaskBatcher } from './task-batcher';
 import { TaskSeries } from './task-series';
 import type { StateWriter } from './state-writer';
 import type { RunInput, TaskSnapshot } from './types';
-import { INLINE_WINDOW_MS, inlineTaskOptions, taskActivityOptions } from './task-activity-options';
+import { INLINE_WINDOW_MS, inlineTaskOptions, relaunchAfter, taskActivityOptions } from './task-activity-options';
 
 
 /** Patch: a container or importer task's RUNNING is written by its activity alone. */
@@ -467,33 +470,69 @@ async function runContainer(ctx: RunContext, options: ActivityOptions, input: Ta
   // activity of this workflow is in flight (see `LocalLane`). Decided a microtask after the round
   // that started the task (the slot's wait), when every task of that round is counted.
   const lane = ctx.writer.lane;
-  const { runTask } = proxyActivities<Activities>(options);
+  const runTask = (rest: ActivityOptions) => proxyActivities<Activities>(rest).runTask(input);
   if (series) {
     const ran = await ctx.slots.with(async () => {
       if (!ctx.alone || !lane.tryAcquire()) return undefined;
       const inline = await runInline(options, input, lane);
-      return 'detached' in inline ? runTask(input) : inline;
+      return 'result' in inline ? inline.result : runTask(inline.rest);
     });
     return ran ?? series.run(input, options);
   }
   if (patched(STEPS_INLINE_FIRST) && ctx.alone && lane.tryAcquire()) {
     const inline = await runInline(options, input, lane);
-    if (!('detached' in inline)) return inline;
+    return 'result' in inline ? inline.result : runTask(inline.rest);
   }
-  return runTask(input);
+  return runTask(options);
 }
 
+/** How an inline run ended: with the task's result, or leaving the rest of the task to a `runTask` with these options. */
+type InlineEnding = { result: TaskActivityResult } | { rest: ActivityOptions };
+
 /** The task's inline run (`runTaskInline`), holding `lane` (taken) until it ends. */
-async function runInline(options: ActivityOptions, input: TaskActivityInput, lane: LocalLane): Promise<TaskActivityResult | DetachedTask> {
-  const local = proxyLocalActivities<Activities>(inlineTaskOptions(input.taskPath, options));
+async function runInline(options: ActivityOptions, input: TaskActivityInput, lane: LocalLane): Promise<InlineEnding> {
   try {
-    return await local.runTaskInline(input, INLINE_WINDOW_MS);
+    // Never cancelled (see LOCAL_ACTIVITIES_UNCANCELLED): it ends by itself within the window, and
+    // a step still running then is stopped here when the run was canceled meanwhile. One launch:
+    // a failed launch's next is a `runTask` after the retry policy's first backoff, which a
+    // cancellation does stop.
+    if (!patched(LOCAL_ACTIVITIES_UNCANCELLED)) return await runInlineCancellable(options, input);
+    const canceled = () => new CancelledFailure(`task ${input.taskPath} was canceled with its run`);
+    // A cancelled scope would refuse the local activity; a shielded one must not start it.
+    if (CancellationScope.current().consideredCancelled) throw canceled();
+    const local = proxyLocalActivities<Activities>(inlineTaskOptions(input.taskPath, options, true));
+    let ran: TaskActivityResult | DetachedTask;
+    try {
+      ran = await CancellationScope.nonCancellable(() => local.runTaskInline(input, INLINE_WINDOW_MS));
+    } catch (err) {
+      const failure = err instanceof ActivityFailure ? err.cause : undefined;
+      if (failure instanceof ApplicationFailure && failure.nonRetryable) throw err;
+      if (!(failure instanceof ApplicationFailure && failure.type === FailureTypes.stepFailedRetryable)) return { rest: options };
+      const next = relaunchAfter(options);
+      await sleep(next.backoffMs);
+      return { rest: next.options };
+    }
+    if (!('detached' in ran)) return { result: ran };
+    if (CancellationScope.current().consideredCancelled) {
+      await CancellationScope.nonCancellable(() => local.stopTask(input));
+      throw canceled();
+    }
+    return { rest: options };
+  } finally {
+    lane.release();
+  }
+}
+
+/** An inline run before patch `local-activities-uncancelled`: cancelled with the run, its retries inside the local activity. */
+async function runInlineCancellable(options: ActivityOptions, input: TaskActivityInput): Promise<InlineEnding> {
+  const local = proxyLocalActivities<Activities>(inlineTaskOptions(input.taskPath, options, false));
+  try {
+    const ran = await local.runTaskInline(input, INLINE_WINDOW_MS);
+    return 'detached' in ran ? { rest: options } : { result: ran };
   } catch (err) {
     // A cancelled inline run leaves its step running (the worker cancels it alike when it evicts the workflow).
     if (isCancellation(err)) await CancellationScope.nonCancellable(() => local.stopTask(input));
     throw err;
-  } finally {
-    lane.release();
   }
 }
 

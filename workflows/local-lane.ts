@@ -1,4 +1,14 @@
 /**
+ * Patch: the workflow never cancels a local activity it started. sdk-core cannot take the
+ * cancellation of a local activity whose result it holds but has not recorded yet (an invalid
+ * transition: every later workflow task of the run fails, and a terminated run stays CANCELING
+ * for good; temporalio/sdk-rust#705), and a terminate that reaches the workflow just as a local
+ * activity ends asks exactly that. Each one ends by itself instead: a store write within its
+ * transaction, an inline step within its window.
+ */
+export const LOCAL_ACTIVITIES_UNCANCELLED = 'local-activities-uncancelled';
+
+/**
  * At most one of a workflow's local activities in flight at a time.
  *
  * Two local activities in flight together break replay: live, each one's result wakes the

@@ -6,6 +6,7 @@ import type { RunState } from '../ir/states';
 import type { RunError } from '../store/types';
 import { RunContext, runDag, type Ending } from './dag-run';
 import { legacyRootRun } from './legacy-root-run';
+import { LOCAL_ACTIVITIES_UNCANCELLED } from './local-lane';
 import { StateWriter } from './state-writer';
 import type { RunInput, RunSnapshot } from './types';
 
@@ -67,7 +68,7 @@ export async function pipelineRun(given: RunInput): Promise<RunSnapshot> {
   let error: RunError | undefined = { message: 'the run stopped before it finished', type: FailureTypes.runFailed };
   try {
     if (input.retry && patched(RUN_RETRY)) await reopenRun({ runId: input.runId, attempt: input.retry.attempt });
-    else await registerRun({
+    else await uncancelled(() => registerRun({
       runId: input.runId,
       runName: input.runName,
       experimentId: input.experimentId,
@@ -81,7 +82,7 @@ export async function pipelineRun(given: RunInput): Promise<RunSnapshot> {
       pipelineRoot: input.pipelineRoot,
       createdAt: input.createdAt || workflowInfo().startTime.toISOString(),
       scheduledAt,
-    });
+    }));
     if (workspace) {
       // Before any task: `{{$.workspace_path}}` is where the runner has its steps see the workspace.
       const path = await prepareWorkspace({ runId: input.runId, platformSpec: input.platformSpec, workspacePath });
@@ -139,6 +140,11 @@ export function forThisWorkflow(given: RunInput): { input: RunInput; scheduledAt
     ...(given.workspacePath === undefined ? {} : { workspacePath: `${given.pipelineRoot.replace(/\/+$/, '')}/${workflowId}/workspace` }),
   };
   return { input, scheduledAt };
+}
+
+/** `work` (a local activity) shielded from the run's cancellation, since patch `local-activities-uncancelled`. */
+function uncancelled<T>(work: () => Promise<T>): Promise<T> {
+  return patched(LOCAL_ACTIVITIES_UNCANCELLED) ? CancellationScope.nonCancellable(work) : work();
 }
 
 /** Why a canceled run ended so: a user sees whether the terminate came before or after its tasks finished. */

@@ -1,4 +1,5 @@
 import { ActivityCancellationType, type ActivityOptions, type LocalActivityOptions } from '@temporalio/workflow';
+import { msToNumber } from '@temporalio/common/lib/time';
 import { FailureTypes } from '../config/constants';
 import type { RetrySettings } from '../ir/retry';
 
@@ -37,7 +38,21 @@ export const INLINE_WINDOW_MS = 2_000;
  * launches), a cancellation that waits for the step to be killed, and the task's path as the
  * summary Temporal's UI shows for the local activity's marker. The timeout only bounds the
  * store writes and sealing around the window: the step itself detaches after `INLINE_WINDOW_MS`.
+ * `oneTry`: no retry inside the local activity (since patch `local-activities-uncancelled`, a failed
+ * launch's next one is a `runTask` after the policy's first backoff: `relaunchAfter`).
  */
-export function inlineTaskOptions(taskPath: string, options: ActivityOptions): LocalActivityOptions {
-  return { summary: taskPath, startToCloseTimeout: '1 minute', retry: options.retry, cancellationType: options.cancellationType };
+export function inlineTaskOptions(taskPath: string, options: ActivityOptions, oneTry: boolean): LocalActivityOptions {
+  return { summary: taskPath, startToCloseTimeout: '1 minute', retry: oneTry ? { ...options.retry, maximumAttempts: 1 } : options.retry, cancellationType: options.cancellationType };
+}
+
+/**
+ * After a launch failure that the retry policy allows another launch for: the policy's first
+ * backoff, to wait before the next launch, and the options of the `runTask` that takes it, whose
+ * own retries continue the backoff from there (KFP's duration × factor, then × factor again).
+ */
+export function relaunchAfter(options: ActivityOptions): { backoffMs: number; options: ActivityOptions } {
+  const retry = options.retry ?? {};
+  const backoffMs = msToNumber(retry.initialInterval ?? 1000);
+  const next = Math.min(backoffMs * (retry.backoffCoefficient ?? 2), retry.maximumInterval === undefined ? Number.POSITIVE_INFINITY : msToNumber(retry.maximumInterval));
+  return { backoffMs, options: { ...options, retry: { ...retry, initialInterval: Math.max(backoffMs, next) } } };
 }

@@ -1,8 +1,8 @@
 import { ActivityCancellationType, ApplicationFailure, proxyActivities, sleep, type ActivityOptions } from '@temporalio/workflow';
-import { msToNumber } from '@temporalio/common/lib/time';
 import type { Activities } from '../activities';
 import type { SeriesEnding, TaskActivityInput, TaskActivityResult } from '../activities/types';
 import type { Slots } from './slots';
+import { relaunchAfter } from './task-activity-options';
 
 /**
  * How long a series starts tasks for, and how long each of its tasks may run before it is left
@@ -151,17 +151,10 @@ export class TaskSeries {
     }
   }
 
-  /**
-   * After a launch failure the retry policy allows another launch for: its first backoff, then
-   * the next launch as `runTask`, in a slot of its own, whose own retries continue the policy's
-   * backoff where the series left it (KFP's duration × factor, then × factor again).
-   */
+  /** After a launch failure the retry policy allows another launch for: its first backoff, then the next launch as `runTask`, in a slot of its own. */
   private async relaunch(queued: Queued): Promise<TaskActivityResult> {
-    const retry = queued.options.retry ?? {};
-    const first = msToNumber(retry.initialInterval ?? 1000);
-    await sleep(first);
-    const next = Math.min(first * (retry.backoffCoefficient ?? 2), retry.maximumInterval === undefined ? Number.POSITIVE_INFINITY : msToNumber(retry.maximumInterval));
-    const options = { ...queued.options, retry: { ...retry, initialInterval: Math.max(first, next) } };
-    return this.slots.with(() => proxyActivities<Activities>(options).runTask(queued.input));
+    const next = relaunchAfter(queued.options);
+    await sleep(next.backoffMs);
+    return this.slots.with(() => proxyActivities<Activities>(next.options).runTask(queued.input));
   }
 }

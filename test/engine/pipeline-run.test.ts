@@ -164,33 +164,50 @@ describe('pipelineRun on the real stack', () => {
       expect(attempts.map((a) => [a.attempt, a.state, a.exitCode])).toEqual([[1, 'SUCCEEDED', 0]]);
     });
 
-    test('terminating a run stops the step it is running inline', async () => {
+    test('terminating a run lets the step running inline end, and starts none after it', async () => {
       // Each step ends inside the window, so the workflow task stays open from step to step and
       // sees the cancellation only at its heartbeat (8 s), most likely while a step runs inline.
-      // When the heartbeat falls between two steps instead, the step before ended on its own and
-      // none starts after it; a run is tried again (at most three) until one catches a step.
-      let caughtMidStep = false;
-      for (let tries = 0; tries < 3 && !caughtMidStep; tries++) {
-        const dir = stepWritableDir('inline-term');
-        const { run_id } = await engine.createRun(fixture('inline-chain.yaml'), { dir, seconds: 1.5 });
-        await until('the first step to start', () => existsSync(join(dir, 'step-1.pid')));
+      // An inline run is never cancelled (sdk-core cannot take it as the step ends: see
+      // LOCAL_ACTIVITIES_UNCANCELLED), so that step ends as it would have.
+      const dir = stepWritableDir('inline-term');
+      const { run_id } = await engine.createRun(fixture('inline-chain.yaml'), { dir, seconds: 1.5 });
+      await until('the first step to start', () => existsSync(join(dir, 'step-1.pid')));
+      expect((await engine.fetch(`/apis/v2beta1/runs/${run_id}:terminate`, { method: 'POST' })).status).toBe(200);
+      const run = await engine.waitForRun(run_id);
+      expect(run.state).toBe('CANCELED');
+      const executed = readFileSync(join(dir, 'executions'), 'utf8').trim().split('\n');
+      expect(executed.length).toBeLessThan(8);
+      for (const step of executed) {
+        const attempts = (await engine.store.listTaskAttempts(run_id, `root/${step}`)).map((a) => a.state);
+        expect({ step, state: taskByName(run, step).state, attempts }).toEqual({ step, state: 'SUCCEEDED', attempts: ['SUCCEEDED'] });
+      }
+      const notRun = Array.from({ length: 8 }, (_, i) => `step-${i + 1}`).filter((step) => !executed.includes(step));
+      for (const step of notRun) expect({ step, state: taskByName(run, step).state }).toEqual({ step, state: 'CANCELED' });
+      expect((await activitiesOf(run_id)).runTask).toEqual([]);
+    }, 120_000);
+
+    test('terminating a run stops a step that outlives the window it ran inline in', async () => {
+      // `long` starts inline about 7 s into the workflow task, whose heartbeat (8 s) delivers the
+      // cancellation while it runs; at the window's end it is stopped instead of handed to
+      // runTask. Should the heartbeat miss it (a slow machine), `long` is handed over before the
+      // cancellation arrives and runTask stops it: tried again (at most three runs) until one
+      // catches it inline.
+      let caughtInline = false;
+      for (let tries = 0; tries < 3 && !caughtInline; tries++) {
+        const dir = stepWritableDir('inline-term-long');
+        const { run_id } = await engine.createRun(fixture('inline-then-long.yaml'), { dir, seconds: 1.6, long_seconds: 60 });
+        await until('the long step to start', () => existsSync(join(dir, 'long.pid')), 30_000);
         expect((await engine.fetch(`/apis/v2beta1/runs/${run_id}:terminate`, { method: 'POST' })).status).toBe(200);
         const run = await engine.waitForRun(run_id);
         expect(run.state).toBe('CANCELED');
-        const executed = readFileSync(join(dir, 'executions'), 'utf8').trim().split('\n');
-        expect(executed.length).toBeLessThan(8);
-        for (const step of executed.slice(0, -1)) expect({ step, state: taskByName(run, step).state }).toEqual({ step, state: 'SUCCEEDED' });
-        const last = executed[executed.length - 1];
-        const pid = Number(readFileSync(join(dir, `${last}.pid`), 'utf8'));
-        await until('the last step to exit', () => !alive(pid), 10_000);
-        const attempts = (await engine.store.listTaskAttempts(run_id, `root/${last}`)).map((a) => a.state);
-        const lastState = taskByName(run, last).state;
-        expect({ lastState, attempts }).toEqual(lastState === 'CANCELED' ? { lastState, attempts: ['CANCELED'] } : { lastState: 'SUCCEEDED', attempts: ['SUCCEEDED'] });
-        caughtMidStep = lastState === 'CANCELED';
-        expect((await activitiesOf(run_id)).runTask).toEqual([]);
+        const pid = Number(readFileSync(join(dir, 'long.pid'), 'utf8'));
+        await until('the long step to exit', () => !alive(pid), 10_000);
+        expect(taskByName(run, 'long').state).toBe('CANCELED');
+        expect((await engine.store.listTaskAttempts(run_id, 'root/long')).map((a) => a.state)).toEqual(['CANCELED']);
+        caughtInline = (await activitiesOf(run_id)).runTask.length === 0;
       }
-      expect(caughtMidStep).toBe(true);
-    }, 120_000);
+      expect(caughtInline).toBe(true);
+    }, 180_000);
 
     test('terminating a run kills a step that was handed to runTask', async () => {
       const dir = stepWritableDir('inline-term-detached');

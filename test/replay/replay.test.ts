@@ -88,6 +88,16 @@ describe('workflow replay', () => {
       await replayAndRecord('v2-canceled', run_id);
     });
 
+    // Patch `local-activities-uncancelled`: the step running inline at the cancellation is stopped at its window's end, not cancelled.
+    test('a run canceled while a step runs inline replays', async () => {
+      const dir = stepWritableDir('replay-cancel-inline');
+      const { run_id } = await engine.createRun(fixture('inline-then-long.yaml'), { dir, seconds: 1.6, long_seconds: 60 });
+      while (!existsSync(join(dir, 'long.pid'))) await new Promise((r) => setTimeout(r, 100));
+      await engine.fetch(`/apis/v2beta1/runs/${run_id}:terminate`, { method: 'POST' });
+      expect((await engine.waitForRun(run_id)).state).toBe('CANCELED');
+      await replayAndRecord('v10-local-activities-uncancelled', run_id);
+    });
+
     test('a retried run replays (its latest execution: the retry)', async () => {
       const dir = stepWritableDir('replay-retry');
       const { run_id } = await engine.createRun(fixture('retry-chain.yaml'), { dir });
@@ -127,7 +137,10 @@ describe('workflow replay', () => {
     });
 
     async function replayAndRecord(label: string, runId: string): Promise<void> {
-      const history = await engine.temporal.workflow.getHandle(runId).fetchHistory();
+      const handle = engine.temporal.workflow.getHandle(runId);
+      // The run records its end just before its workflow closes: the history is whole only once it has.
+      await handle.result().catch(() => undefined);
+      const history = await handle.fetchHistory();
       await Worker.runReplayHistory(bundle, history, runId);
       if (process.env.RECORD_HISTORIES) {
         // The CLI writes the canonical JSON form, the same the Temporal UI exports.

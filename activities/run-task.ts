@@ -144,8 +144,8 @@ function taskExecutor(deps: RunTaskDeps) {
       // A fresh launch must not see a failed launch's partial outputs: only a task launched
       // before (in this run, or in the run before a retry) can have any.
       if (attempts.length > 0) await Promise.all(plan.outputPaths.map((path) => rm(path, { recursive: true, force: true })));
-      await Promise.all([...plan.outputPaths, plan.spec.logFile].map((path) => mkdir(dirname(path), { recursive: true })));
-      await Promise.all(plan.spec.writableDirs.map((dir) => mkdir(dir, { recursive: true })));
+      // The outputs' directories are among the writable ones (`prepareLaunch`): each made once.
+      await Promise.all([...new Set([...plan.spec.writableDirs, dirname(plan.spec.logFile)])].map((dir) => mkdir(dir, { recursive: true })));
       // A resumed launch was recorded as started by the attempt that started it; recording it
       // again would move its start time to the time of the reattach.
       await recorder.started(n, name, plan.spec.logFile, plan.resources, n === 1 ? cache.info : undefined);

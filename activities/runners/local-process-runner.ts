@@ -120,7 +120,7 @@ export class LocalProcessRunner implements Runner {
   private async spawnLaunch(spec: LaunchSpec): Promise<LaunchHandle> {
     const confine = this.opts.confine;
     const sandbox = confine && (await confine.sandboxes.acquire(spec.name, spec.workDir));
-    if (sandbox) await handDirsTo(sandbox, [spec.workDir, ...spec.writableDirs], spec.workspaceDir);
+    if (sandbox) await handDirsTo(sandbox, launchDirs(spec), spec.workspaceDir);
     const env = {
       ...spec.env,
       ...(sandbox ? sandboxEnv(sandbox, spec.workDir) : {}),
@@ -246,7 +246,7 @@ export class LocalProcessRunner implements Runner {
     const confine = this.opts.confine;
     if (!confine) return;
     const uid = await launchUid(spec.workDir);
-    const dirs = [spec.workDir, ...spec.writableDirs.filter((d) => d !== spec.workspaceDir)];
+    const dirs = launchDirs(spec).filter((d) => d !== spec.workspaceDir);
     // Disjoint directories (each in a parent of root's) are sealed at once; one inside another
     // only after it, so that its parent is root's first.
     if (dirs.some((a) => dirs.some((b) => a.startsWith(`${b}/`)))) for (const dir of dirs) await sealTree(dir);
@@ -276,6 +276,15 @@ export class LocalProcessRunner implements Runner {
 function installedLightweight(spec: LaunchSpec): KfpLightweightLaunch | undefined {
   const python = recognizeKfpLightweight(spec.argv);
   return python && (python.installs.length === 0 || spec.requirementsInstalled) ? python : undefined;
+}
+
+/**
+ * The directories a launch's step may write, each once: its working directory is usually also
+ * its outputs' (a directory handed over or sealed twice costs its system calls twice, and two
+ * concurrent seals of one tree race each other).
+ */
+function launchDirs(spec: LaunchSpec): string[] {
+  return [...new Set([spec.workDir, ...spec.writableDirs])];
 }
 
 /** The state of a launch known only by its exit code: no process to watch or kill. */

@@ -1,7 +1,7 @@
 import { mkdir, readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
-import type { LaunchHandle, LaunchSpec, LaunchStatus, Runner } from './runner';
+import { launchDirs, type LaunchHandle, type LaunchSpec, type LaunchStatus, type Runner } from './runner';
 import { readTextInside, sealTree } from './safe-fs';
 import { recognizeKfpLightweight, type KfpLightweightLaunch } from './kfp-lightweight';
 import { spawner, type Spawned } from './spawner';
@@ -276,15 +276,6 @@ export class LocalProcessRunner implements Runner {
 function installedLightweight(spec: LaunchSpec): KfpLightweightLaunch | undefined {
   const python = recognizeKfpLightweight(spec.argv);
   return python && (python.installs.length === 0 || spec.requirementsInstalled) ? python : undefined;
-}
-
-/**
- * The directories a launch's step may write, each once: its working directory is usually also
- * its outputs' (a directory handed over or sealed twice costs its system calls twice, and two
- * concurrent seals of one tree race each other).
- */
-function launchDirs(spec: LaunchSpec): string[] {
-  return [...new Set([spec.workDir, ...spec.writableDirs])];
 }
 
 /** The state of a launch known only by its exit code: no process to watch or kill. */

@@ -34,6 +34,15 @@ export interface LaunchSpec {
   task?: LaunchTask;
 }
 
+/**
+ * The directories a launch's step may write, each once: its working directory is usually also
+ * its outputs' (a directory handed over or sealed twice costs its system calls twice, and two
+ * concurrent seals of one tree race each other).
+ */
+export function launchDirs(spec: LaunchSpec): string[] {
+  return [...new Set([spec.workDir, ...spec.writableDirs])];
+}
+
 export interface LaunchTask {
   runId: string;
   taskPath: string;

@@ -5,7 +5,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { CoreV1Api, Log, Watch, type KubeConfig, type V1PersistentVolumeClaim, type V1Pod } from '@kubernetes/client-node';
 import { ApplicationFailure } from '@temporalio/common';
 import { FailureTypes } from '../../../config/constants';
-import type { LaunchHandle, LaunchProgress, LaunchSpec, LaunchStatus, Runner, RunWorkspaces } from '../runner';
+import { launchDirs, type LaunchHandle, type LaunchProgress, type LaunchSpec, type LaunchStatus, type Runner, type RunWorkspaces } from '../runner';
 import { MAIN_CONTAINER } from './build-pod';
 import type { ClaimStep } from './claims';
 import { POD_ANNOTATIONS } from './metadata';
@@ -70,7 +70,7 @@ export class KubernetesRunner implements Runner {
     const step = this.opts.claimStepFor?.(spec);
     if (step) return this.runClaimStep(spec, step);
     const body = this.opts.podFor(spec);
-    await this.makeWritable([spec.workDir, ...spec.writableDirs]);
+    await this.makeWritable(launchDirs(spec));
     const pod = await this.core.createNamespacedPod({ namespace, body }).catch((err: unknown) => {
       if (httpStatusOf(err) === 409) return this.core.readNamespacedPod({ name: spec.name, namespace });
       throw err;

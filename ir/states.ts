@@ -34,3 +34,8 @@ export function isRunState(value: string): value is RunState {
  */
 export const TASK_KINDS = ['CONTAINER', 'IMPORTER', 'DAG', 'LOOP', 'ITERATION'] as const;
 export type TaskKind = (typeof TASK_KINDS)[number];
+
+/** Whether a task of `kind` runs attempts (a step); otherwise it is a DAG instance, which has children instead. */
+export function runsAttempts(kind: TaskKind): boolean {
+  return kind === 'CONTAINER' || kind === 'IMPORTER';
+}

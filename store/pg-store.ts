@@ -34,6 +34,7 @@ import {
   type TaskRow,
 } from './rows';
 import { insertApiToken, listApiTokens, readApiToken, revokeApiToken, touchApiToken } from './api-tokens';
+import { STORE_TYPES } from './pg-timestamps';
 import { countTasksByState, listTaskChildren, listTaskPage, listTasks } from './task-reads';
 import { recordLaunch, recordTaskTransitions } from './task-writes';
 import { claimRunRetry, releaseRunRetry, reopenRunTasks } from './run-retries';
@@ -88,7 +89,7 @@ export class PgStore implements MetadataStore {
    * rather than on first use. Does not migrate: call `migrate()` on start.
    */
   static async connect(url: string, opts: PgStoreOptions = {}): Promise<PgStore> {
-    const pool = new Pool({ connectionString: url, max: opts.max ?? 10 });
+    const pool = new Pool({ connectionString: url, max: opts.max ?? 10, types: STORE_TYPES });
     // An idle client whose connection drops emits 'error' on the pool, which would crash the
     // process if unhandled. The pool discards that client; the next query reconnects or fails.
     pool.on('error', () => undefined);

@@ -1,4 +1,4 @@
-import type { TaskState } from '../../ir/states';
+import { runsAttempts, type TaskState } from '../../ir/states';
 import type { MetadataStore, Page, RunRecord, TaskAttemptRecord, TaskRecord } from '../../store/types';
 import type { TaskView } from '../converters/tasks';
 import { NotFoundError } from '../errors';
@@ -36,13 +36,14 @@ export class RunDetailsService {
   ) {}
 
   async get(runId: string): Promise<RunDetails> {
-    const run = await this.store.getRun(runId);
-    if (!run) throw new NotFoundError('run', runId);
-    // The state counts cover every task: the page need not count them again.
-    const [page, stateCounts] = await Promise.all([
+    // Read together: a run that does not exist has no tasks either. The state counts cover
+    // every task, so the page need not count them again.
+    const [run, page, stateCounts] = await Promise.all([
+      this.store.getRun(runId),
       this.store.listTaskPage(runId, { pageSize: this.taskDetailsLimit, withTotal: false }),
       this.store.countTasksByState(runId),
     ]);
+    if (!run) throw new NotFoundError('run', runId);
     const totalSize = Object.values(stateCounts).reduce((sum, n) => sum + (n ?? 0), 0);
     return { run, tasks: await this.withViews(runId, { ...page, totalSize }), stateCounts };
   }
@@ -62,12 +63,17 @@ export class RunDetailsService {
     return this.withViews(runId, page);
   }
 
-  /** Each task of `page` with its attempts and first children: two queries for the whole page. */
+  /**
+   * Each task of `page` with its attempts and first children: two queries for the whole page,
+   * each asking only about the tasks that can have them (a step has attempts, a DAG instance
+   * children), so a page of a loop's iterations reads no attempts.
+   */
   private async withViews(runId: string, page: Page<TaskRecord>): Promise<Page<TaskView>> {
-    const paths = page.items.map((t) => t.taskPath);
+    const steps = page.items.filter((t) => runsAttempts(t.kind)).map((t) => t.taskPath);
+    const dags = page.items.filter((t) => !runsAttempts(t.kind)).map((t) => t.taskPath);
     const [attempts, children] = await Promise.all([
-      paths.length ? this.store.listTaskAttempts(runId, paths) : [],
-      this.store.listTaskChildren(runId, paths, CHILD_TASKS_LIMIT),
+      steps.length ? this.store.listTaskAttempts(runId, steps) : [],
+      this.store.listTaskChildren(runId, dags, CHILD_TASKS_LIMIT),
     ]);
     const childrenOf = new Map(children.map((c) => [c.parentTaskPath, c]));
     const attemptsOf = new Map<string, TaskAttemptRecord[]>();

@@ -36,16 +36,19 @@ export class RunDetailsService {
   ) {}
 
   async get(runId: string): Promise<RunDetails> {
-    // Read together: a run that does not exist has no tasks either. The state counts cover
-    // every task, so the page need not count them again.
-    const [run, page, stateCounts] = await Promise.all([
+    // The run and its first page are read together (a run that does not exist has no tasks
+    // either), and the state counts, which read every task of the run, beside both the page
+    // and its attempts and children. The counts cover every task: the page need not count them.
+    const withTasks = Promise.all([
       this.store.getRun(runId),
       this.store.listTaskPage(runId, { pageSize: this.taskDetailsLimit, withTotal: false }),
-      this.store.countTasksByState(runId),
-    ]);
-    if (!run) throw new NotFoundError('run', runId);
+    ]).then(async ([run, page]) => {
+      if (!run) throw new NotFoundError('run', runId);
+      return { run, page: await this.withViews(runId, page) };
+    });
+    const [{ run, page }, stateCounts] = await Promise.all([withTasks, this.store.countTasksByState(runId)]);
     const totalSize = Object.values(stateCounts).reduce((sum, n) => sum + (n ?? 0), 0);
-    return { run, tasks: await this.withViews(runId, { ...page, totalSize }), stateCounts };
+    return { run, tasks: { ...page, totalSize }, stateCounts };
   }
 
   /**

@@ -8,6 +8,7 @@ import { recurringRuns } from './0011-recurring-runs';
 import { taskCache } from './0012-task-cache';
 import { runRetries } from './0013-run-retries';
 import { recurringRunTriggerSeconds } from './0014-recurring-run-trigger-seconds';
+import { taskReadIndexes } from './0015-task-read-indexes';
 
 /**
  * One schema change. Migrations are TypeScript modules holding SQL text (not `.sql` files) so
@@ -22,4 +23,4 @@ export interface Migration {
   sql: string;
 }
 
-export const MIGRATIONS: readonly Migration[] = [initial, taskPaths, runInputArtifacts, launchResources, taskStatistics, apiTokensAndRunNamespaces, recurringRuns, taskCache, runRetries, recurringRunTriggerSeconds];
+export const MIGRATIONS: readonly Migration[] = [initial, taskPaths, runInputArtifacts, launchResources, taskStatistics, apiTokensAndRunNamespaces, recurringRuns, taskCache, runRetries, recurringRunTriggerSeconds, taskReadIndexes];

@@ -1,5 +1,5 @@
-import { constants } from 'node:fs';
-import { chmod, lchown, lstat, open, readdir, readlink, realpath } from 'node:fs/promises';
+import { chmodSync, constants, lchownSync, lstatSync, readdirSync } from 'node:fs';
+import { open, readlink, realpath } from 'node:fs/promises';
 import { join, resolve, sep } from 'node:path';
 
 /**
@@ -59,23 +59,35 @@ export async function readTextInside(dir: string, file: string): Promise<string 
  * user's hands (root's, not writable) before anything in it is changed: a step racing the walk
  * can no longer swap an entry for a symlink. Symlinks are re-owned, never followed. `path`'s
  * parent must not be writable by the step user.
+ *
+ * The calls are synchronous: ~3 µs of CPU each against ~30 µs through libuv's thread pool, and
+ * every launch seals its directories (the fan-out's steps spent ~2 ms of the worker's CPU each
+ * on this bookkeeping). The walk yields to the event loop every `SEAL_YIELD_EVERY` entries, so
+ * a large tree (a Python environment, a step's thousands of outputs) never holds it for long.
  */
 export async function sealTree(path: string, uid = 0, gid = 0): Promise<void> {
-  const info = await lstat(path).catch(() => undefined);
-  if (!info) return;
-  // What the worker wrote itself is sealed already; no step can give a file to root.
-  if (info.uid !== uid || info.gid !== gid) await lchown(path, uid, gid);
-  if (info.isSymbolicLink()) return;
-  // Readable by every step (a downstream step reads the artifact), writable by root alone.
-  const mode = info.isDirectory() || info.mode & 0o100 ? 0o755 : 0o644;
-  if ((info.mode & 0o7777) !== mode) await chmod(path, mode);
-  if (!info.isDirectory()) return;
-  // Siblings at once (a bounded number), each subtree still top-down.
-  const entries = await readdir(path);
-  for (let i = 0; i < entries.length; i += SEAL_AT_ONCE) {
-    await Promise.all(entries.slice(i, i + SEAL_AT_ONCE).map((entry) => sealTree(join(path, entry), uid, gid)));
+  const pending = [path];
+  for (let sealed = 1; pending.length > 0; sealed++) {
+    pending.push(...sealEntry(pending.pop() as string, uid, gid));
+    if (sealed % SEAL_YIELD_EVERY === 0) await new Promise((resolve) => setImmediate(resolve));
   }
 }
 
-const SEAL_AT_ONCE = 32;
+/** Seals one entry (gone is sealed); a directory's entries are returned, to be sealed after it. */
+function sealEntry(path: string, uid: number, gid: number): string[] {
+  let info;
+  try {
+    info = lstatSync(path);
+  } catch {
+    return [];
+  }
+  // What the worker wrote itself is sealed already; no step can give a file to root.
+  if (info.uid !== uid || info.gid !== gid) lchownSync(path, uid, gid);
+  if (info.isSymbolicLink()) return [];
+  // Readable by every step (a downstream step reads the artifact), writable by root alone.
+  const mode = info.isDirectory() || info.mode & 0o100 ? 0o755 : 0o644;
+  if ((info.mode & 0o7777) !== mode) chmodSync(path, mode);
+  return info.isDirectory() ? readdirSync(path).map((entry) => join(path, entry)) : [];
+}
 
+const SEAL_YIELD_EVERY = 256;

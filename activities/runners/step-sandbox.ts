@@ -1,6 +1,7 @@
 import { execFile } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import { chmod, lchown, lstat, mkdir, open, readdir, readFile, rename, rm, stat, writeFile } from 'node:fs/promises';
+import { chmodSync, lchownSync, lstatSync, mkdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import { lstat, mkdir, readdir, readFile, rm, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 
@@ -76,16 +77,18 @@ export class StepSandboxes {
 
   /** @param workDir the launch's directory, which holds its temporary directory when `/tmp` stays the host's. */
   async acquire(launchName: string, workDir: string): Promise<StepSandbox> {
+    // Synchronous calls where each is one small system call (see `sealTree`); what may hold a
+    // step's files (a retried start's leftovers) is removed asynchronously.
     const uid = await this.claimUid(launchName);
     const dir = this.launchDir(launchName);
-    await rm(dir, { recursive: true, force: true });
-    await mkdir(dir, { recursive: true, mode: 0o700 });
+    await removeLeftover(dir);
+    mkdirSync(dir, { recursive: true, mode: 0o700 });
     const privateTmp = this.policy.privateTmp;
     const tmpDir = join(privateTmp ? dir : workDir, 'tmp');
     // Under the launch's directory, a retried start's leftover: `dir` was just emptied.
-    if (!privateTmp) await rm(tmpDir, { recursive: true, force: true });
-    await mkdir(tmpDir, { mode: 0o700 });
-    await lchown(tmpDir, uid, this.policy.gid);
+    if (!privateTmp) await removeLeftover(tmpDir);
+    mkdirSync(tmpDir, { mode: 0o700 });
+    lchownSync(tmpDir, uid, this.policy.gid);
     const { passwdFile, groupFile } = await this.accountsOf(uid);
     const ownUid = this.policy.users.kind === 'per-launch';
     return { uid, gid: this.policy.gid, isolateNetwork: this.policy.isolateNetwork, tmpDir, ...(privateTmp ? { privateTmp } : {}), ownUid, passwdFile, groupFile };
@@ -112,13 +115,13 @@ export class StepSandboxes {
     const { passwd, group } = await this.hostAccounts;
     // Written aside and renamed: a launch of another worker may be mounting the file right now.
     const files = { passwdFile: join(dir, `${uid}.passwd`), groupFile: join(dir, `${uid}.group`) };
-    const write = async (file: string, text: string) => {
+    const write = (file: string, text: string) => {
       const partial = `${file}.${process.pid}`;
-      await writeFile(partial, text, { mode: 0o644 });
-      await rename(partial, file);
+      writeFileSync(partial, text, { mode: 0o644 });
+      renameSync(partial, file);
     };
-    await write(files.passwdFile, `${withNewline(passwd)}${USER_NAME}:x:${uid}:${this.policy.gid}:Sluice step:/tmp:/usr/sbin/nologin\n`);
-    await write(files.groupFile, `${withNewline(group)}${GROUP_NAME}:x:${this.policy.gid}:\n`);
+    write(files.passwdFile, `${withNewline(passwd)}${USER_NAME}:x:${uid}:${this.policy.gid}:Sluice step:/tmp:/usr/sbin/nologin\n`);
+    write(files.groupFile, `${withNewline(group)}${GROUP_NAME}:x:${this.policy.gid}:\n`);
     return files;
   }
 
@@ -137,7 +140,7 @@ export class StepSandboxes {
   private async releaseUid(launchName: string, uid: number): Promise<void> {
     if (this.policy.users.kind !== 'per-launch') return;
     const claim = this.claimFile(uid);
-    if ((await readFile(claim, 'utf8').catch(() => undefined)) === launchName) await rm(claim, { force: true });
+    if (readClaim(claim) === launchName) rmSync(claim, { force: true });
   }
 
   private madeDirs(): Promise<unknown> {
@@ -163,14 +166,12 @@ export class StepSandboxes {
       const uid = users.first + ((start + i) % users.count);
       const claim = this.claimFile(uid);
       try {
-        const file = await open(claim, 'wx', 0o600);
-        await file.writeFile(launchName);
-        await file.close();
+        writeFileSync(claim, launchName, { flag: 'wx', mode: 0o600 });
         return uid;
       } catch (err) {
         if ((err as NodeJS.ErrnoException).code !== 'EEXIST') throw err;
         // The same launch again (a retried start before its supervisor claimed it): its own uid.
-        if ((await readFile(claim, 'utf8').catch(() => '')) === launchName) return uid;
+        if (readClaim(claim) === launchName) return uid;
       }
     }
     throw new Error(`every one of the ${users.count} step uids from ${users.first} is held by a launch: raise SLUICE_STEP_UIDS`);
@@ -184,6 +185,20 @@ export class StepSandboxes {
     const users = this.policy.users;
     if (users.kind === 'per-launch' && uid !== undefined && uid >= users.first && uid < users.first + users.count) await killProcessesOf(uid);
   }
+}
+
+/** The launch name a uid's claim file holds, or undefined when there is none. */
+function readClaim(claim: string): string | undefined {
+  try {
+    return readFileSync(claim, 'utf8');
+  } catch {
+    return undefined;
+  }
+}
+
+/** Removes `path` if it exists: usually it does not, which one synchronous `lstat` tells. */
+async function removeLeftover(path: string): Promise<void> {
+  if (lstatSync(path, { throwIfNoEntry: false })) await rm(path, { recursive: true, force: true });
 }
 
 function withNewline(text: string): string {
@@ -217,11 +232,11 @@ export async function launchUid(workDir: string): Promise<number | undefined> {
 export async function handDirsTo(sandbox: StepSandbox, dirs: string[], workspaceDir: string | undefined): Promise<void> {
   for (const dir of dirs) {
     if (dir === workspaceDir) {
-      await lchown(dir, 0, sandbox.gid);
-      await chmod(dir, 0o2770);
+      lchownSync(dir, 0, sandbox.gid);
+      chmodSync(dir, 0o2770);
     } else {
-      await lchown(dir, sandbox.uid, sandbox.gid);
-      await chmod(dir, 0o700);
+      lchownSync(dir, sandbox.uid, sandbox.gid);
+      chmodSync(dir, 0o700);
     }
   }
 }

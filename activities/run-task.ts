@@ -1,4 +1,5 @@
-import { mkdir, open, rm } from 'node:fs/promises';
+import { mkdirSync } from 'node:fs';
+import { open, rm } from 'node:fs/promises';
 import { dirname } from 'node:path';
 import { ApplicationFailure, CancelledFailure, Context } from '@temporalio/activity';
 import { isFinal } from '../ir/states';
@@ -144,8 +145,9 @@ function taskExecutor(deps: RunTaskDeps) {
       // A fresh launch must not see a failed launch's partial outputs: only a task launched
       // before (in this run, or in the run before a retry) can have any.
       if (attempts.length > 0) await Promise.all(plan.outputPaths.map((path) => rm(path, { recursive: true, force: true })));
-      // The outputs' directories are among the writable ones (`prepareLaunch`): each made once.
-      await Promise.all([...new Set([...plan.spec.writableDirs, dirname(plan.spec.logFile)])].map((dir) => mkdir(dir, { recursive: true })));
+      // The outputs' directories are among the writable ones (`prepareLaunch`): each made once,
+      // synchronously (a system call or two each; see `sealTree`).
+      for (const dir of new Set([...plan.spec.writableDirs, dirname(plan.spec.logFile)])) mkdirSync(dir, { recursive: true });
       // A resumed launch was recorded as started by the attempt that started it; recording it
       // again would move its start time to the time of the reattach.
       await recorder.started(n, name, plan.spec.logFile, plan.resources, n === 1 ? cache.info : undefined);

@@ -1,4 +1,5 @@
-import { mkdir, readdir, readFile, rm, writeFile } from 'node:fs/promises';
+import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
+import { readdir, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { launchDirs, type LaunchHandle, type LaunchSpec, type LaunchStatus, type Runner } from './runner';
@@ -103,16 +104,17 @@ export class LocalProcessRunner implements Runner {
   }
 
   private async startOnce(spec: LaunchSpec): Promise<LaunchHandle> {
-    await mkdir(spec.workDir, { recursive: true });
+    // Synchronous calls where each is one small system call (see `sealTree`).
+    mkdirSync(spec.workDir, { recursive: true });
     const existing = await existingLaunch(spec);
     if (existing) return handleFor(spec, existing, this.opts.confine && (await launchUid(spec.workDir)));
     const startingMarker = join(spec.workDir, STARTING_FILE);
-    await writeFile(startingMarker, await starterMark());
+    writeFileSync(startingMarker, await starterMark());
     try {
       return await this.spawnLaunch(spec);
     } catch (err) {
       // Nothing was started: another worker need not wait for it.
-      await rm(startingMarker, { force: true }).catch(() => undefined);
+      rmSync(startingMarker, { force: true });
       throw err;
     }
   }
@@ -315,7 +317,7 @@ async function existingLaunch(spec: LaunchSpec): Promise<LaunchState | undefined
     const recorded = await readLaunchState(spec.workDir);
     if (recorded) return recorded;
     if ((await readExitCode(spec.workDir)) !== undefined) return ENDED;
-    const starter = await readFile(join(spec.workDir, STARTING_FILE), 'utf8').catch(() => undefined);
+    const starter = await readTextInside(spec.workDir, join(spec.workDir, STARTING_FILE)).catch(() => undefined);
     if (starter === undefined) return undefined;
     const found = await findProcessByLaunchName(spec.name);
     // Another worker still starting it: its supervisor may not show its launch name yet (one

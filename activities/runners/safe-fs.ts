@@ -1,6 +1,6 @@
-import { chmodSync, constants, lchownSync, lstatSync, readdirSync } from 'node:fs';
-import { open, readlink, realpath } from 'node:fs/promises';
+import { chmodSync, closeSync, constants, fstatSync, lchownSync, lstatSync, openSync, readdirSync, readFile, readFileSync, readlinkSync, realpathSync } from 'node:fs';
 import { join, resolve, sep } from 'node:path';
+import { promisify } from 'node:util';
 
 /**
  * File access of the worker (root) to places a step (another user) can write: its launch and
@@ -21,9 +21,11 @@ export class UnsafeOutputError extends Error {}
  * @throws UnsafeOutputError naming the file when it is a symlink, not a regular file, or outside `dir`.
  */
 export async function readFileInside(dir: string, file: string): Promise<Buffer | undefined> {
-  let handle;
+  // Synchronous calls, as in `sealTree`: every launch reads a few small files this way. Only a
+  // large file's contents are read through the thread pool.
+  let fd;
   try {
-    handle = await open(file, constants.O_RDONLY | constants.O_NOFOLLOW | constants.O_NONBLOCK);
+    fd = openSync(file, constants.O_RDONLY | constants.O_NOFOLLOW | constants.O_NONBLOCK);
   } catch (err) {
     const code = (err as NodeJS.ErrnoException).code;
     if (code === 'ENOENT') return undefined;
@@ -31,17 +33,22 @@ export async function readFileInside(dir: string, file: string): Promise<Buffer 
     throw err;
   }
   try {
-    if (!(await handle.stat()).isFile()) throw new UnsafeOutputError(`${file} is not a plain file`);
-    const real = await readlink(`/proc/self/fd/${handle.fd}`);
+    const info = fstatSync(fd);
+    if (!info.isFile()) throw new UnsafeOutputError(`${file} is not a plain file`);
+    const real = readlinkSync(`/proc/self/fd/${fd}`);
     // `real` has no symlink in it, so a `dir` it starts with has none either and is where the
     // file is: only a `dir` reached through a symlink needs resolving (a system call per segment).
     const inside = (root: string) => real.startsWith(root + sep);
-    if (!inside(resolve(dir)) && !inside(await realpath(dir))) throw new UnsafeOutputError(`${file} resolves to ${real}, outside ${dir}`);
-    return await handle.readFile();
+    if (!inside(resolve(dir)) && !inside(realpathSync(dir))) throw new UnsafeOutputError(`${file} resolves to ${real}, outside ${dir}`);
+    return info.size <= SYNC_READ_MAX_BYTES ? readFileSync(fd) : await readFd(fd);
   } finally {
-    await handle.close();
+    closeSync(fd);
   }
 }
+
+/** Files up to this size are read synchronously (a few milliseconds at most). */
+const SYNC_READ_MAX_BYTES = 1 << 20;
+const readFd = promisify(readFile) as (fd: number) => Promise<Buffer>;
 
 /** Like `readFileInside`, as text; undefined also for a symlink or anything but a plain file (a launch's own bookkeeping). */
 export async function readTextInside(dir: string, file: string): Promise<string | undefined> {

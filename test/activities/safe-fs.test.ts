@@ -32,6 +32,12 @@ describe('readFileInside', () => {
     await expect(readFileInside(dir, join(dir, 'link'))).rejects.toThrow(/symbolic link/);
   });
 
+  test('reads a file larger than the synchronous read limit in full', async () => {
+    const big = Buffer.alloc(3 << 19, 'ab'); // 1.5 MiB
+    writeFileSync(join(dir, 'outputs', 'big'), big);
+    expect((await readFileInside(dir, join(dir, 'outputs', 'big')))?.equals(big)).toBe(true);
+  });
+
   test("a sibling whose name starts with the directory's is not inside it", async () => {
     mkdirSync(`${dir}-2`);
     writeFileSync(`${dir}-2/out`, 'other');

@@ -1,4 +1,4 @@
-import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { readdir, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
@@ -375,11 +375,15 @@ async function readExitCode(workDir: string): Promise<number | undefined> {
   return Number.isNaN(code) ? undefined : code;
 }
 
-/** `/proc/PID/stat` fields after the parenthesised command name (which may contain spaces). */
+/**
+ * `/proc/PID/stat` fields after the parenthesised command name (which may contain spaces). Read
+ * synchronously: a launch's status is polled with it, and a read of `/proc` is one short system
+ * call each for open, read and close (see `sealTree`).
+ */
 async function statFields(pid: number): Promise<string[] | undefined> {
   if (!(pid > 0)) return undefined;
   try {
-    const stat = await readFile(`/proc/${pid}/stat`, 'utf8');
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
     return stat.slice(stat.lastIndexOf(')') + 2).split(' ');
   } catch {
     return undefined;

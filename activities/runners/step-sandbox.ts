@@ -1,7 +1,7 @@
 import { execFile } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { chmodSync, lchownSync, lstatSync, mkdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
-import { lstat, mkdir, readdir, readFile, rm, stat } from 'node:fs/promises';
+import { mkdir, readdir, readFile, rm, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 
@@ -221,7 +221,11 @@ async function killProcessesOf(uid: number): Promise<void> {
 
 /** The uid a launch runs as: its directory's owner, which the step cannot change (lstat: never through a link). */
 export async function launchUid(workDir: string): Promise<number | undefined> {
-  return (await lstat(workDir).catch(() => undefined))?.uid;
+  try {
+    return lstatSync(workDir).uid;
+  } catch {
+    return undefined;
+  }
 }
 
 /**

@@ -75,7 +75,8 @@ export async function readTextInside(dir: string, file: string): Promise<string 
 export async function sealTree(path: string, uid = 0, gid = 0): Promise<void> {
   const pending = [path];
   for (let sealed = 1; pending.length > 0; sealed++) {
-    pending.push(...sealEntry(pending.pop() as string, uid, gid));
+    // One push per entry: spreading a directory of ~100,000 entries into `push` would overflow the stack.
+    for (const entry of sealEntry(pending.pop() as string, uid, gid)) pending.push(entry);
     if (sealed % SEAL_YIELD_EVERY === 0) await new Promise((resolve) => setImmediate(resolve));
   }
 }

@@ -35,10 +35,10 @@ import {
 } from './rows';
 import { insertApiToken, listApiTokens, readApiToken, revokeApiToken, touchApiToken } from './api-tokens';
 import { STORE_TYPES } from './pg-timestamps';
-import { countTasksByState, listTaskChildren, listTaskPage, listTasks } from './task-reads';
+import { countTasksByState, listTaskChildren, listTaskPage, listTaskPageViews, listTasks } from './task-reads';
 import { recordLaunch, recordTaskTransitions } from './task-writes';
 import { claimRunRetry, releaseRunRetry, reopenRunTasks } from './run-retries';
-import { withTransaction, type Queryable } from './transaction';
+import { prepared, withTransaction, type Queryable } from './transaction';
 import type {
   ApiTokenRecord,
   ArtifactRecord,
@@ -64,6 +64,7 @@ import type {
   TaskAttemptRecord,
   TaskChildren,
   TaskPageOptions,
+  TaskPageViews,
   TaskRecord,
 } from './types';
 
@@ -497,6 +498,10 @@ export class PgStore implements MetadataStore {
     return listTaskChildren(this.pool, runId, parentTaskPaths, limit);
   }
 
+  listTaskPageViews(runId: string, opts: TaskPageOptions, limit: number): Promise<TaskPageViews> {
+    return listTaskPageViews(this.pool, runId, opts, limit);
+  }
+
   countTasksByState(runId: string): Promise<Partial<Record<TaskState, number>>> {
     return countTasksByState(this.pool, runId);
   }
@@ -516,12 +521,15 @@ export class PgStore implements MetadataStore {
 
   /** Ordered by task path, then attempt. */
   async listTaskAttempts(runId: string, taskPath?: string | readonly string[]): Promise<TaskAttemptRecord[]> {
-    const paths = taskPath === undefined ? null : typeof taskPath === 'string' ? [taskPath] : taskPath;
-    const { rows } = await this.pool.query<TaskAttemptRow>(
-      `SELECT * FROM task_attempts WHERE run_id = $1 AND ($2::text[] IS NULL OR task_path = ANY($2))
-       ORDER BY task_path, attempt`,
-      [runId, paths],
-    );
+    // One task's, before each launch: its own prepared statement (the others' plans depend on
+    // how many paths they get).
+    const { rows } = typeof taskPath === 'string'
+      ? await this.pool.query<TaskAttemptRow>(prepared('SELECT * FROM task_attempts WHERE run_id = $1 AND task_path = $2 ORDER BY attempt', [runId, taskPath]))
+      : await this.pool.query<TaskAttemptRow>(
+        `SELECT * FROM task_attempts WHERE run_id = $1 AND ($2::text[] IS NULL OR task_path = ANY($2))
+         ORDER BY task_path, attempt`,
+        [runId, taskPath ?? null],
+      );
     return rows.map(toTaskAttempt);
   }
 

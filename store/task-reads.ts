@@ -1,10 +1,10 @@
 import { StoreInputError } from './errors';
 import { parsePageSize } from './pagination';
 import { rethrowBadCursor } from './pg-errors';
-import { toTask, type TaskRow } from './rows';
+import { toTask, toTaskAttempt, type TaskAttemptRow, type TaskRow } from './rows';
 import type { Queryable } from './transaction';
-import type { Page, TaskChildren, TaskPageOptions, TaskRecord } from './types';
-import type { TaskState } from '../ir/states';
+import type { Page, TaskChildren, TaskPageOptions, TaskPageViews, TaskRecord } from './types';
+import { TASK_KINDS, runsAttempts, type TaskState } from '../ir/states';
 
 /**
  * Reads of a run's task tree. Tasks are listed in tree order, (parent path, iteration index,
@@ -31,28 +31,98 @@ export async function listTasks(db: Queryable, runId: string): Promise<TaskRecor
   return rows.map(toTask);
 }
 
-export async function listTaskPage(db: Queryable, runId: string, opts: TaskPageOptions): Promise<Page<TaskRecord>> {
+/**
+ * The rows a page of `opts` is: the listing's conditions (`filter`, which a count shares; the
+ * run id is `$1`), the seek past the page token, and the page's size.
+ */
+function pageSelection(runId: string, opts: TaskPageOptions) {
   const pageSize = parsePageSize(opts.pageSize);
   const scope: TaskCursor['s'] = [runId, opts.parentTaskPath ?? null];
   const values: unknown[] = [runId];
   const param = (value: unknown) => `$${values.push(value)}`;
-  const where = ['run_id = $1'];
-  if (opts.parentTaskPath !== undefined) where.push(`${PARENT_KEY} = ${param(opts.parentTaskPath)}`);
-  const count = opts.withTotal === false
-    ? Promise.resolve({ rows: [{ total: 0 }] })
-    : db.query<{ total: number }>(`SELECT count(*)::int AS total FROM tasks WHERE ${where.join(' AND ')}`, [...values]);
+  const filter = ['run_id = $1'];
+  if (opts.parentTaskPath !== undefined) filter.push(`${PARENT_KEY} = ${param(opts.parentTaskPath)}`);
+  const filterValues = [...values];
+  const where = [...filter];
   if (opts.pageToken !== undefined) {
     const [parent, index, path] = decodeCursor(opts.pageToken, scope);
     where.push(`(${TREE_ORDER}) > (${param(parent)}::text, ${param(index)}::int, ${param(path)}::text)`);
   }
+  return { pageSize, scope, filter: filter.join(' AND '), filterValues, where: where.join(' AND '), values };
+}
+
+export async function listTaskPage(db: Queryable, runId: string, opts: TaskPageOptions): Promise<Page<TaskRecord>> {
+  const { pageSize, scope, filter, filterValues, where, values } = pageSelection(runId, opts);
+  const count = opts.withTotal === false
+    ? Promise.resolve({ rows: [{ total: 0 }] })
+    : db.query<{ total: number }>(`SELECT count(*)::int AS total FROM tasks WHERE ${filter}`, filterValues);
   const page = db
-    .query<TaskRow>(`SELECT * FROM tasks WHERE ${where.join(' AND ')} ORDER BY ${TREE_ORDER} LIMIT ${pageSize + 1}`, values)
+    .query<TaskRow>(`SELECT * FROM tasks WHERE ${where} ORDER BY ${TREE_ORDER} LIMIT ${pageSize + 1}`, values)
     .catch(rethrowBadCursor);
   const [{ rows }, { rows: totals }] = await Promise.all([page, count]);
   const items = rows.slice(0, pageSize).map(toTask);
   const last = items[items.length - 1];
   const nextPageToken = rows.length > pageSize ? encodeCursor({ k: [last.parentTaskPath ?? '', last.iterationIndex ?? -1, last.taskPath], s: scope }) : undefined;
   return { items, totalSize: totals[0].total, nextPageToken };
+}
+
+const STEP_KINDS = TASK_KINDS.filter(runsAttempts);
+const DAG_KINDS = TASK_KINDS.filter((kind) => !runsAttempts(kind));
+
+/**
+ * The attempts of the steps and the first `limit` children of the DAG instances (with how many
+ * each has) on the page `opts` selects, read beside the page rather than after it: each query
+ * selects the page again (an index range), so the reads run at once on the pool's connections.
+ * `covers` names the page's tasks the answer is about; a page read at another moment can differ
+ * (tasks added in between), and the caller asks `listTaskAttempts` and `listTaskChildren` for
+ * what it lacks. A loop's children are counted beside the rest, any other parent with more than
+ * `limit` children after (a DAG that wide is rare).
+ */
+export async function listTaskPageViews(db: Queryable, runId: string, opts: TaskPageOptions, limit: number): Promise<TaskPageViews> {
+  const { pageSize, where, values } = pageSelection(runId, opts);
+  const kinds = `$${values.length + 1}::text[]`;
+  const page = `WITH page AS (SELECT task_path, kind FROM tasks WHERE ${where} ORDER BY ${TREE_ORDER} LIMIT ${pageSize})`;
+  const childrenOf = `SELECT task_path, task_id, pod_name FROM tasks WHERE run_id = $1 AND ${PARENT_KEY} = p.task_path`;
+  const [attempts, children, loopCounts] = await Promise.all([
+    db.query<{ page_task: string } & (TaskAttemptRow | { attempt: null })>(
+      `${page} SELECT p.task_path AS page_task, a.* FROM page p
+       LEFT JOIN task_attempts a ON a.run_id = $1 AND a.task_path = p.task_path
+       WHERE p.kind = ANY(${kinds}) ORDER BY p.task_path, a.attempt`,
+      [...values, STEP_KINDS],
+    ),
+    db.query<{ parent: string; task_path: string | null; task_id: string | null; pod_name: string | null }>(
+      `${page} SELECT p.task_path AS parent, c.task_path, c.task_id, c.pod_name FROM page p
+       LEFT JOIN LATERAL (${childrenOf} ORDER BY ${INDEX_KEY}, task_path LIMIT ${limit + 1}) AS c ON true
+       WHERE p.kind = ANY(${kinds})`,
+      [...values, DAG_KINDS],
+    ),
+    db.query<{ parent: string; total: number }>(
+      `${page} SELECT p.task_path AS parent, (SELECT count(*)::int FROM tasks WHERE run_id = $1 AND ${PARENT_KEY} = p.task_path) AS total
+       FROM page p WHERE p.kind = 'LOOP'`,
+      values,
+    ),
+  ]).catch(rethrowBadCursor);
+  const covers = new Set<string>();
+  for (const r of attempts.rows) covers.add(r.page_task);
+  const byParent = new Map<string, TaskChildren>();
+  for (const r of children.rows) {
+    covers.add(r.parent);
+    let entry = byParent.get(r.parent);
+    if (!entry) byParent.set(r.parent, (entry = { parentTaskPath: r.parent, total: 0, children: [] }));
+    if (r.task_path === null || r.task_id === null) continue;
+    entry.total++;
+    if (entry.children.length < limit) entry.children.push({ taskPath: r.task_path, taskId: r.task_id, podName: r.pod_name ?? undefined });
+  }
+  for (const c of loopCounts.rows) {
+    const entry = byParent.get(c.parent);
+    if (entry) entry.total = c.total;
+  }
+  await countOverflowing(db, runId, [...byParent.values()].filter((c) => c.total > limit), limit);
+  return {
+    covers,
+    attempts: attempts.rows.filter((r): r is TaskAttemptRow & { page_task: string } => r.attempt !== null).map(toTaskAttempt),
+    children: [...byParent.values()].filter((c) => c.total > 0),
+  };
 }
 
 /**
@@ -78,16 +148,23 @@ export async function listTaskChildren(db: Queryable, runId: string, parentTaskP
     entry.total++;
     if (entry.children.length < limit) entry.children.push({ taskPath: r.task_path, taskId: r.task_id, podName: r.pod_name ?? undefined });
   }
-  const overflowing = [...byParent.values()].filter((c) => c.total > limit);
-  if (overflowing.length > 0) {
-    const { rows: counts } = await db.query<{ parent: string; total: number }>(
-      `SELECT ${PARENT_KEY} AS parent, count(*)::int AS total FROM tasks
-       WHERE run_id = $1 AND ${PARENT_KEY} = ANY($2::text[]) GROUP BY 1`,
-      [runId, overflowing.map((c) => c.parentTaskPath)],
-    );
-    for (const c of counts) byParent.get(c.parent)!.total = c.total;
-  }
+  await countOverflowing(db, runId, [...byParent.values()].filter((c) => c.total > limit), limit);
   return [...byParent.values()];
+}
+
+/** Sets the count of each of `parents` that has more children than were read (`limit` + 1) and no count yet. */
+async function countOverflowing(db: Queryable, runId: string, parents: TaskChildren[], limit: number): Promise<void> {
+  const uncounted = parents.filter((c) => c.total === limit + 1);
+  if (uncounted.length === 0) return;
+  const { rows } = await db.query<{ parent: string; total: number }>(
+    `SELECT ${PARENT_KEY} AS parent, count(*)::int AS total FROM tasks
+     WHERE run_id = $1 AND ${PARENT_KEY} = ANY($2::text[]) GROUP BY 1`,
+    [runId, uncounted.map((c) => c.parentTaskPath)],
+  );
+  for (const c of rows) {
+    const entry = uncounted.find((u) => u.parentTaskPath === c.parent);
+    if (entry) entry.total = c.total;
+  }
 }
 
 export async function countTasksByState(db: Queryable, runId: string): Promise<Partial<Record<TaskState, number>>> {

@@ -1,4 +1,3 @@
-import { createHash } from 'node:crypto';
 import type { Pool } from 'pg';
 import { RUN_STATES, isFinal } from '../ir/states';
 import type { ArtifactRef, TaskOutputs } from '../ir/types';
@@ -6,7 +5,7 @@ import type { TaskTransition } from '../activities/types';
 import { artifactIdFor, artifactIdsByKey, taskIdFor } from './ids';
 import { rethrowConstraint } from './pg-errors';
 import { jsonParam, type TaskRow } from './rows';
-import { withTransaction, type Queryable } from './transaction';
+import { prepared, withTransaction, type Queryable } from './transaction';
 import type { LaunchRecord, TaskRecord } from './types';
 
 /**
@@ -204,14 +203,9 @@ interface Statement {
   values: unknown[];
 }
 
-/**
- * Runs `statement` as a named prepared statement: each pooled connection parses and plans it
- * once, where an unnamed one is planned on every call (~1 ms of a launch record, measured). The
- * name comes from the text, of which there are only a few.
- */
+/** Runs `statement` as a named prepared statement (`prepared`). */
 function runStatement(db: Queryable, runId: string, statement: Statement): Promise<void> {
-  const name = `sluice_${createHash('sha1').update(statement.text).digest('hex').slice(0, 16)}`;
-  return db.query({ name, text: statement.text, values: statement.values }).then(() => undefined, rethrowConstraint({ runId }));
+  return db.query(prepared(statement.text, statement.values)).then(() => undefined, rethrowConstraint({ runId }));
 }
 
 /**

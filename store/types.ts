@@ -363,6 +363,15 @@ export interface TaskChildren {
   children: Pick<TaskRecord, 'taskPath' | 'taskId' | 'podName'>[];
 }
 
+/** The attempts and first children of a page's tasks (`listTaskPageViews`). */
+export interface TaskPageViews {
+  /** The tasks of the page the answer is about: a step without attempts, a DAG instance without children, are here too. */
+  covers: ReadonlySet<string>;
+  attempts: TaskAttemptRecord[];
+  /** Parents without children are left out. */
+  children: TaskChildren[];
+}
+
 export interface MetadataStore {
   /** Creates tables and indexes; safe to call on every start. Also ensures the `Default` experiment. */
   migrate(): Promise<void>;
@@ -482,6 +491,12 @@ export interface MetadataStore {
   listTaskPage(runId: string, opts: TaskPageOptions): Promise<Page<TaskRecord>>;
   /** The first `limit` children (in listing order) of each of `parentTaskPaths`, and their count; parents without children are left out. */
   listTaskChildren(runId: string, parentTaskPaths: readonly string[], limit: number): Promise<TaskChildren[]>;
+  /**
+   * The attempts of the steps and the first `limit` children of the DAG instances on the page
+   * `opts` selects, read beside `listTaskPage` rather than after it; see `covers` for tasks
+   * added between the two reads.
+   */
+  listTaskPageViews(runId: string, opts: TaskPageOptions, limit: number): Promise<TaskPageViews>;
   /** How many of the run's tasks are in each state; absent states have none. */
   countTasksByState(runId: string): Promise<Partial<Record<TaskState, number>>>;
   getTask(runId: string, taskPath: string): Promise<TaskRecord | undefined>;

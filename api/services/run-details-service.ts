@@ -1,5 +1,5 @@
 import { runsAttempts, type TaskState } from '../../ir/states';
-import type { MetadataStore, Page, RunRecord, TaskAttemptRecord, TaskRecord } from '../../store/types';
+import type { MetadataStore, Page, RunRecord, TaskAttemptRecord, TaskPageViews, TaskRecord } from '../../store/types';
 import type { TaskView } from '../converters/tasks';
 import { NotFoundError } from '../errors';
 
@@ -36,19 +36,19 @@ export class RunDetailsService {
   ) {}
 
   async get(runId: string): Promise<RunDetails> {
-    // The run and its first page are read together (a run that does not exist has no tasks
-    // either), and the state counts, which read every task of the run, beside both the page
-    // and its attempts and children. The counts cover every task: the page need not count them.
-    const withTasks = Promise.all([
+    // Every read at once, each on its own connection: the run, its first page, the page's
+    // attempts and children (which select the page again rather than wait for it), and the
+    // state counts, which read every task of the run (so the page need not count them).
+    const opts = { pageSize: this.taskDetailsLimit, withTotal: false };
+    const [run, page, views, stateCounts] = await Promise.all([
       this.store.getRun(runId),
-      this.store.listTaskPage(runId, { pageSize: this.taskDetailsLimit, withTotal: false }),
-    ]).then(async ([run, page]) => {
-      if (!run) throw new NotFoundError('run', runId);
-      return { run, page: await this.withViews(runId, page) };
-    });
-    const [{ run, page }, stateCounts] = await Promise.all([withTasks, this.store.countTasksByState(runId)]);
+      this.store.listTaskPage(runId, opts),
+      this.store.listTaskPageViews(runId, opts, CHILD_TASKS_LIMIT),
+      this.store.countTasksByState(runId),
+    ]);
+    if (!run) throw new NotFoundError('run', runId);
     const totalSize = Object.values(stateCounts).reduce((sum, n) => sum + (n ?? 0), 0);
-    return { run, tasks: { ...page, totalSize }, stateCounts };
+    return { run, tasks: { ...(await this.withViews(runId, page, views)), totalSize }, stateCounts };
   }
 
   /**
@@ -61,26 +61,32 @@ export class RunDetailsService {
       await this.assertRunExists(runId);
       throw new NotFoundError('task', query.parentTaskId, { field: 'parent_task_id', reason: `run "${runId}" has no task with that id` });
     }
-    const page = await this.store.listTaskPage(runId, { parentTaskPath: parent?.taskPath, pageSize: query.pageSize, pageToken: query.pageToken });
+    const opts = { parentTaskPath: parent?.taskPath, pageSize: query.pageSize, pageToken: query.pageToken };
+    const [page, views] = await Promise.all([this.store.listTaskPage(runId, opts), this.store.listTaskPageViews(runId, opts, CHILD_TASKS_LIMIT)]);
     if (page.totalSize === 0) await this.assertRunExists(runId);
-    return this.withViews(runId, page);
+    return this.withViews(runId, page, views);
   }
 
   /**
-   * Each task of `page` with its attempts and first children: two queries for the whole page,
-   * each asking only about the tasks that can have them (a step has attempts, a DAG instance
-   * children), so a page of a loop's iterations reads no attempts.
+   * Each task of `page` with its attempts (a step) or first children (a DAG instance), from
+   * `views`, read beside the page; a task the views do not cover (added between the two reads,
+   * which moved the page) is read now, asking only about the tasks that can have them.
    */
-  private async withViews(runId: string, page: Page<TaskRecord>): Promise<Page<TaskView>> {
-    const steps = page.items.filter((t) => runsAttempts(t.kind)).map((t) => t.taskPath);
-    const dags = page.items.filter((t) => !runsAttempts(t.kind)).map((t) => t.taskPath);
+  private async withViews(runId: string, page: Page<TaskRecord>, views: TaskPageViews): Promise<Page<TaskView>> {
+    const missing = page.items.filter((t) => !views.covers.has(t.taskPath));
+    const steps = missing.filter((t) => runsAttempts(t.kind)).map((t) => t.taskPath);
+    const dags = missing.filter((t) => !runsAttempts(t.kind)).map((t) => t.taskPath);
     const [attempts, children] = await Promise.all([
       steps.length ? this.store.listTaskAttempts(runId, steps) : [],
-      this.store.listTaskChildren(runId, dags, CHILD_TASKS_LIMIT),
+      dags.length ? this.store.listTaskChildren(runId, dags, CHILD_TASKS_LIMIT) : [],
     ]);
-    const childrenOf = new Map(children.map((c) => [c.parentTaskPath, c]));
+    const childrenOf = new Map([...views.children, ...children].map((c) => [c.parentTaskPath, c]));
     const attemptsOf = new Map<string, TaskAttemptRecord[]>();
-    for (const a of attempts) attemptsOf.set(a.taskPath, [...(attemptsOf.get(a.taskPath) ?? []), a]);
+    for (const a of [...views.attempts, ...attempts]) {
+      const list = attemptsOf.get(a.taskPath);
+      if (list) list.push(a);
+      else attemptsOf.set(a.taskPath, [a]);
+    }
     return {
       ...page,
       items: page.items.map((task) => ({ task, attempts: attemptsOf.get(task.taskPath) ?? [], children: childrenOf.get(task.taskPath) })),

@@ -259,4 +259,42 @@ describe('task tree reads', () => {
     expect(await db.store().countTasksByState(id)).toEqual({ SUCCEEDED: 1, RUNNING: 5, SKIPPED: 1 });
     expect((await db.store().getTaskById(id, taskIdFor(id, 'root/z')))?.reason).toBe('UPSTREAM_FAILED');
   });
+
+  test("a page's attempts and children, read beside the page: every task of the page covered, wide parents counted", async () => {
+    const id = await runId();
+    const loop = 'root/loop';
+    await db.store().recordTaskTransitions(id, [
+      transition('root/dag', 'RUNNING', 1, { kind: 'DAG' }),
+      ...['x', 'y', 'z'].map((n) => transition(`root/dag/${n}`, 'RUNNING', 1, { parentTaskPath: 'root/dag' })),
+      transition('root/empty', 'RUNNING', 1, { kind: 'DAG' }),
+      transition('root/waiting', 'RUNNING', 1),
+      transition(loop, 'RUNNING', 1, { kind: 'LOOP' }),
+      ...[0, 1, 2].map((i) => transition(`${loop}[${i}]`, 'RUNNING', 2, { kind: 'ITERATION', parentTaskPath: loop, iterationIndex: i })),
+    ]);
+    await db.store().recordLaunch(launch(id, 'root/a'));
+    await db.store().recordLaunch(launch(id, 'root/a', { attempt: { attempt: 2, state: 'RUNNING', podName: 'a-2', logUri: '/logs/a/2' } }));
+
+    const whole = await db.store().listTaskPage(id, { pageSize: 100 });
+    const views = await db.store().listTaskPageViews(id, { pageSize: 100 }, 2);
+    expect([...views.covers].sort()).toEqual(whole.items.map((t) => t.taskPath).sort());
+    expect(views.attempts.map((a) => [a.taskPath, a.attempt])).toEqual([['root/a', 1], ['root/a', 2]]);
+    expect(views.children).toEqual(
+      expect.arrayContaining([
+        { parentTaskPath: 'root/dag', total: 3, children: [expect.objectContaining({ taskPath: 'root/dag/x' }), expect.objectContaining({ taskPath: 'root/dag/y' })] },
+        { parentTaskPath: loop, total: 3, children: [expect.objectContaining({ taskPath: `${loop}[0]` }), expect.objectContaining({ taskPath: `${loop}[1]` })] },
+      ]),
+    );
+    // Parents without children (the empty DAG; the iterations, whose steps were never recorded) are covered but not listed.
+    expect(views.children).toHaveLength(2);
+    // The same as asking about the page's tasks by name, after it.
+    expect(views.children).toEqual(expect.arrayContaining(await db.store().listTaskChildren(id, ['root/dag', loop, 'root/empty'], 2)));
+
+    // A later page, and a parent's page, select the same rows as `listTaskPage`.
+    const first = await db.store().listTaskPage(id, { pageSize: 3 });
+    const second = await db.store().listTaskPage(id, { pageSize: 3, pageToken: first.nextPageToken });
+    expect([...(await db.store().listTaskPageViews(id, { pageSize: 3, pageToken: first.nextPageToken }, 2)).covers].sort()).toEqual(second.items.map((t) => t.taskPath).sort());
+    const inLoop = await db.store().listTaskPageViews(id, { parentTaskPath: loop, pageSize: 2 }, 2);
+    expect([...inLoop.covers].sort()).toEqual([`${loop}[0]`, `${loop}[1]`]);
+    await expect(db.store().listTaskPageViews(id, { pageToken: 'garbage' }, 2)).rejects.toMatchObject({ field: 'pageToken' });
+  });
 });

@@ -107,7 +107,7 @@ export class LocalProcessRunner implements Runner {
     // Synchronous calls where each is one small system call (see `sealTree`).
     mkdirSync(spec.workDir, { recursive: true });
     const existing = await existingLaunch(spec);
-    if (existing) return handleFor(spec, existing, this.opts.confine && (await launchUid(spec.workDir)));
+    if (existing) return handleFor(spec, existing, this.opts.confine && launchUid(spec.workDir));
     const startingMarker = join(spec.workDir, STARTING_FILE);
     writeFileSync(startingMarker, await starterMark());
     try {
@@ -122,7 +122,7 @@ export class LocalProcessRunner implements Runner {
   private async spawnLaunch(spec: LaunchSpec): Promise<LaunchHandle> {
     const confine = this.opts.confine;
     const sandbox = confine && (await confine.sandboxes.acquire(spec.name, spec.workDir));
-    if (sandbox) await handDirsTo(sandbox, launchDirs(spec), spec.workspaceDir);
+    if (sandbox) handDirsTo(sandbox, launchDirs(spec), spec.workspaceDir);
     const env = {
       ...spec.env,
       ...(sandbox ? sandboxEnv(sandbox, spec.workDir) : {}),
@@ -149,7 +149,7 @@ export class LocalProcessRunner implements Runner {
   async attach(spec: LaunchSpec): Promise<LaunchHandle | undefined> {
     const existing = await existingLaunch(spec);
     const owner = existing && existing !== ENDED ? await liveOwner(spec.workDir, existing) : undefined;
-    return owner && handleFor(spec, owner, this.opts.confine && (await launchUid(spec.workDir)));
+    return owner && handleFor(spec, owner, this.opts.confine && launchUid(spec.workDir));
   }
 
   /**
@@ -236,7 +236,7 @@ export class LocalProcessRunner implements Runner {
     while (Date.now() < deadline && (await anyAlive(tree))) await sleep(100);
     signalAll(pid, tree, 'SIGKILL');
     // The supervisor that would have ended the step's leftovers is gone: the worker does it.
-    if (this.opts.confine) await this.opts.confine.sandboxes.killLeftovers(await uidOf(handle));
+    if (this.opts.confine) await this.opts.confine.sandboxes.killLeftovers(uidOf(handle));
   }
 
   /**
@@ -247,7 +247,7 @@ export class LocalProcessRunner implements Runner {
   async seal(spec: LaunchSpec): Promise<void> {
     const confine = this.opts.confine;
     if (!confine) return;
-    const uid = await launchUid(spec.workDir);
+    const uid = launchUid(spec.workDir);
     const dirs = launchDirs(spec).filter((d) => d !== spec.workspaceDir);
     // Disjoint directories (each in a parent of root's) are sealed at once; one inside another
     // only after it, so that its parent is root's first.
@@ -263,7 +263,7 @@ export class LocalProcessRunner implements Runner {
    */
   private async ours(handle: LaunchHandle, pids: number[]): Promise<number[]> {
     if (!this.opts.confine) return pids;
-    const uid = await uidOf(handle);
+    const uid = uidOf(handle);
     // A sealed launch's directory is root's: no uid of a step is left to match.
     if (uid === undefined || uid === 0) return [];
     const owners = await Promise.all(pids.map((pid) => readFile(`/proc/${pid}/status`, 'utf8').then((s) => /^Uid:\s+(\d+)/m.exec(s)?.[1], () => undefined)));
@@ -284,7 +284,7 @@ function installedLightweight(spec: LaunchSpec): KfpLightweightLaunch | undefine
 const ENDED: LaunchState = { pid: 0, startTicks: 0 };
 
 /** The uid a confined launch runs as: in its handle, or (a handle from before uids were recorded) its directory's owner. */
-async function uidOf(handle: LaunchHandle): Promise<number | undefined> {
+function uidOf(handle: LaunchHandle): number | undefined {
   return handle.ref.uid !== undefined ? Number(handle.ref.uid) : launchUid(String(handle.ref.workDir));
 }
 

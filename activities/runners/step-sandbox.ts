@@ -220,7 +220,7 @@ async function killProcessesOf(uid: number): Promise<void> {
 }
 
 /** The uid a launch runs as: its directory's owner, which the step cannot change (lstat: never through a link). */
-export async function launchUid(workDir: string): Promise<number | undefined> {
+export function launchUid(workDir: string): number | undefined {
   try {
     return lstatSync(workDir).uid;
   } catch {
@@ -233,7 +233,7 @@ export async function launchUid(workDir: string): Promise<number | undefined> {
  * the run's shared workspace the steps' group's (setgid, so files made in it stay the group's).
  * lchown: a directory a step replaced with a symlink gives nothing else away.
  */
-export async function handDirsTo(sandbox: StepSandbox, dirs: string[], workspaceDir: string | undefined): Promise<void> {
+export function handDirsTo(sandbox: StepSandbox, dirs: string[], workspaceDir: string | undefined): void {
   for (const dir of dirs) {
     if (dir === workspaceDir) {
       lchownSync(dir, 0, sandbox.gid);

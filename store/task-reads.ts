@@ -82,7 +82,6 @@ export async function listTaskPageViews(db: Queryable, runId: string, opts: Task
   const { pageSize, where, values } = pageSelection(runId, opts);
   const kinds = `$${values.length + 1}::text[]`;
   const page = `WITH page AS (SELECT task_path, kind FROM tasks WHERE ${where} ORDER BY ${TREE_ORDER} LIMIT ${pageSize})`;
-  const childrenOf = `SELECT task_path, task_id, pod_name FROM tasks WHERE run_id = $1 AND ${PARENT_KEY} = p.task_path`;
   const [attempts, children, loopCounts] = await Promise.all([
     db.query<{ page_task: string } & (TaskAttemptRow | { attempt: null })>(
       `${page} SELECT p.task_path AS page_task, a.* FROM page p
@@ -90,9 +89,9 @@ export async function listTaskPageViews(db: Queryable, runId: string, opts: Task
        WHERE p.kind = ANY(${kinds}) ORDER BY p.task_path, a.attempt`,
       [...values, STEP_KINDS],
     ),
-    db.query<{ parent: string; task_path: string | null; task_id: string | null; pod_name: string | null }>(
+    db.query<ChildRow>(
       `${page} SELECT p.task_path AS parent, c.task_path, c.task_id, c.pod_name FROM page p
-       LEFT JOIN LATERAL (${childrenOf} ORDER BY ${INDEX_KEY}, task_path LIMIT ${limit + 1}) AS c ON true
+       LEFT JOIN LATERAL (${firstChildren('p.task_path', limit)}) AS c ON true
        WHERE p.kind = ANY(${kinds})`,
       [...values, DAG_KINDS],
     ),
@@ -102,24 +101,14 @@ export async function listTaskPageViews(db: Queryable, runId: string, opts: Task
       values,
     ),
   ]).catch(rethrowBadCursor);
-  const covers = new Set<string>();
-  for (const r of attempts.rows) covers.add(r.page_task);
-  const byParent = new Map<string, TaskChildren>();
-  for (const r of children.rows) {
-    covers.add(r.parent);
-    let entry = byParent.get(r.parent);
-    if (!entry) byParent.set(r.parent, (entry = { parentTaskPath: r.parent, total: 0, children: [] }));
-    if (r.task_path === null || r.task_id === null) continue;
-    entry.total++;
-    if (entry.children.length < limit) entry.children.push({ taskPath: r.task_path, taskId: r.task_id, podName: r.pod_name ?? undefined });
-  }
+  const byParent = childrenByParent(children.rows, limit);
   for (const c of loopCounts.rows) {
     const entry = byParent.get(c.parent);
     if (entry) entry.total = c.total;
   }
-  await countOverflowing(db, runId, [...byParent.values()].filter((c) => c.total > limit), limit);
+  await countOverflowing(db, runId, byParent, limit);
   return {
-    covers,
+    covers: new Set([...attempts.rows.map((r) => r.page_task), ...byParent.keys()]),
     attempts: attempts.rows.filter((r): r is TaskAttemptRow & { page_task: string } => r.attempt !== null).map(toTaskAttempt),
     children: [...byParent.values()].filter((c) => c.total > 0),
   };
@@ -132,39 +121,54 @@ export async function listTaskPageViews(db: Queryable, runId: string, opts: Task
  */
 export async function listTaskChildren(db: Queryable, runId: string, parentTaskPaths: readonly string[], limit: number): Promise<TaskChildren[]> {
   if (parentTaskPaths.length === 0) return [];
-  const { rows } = await db.query<{ parent: string; task_path: string; task_id: string; pod_name: string | null }>(
+  const { rows } = await db.query<ChildRow>(
     `SELECT p.parent, c.task_path, c.task_id, c.pod_name
      FROM unnest($2::text[]) AS p(parent)
-     CROSS JOIN LATERAL (
-       SELECT task_path, task_id, pod_name FROM tasks WHERE run_id = $1 AND ${PARENT_KEY} = p.parent
-       ORDER BY ${INDEX_KEY}, task_path LIMIT $3
-     ) AS c`,
-    [runId, parentTaskPaths, limit + 1],
+     CROSS JOIN LATERAL (${firstChildren('p.parent', limit)}) AS c`,
+    [runId, parentTaskPaths],
   );
+  const byParent = childrenByParent(rows, limit);
+  await countOverflowing(db, runId, byParent, limit);
+  return [...byParent.values()];
+}
+
+/** A child of `parent` as the children's reads return it; null columns: a parent without children (a `LEFT JOIN`). */
+interface ChildRow {
+  parent: string;
+  task_path: string | null;
+  task_id: string | null;
+  pod_name: string | null;
+}
+
+/** The first `limit` children (one past, to know there are more) of the parent path `parentRef` names: one index range. */
+function firstChildren(parentRef: string, limit: number): string {
+  return `SELECT task_path, task_id, pod_name FROM tasks WHERE run_id = $1 AND ${PARENT_KEY} = ${parentRef}
+          ORDER BY ${INDEX_KEY}, task_path LIMIT ${limit + 1}`;
+}
+
+/** The rows of `firstChildren` by parent: the first `limit` children of each, and how many were read. */
+function childrenByParent(rows: readonly ChildRow[], limit: number): Map<string, TaskChildren> {
   const byParent = new Map<string, TaskChildren>();
   for (const r of rows) {
     let entry = byParent.get(r.parent);
     if (!entry) byParent.set(r.parent, (entry = { parentTaskPath: r.parent, total: 0, children: [] }));
+    if (r.task_path === null || r.task_id === null) continue;
     entry.total++;
     if (entry.children.length < limit) entry.children.push({ taskPath: r.task_path, taskId: r.task_id, podName: r.pod_name ?? undefined });
   }
-  await countOverflowing(db, runId, [...byParent.values()].filter((c) => c.total > limit), limit);
-  return [...byParent.values()];
+  return byParent;
 }
 
-/** Sets the count of each of `parents` that has more children than were read (`limit` + 1) and no count yet. */
-async function countOverflowing(db: Queryable, runId: string, parents: TaskChildren[], limit: number): Promise<void> {
-  const uncounted = parents.filter((c) => c.total === limit + 1);
+/** Counts the children of each parent of `byParent` that had more than `limit` (one past was read) and no count yet. */
+async function countOverflowing(db: Queryable, runId: string, byParent: Map<string, TaskChildren>, limit: number): Promise<void> {
+  const uncounted = [...byParent.values()].filter((c) => c.total === limit + 1).map((c) => c.parentTaskPath);
   if (uncounted.length === 0) return;
   const { rows } = await db.query<{ parent: string; total: number }>(
     `SELECT ${PARENT_KEY} AS parent, count(*)::int AS total FROM tasks
      WHERE run_id = $1 AND ${PARENT_KEY} = ANY($2::text[]) GROUP BY 1`,
-    [runId, uncounted.map((c) => c.parentTaskPath)],
+    [runId, uncounted],
   );
-  for (const c of rows) {
-    const entry = uncounted.find((u) => u.parentTaskPath === c.parent);
-    if (entry) entry.total = c.total;
-  }
+  for (const c of rows) byParent.get(c.parent)!.total = c.total;
 }
 
 export async function countTasksByState(db: Queryable, runId: string): Promise<Partial<Record<TaskState, number>>> {

@@ -60,8 +60,9 @@ interface LaunchState {
  * process group, in the launch's working directory, with stdout and stderr appended to the
  * launch log. The image is recorded only.
  *
- * All file and `/proc` access is asynchronous: a worker watches hundreds of launches on one
- * event loop, and a blocked loop delays every activity's heartbeat.
+ * A worker watches hundreds of launches on one event loop, and a blocked loop delays every
+ * activity's heartbeat: a file or `/proc` call is synchronous only where it is one small system
+ * call (see `sealTree`); what may be large (a removal, a big file, a tree) yields or is asynchronous.
  */
 export class LocalProcessRunner implements Runner {
   /** Launches this worker started itself, by name: their end is reported instead of polled. */

@@ -1,19 +1,27 @@
-import { chmodSync, mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { loadConfig, PROJECT_ROOT, type SluiceConfig } from '../config/config';
 import type { PipelineSpec } from '../ir/types';
 import { startDevStack, type DevStack } from '../stack/dev-stack';
 import { freePort } from '../stack/free-port';
+import { useScratchTmp } from '../stack/scratch-tmp';
 
-/** A fresh embedded stack (the normal engine, durable) in a temporary data dir, as every bench module runs on. */
-export async function startBenchStack(): Promise<{ stack: DevStack; config: SluiceConfig }> {
-  const dataDir = mkdtempSync(join(tmpdir(), 'sluice-bench-'));
-  chmodSync(dataDir, 0o755); // as root, PostgreSQL runs as its own user and must enter it
+/**
+ * A fresh embedded stack (the normal engine, durable) in a temporary data dir, as every bench
+ * module runs on. Everything the bench writes to temporary directories from then on is below
+ * that dir too, and `stop` stops the stack and removes it all.
+ */
+export async function startBenchStack(): Promise<{ stack: DevStack; config: SluiceConfig; stop: () => Promise<void> }> {
+  const scratch = useScratchTmp('sluice-bench-');
+  const dataDir = scratch.root;
   const [apiPort, temporalPort, temporalUiPort, postgresPort] = await Promise.all([freePort(), freePort(), freePort(), freePort()]);
   const config = loadConfig({ dataDir, apiPort, temporalPort, temporalUiPort, postgresPort, parallelism: 200 });
   const stack = await startDevStack(config, { log: (line) => console.error(`bench: ${line}`) });
-  return { stack, config };
+  const stop = async () => {
+    await stack.stop();
+    scratch.remove();
+  };
+  return { stack, config, stop };
 }
 
 export type RunToEnd = (stack: DevStack, spec: PipelineSpec, timeoutMs?: number) => Promise<{ runId: string; wallMs: number }>;
@@ -81,11 +89,11 @@ export function saveResults(prefix: string, results: { date: string }): string {
  */
 export function runAloneOnStack(body: (stack: DevStack, config: SluiceConfig) => Promise<void>): void {
   const main = async () => {
-    const { stack, config } = await startBenchStack();
+    const { stack, config, stop } = await startBenchStack();
     try {
       await body(stack, config);
     } finally {
-      await stack.stop();
+      await stop();
     }
   };
   main().then(

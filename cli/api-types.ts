@@ -28,6 +28,8 @@ export interface TaskDetail {
   state_reason?: string;
   /** Sluice: how many tasks are directly inside this one (all of a loop's iterations). */
   child_task_count?: number;
+  /** Sluice: how many of those are in each state, when `child_tasks` lists only some. */
+  child_task_state_counts?: Partial<Record<RunState, number>>;
   state?: string;
   create_time?: string;
   start_time?: string;
@@ -73,7 +75,7 @@ export interface Run {
   retry_count?: number;
   run_details?: {
     task_details?: TaskDetail[];
-    /** Sluice: all of the run's tasks, of which `task_details` holds the first. */
+    /** Sluice: all of the run's tasks, of which `task_details` holds the top of the tree. */
     task_count?: number;
     task_state_counts?: Partial<Record<string, number>>;
   };

@@ -28,7 +28,10 @@ export function taskTree(tasks: readonly TaskDetail[], maxIterationRows = MAX_IT
     const kids = siblingOrder(children.get(parentId) ?? []);
     const total = Math.max(kids.length, loop?.child_task_count ?? 0);
     if (loop && total > maxIterationRows) {
-      rows.push({ kind: 'summary', depth, text: iterationSummary(kids, total), state: summaryState(kids) });
+      // The server counts the iterations by state when it lists only some of them.
+      const counts = loop.child_task_state_counts ?? tally(kids.map(stateOf));
+      const counted = Object.values(counts).reduce((sum, n) => sum + (n ?? 0), 0);
+      rows.push({ kind: 'summary', depth, text: iterationSummary(counts, Math.max(0, total - counted)), state: summaryState(counts) });
       return;
     }
     for (const t of kids) {
@@ -46,17 +49,17 @@ function siblingOrder(tasks: TaskDetail[]): TaskDetail[] {
   return orderTasks(tasks);
 }
 
-/** `10000 iterations: 9000 succeeded, 1000 running`; iterations not loaded are counted apart. */
-function iterationSummary(loaded: readonly TaskDetail[], total: number): string {
-  const parts = [formatCounts(tally(loaded.map(stateOf)))];
-  if (loaded.length < total) parts.push(`${total - loaded.length} not loaded`);
+/** `10000 iterations: 9000 succeeded, 1000 running`; iterations neither loaded nor counted are `not loaded`. */
+function iterationSummary(counts: Partial<Record<RunState, number>>, unknown: number): string {
+  const parts = [formatCounts(counts)];
+  if (unknown > 0) parts.push(`${unknown} not loaded`);
+  const total = Object.values(counts).reduce((sum, n) => sum + (n ?? 0), unknown);
   return `${total} iterations: ${parts.filter(Boolean).join(', ')}`;
 }
 
 /** The state a summary row shows: the most pressing among its iterations. */
-function summaryState(tasks: readonly TaskDetail[]): RunState {
-  const states = new Set(tasks.map(stateOf));
-  return (['FAILED', 'RUNNING', 'CANCELING', 'PENDING', 'CANCELED', 'SKIPPED', 'PAUSED'] as const).find((s) => states.has(s)) ?? 'SUCCEEDED';
+function summaryState(counts: Partial<Record<RunState, number>>): RunState {
+  return (['FAILED', 'RUNNING', 'CANCELING', 'PENDING', 'CANCELED', 'SKIPPED', 'PAUSED'] as const).find((s) => counts[s]) ?? 'SUCCEEDED';
 }
 
 /** What a row is called on screen: the task's name indented by its depth. */

@@ -18,7 +18,6 @@ import {
   toRun,
   toRunSummary,
   toTask,
-  toTaskAttempt,
   withHistoryRows,
   type ArtifactRow,
   type CacheEntryRow,
@@ -30,15 +29,14 @@ import {
   type RunRow,
   type RunStateRow,
   type RunSummaryRow,
-  type TaskAttemptRow,
   type TaskRow,
 } from './rows';
 import { insertApiToken, listApiTokens, readApiToken, revokeApiToken, touchApiToken } from './api-tokens';
 import { STORE_TYPES } from './pg-timestamps';
-import { countTasksByState, listTaskChildren, listTaskPage, listTaskPageViews, listTasks } from './task-reads';
+import { countTasksByState, listTaskAttempts, listTaskChildren, listTaskPage, listTaskPageViews, listTasks, summariseTasks } from './task-reads';
 import { recordLaunch, recordTaskTransitions } from './task-writes';
 import { claimRunRetry, releaseRunRetry, reopenRunTasks } from './run-retries';
-import { prepared, withTransaction, type Queryable } from './transaction';
+import { withTransaction, type Queryable } from './transaction';
 import type {
   ApiTokenRecord,
   ArtifactRecord,
@@ -66,6 +64,7 @@ import type {
   TaskPageOptions,
   TaskPageViews,
   TaskRecord,
+  TaskSummary,
 } from './types';
 
 export interface PgStoreOptions {
@@ -502,6 +501,10 @@ export class PgStore implements MetadataStore {
     return listTaskPageViews(this.pool, runId, opts, limit);
   }
 
+  summariseTasks(runId: string, size: number, childLimit: number): Promise<TaskSummary> {
+    return summariseTasks(this.pool, runId, size, childLimit);
+  }
+
   countTasksByState(runId: string): Promise<Partial<Record<TaskState, number>>> {
     return countTasksByState(this.pool, runId);
   }
@@ -520,17 +523,8 @@ export class PgStore implements MetadataStore {
   }
 
   /** Ordered by task path, then attempt. */
-  async listTaskAttempts(runId: string, taskPath?: string | readonly string[]): Promise<TaskAttemptRecord[]> {
-    // One task's, before each launch: its own prepared statement (the others' plans depend on
-    // how many paths they get).
-    const { rows } = typeof taskPath === 'string'
-      ? await this.pool.query<TaskAttemptRow>(prepared('SELECT * FROM task_attempts WHERE run_id = $1 AND task_path = $2 ORDER BY attempt', [runId, taskPath]))
-      : await this.pool.query<TaskAttemptRow>(
-        `SELECT * FROM task_attempts WHERE run_id = $1 AND ($2::text[] IS NULL OR task_path = ANY($2))
-         ORDER BY task_path, attempt`,
-        [runId, taskPath ?? null],
-      );
-    return rows.map(toTaskAttempt);
+  listTaskAttempts(runId: string, taskPath?: string | readonly string[]): Promise<TaskAttemptRecord[]> {
+    return listTaskAttempts(this.pool, runId, taskPath);
   }
 
   // Artifacts and lineage.

@@ -2,8 +2,8 @@ import { StoreInputError } from './errors';
 import { parsePageSize } from './pagination';
 import { rethrowBadCursor } from './pg-errors';
 import { toTask, toTaskAttempt, type TaskAttemptRow, type TaskRow } from './rows';
-import type { Queryable } from './transaction';
-import type { Page, TaskChildren, TaskPageOptions, TaskPageViews, TaskRecord } from './types';
+import { prepared, type Queryable } from './transaction';
+import type { Page, TaskAttemptRecord, TaskChildren, TaskPageOptions, TaskPageViews, TaskRecord, TaskSummary } from './types';
 import { TASK_KINDS, runsAttempts, type TaskState } from '../ir/states';
 
 /**
@@ -95,17 +95,15 @@ export async function listTaskPageViews(db: Queryable, runId: string, opts: Task
        WHERE p.kind = ANY(${kinds})`,
       [...values, DAG_KINDS],
     ),
-    db.query<{ parent: string; total: number }>(
-      `${page} SELECT p.task_path AS parent, (SELECT count(*)::int FROM tasks WHERE run_id = $1 AND ${PARENT_KEY} = p.task_path) AS total
-       FROM page p WHERE p.kind = 'LOOP'`,
+    db.query<ChildCountRow>(
+      `${page} SELECT p.task_path AS parent, c.state, c.n FROM page p
+       CROSS JOIN LATERAL (SELECT state, count(*)::int AS n FROM tasks WHERE run_id = $1 AND ${PARENT_KEY} = p.task_path GROUP BY state) AS c
+       WHERE p.kind = 'LOOP'`,
       values,
     ),
   ]).catch(rethrowBadCursor);
   const byParent = childrenByParent(children.rows, limit);
-  for (const c of loopCounts.rows) {
-    const entry = byParent.get(c.parent);
-    if (entry) entry.total = c.total;
-  }
+  applyChildCounts(byParent, loopCounts.rows, limit);
   await countOverflowing(db, runId, byParent, limit);
   return {
     covers: new Set([...attempts.rows.map((r) => r.page_task), ...byParent.keys()]),
@@ -130,6 +128,71 @@ export async function listTaskChildren(db: Queryable, runId: string, parentTaskP
   const byParent = childrenByParent(rows, limit);
   await countOverflowing(db, runId, byParent, limit);
   return [...byParent.values()];
+}
+
+/**
+ * The run's tasks breadth first (a recursive CTE: each DAG instance's first `childLimit`
+ * children, one index range each, and one past the limit to know there are more), cut at `size`
+ * rows, which PostgreSQL evaluates only as far as that `LIMIT` pulls: a 10,000-iteration loop
+ * costs its first iterations, not all of them. The tasks come back in tree order. Their
+ * children are the rows read with them, except for the parents whose children the cut reached,
+ * which are read apart, as are the attempts of the steps.
+ */
+export async function summariseTasks(db: Queryable, runId: string, size: number, childLimit: number): Promise<TaskSummary> {
+  const limit = parsePageSize(size);
+  const firstOf = (parentRef: string) =>
+    `SELECT t.*, row_number() OVER (ORDER BY ${INDEX_KEY}, task_path)::int AS rn FROM tasks t
+     WHERE run_id = $1 AND ${PARENT_KEY} = ${parentRef} ORDER BY ${INDEX_KEY}, task_path LIMIT ${childLimit + 1}`;
+  const { rows } = await db.query<TaskRow & { rn: number; depth: number }>(
+    `WITH RECURSIVE tree AS (
+       (SELECT f.*, 0 AS depth FROM (${firstOf("''")}) AS f)
+       UNION ALL
+       SELECT c.*, p.depth + 1 FROM tree p CROSS JOIN LATERAL (${firstOf('p.task_path')}) AS c
+       WHERE p.kind = ANY($2::text[]) AND p.rn <= ${childLimit}
+     )
+     SELECT * FROM (SELECT * FROM tree LIMIT ${limit}) AS cut ORDER BY ${TREE_ORDER}`,
+    [runId, DAG_KINDS],
+  );
+  const tasks = rows.filter((r) => r.rn <= childLimit);
+  // Rows come a depth at a time: when the cut was reached, parents on the last depth but one
+  // may have lost children to it, and those on the last have had none read.
+  const cut = rows.length === limit;
+  const lastDepth = Math.max(0, ...rows.map((r) => r.depth));
+  const dags = tasks.filter((t) => !runsAttempts(t.kind));
+  const complete = new Set(dags.filter((t) => !cut || t.depth < lastDepth - 1).map((t) => t.task_path));
+  const unread = dags.filter((t) => cut && t.depth >= lastDepth - 1).map((t) => t.task_path);
+  const read = childrenByParent(
+    [
+      ...[...complete].map((parent) => ({ parent, task_path: null, task_id: null, pod_name: null })),
+      ...rows.filter((r) => r.parent_task_path !== null && complete.has(r.parent_task_path)).map((r) => ({ ...r, parent: r.parent_task_path as string })),
+    ],
+    childLimit,
+  );
+  const [attempts, unreadChildren] = await Promise.all([
+    listTaskAttempts(db, runId, tasks.filter((t) => runsAttempts(t.kind)).map((t) => t.task_path)),
+    listTaskChildren(db, runId, unread, childLimit),
+    countOverflowing(db, runId, read, childLimit),
+  ]);
+  return {
+    tasks: tasks.map(toTask),
+    attempts,
+    children: [...read.values(), ...unreadChildren].filter((c) => c.total > 0),
+  };
+}
+
+/** Attempts of the run, or of the named task(s), ordered by task path, then attempt. */
+export async function listTaskAttempts(db: Queryable, runId: string, taskPath?: string | readonly string[]): Promise<TaskAttemptRecord[]> {
+  if (Array.isArray(taskPath) && taskPath.length === 0) return [];
+  // One task's, before each launch: its own prepared statement (the others' plans depend on
+  // how many paths they get).
+  const { rows } = typeof taskPath === 'string'
+    ? await db.query<TaskAttemptRow>(prepared('SELECT * FROM task_attempts WHERE run_id = $1 AND task_path = $2 ORDER BY attempt', [runId, taskPath]))
+    : await db.query<TaskAttemptRow>(
+      `SELECT * FROM task_attempts WHERE run_id = $1 AND ($2::text[] IS NULL OR task_path = ANY($2))
+       ORDER BY task_path, attempt`,
+      [runId, taskPath ?? null],
+    );
+  return rows.map(toTaskAttempt);
 }
 
 /** A child of `parent` as the children's reads return it; null columns: a parent without children (a `LEFT JOIN`). */
@@ -161,14 +224,33 @@ function childrenByParent(rows: readonly ChildRow[], limit: number): Map<string,
 
 /** Counts the children of each parent of `byParent` that had more than `limit` (one past was read) and no count yet. */
 async function countOverflowing(db: Queryable, runId: string, byParent: Map<string, TaskChildren>, limit: number): Promise<void> {
-  const uncounted = [...byParent.values()].filter((c) => c.total === limit + 1).map((c) => c.parentTaskPath);
+  const uncounted = [...byParent.values()].filter((c) => c.total === limit + 1 && !c.stateCounts).map((c) => c.parentTaskPath);
   if (uncounted.length === 0) return;
-  const { rows } = await db.query<{ parent: string; total: number }>(
-    `SELECT ${PARENT_KEY} AS parent, count(*)::int AS total FROM tasks
-     WHERE run_id = $1 AND ${PARENT_KEY} = ANY($2::text[]) GROUP BY 1`,
+  const { rows } = await db.query<ChildCountRow>(
+    `SELECT ${PARENT_KEY} AS parent, state, count(*)::int AS n FROM tasks
+     WHERE run_id = $1 AND ${PARENT_KEY} = ANY($2::text[]) GROUP BY 1, 2`,
     [runId, uncounted],
   );
-  for (const c of rows) byParent.get(c.parent)!.total = c.total;
+  applyChildCounts(byParent, rows, limit);
+}
+
+/** How many children of `parent` are in `state`. */
+interface ChildCountRow {
+  parent: string;
+  state: TaskState;
+  n: number;
+}
+
+/** Sets the counted parents' totals, and their counts by state where they have more children than are listed. */
+function applyChildCounts(byParent: Map<string, TaskChildren>, rows: readonly ChildCountRow[], limit: number): void {
+  const counted = new Map<string, Partial<Record<TaskState, number>>>();
+  for (const r of rows) counted.set(r.parent, { ...counted.get(r.parent), [r.state]: r.n });
+  for (const [parent, stateCounts] of counted) {
+    const entry = byParent.get(parent);
+    if (!entry) continue;
+    entry.total = Object.values(stateCounts).reduce((sum, n) => sum + n, 0);
+    if (entry.total > limit) entry.stateCounts = stateCounts;
+  }
 }
 
 export async function countTasksByState(db: Queryable, runId: string): Promise<Partial<Record<TaskState, number>>> {

@@ -361,6 +361,18 @@ export interface TaskChildren {
   parentTaskPath: string;
   total: number;
   children: Pick<TaskRecord, 'taskPath' | 'taskId' | 'podName'>[];
+  /** How many children are in each state, when there are more than `children` lists. */
+  stateCounts?: Partial<Record<TaskState, number>>;
+}
+
+/** A run's tasks summarised (`summariseTasks`): the top of the tree, a bounded number of children per parent. */
+export interface TaskSummary {
+  /** In tree order. */
+  tasks: TaskRecord[];
+  /** The attempts of the steps among `tasks`. */
+  attempts: TaskAttemptRecord[];
+  /** The first children of the DAG instances among `tasks` that have any. */
+  children: TaskChildren[];
 }
 
 /** The attempts and first children of a page's tasks (`listTaskPageViews`). */
@@ -497,6 +509,12 @@ export interface MetadataStore {
    * added between the two reads.
    */
   listTaskPageViews(runId: string, opts: TaskPageOptions, limit: number): Promise<TaskPageViews>;
+  /**
+   * The run's tasks breadth first, at most `childLimit` children of any parent and `size` tasks
+   * in all, returned in tree order with their attempts and first children: the top of a huge
+   * run's tree (a loop's first iterations, not all of them) at the cost of its size.
+   */
+  summariseTasks(runId: string, size: number, childLimit: number): Promise<TaskSummary>;
   /** How many of the run's tasks are in each state; absent states have none. */
   countTasksByState(runId: string): Promise<Partial<Record<TaskState, number>>>;
   getTask(runId: string, taskPath: string): Promise<TaskRecord | undefined>;

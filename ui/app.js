@@ -135,10 +135,15 @@ function taskTree(tasks) {
       : orderTasks(kids);
     const total = Math.max(kids.length, loop?.child_task_count ?? 0);
     if (loop && total > MAX_ITERATION_ROWS) {
-      const counts = {};
-      for (const t of kids) counts[stateOf(t)] = (counts[stateOf(t)] ?? 0) + 1;
+      // The server counts the iterations by state when it lists only some of them.
+      let counts = loop.child_task_state_counts;
+      if (!counts) {
+        counts = {};
+        for (const t of kids) counts[stateOf(t)] = (counts[stateOf(t)] ?? 0) + 1;
+      }
+      const counted = Object.values(counts).reduce((sum, n) => sum + n, 0);
       const parts = Object.entries(counts).map(([state, n]) => `${n} ${state.toLowerCase()}`);
-      if (kids.length < total) parts.push(`${total - kids.length} not loaded`);
+      if (counted < total) parts.push(`${total - counted} not loaded`);
       const state = ['FAILED', 'RUNNING', 'PENDING'].find((s) => counts[s]) ?? 'SUCCEEDED';
       rows.push({ depth, summary: `${total} iterations: ${parts.join(', ')}`, state });
       return;

@@ -41,6 +41,7 @@ export function toApiTaskDetail({ task, attempts, children }: TaskView): ApiTask
     iteration_index: task.iterationIndex,
     state_reason: task.reason,
     child_task_count: children?.total ?? 0,
+    child_task_state_counts: children?.stateCounts,
     input_parameters: task.inputs.parameters,
     output_parameters: task.outputs.parameters,
     attempts: task.attempts,

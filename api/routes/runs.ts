@@ -37,15 +37,8 @@ export function runsRouter({ runs, details, logs, artifacts, namespaces }: RunRo
   });
 
   router.get('/runs/:run_id', noQuery, async (req, res) => {
-    const { run, tasks, stateCounts } = await details.get(req.params.run_id);
-    res.json(
-      toApiRunWithDetails(run, {
-        task_details: tasks.items.map(toApiTaskDetail),
-        task_count: tasks.totalSize,
-        task_state_counts: stateCounts,
-        task_details_next_page_token: tasks.nextPageToken,
-      }),
-    );
+    const { run, tasks, taskCount, stateCounts } = await details.get(req.params.run_id);
+    res.json(toApiRunWithDetails(run, { task_details: tasks.map(toApiTaskDetail), task_count: taskCount, task_state_counts: stateCounts }));
   });
 
   /** Sluice: the run's tasks page by page in tree order, or (`parent_task_id`) the tasks inside one task. */

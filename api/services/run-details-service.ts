@@ -1,5 +1,5 @@
 import { runsAttempts, type TaskState } from '../../ir/states';
-import type { MetadataStore, Page, RunRecord, TaskAttemptRecord, TaskPageViews, TaskRecord } from '../../store/types';
+import type { MetadataStore, Page, RunRecord, TaskAttemptRecord, TaskChildren, TaskPageViews, TaskRecord } from '../../store/types';
 import type { TaskView } from '../converters/tasks';
 import { NotFoundError } from '../errors';
 
@@ -11,8 +11,9 @@ export const CHILD_TASKS_LIMIT = 100;
 
 export interface RunDetails {
   run: RunRecord;
-  /** The first page of the run's tasks, in tree order. */
-  tasks: Page<TaskView>;
+  /** The top of the run's task tree, in tree order: see `MetadataStore.summariseTasks`. */
+  tasks: TaskView[];
+  taskCount: number;
   stateCounts: Partial<Record<TaskState, number>>;
 }
 
@@ -36,19 +37,16 @@ export class RunDetailsService {
   ) {}
 
   async get(runId: string): Promise<RunDetails> {
-    // Every read at once, each on its own connection: the run, its first page, the page's
-    // attempts and children (which select the page again rather than wait for it), and the
-    // state counts, which read every task of the run (so the page need not count them).
-    const opts = { pageSize: this.taskDetailsLimit, withTotal: false };
-    const [run, page, views, stateCounts] = await Promise.all([
+    // Every read at once, each on its own connection; the state counts read every task of the
+    // run, so the summary need not count them.
+    const [run, summary, stateCounts] = await Promise.all([
       this.store.getRun(runId),
-      this.store.listTaskPage(runId, opts),
-      this.store.listTaskPageViews(runId, opts, CHILD_TASKS_LIMIT),
+      this.store.summariseTasks(runId, this.taskDetailsLimit, CHILD_TASKS_LIMIT),
       this.store.countTasksByState(runId),
     ]);
     if (!run) throw new NotFoundError('run', runId);
-    const totalSize = Object.values(stateCounts).reduce((sum, n) => sum + (n ?? 0), 0);
-    return { run, tasks: { ...(await this.withViews(runId, page, views)), totalSize }, stateCounts };
+    const taskCount = Object.values(stateCounts).reduce((sum, n) => sum + (n ?? 0), 0);
+    return { run, tasks: joinViews(summary.tasks, summary.attempts, summary.children), taskCount, stateCounts };
   }
 
   /**
@@ -80,20 +78,22 @@ export class RunDetailsService {
       steps.length ? this.store.listTaskAttempts(runId, steps) : [],
       dags.length ? this.store.listTaskChildren(runId, dags, CHILD_TASKS_LIMIT) : [],
     ]);
-    const childrenOf = new Map([...views.children, ...children].map((c) => [c.parentTaskPath, c]));
-    const attemptsOf = new Map<string, TaskAttemptRecord[]>();
-    for (const a of [...views.attempts, ...attempts]) {
-      const list = attemptsOf.get(a.taskPath);
-      if (list) list.push(a);
-      else attemptsOf.set(a.taskPath, [a]);
-    }
-    return {
-      ...page,
-      items: page.items.map((task) => ({ task, attempts: attemptsOf.get(task.taskPath) ?? [], children: childrenOf.get(task.taskPath) })),
-    };
+    return { ...page, items: joinViews(page.items, [...views.attempts, ...attempts], [...views.children, ...children]) };
   }
 
   private async assertRunExists(runId: string): Promise<void> {
     if (!(await this.store.getRun(runId))) throw new NotFoundError('run', runId);
   }
+}
+
+/** Each task with its attempts (a step) or first children (a DAG instance). */
+function joinViews(tasks: readonly TaskRecord[], attempts: readonly TaskAttemptRecord[], children: readonly TaskChildren[]): TaskView[] {
+  const childrenOf = new Map(children.map((c) => [c.parentTaskPath, c]));
+  const attemptsOf = new Map<string, TaskAttemptRecord[]>();
+  for (const a of attempts) {
+    const list = attemptsOf.get(a.taskPath);
+    if (list) list.push(a);
+    else attemptsOf.set(a.taskPath, [a]);
+  }
+  return tasks.map((task) => ({ task, attempts: attemptsOf.get(task.taskPath) ?? [], children: childrenOf.get(task.taskPath) }));
 }

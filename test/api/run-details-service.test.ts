@@ -16,25 +16,25 @@ function storeWithViewsFrom(before: Map<string, TaskPageViews>): MetadataStore {
 }
 
 describe('RunDetailsService', () => {
-  test('tasks added between the page and its views are completed from the store: the same details as one read', async () => {
+  test('a page of tasks: tasks added between the page and its views are completed from the store: the same details as one read', async () => {
     const { runId } = await db.store().createRun(newRun());
     await db.store().recordTaskTransitions(runId, [transition('root/z', 'RUNNING', 1, { kind: 'DAG' }), transition('root/z/step', 'RUNNING', 1, { parentTaskPath: 'root/z' })]);
     await db.store().recordLaunch(launch(runId, 'root/z/step', { task: { taskPath: 'root/z/step', parentTaskPath: 'root/z', displayName: 'step', kind: 'CONTAINER', componentName: 'comp', state: 'RUNNING' } }));
-    const opts = { pageSize: 3, withTotal: false };
+    const opts = { pageSize: 3 };
     const before = new Map([[JSON.stringify([runId, opts]), await db.store().listTaskPageViews(runId, opts, 100)]]);
 
     // Sorting before root/z, they push it and its step along the page.
     await db.store().recordTaskTransitions(runId, [transition('root/a', 'RUNNING', 2, { kind: 'DAG' }), transition('root/a/inner', 'RUNNING', 2, { parentTaskPath: 'root/a' })]);
     await db.store().recordLaunch(launch(runId, 'root/a/inner', { task: { taskPath: 'root/a/inner', parentTaskPath: 'root/a', displayName: 'inner', kind: 'CONTAINER', componentName: 'comp', state: 'RUNNING' } }));
 
-    const fresh = await new RunDetailsService(db.store(), 3).get(runId);
-    const stale = await new RunDetailsService(storeWithViewsFrom(before), 3).get(runId);
-    expect(fresh.tasks.items.map((v) => v.task.taskPath)).toEqual(['root/a', 'root/z', 'root/a/inner']);
-    expect(fresh.tasks.items.map((v) => [v.children?.children.map((c) => c.taskPath) ?? [], v.attempts.map((a) => a.attempt)])).toEqual([
+    const fresh = await new RunDetailsService(db.store()).listTasks(runId, opts);
+    const stale = await new RunDetailsService(storeWithViewsFrom(before)).listTasks(runId, opts);
+    expect(fresh.items.map((v) => v.task.taskPath)).toEqual(['root/a', 'root/z', 'root/a/inner']);
+    expect(fresh.items.map((v) => [v.children?.children.map((c) => c.taskPath) ?? [], v.attempts.map((a) => a.attempt)])).toEqual([
       [['root/a/inner'], []],
       [['root/z/step'], []],
       [[], [1]],
     ]);
-    expect(stale.tasks).toEqual(fresh.tasks);
+    expect(stale).toEqual(fresh);
   });
 });

@@ -141,6 +141,18 @@ describe('summaries', () => {
     ]);
   });
 
+  test("a loop the server summarised shows its iterations' counts by state, not only the loaded ones", () => {
+    const iterations = Array.from({ length: 3 }, (_, i) =>
+      task(`for-loop-2[${i}]`, 'SUCCEEDED', { task_id: `it-${i}`, kind: 'ITERATION', iteration_index: i, parent_task_id: 't-for-loop-2' }),
+    );
+    const tree = run('RUNNING', [
+      task('for-loop-2', 'RUNNING', { kind: 'LOOP', start_time: '2025-01-01T12:00:03Z', child_task_count: 10_000, child_task_state_counts: { SUCCEEDED: 9000, FAILED: 1, RUNNING: 999 } }),
+      ...iterations,
+    ]);
+    const lines = renderProgressTable(tree, { now: at('12:00:05'), color: false });
+    expect(lines[3].replace(/\s+$/, '')).toMatch(/^ {2}… 10000 iterations: 999 running, 9000 succeeded, 1 failed +✖ FAILED/);
+  });
+
   test('countStates lists states in lifecycle order', () => {
     expect(countStates([task('a', 'FAILED'), task('b', 'PENDING'), task('c', 'PENDING')])).toBe('2 pending, 1 failed');
     expect(countStates([])).toBe('no tasks yet');

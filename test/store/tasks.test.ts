@@ -251,7 +251,7 @@ describe('task tree reads', () => {
     const children = await db.store().listTaskChildren(id, [loop, `${loop}[2]`, 'root/a'], 2);
     expect(children).toEqual(
       expect.arrayContaining([
-        { parentTaskPath: loop, total: 3, children: [expect.objectContaining({ taskPath: 'root/loop[1]', taskId: taskIdFor(id, 'root/loop[1]') }), expect.objectContaining({ taskPath: 'root/loop[2]' })] },
+        { parentTaskPath: loop, total: 3, children: [expect.objectContaining({ taskPath: 'root/loop[1]', taskId: taskIdFor(id, 'root/loop[1]') }), expect.objectContaining({ taskPath: 'root/loop[2]' })], stateCounts: { RUNNING: 3 } },
         { parentTaskPath: `${loop}[2]`, total: 1, children: [expect.objectContaining({ taskPath: 'root/loop[2]/train' })] },
       ]),
     );
@@ -280,8 +280,8 @@ describe('task tree reads', () => {
     expect(views.attempts.map((a) => [a.taskPath, a.attempt])).toEqual([['root/a', 1], ['root/a', 2]]);
     expect(views.children).toEqual(
       expect.arrayContaining([
-        { parentTaskPath: 'root/dag', total: 3, children: [expect.objectContaining({ taskPath: 'root/dag/x' }), expect.objectContaining({ taskPath: 'root/dag/y' })] },
-        { parentTaskPath: loop, total: 3, children: [expect.objectContaining({ taskPath: `${loop}[0]` }), expect.objectContaining({ taskPath: `${loop}[1]` })] },
+        { parentTaskPath: 'root/dag', total: 3, children: [expect.objectContaining({ taskPath: 'root/dag/x' }), expect.objectContaining({ taskPath: 'root/dag/y' })], stateCounts: { RUNNING: 3 } },
+        { parentTaskPath: loop, total: 3, children: [expect.objectContaining({ taskPath: `${loop}[0]` }), expect.objectContaining({ taskPath: `${loop}[1]` })], stateCounts: { RUNNING: 3 } },
       ]),
     );
     // Parents without children (the empty DAG; the iterations, whose steps were never recorded) are covered but not listed.
@@ -296,5 +296,47 @@ describe('task tree reads', () => {
     const inLoop = await db.store().listTaskPageViews(id, { parentTaskPath: loop, pageSize: 2 }, 2);
     expect([...inLoop.covers].sort()).toEqual([`${loop}[0]`, `${loop}[1]`]);
     await expect(db.store().listTaskPageViews(id, { pageToken: 'garbage' }, 2)).rejects.toMatchObject({ field: 'pageToken' });
+  });
+
+  test('a summary: breadth first, a bounded number of children per parent, in tree order with attempts and children; the same views wherever the size cuts it', async () => {
+    const id = await runId();
+    const loop = 'root/loop';
+    await db.store().recordTaskTransitions(id, [
+      transition('root/dag', 'RUNNING', 1, { kind: 'DAG' }),
+      ...['x', 'y', 'z'].map((n) => transition(`root/dag/${n}`, 'RUNNING', 1, { parentTaskPath: 'root/dag' })),
+      transition(loop, 'RUNNING', 1, { kind: 'LOOP' }),
+      ...[0, 1, 2, 3].map((i) => transition(`${loop}[${i}]`, i === 3 ? 'SUCCEEDED' : 'RUNNING', 2, { kind: 'ITERATION', parentTaskPath: loop, iterationIndex: i })),
+      ...[0, 1, 2, 3].map((i) => transition(`${loop}[${i}]/s`, 'RUNNING', 3, { parentTaskPath: `${loop}[${i}]` })),
+    ]);
+    await db.store().recordLaunch(launch(id, 'root/a'));
+    await db.store().recordLaunch(launch(id, 'root/a', { attempt: { attempt: 2, state: 'RUNNING', podName: 'a-2', logUri: '/logs/a/2' } }));
+
+    const whole = await db.store().summariseTasks(id, 100, 3);
+    // The loop's fourth iteration, and its step, are left out.
+    expect(whole.tasks.map((t) => t.taskPath)).toEqual([
+      'root/a', 'root/dag', loop, 'root/dag/x', 'root/dag/y', 'root/dag/z', `${loop}[0]`, `${loop}[1]`, `${loop}[2]`, `${loop}[0]/s`, `${loop}[1]/s`, `${loop}[2]/s`,
+    ]);
+    expect(whole.attempts.map((a) => [a.taskPath, a.attempt])).toEqual([['root/a', 1], ['root/a', 2]]);
+    const byParent = (children: { parentTaskPath: string; total: number; children: { taskPath: string }[]; stateCounts?: object }[]) =>
+      Object.fromEntries(children.map((c) => [c.parentTaskPath, [c.total, c.children.map((k) => k.taskPath), c.stateCounts]]));
+    expect(byParent(whole.children)).toEqual({
+      'root/dag': [3, ['root/dag/x', 'root/dag/y', 'root/dag/z'], undefined],
+      [loop]: [4, [`${loop}[0]`, `${loop}[1]`, `${loop}[2]`], { RUNNING: 3, SUCCEEDED: 1 }],
+      ...Object.fromEntries([0, 1, 2].map((i) => [`${loop}[${i}]`, [1, [`${loop}[${i}]/s`], undefined]])),
+    });
+    // The same as reading each parent's children by name.
+    const parents = whole.children.map((c) => c.parentTaskPath);
+    expect(byParent(await db.store().listTaskChildren(id, parents, 3))).toEqual(byParent(whole.children));
+
+    // Cut inside the DAG's children: what was read is the start of the same summary, with the same views.
+    const cut = await db.store().summariseTasks(id, 5, 3);
+    expect(cut.tasks.map((t) => t.taskPath)).toEqual(['root/a', 'root/dag', loop, 'root/dag/x', 'root/dag/y']);
+    expect(byParent(cut.children)).toEqual({ 'root/dag': byParent(whole.children)['root/dag'], [loop]: byParent(whole.children)[loop] });
+    const top = await db.store().summariseTasks(id, 3, 3);
+    expect(top.tasks.map((t) => t.taskPath)).toEqual(['root/a', 'root/dag', loop]);
+    expect(byParent(top.children)).toEqual(byParent(cut.children));
+    // The top level is bounded like any other.
+    expect((await db.store().summariseTasks(id, 100, 2)).tasks.map((t) => t.taskPath)).toEqual(['root/a', 'root/dag', 'root/dag/x', 'root/dag/y']);
+    expect(await db.store().summariseTasks(await runId(), 100, 3)).toEqual({ tasks: [], attempts: [], children: [] });
   });
 });

@@ -24,7 +24,7 @@ export interface ApiRun {
   run_id: string;
   state: string;
   error?: { message?: string };
-  run_details?: { task_details?: ApiTask[]; task_details_next_page_token?: string; task_count?: number };
+  run_details?: { task_details?: ApiTask[]; task_count?: number };
   [k: string]: unknown;
 }
 

@@ -1,5 +1,5 @@
 import { spawn, spawnSync } from 'node:child_process';
-import { chmodSync, existsSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { chmodSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { createServer, type AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -239,6 +239,14 @@ describe('LocalProcessRunner', () => {
     for (const spec of specs) await runner.seal(spec);
     // Sealed: root's and read-only, the uid free for the next.
     for (const spec of specs) expect(statSync(spec.writableDirs[0]).uid).toBe(0);
+    // Given back: each launch's own directory (its /tmp) moved aside, then removed in the background.
+    const sandboxRoot = confine.sandboxes.policy.root;
+    for (const spec of specs) expect(existsSync(join(sandboxRoot, 'launches', spec.name))).toBe(false);
+    await until(() => readdirSync(join(sandboxRoot, 'trash')).length === 0);
+    // What a killed worker left there goes at the next worker's first launch (its sandbox probe).
+    mkdirSync(join(sandboxRoot, 'trash', 'left-by-a-killed-worker', 'tmp'), { recursive: true });
+    await confineSteps(identity, join(base, 'data'), 'isolated');
+    await until(() => readdirSync(join(sandboxRoot, 'trash')).length === 0);
     // The same launch name starts where its slot search starts: at the uid it had, now free.
     const fresh = confined(specs[0].name, (outputs) => ['sh', '-c', 'id -u > "$0/uid"', outputs]);
     expect(await runner.wait(await runner.start(fresh), new AbortController().signal)).toEqual({ status: 'exited', exitCode: 0 });

@@ -153,7 +153,7 @@ function taskExecutor(deps: RunTaskDeps) {
     // again would move its start time to the time of the reattach. The record is written while
     // the runner starts the step: a launch is found again by the runner's own records (the
     // launch's files, a pod's name), never by this one, so a crash between the two reattaches
-    // as ever. Every path below awaits it before the launch's next record.
+    // as ever. The recorder writes the launch's later records after it.
     const startRecorded = choice.resume ? Promise.resolve() : recorder.started(n, name, plan.spec.logFile, plan.resources, n === 1 ? cache.info : undefined);
     startRecorded.catch(() => undefined);
     const startedAt = choice.startedAt ?? new Date();
@@ -178,22 +178,15 @@ function taskExecutor(deps: RunTaskDeps) {
         } catch (err) {
           // Like a failed `pip install` in the step itself: KFP's retry policy decides. A resumed
           // launch may already be running, so it goes on (its own pip installs what it needs).
-          if (!choice.resume) {
-            await startRecorded;
-            return await failLaunch(recorder, lastLaunch, n, { message: `task ${input.taskPath}: ${(err as Error).message}`, type: FailureTypes.stepFailed }, undefined, plan.spec.logFile);
-          }
+          if (!choice.resume) return await failLaunch(recorder, lastLaunch, n, { message: `task ${input.taskPath}: ${(err as Error).message}`, type: FailureTypes.stepFailed }, undefined, plan.spec.logFile);
         }
         // An attempt that ended during the build must not start the launch: the next attempt,
         // which shared the build, may be starting it right now, and a step runs once.
-        if (ctx.cancellationSignal.aborted) {
-          await startRecorded;
-          return await handleCancellation(ctx, deps, recorder, undefined, n, plan);
-        }
+        if (ctx.cancellationSignal.aborted) return await handleCancellation(ctx, deps, recorder, undefined, n, plan);
       }
       try {
         handle = await deps.runner.start(plan.spec);
       } catch (err) {
-        await startRecorded;
         // A launch the runner can never start (a pod spec Kubernetes would refuse) fails its task now.
         if (!(err instanceof ApplicationFailure) || !err.nonRetryable) throw err;
         return await failLaunch(recorder, lastLaunch, n, { message: err.message, type: err.type ?? FailureTypes.invalidTask }, undefined, undefined);

@@ -13,6 +13,9 @@ import type { TaskActivityInput, TaskActivityResult } from './types';
  * its task's first start time.
  */
 export class TaskRecorder {
+  /** The last record made: each waits for the one before it (see `record`). */
+  private written: Promise<unknown> = Promise.resolve();
+
   constructor(
     private readonly store: MetadataStore,
     private readonly input: TaskActivityInput,
@@ -81,7 +84,7 @@ export class TaskRecorder {
   }): Promise<void> {
     const { runId, taskPath, displayName, componentName } = this.input;
     const parent = parentPath(taskPath);
-    return this.store.recordLaunch({
+    const launch: LaunchRecord = {
       ...outcome,
       runId,
       task: {
@@ -93,7 +96,13 @@ export class TaskRecorder {
         componentName,
       },
       at: new Date(),
-    });
+    };
+    // A launch's records land in the order they were made, each once the one before has settled
+    // (written or failed): `runTask` writes the start record while the step starts, and a
+    // failure or cancellation found meanwhile must not be overwritten by it.
+    const write = this.written.catch(() => undefined).then(() => this.store.recordLaunch(launch));
+    this.written = write;
+    return write;
   }
 }
 

@@ -30,8 +30,7 @@ export function taskTree(tasks: readonly TaskDetail[], maxIterationRows = MAX_IT
     if (loop && total > maxIterationRows) {
       // The server counts the iterations by state when it lists only some of them.
       const counts = loop.child_task_state_counts ?? tally(kids.map(stateOf));
-      const counted = Object.values(counts).reduce((sum, n) => sum + (n ?? 0), 0);
-      rows.push({ kind: 'summary', depth, text: iterationSummary(counts, Math.max(0, total - counted)), state: summaryState(counts) });
+      rows.push({ kind: 'summary', depth, text: iterationSummary(counts, total), state: summaryState(counts) });
       return;
     }
     for (const t of kids) {
@@ -50,10 +49,10 @@ function siblingOrder(tasks: TaskDetail[]): TaskDetail[] {
 }
 
 /** `10000 iterations: 9000 succeeded, 1000 running`; iterations neither loaded nor counted are `not loaded`. */
-function iterationSummary(counts: Partial<Record<RunState, number>>, unknown: number): string {
+function iterationSummary(counts: Partial<Record<RunState, number>>, total: number): string {
+  const unknown = total - Object.values(counts).reduce((sum, n) => sum + (n ?? 0), 0);
   const parts = [formatCounts(counts)];
   if (unknown > 0) parts.push(`${unknown} not loaded`);
-  const total = Object.values(counts).reduce((sum, n) => sum + (n ?? 0), unknown);
   return `${total} iterations: ${parts.filter(Boolean).join(', ')}`;
 }
 

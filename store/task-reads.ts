@@ -159,13 +159,13 @@ export async function summariseTasks(db: Queryable, runId: string, size: number,
   const cut = rows.length === limit;
   const lastDepth = Math.max(0, ...rows.map((r) => r.depth));
   const dags = tasks.filter((t) => !runsAttempts(t.kind));
-  const complete = new Set(dags.filter((t) => !cut || t.depth < lastDepth - 1).map((t) => t.task_path));
-  const unread = dags.filter((t) => cut && t.depth >= lastDepth - 1).map((t) => t.task_path);
+  const isRead = (t: { depth: number }) => !cut || t.depth < lastDepth - 1;
+  const complete = new Set(dags.filter(isRead).map((t) => t.task_path));
+  const unread = dags.filter((t) => !isRead(t)).map((t) => t.task_path);
+  // Each parent read whole, then its children among the rows (a parent without any keeps an empty entry).
+  const childRows = rows.filter((r) => r.parent_task_path !== null && complete.has(r.parent_task_path));
   const read = childrenByParent(
-    [
-      ...[...complete].map((parent) => ({ parent, task_path: null, task_id: null, pod_name: null })),
-      ...rows.filter((r) => r.parent_task_path !== null && complete.has(r.parent_task_path)).map((r) => ({ ...r, parent: r.parent_task_path as string })),
-    ],
+    [...[...complete].map((parent) => ({ parent, task_path: null, task_id: null, pod_name: null })), ...childRows.map((r) => ({ ...r, parent: r.parent_task_path as string }))],
     childLimit,
   );
   const [attempts, unreadChildren] = await Promise.all([

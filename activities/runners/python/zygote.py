@@ -1,7 +1,8 @@
 """A warm Python interpreter for KFP lightweight steps (see activities/runners/zygotes.ts).
 
 One zygote serves one Python environment. It imports what `kfp.dsl.executor_main` imports,
-then answers requests, one JSON object per line on stdin, by forking:
+then answers requests, one JSON object per line on stdin, each from a supervisor it forked ahead
+(a spare, `_Spare`: the fork and the network namespace are made while the launch before runs):
 
   zygote (the worker's user: root under a root worker; imports only root-owned, sealed code)
     └─ supervisor: its own session; the launch's sandbox, then the step's user; the log; claims
@@ -93,19 +94,24 @@ def _private_tmp(tmp, private):
     _c('umount2', stash.encode(), ctypes.c_int(MNT_DETACH))
 
 
+def _isolate_network():
+    """A network namespace of its own with `lo` up: all of the sandbox that depends on no launch, so a spare makes it ahead."""
+    _c('unshare', ctypes.c_int(CLONE_NEWNET))
+    # A new network namespace has only `lo`, and it is down.
+    with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as s:
+        flags = struct.unpack('16sH14x', fcntl.ioctl(s, SIOCGIFFLAGS, struct.pack('16sH14x', b'lo', 0)))[1]
+        fcntl.ioctl(s, SIOCSIFFLAGS, struct.pack('16sH14x', b'lo', flags | IFF_UP))
+
+
 def _apply_sandbox(box):
-    _c('unshare', ctypes.c_int(CLONE_NEWNS | (CLONE_NEWNET if box['isolateNetwork'] else 0)))
+    # The mount namespace is copied only now, at the launch, so that the step sees the host's mounts as they are.
+    _c('unshare', ctypes.c_int(CLONE_NEWNS))
     # Nothing mounted from here on reaches the host's mount namespace.
     _c('mount', None, b'/', None, ctypes.c_ulong(MS_REC | MS_PRIVATE), None)
     _bind(box['passwdFile'], '/etc/passwd')
     _bind(box['groupFile'], '/etc/group')
     if box.get('privateTmp'):
         _private_tmp(box['tmpDir'], box['privateTmp'])
-    if box['isolateNetwork']:
-        # A new network namespace has only `lo`, and it is down.
-        with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as s:
-            flags = struct.unpack('16sH14x', fcntl.ioctl(s, SIOCGIFFLAGS, struct.pack('16sH14x', b'lo', 0)))[1]
-            fcntl.ioctl(s, SIOCSIFFLAGS, struct.pack('16sH14x', b'lo', flags | IFF_UP))
 
 
 def _drop_privileges(uid, gid):
@@ -156,12 +162,10 @@ def _exit_status(status):
 
 
 def _supervise(req, ready_fd):
-    """The supervisor, after the fork: set up, claim, tell the zygote (`ready_fd`), run the step."""
-    os.setsid()
-    if req.get('sandbox'):
-        _apply_sandbox(req['sandbox'])
+    """The supervisor, once its spare has its request: set up, claim, tell the zygote (`ready_fd`), run the step."""
     box = req.get('sandbox')
     if box:
+        _apply_sandbox(box)
         _drop_privileges(box['uid'], box['gid'])
         # Group-writable by default, as the `sh` sandbox: the run's workspace is the steps' group's.
         os.umask(0o002)
@@ -272,43 +276,99 @@ def _reply(message):
         data = data[os.write(1, data):]
 
 
-def _fork_supervisor(req):
-    """The supervisor's pid once it runs as the step's user in its sandbox; OSError saying why it could not."""
-    # Opened here, as the spawn helper does: the logs directory is root's, and never through a symlink.
-    log_fd = os.open(req['logFile'], os.O_WRONLY | os.O_APPEND | os.O_CREAT | os.O_NOFOLLOW, 0o644)
-    ready_r, ready_w = os.pipe()
-    try:
-        pid = os.fork()
-        if pid == 0:
-            try:
-                signal.set_wakeup_fd(-1)
-                signal.signal(signal.SIGCHLD, signal.SIG_DFL)
-                null = os.open(os.devnull, os.O_RDONLY)
-                os.dup2(null, 0)
-                os.dup2(log_fd, 1)
-                os.dup2(log_fd, 2)
-                # Nothing of the zygote's (its pipes to the worker) stays open in the launch.
-                os.dup2(ready_w, 3)
-                os.closerange(4, 1 << 16)
-                _supervise(req, 3)
-            except BaseException as e:  # pylint: disable=broad-except
-                try:
-                    os.write(3, f'{type(e).__name__}: {e}'.encode())
-                finally:
-                    os._exit(126)
+class _Spare:
+    """A supervisor forked before its launch: the fork and the network namespace (~2 ms) are off the launch's path.
+
+    `kind` is what it made ahead: None (no sandbox: only its session), False (a sandbox sharing
+    the host's network), True (a sandbox with a network of its own). It waits for its request on
+    `ctl` and answers on `ready` as a freshly forked supervisor did; the zygote's end of `ctl`
+    closing unused (the zygote gone, or a request of another kind) ends it.
+    """
+
+    def __init__(self, kind):
+        self.kind = kind
+        ctl_r, self.ctl = os.pipe()
+        self.ready, ready_w = os.pipe()
+        self.pid = os.fork()
+        if self.pid == 0:
+            _spare_main(kind, ready_w, ctl_r)  # never returns
+        os.close(ctl_r)
         os.close(ready_w)
-        ready_w = -1
-        answer = b''
-        while chunk := os.read(ready_r, 4096):
-            answer += chunk
-        if answer != b'ok':
-            os.waitpid(pid, 0)
-            raise OSError(0, answer.decode(errors='replace') or 'the supervisor ended before it was ready')
-        return pid
-    finally:
-        for fd in (log_fd, ready_r, ready_w):
+
+    def start(self, req):
+        """Hands `req` over; the supervisor's pid once it runs as the step's user in its sandbox, or OSError saying why not."""
+        try:
+            data = json.dumps(req).encode()
+            try:
+                while data:
+                    data = data[os.write(self.ctl, data):]
+            except BrokenPipeError:
+                pass  # it died: its answer below says so
+            os.close(self.ctl)
+            self.ctl = -1
+            answer = b''
+            while chunk := os.read(self.ready, 4096):
+                answer += chunk
+            if answer != b'ok':
+                try:
+                    os.waitpid(self.pid, 0)
+                except ChildProcessError:
+                    pass  # reaped already, having died before its request
+                raise OSError(0, answer.decode(errors='replace') or 'the supervisor ended before it was ready')
+            return self.pid
+        finally:
+            self.discard()
+
+    def discard(self):
+        for fd in (self.ctl, self.ready):
             if fd >= 0:
                 os.close(fd)
+        self.ctl = self.ready = -1
+
+
+def _spare_main(kind, ready_w, ctl_r):
+    try:
+        signal.set_wakeup_fd(-1)
+        signal.signal(signal.SIGCHLD, signal.SIG_DFL)
+        # Nothing of the zygote's (its pipes to the worker) stays open here: the worker reads its
+        # replies up to their end, which no spare may hold back.
+        null = os.open(os.devnull, os.O_RDWR)
+        for fd in (0, 1, 2):
+            os.dup2(null, fd)
+        ready_w = fcntl.fcntl(ready_w, fcntl.F_DUPFD, 5)
+        ctl_r = fcntl.fcntl(ctl_r, fcntl.F_DUPFD, 5)
+        os.dup2(ready_w, 3)
+        os.dup2(ctl_r, 4)
+        os.closerange(5, 1 << 16)
+        os.setsid()
+        if kind:
+            _isolate_network()
+        request = b''
+        while chunk := os.read(4, 65536):
+            request += chunk
+        os.close(4)
+        if not request:
+            os._exit(0)
+        req = json.loads(request)
+        # Opened as the worker's user, as the spawn helper does: the logs directory is root's, and never through a symlink.
+        try:
+            log_fd = os.open(req['logFile'], os.O_WRONLY | os.O_APPEND | os.O_CREAT | os.O_NOFOLLOW, 0o644)
+        except OSError as e:
+            raise OSError(0, f'{e.filename}: {e.strerror}') from e
+        os.dup2(log_fd, 1)
+        os.dup2(log_fd, 2)
+        os.close(log_fd)
+        _supervise(req, 3)
+    except BaseException as e:  # pylint: disable=broad-except
+        try:
+            os.write(3, (e.strerror if isinstance(e, OSError) and e.errno == 0 else f'{type(e).__name__}: {e}').encode())
+        finally:
+            os._exit(126)
+
+
+def _spare_kind(req):
+    box = req.get('sandbox')
+    return bool(box['isolateNetwork']) if box else None
 
 
 def main():
@@ -321,6 +381,7 @@ def main():
     signal.signal(signal.SIGCHLD, lambda *_: None)
     signal.signal(signal.SIGINT, signal.SIG_IGN)
     supervisors = {}
+    spare = [None]
     sel = selectors.DefaultSelector()
     sel.register(0, selectors.EVENT_READ)
     sel.register(wake_r, selectors.EVENT_READ)
@@ -343,17 +404,28 @@ def main():
             *lines, pending = pending.split(b'\n')
             for line in lines:
                 if line.strip():
-                    _serve(json.loads(line), supervisors)
+                    _serve(json.loads(line), supervisors, spare)
 
 
-def _serve(req, supervisors):
+def _serve(req, supervisors, spare):
+    """Starts `req` from the spare if it is of the launch's kind (else from one forked now), then forks the next spare."""
+    kind = _spare_kind(req)
+    ready = spare[0] if spare[0] and spare[0].kind == kind else None
+    if spare[0] and not ready:
+        spare[0].discard()  # it reads EOF and exits; the zygote reaps it
+    spare[0] = None
     try:
-        pid = _fork_supervisor(req)
+        pid = (ready or _Spare(kind)).start(req)
     except OSError as e:
-        _reply({'id': req['id'], 'error': f'{e.filename}: {e.strerror}' if e.filename else str(e.strerror or e)})
-        return
-    supervisors[pid] = req['id']
-    _reply({'id': req['id'], 'pid': pid})
+        _reply({'id': req['id'], 'error': str(e.strerror or e)})
+    else:
+        supervisors[pid] = req['id']
+        _reply({'id': req['id'], 'pid': pid})
+    # After the answer: the next launch's fork happens while this one's step runs.
+    try:
+        spare[0] = _Spare(kind)
+    except OSError:
+        pass  # the next launch forks its own, and says why if it cannot
 
 
 def _reap(supervisors):

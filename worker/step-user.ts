@@ -69,17 +69,29 @@ function isUnder(path: string, dir: string): boolean {
 const STASHES = ['/mnt', '/media', '/srv', '/opt'];
 
 /**
- * How steps get a `/tmp` of their own while still reaching `paths` (Sluice's directories, which
- * may lie under the host's `/tmp`, e.g. in a checkout there): those under it are bound back
- * (the outermost of them). Undefined when `/tmp` itself is one, or no stash directory exists.
+ * How steps get a `/tmp` and a `/var/tmp` of their own while still reaching `paths` (Sluice's
+ * directories, which may lie under the host's, e.g. in a checkout there): those under each are
+ * bound back (the outermost of them). Undefined when `/tmp` itself is one, or no stash directory
+ * exists; `/var/tmp` stays the host's when it is one, or is no directory of its own (a link to `/tmp`).
  */
 export function privateTmpFor(paths: string[]): PrivateTmp | undefined {
-  const real = paths.map((path) => (existsSync(path) ? realpathSync(path) : path)).filter((path) => isUnder(path, '/tmp'));
-  if (real.includes('/tmp')) return undefined;
-  const keep = [...new Set(real)].filter((path) => !real.some((other) => other !== path && isUnder(path, other)));
+  const real = paths.map((path) => (existsSync(path) ? realpathSync(path) : path));
   const stash = STASHES.find((dir) => existsSync(dir) && statSync(dir).isDirectory());
-  return stash ? { stash, keep: keep.sort() } : undefined;
+  const dirs: PrivateTmp['dirs'] = [];
+  for (const dir of TMP_DIRS) {
+    const under = real.filter((path) => isUnder(path, dir));
+    const own = dir === '/tmp' || (existsSync(dir) && realpathSync(dir) === dir && statSync(dir).isDirectory());
+    if (under.includes(dir) || !own) {
+      if (dir === '/tmp') return undefined;
+      continue;
+    }
+    dirs.push({ path: dir, keep: [...new Set(under)].filter((path) => !under.some((other) => other !== path && isUnder(path, other))).sort() });
+  }
+  return stash ? { stash, dirs } : undefined;
 }
+
+/** The host's temporary directories a step gets its own of, `/tmp` first (the sandbox's `tmpDir`). */
+const TMP_DIRS = ['/tmp', '/var/tmp'];
 
 /**
  * The sandboxes steps of `identity` run in, their claims and files under `dataDir/run/steps`,

@@ -9,7 +9,7 @@ const run = promisify(execFile);
 
 /**
  * How one local step is confined, applied by root between spawn and the step's first
- * instruction: its own mount namespace with a private `/tmp` and a passwd/group that name its
+ * instruction: its own mount namespace with a private `/tmp` and `/var/tmp` and a passwd/group that name its
  * uid, its own network namespace (only loopback) unless the host's network is allowed, then its
  * own uid and the steps' group, no supplementary groups, no capabilities, no new privileges.
  */
@@ -22,7 +22,7 @@ export interface StepSandbox {
    * `/tmp` as `privateTmp` says, else only named by `TMPDIR`.
    */
   tmpDir: string;
-  privateTmp?: PrivateTmp;
+  privateTmp?: TmpMounts;
   /** `uid` is this launch's alone: its supervisor may end every process of it when the step ends. */
   ownUid: boolean;
   /** Bind-mounted on `/etc/passwd` and `/etc/group`: the host's, plus the step's uid and group. */
@@ -40,20 +40,30 @@ export interface SandboxPolicy {
   /** The group every step runs in: it shares the run's workspace, nothing else. */
   gid: number;
   isolateNetwork: boolean;
-  /** How `/tmp` is covered; absent, it stays the host's (no directory to hold it meanwhile was found). */
+  /** How `/tmp` and `/var/tmp` are covered; absent, they stay the host's (no directory to hold them meanwhile was found). */
   privateTmp?: PrivateTmp;
 }
 
 /**
- * How a step's own directory becomes its `/tmp` although Sluice's own directories (the data dir,
- * the artifact root, the runtime) may lie under the host's: the host's `/tmp` is held at
- * `stash` (an existing directory outside it, covered only meanwhile), the step's directory is
- * mounted on `/tmp`, each of `keep` is bound back at its own path from the stash, and the stash
- * is unmounted.
+ * Which of the host's temporary directories (`/tmp` first, then `/var/tmp` where it is a
+ * directory of its own) a step gets its own of, and Sluice's own directories under each (the
+ * data dir, the artifact root, the runtime) that it must still reach (`keep`).
  */
 export interface PrivateTmp {
   stash: string;
-  keep: string[];
+  dirs: { path: string; keep: string[] }[];
+}
+
+/**
+ * How one launch's own directories become its temporary directories: for each mount in turn,
+ * the host's `target` is held at `stash` (an existing directory outside it, covered only
+ * meanwhile), `source` is mounted on `target`, each of `keep` is bound back at its own path
+ * from the stash, and the stash is unmounted. A step could otherwise leave files in the host's
+ * `/var/tmp` (Python's `tempfile` falls back to it when `/tmp` is not writable).
+ */
+export interface TmpMounts {
+  stash: string;
+  mounts: { target: string; source: string; keep: string[] }[];
 }
 
 /** The group's name in a step's `/etc/group`, and its user's in `/etc/passwd`. */
@@ -83,12 +93,16 @@ export class StepSandboxes {
     const dir = this.launchDir(launchName);
     await removeLeftover(dir);
     mkdirSync(dir, { recursive: true, mode: 0o700 });
-    const privateTmp = this.policy.privateTmp;
-    const tmpDir = join(privateTmp ? dir : workDir, 'tmp');
+    const policy = this.policy.privateTmp;
+    // `/tmp` on `tmp`, `/var/tmp` on `var-tmp`.
+    const privateTmp = policy && { stash: policy.stash, mounts: policy.dirs.map(({ path, keep }) => ({ target: path, source: join(dir, path.slice(1).replaceAll('/', '-')), keep })) };
+    const tmpDir = privateTmp ? privateTmp.mounts[0].source : join(workDir, 'tmp');
     // Under the launch's directory, a retried start's leftover: `dir` was just emptied.
     if (!privateTmp) await removeLeftover(tmpDir);
-    mkdirSync(tmpDir, { mode: 0o700 });
-    lchownSync(tmpDir, uid, this.policy.gid);
+    for (const own of privateTmp ? privateTmp.mounts.map((m) => m.source) : [tmpDir]) {
+      mkdirSync(own, { mode: 0o700 });
+      lchownSync(own, uid, this.policy.gid);
+    }
     const { passwdFile, groupFile } = await this.accountsOf(uid);
     const ownUid = this.policy.users.kind === 'per-launch';
     return { uid, gid: this.policy.gid, isolateNetwork: this.policy.isolateNetwork, tmpDir, ...(privateTmp ? { privateTmp } : {}), ownUid, passwdFile, groupFile };
@@ -286,24 +300,27 @@ export function sandboxEnv(sandbox: StepSandbox, workDir: string): Record<string
  */
 export function sandboxedCommand(tools: SandboxTools, sandbox: StepSandbox, argv: string[]): { file: string; args: string[] } {
   // /etc first: its sources may lie under /tmp. Arguments: $1 mount, $2 umount, $3 passwd,
-  // $4 group, $5 ip or '', $6 the step's tmp or '', $7 the stash, the paths to keep, '--', argv.
+  // $4 group, $5 ip or '', $6 the stash, then per mount its target, its source, the paths to
+  // keep and ';', then '--', argv (`TmpMounts`).
   const script = [
     'set -e',
     'm=$1; u=$2',
     '"$m" --bind "$3" /etc/passwd',
     '"$m" --bind "$4" /etc/group',
     'if [ -n "$5" ]; then "$5" link set lo up; fi',
-    'tmp=$6; stash=$7',
-    'shift 7',
-    'if [ -n "$tmp" ]; then',
-    '  "$m" --rbind /tmp "$stash"',
-    '  case "$tmp" in /tmp/*) tmp=$stash${tmp#/tmp};; esac',
-    '  "$m" --bind "$tmp" /tmp',
-    'fi',
+    'stash=$6',
+    'shift 6',
+    'while [ "$1" != -- ]; do',
+    '  t=$1; s=$2; shift 2',
+    '  "$m" --rbind "$t" "$stash"',
+    '  case "$s" in "$t"/*) s=$stash${s#"$t"};; esac',
+    '  "$m" --bind "$s" "$t"',
     // A directory to keep that does not exist (yet) is nothing the step could reach anyway.
-    'while [ "$1" != -- ]; do if [ -d "$stash${1#/tmp}" ]; then mkdir -p "$1"; "$m" --rbind "$stash${1#/tmp}" "$1"; fi; shift; done',
+    '  while [ "$1" != ";" ]; do if [ -d "$stash${1#"$t"}" ]; then mkdir -p "$1"; "$m" --rbind "$stash${1#"$t"}" "$1"; fi; shift; done',
+    '  shift',
+    '  "$u" -l "$stash"',
+    'done',
     'shift',
-    'if [ -n "$tmp" ]; then "$u" -l "$stash"; fi',
     // Group-writable files by default: the run's workspace is shared by the steps' group.
     'umask 002',
     'exec "$@"',
@@ -316,7 +333,7 @@ export function sandboxedCommand(tools: SandboxTools, sandbox: StepSandbox, argv
     args: [
       ...unshareFlags, '--', '/bin/sh', '-c', script, 'sluice-sandbox',
       tools.mount, tools.umount, sandbox.passwdFile, sandbox.groupFile, sandbox.isolateNetwork ? tools.ip : '',
-      tmp ? sandbox.tmpDir : '', tmp?.stash ?? '', ...(tmp?.keep ?? []), '--',
+      tmp?.stash ?? '', ...(tmp?.mounts ?? []).flatMap(({ target, source, keep }) => [target, source, ...keep, ';']), '--',
       ...setpriv, ...argv,
     ],
   };

@@ -2,7 +2,7 @@ import { spawn, spawnSync } from 'node:child_process';
 import { chmodSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { createServer, type AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { basename, join } from 'node:path';
 import { LocalProcessRunner } from '../../activities/runners/local-process-runner';
 import type { LaunchSpec } from '../../activities/runners/runner';
 import { confineSteps, resolveStepUser, type StepIdentity } from '../../worker/step-user';
@@ -183,7 +183,9 @@ describe('LocalProcessRunner', () => {
     const runner = new LocalProcessRunner();
     const spec = launch('tree-1', ['sh', '-c', 'sleep 300 & echo $! > child.pid; setsid sleep 300 & echo $! > orphan.pid; wait']);
     const handle = await runner.start(spec);
-    await until(() => existsSync(join(spec.workDir, 'child.pid')) && existsSync(join(spec.workDir, 'orphan.pid')));
+    // Written by `echo`: complete once the newline is there.
+    const written = (file: string) => existsSync(file) && readFileSync(file, 'utf8').endsWith('\n');
+    await until(() => written(join(spec.workDir, 'child.pid')) && written(join(spec.workDir, 'orphan.pid')));
     const child = Number(readFileSync(join(spec.workDir, 'child.pid'), 'utf8'));
     const orphan = Number(readFileSync(join(spec.workDir, 'orphan.pid'), 'utf8'));
     expect(alive(child) && alive(orphan)).toBe(true);
@@ -194,20 +196,22 @@ describe('LocalProcessRunner', () => {
   });
 
   const asRoot = process.getuid?.() === 0;
-  (asRoot ? test : test.skip)('a root worker confines each launch: a uid of its own, its own /tmp, no network, nothing left running after it', async () => {
+  (asRoot ? test : test.skip)('a root worker confines each launch: a uid of its own, its own /tmp and /var/tmp, no network, nothing left running after it', async () => {
     const identity = resolveStepUser(undefined, '2000000000-2000065535') as StepIdentity;
     // Outside /tmp, so that the steps' /tmp can be their own (it would cover Sluice's files otherwise).
     const base = mkdtempSync('/var/tmp/sluice-sandbox-');
     chmodSync(base, 0o711);
-    const confine = await confineSteps(identity, join(base, 'data'), 'isolated');
+    // `base` holds the launches' directories here (under the data dir in a worker): the steps must reach it past their own /var/tmp.
+    const confine = await confineSteps(identity, join(base, 'data'), 'isolated', [base]);
     const runner = new LocalProcessRunner({ confine });
     const server = createServer((socket) => socket.end('reached'));
     await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
     const port = (server.address() as AddressInfo).port;
-    // Each step: its uid and name, what its /tmp holds, whether it reaches the test's port, then a daemon left behind.
+    // Each step: its uid and name, what its /tmp and /var/tmp hold, whether it reaches the test's port, then a daemon left behind.
     const script = [
       'id -u > "$0/uid"; id -un > "$0/name"; echo "$HOME" > "$0/home"',
       'ls -A /tmp > "$0/tmp-before"; echo mine > /tmp/scratch',
+      'ls -A /var/tmp > "$0/var-tmp-before"; echo mine > /var/tmp/scratch-$$',
       `python3 -c 'import socket; socket.create_connection(("127.0.0.1", ${port}), timeout=2)' 2> /dev/null && echo reached > "$0/net" || echo unreachable > "$0/net"`,
       'touch /root/forbidden 2>/dev/null || echo denied > "$0/root"',
       'setsid sleep 300 < /dev/null > /dev/null 2>&1 & echo $! > "$0/daemon"',
@@ -229,6 +233,8 @@ describe('LocalProcessRunner', () => {
       expect(read(spec, 'name')).toBe('sluice-step');
       expect(read(spec, 'home')).toBe(spec.workDir);
       expect(read(spec, 'tmp-before')).toBe('');
+      // Only Sluice's own directory under the host's /var/tmp (this test's) is there, bound back.
+      expect(read(spec, 'var-tmp-before')).toBe(basename(base));
       expect(read(spec, 'net')).toBe('unreachable');
       expect(read(spec, 'root')).toBe('denied');
       // What the step left running ended with it: its supervisor ends everything of its uid.
@@ -236,6 +242,7 @@ describe('LocalProcessRunner', () => {
     }
     expect(existsSync('/root/forbidden')).toBe(false);
     expect(existsSync('/tmp/scratch')).toBe(false);
+    expect(readdirSync('/var/tmp').filter((name) => name.startsWith('scratch-'))).toEqual([]);
     for (const spec of specs) await runner.seal(spec);
     // Sealed: root's and read-only, the uid free for the next.
     for (const spec of specs) expect(statSync(spec.writableDirs[0]).uid).toBe(0);
@@ -245,7 +252,7 @@ describe('LocalProcessRunner', () => {
     await until(() => readdirSync(join(sandboxRoot, 'trash')).length === 0);
     // What a killed worker left there goes at the next worker's first launch (its sandbox probe).
     mkdirSync(join(sandboxRoot, 'trash', 'left-by-a-killed-worker', 'tmp'), { recursive: true });
-    await confineSteps(identity, join(base, 'data'), 'isolated');
+    await confineSteps(identity, join(base, 'data'), 'isolated', [base]);
     await until(() => readdirSync(join(sandboxRoot, 'trash')).length === 0);
     // The same launch name starts where its slot search starts: at the uid it had, now free.
     const fresh = confined(specs[0].name, (outputs) => ['sh', '-c', 'id -u > "$0/uid"', outputs]);

@@ -5,7 +5,7 @@
  */
 import { chmodSync, existsSync, lchownSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer, type Server } from 'node:net';
-import { dirname, join } from 'node:path';
+import { basename, dirname, join } from 'node:path';
 import { collectOutputs } from '../../activities/collect-outputs';
 import { taskLayout } from '../../activities/layout';
 import { prepareLaunch, type LaunchPlan } from '../../activities/prepare-launch';
@@ -45,7 +45,8 @@ beforeAll(async () => {
   runtime = await ensureStepRuntime(loadConfig().venv, join(base, 'runtime'));
   stepEnv = buildStepEnv(runtime, process.env);
   envs = new PythonEnvs(runtime.dir, join(base, 'runtime', 'envs'), identity?.builder ?? {}, { ...stepEnv });
-  confine = identity && (await confineSteps(identity, join(base, 'data'), 'isolated', [artifactRoot, join(base, 'runtime')]));
+  // `base` too: the tests' own directories under it (markers, hold files) are the steps' to reach, past their own /var/tmp.
+  confine = identity && (await confineSteps(identity, join(base, 'data'), 'isolated', [artifactRoot, join(base, 'runtime'), base]));
   zygotes = newZygotes();
   viaZygote = new LocalProcessRunner({ confine, zygotes });
   viaSh = new LocalProcessRunner({ confine });
@@ -287,8 +288,11 @@ describe('KFP lightweight steps from a warm interpreter', () => {
     const box = mkdtempSync(join(base, 'box-'));
     chmodSync(box, 0o755);
     const tmpDir = join(box, 'tmp');
-    mkdirSync(tmpDir, { mode: 0o1777 });
-    chmodSync(tmpDir, 0o1777);
+    const varTmpDir = join(box, 'var-tmp');
+    for (const dir of [tmpDir, varTmpDir]) {
+      mkdirSync(dir, { mode: 0o1777 });
+      chmodSync(dir, 0o1777);
+    }
     writeFileSync(join(tmpDir, 'only-in-this-sandbox'), '');
     writeFileSync(join(box, 'passwd'), 'root:x:0:0::/root:/bin/sh\nstep:x:4242:4242::/nonexistent:/usr/sbin/nologin\n');
     writeFileSync(join(box, 'group'), 'root:x:0:\nstep:x:4242:\n');
@@ -306,7 +310,7 @@ describe('KFP lightweight steps from a warm interpreter', () => {
       logFile: spec.logFile,
       stateFile: join(spec.workDir, 'launch.json'),
       exitFile: join(spec.workDir, 'exit_code'),
-      sandbox: { uid: 4242, gid: 4242, isolateNetwork, tmpDir, privateTmp: { stash: '/mnt', keep: [] }, ownUid: false, passwdFile: join(box, 'passwd'), groupFile: join(box, 'group') },
+      sandbox: { uid: 4242, gid: 4242, isolateNetwork, tmpDir, privateTmp: { stash: '/mnt', mounts: [{ target: '/tmp', source: tmpDir, keep: [] }, { target: '/var/tmp', source: varTmpDir, keep: [base] }] }, ownUid: false, passwdFile: join(box, 'passwd'), groupFile: join(box, 'group') },
     });
     const status = await runner.wait({ name: spec.name, ref: { pid, startTicks: 0, workDir: spec.workDir } }, new AbortController().signal);
     // The log rides along so that a failure shows why.
@@ -320,8 +324,11 @@ describe('KFP lightweight steps from a warm interpreter', () => {
     // Its /tmp holds what the sandbox put there, and the private directory its source was written to.
     expect(String(isolated.tmp).split(',')).toEqual(['only-in-this-sandbox', expect.stringMatching(/^tmp\./)]);
     expect(isolated.passwd).toContain('step:x:4242:4242');
-    // The host's /tmp is untouched, and without network isolation the same step reaches the port.
+    // Its /var/tmp is its own too: what it wrote there stayed in the sandbox's directory, beside the kept test directory.
+    expect(String(isolated.var_tmp).split(',')).toEqual(['left-by-the-step', basename(base)]);
+    // The host's /tmp and /var/tmp are untouched, and without network isolation the same step reaches the port.
     expect(readdirSync('/tmp')).not.toContain('only-in-this-sandbox');
+    expect(existsSync('/var/tmp/left-by-the-step')).toBe(false);
     expect(await sandboxed(false)).toMatchObject({ uid: 4242, reached: true });
   });
 });

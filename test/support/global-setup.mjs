@@ -17,8 +17,9 @@ export default async function globalSetup() {
   // Every test's temporary directory (and the runtime, the databases' files) lands below `root`, removed at teardown.
   const scratch = await useScratchTmp('sluice-test-');
   const root = scratch.root;
-  // Outside /tmp: a confined step has a /tmp of its own, where the host's /tmp is out of sight.
-  const stepsParent = '/var/tmp/sluice-tests';
+  // Outside /tmp and /var/tmp: a confined step (a root worker's) has its own of each, where the
+  // host's are out of sight. A worker that is not root confines nothing and cannot write /var/lib.
+  const stepsParent = process.getuid?.() === 0 ? '/var/lib/sluice-tests' : '/var/tmp/sluice-tests';
   const stepsDir = join(stepsParent, basename(root));
   // Those of runs whose scratch directory is gone (removed above, as its owner was) go too.
   for (const name of existsSync(stepsParent) ? readdirSync(stepsParent) : []) {

@@ -51,13 +51,25 @@ describe('the user steps run as', () => {
   });
 });
 
-describe("a step's own /tmp", () => {
-  test("keeps the outermost of Sluice's directories that lie under the host's /tmp, and nothing else", () => {
-    expect(privateTmpFor(['/tmp/x/data', '/tmp/x/data/artifacts', '/tmp/y', '/var/lib/sluice'])).toEqual({ stash: expect.stringMatching(/^\/(mnt|media|srv|opt)$/) as unknown, keep: ['/tmp/x/data', '/tmp/y'] });
-    expect(privateTmpFor(['/var/lib/sluice'])?.keep).toEqual([]);
+describe("a step's own /tmp and /var/tmp", () => {
+  const stash = expect.stringMatching(/^\/(mnt|media|srv|opt)$/) as unknown;
+
+  test("keeps the outermost of Sluice's directories that lie under the host's /tmp or /var/tmp, and nothing else", () => {
+    expect(privateTmpFor(['/tmp/x/data', '/tmp/x/data/artifacts', '/tmp/y', '/var/lib/sluice', '/var/tmp/z/runtime', '/var/tmp/z'])).toEqual({
+      stash,
+      dirs: [
+        { path: '/tmp', keep: ['/tmp/x/data', '/tmp/y'] },
+        { path: '/var/tmp', keep: ['/var/tmp/z'] },
+      ],
+    });
+    expect(privateTmpFor(['/var/lib/sluice'])?.dirs).toEqual([
+      { path: '/tmp', keep: [] },
+      { path: '/var/tmp', keep: [] },
+    ]);
   });
 
-  test('is not possible when /tmp itself is one of them', () => {
+  test('is not possible when /tmp itself is one of them; /var/tmp stays the host\'s when it is one', () => {
     expect(privateTmpFor(['/tmp', '/var/lib/sluice'])).toBeUndefined();
+    expect(privateTmpFor(['/var/tmp', '/tmp/x'])).toEqual({ stash, dirs: [{ path: '/tmp', keep: ['/tmp/x'] }] });
   });
 });

@@ -79,19 +79,21 @@ def _bind(source, target):
     _c('mount', source.encode(), target.encode(), None, ctypes.c_ulong(MS_BIND), None)
 
 
-def _private_tmp(tmp, private):
-    """`tmp` on /tmp, Sluice's own directories under the host's /tmp bound back (step-sandbox.ts, PrivateTmp)."""
+def _private_tmp(private):
+    """Each mount's `source` on its `target` (`/tmp`, `/var/tmp`), Sluice's own directories under it bound back (step-sandbox.ts, TmpMounts)."""
     stash = private['stash']
-    _c('mount', b'/tmp', stash.encode(), None, ctypes.c_ulong(MS_BIND | MS_REC), None)
-    if tmp.startswith('/tmp/'):
-        tmp = stash + tmp[len('/tmp'):]
-    _bind(tmp, '/tmp')
-    for keep in private['keep']:
-        source = stash + keep[len('/tmp'):]
-        if os.path.isdir(source):  # one that does not exist (yet) is nothing the step could reach
-            os.makedirs(keep, exist_ok=True)
-            _c('mount', source.encode(), keep.encode(), None, ctypes.c_ulong(MS_BIND | MS_REC), None)
-    _c('umount2', stash.encode(), ctypes.c_int(MNT_DETACH))
+    for mount in private['mounts']:
+        target, source = mount['target'], mount['source']
+        _c('mount', target.encode(), stash.encode(), None, ctypes.c_ulong(MS_BIND | MS_REC), None)
+        if source.startswith(target + '/'):
+            source = stash + source[len(target):]
+        _bind(source, target)
+        for keep in mount['keep']:
+            held = stash + keep[len(target):]
+            if os.path.isdir(held):  # one that does not exist (yet) is nothing the step could reach
+                os.makedirs(keep, exist_ok=True)
+                _c('mount', held.encode(), keep.encode(), None, ctypes.c_ulong(MS_BIND | MS_REC), None)
+        _c('umount2', stash.encode(), ctypes.c_int(MNT_DETACH))
 
 
 def _isolate_network():
@@ -111,7 +113,7 @@ def _apply_sandbox(box):
     _bind(box['passwdFile'], '/etc/passwd')
     _bind(box['groupFile'], '/etc/group')
     if box.get('privateTmp'):
-        _private_tmp(box['tmpDir'], box['privateTmp'])
+        _private_tmp(box['privateTmp'])
 
 
 def _drop_privileges(uid, gid):

@@ -67,7 +67,7 @@ def probe() -> str:
 
 
 @dsl.component
-def sandboxed(port: int) -> NamedTuple('Outputs', [('uid', int), ('tmp', str), ('reached', bool), ('passwd', str)]):
+def sandboxed(port: int) -> NamedTuple('Outputs', [('uid', int), ('tmp', str), ('var_tmp', str), ('reached', bool), ('passwd', str)]):
     import os
     import socket
     s = socket.socket()
@@ -79,8 +79,10 @@ def sandboxed(port: int) -> NamedTuple('Outputs', [('uid', int), ('tmp', str), (
         reached = False
     with open('/etc/passwd') as f:
         passwd = f.read()
-    outputs = NamedTuple('Outputs', [('uid', int), ('tmp', str), ('reached', bool), ('passwd', str)])
-    return outputs(os.getuid(), ','.join(sorted(os.listdir('/tmp'))), reached, passwd)
+    with open('/var/tmp/left-by-the-step', 'w') as f:
+        f.write('x')
+    outputs = NamedTuple('Outputs', [('uid', int), ('tmp', str), ('var_tmp', str), ('reached', bool), ('passwd', str)])
+    return outputs(os.getuid(), ','.join(sorted(os.listdir('/tmp'))), ','.join(sorted(os.listdir('/var/tmp'))), reached, passwd)
 
 
 @dsl.component

@@ -87,20 +87,20 @@ export class StepSandboxes {
 
   /** @param workDir the launch's directory, which holds its temporary directory when `/tmp` stays the host's. */
   async acquire(launchName: string, workDir: string): Promise<StepSandbox> {
-    // Synchronous calls where each is one small system call (see `sealTree`); what may hold a
-    // step's files (a retried start's leftovers) is removed asynchronously.
+    // Synchronous calls where each is one small system call (see `sealTree`). A retried start
+    // finds its launch's directories as the start before it left them and keeps them: that
+    // start's supervisor may still be on its way to the claim in a sandbox made of them, and
+    // may win it (no step ran in them yet; removing them left the winner's /tmp a deleted
+    // directory, and Python's `tempfile` wrote the step's source to the host's /var/tmp).
     const uid = await this.claimUid(launchName);
     const dir = this.launchDir(launchName);
-    await removeLeftover(dir);
     mkdirSync(dir, { recursive: true, mode: 0o700 });
     const policy = this.policy.privateTmp;
     // `/tmp` on `tmp`, `/var/tmp` on `var-tmp`.
     const privateTmp = policy && { stash: policy.stash, mounts: policy.dirs.map(({ path, keep }) => ({ target: path, source: join(dir, path.slice(1).replaceAll('/', '-')), keep })) };
     const tmpDir = privateTmp ? privateTmp.mounts[0].source : join(workDir, 'tmp');
-    // Under the launch's directory, a retried start's leftover: `dir` was just emptied.
-    if (!privateTmp) await removeLeftover(tmpDir);
     for (const own of privateTmp ? privateTmp.mounts.map((m) => m.source) : [tmpDir]) {
-      mkdirSync(own, { mode: 0o700 });
+      mkdirSync(own, { recursive: true, mode: 0o700 });
       lchownSync(own, uid, this.policy.gid);
     }
     const { passwdFile, groupFile } = await this.accountsOf(uid);
@@ -234,11 +234,6 @@ function moveAside(from: string, to: string): boolean {
 /** Removes a tree moved to the trash; a failure leaves it to the next worker's sweep. */
 function removeQuietly(path: string): Promise<void> {
   return rm(path, { recursive: true, force: true }).catch(() => undefined);
-}
-
-/** Removes `path` if it exists: usually it does not, which one synchronous `lstat` tells. */
-async function removeLeftover(path: string): Promise<void> {
-  if (lstatSync(path, { throwIfNoEntry: false })) await rm(path, { recursive: true, force: true });
 }
 
 function withNewline(text: string): string {

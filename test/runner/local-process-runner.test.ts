@@ -261,6 +261,20 @@ describe('LocalProcessRunner', () => {
     rmSync(base, { recursive: true, force: true });
   });
 
+  (asRoot ? test : test.skip)("a retried start keeps its launch's sandbox directories: the supervisor started before it may still win the claim in them", async () => {
+    const identity = resolveStepUser(undefined, '2000000000-2000065535') as StepIdentity;
+    const base = mkdtempSync('/var/tmp/sluice-sandbox-');
+    const { sandboxes } = await confineSteps(identity, join(base, 'data'), 'isolated', [base]);
+    const first = await sandboxes.acquire('retried-1', join(base, 'launch'));
+    writeFileSync(join(first.tmpDir, 'in-use'), '');
+    const again = await sandboxes.acquire('retried-1', join(base, 'launch'));
+    expect(again).toEqual(first);
+    expect(existsSync(join(first.tmpDir, 'in-use'))).toBe(true);
+    expect(first.privateTmp?.mounts.map((m) => [m.target, existsSync(m.source)])).toEqual([['/tmp', true], ['/var/tmp', true]]);
+    await sandboxes.release('retried-1', again.uid);
+    rmSync(base, { recursive: true, force: true });
+  });
+
   test('attach finds a running launch, and never starts one', async () => {
     const spec = launch('attach-1', ['sh', '-c', 'echo run >> count; sleep 5']);
     const runner = new LocalProcessRunner();

@@ -135,9 +135,9 @@ export class LocalProcessRunner implements Runner {
     const python = installedLightweight(spec);
     // A lightweight component whose requirements are installed skips its pip preamble.
     const supervised = ['/bin/sh', '-c', this.supervisor, 'sluice-step', ...(python?.withoutPreamble ?? spec.argv)];
-    const command = confine && sandbox ? sandboxedCommand(confine.tools, sandbox, supervised) : { file: supervised[0], args: supervised.slice(1) };
+    const fromTools = async () => (confine && sandbox ? sandboxedCommand(confine.tools, sandbox, await confine.sandboxes.accountFiles(sandbox), supervised) : { file: supervised[0], args: supervised.slice(1) });
     const { pid, ended } = (python && (await this.fromZygote(spec, python, env, sandbox))) ?? (sandbox && (await this.fromLauncher(spec, supervised, env, sandbox))) ?? (await spawner.spawn({
-      ...command,
+      ...(await fromTools()),
       cwd: spec.workDir,
       env,
       logFile: spec.logFile,

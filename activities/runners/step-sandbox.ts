@@ -25,9 +25,19 @@ export interface StepSandbox {
   privateTmp?: TmpMounts;
   /** `uid` is this launch's alone: its supervisor may end every process of it when the step ends. */
   ownUid: boolean;
-  /** Bind-mounted on `/etc/passwd` and `/etc/group`: the host's, plus the step's uid and group. */
-  passwdFile: string;
-  groupFile: string;
+  /** What the step sees as `/etc/passwd` and `/etc/group`: the host's, plus its uid and the steps' group. */
+  accounts: Accounts;
+  /**
+   * An empty directory of root's on which a zygote's supervisor mounts a small tmpfs, in the
+   * launch's own mount namespace, to hold `accounts` for their bind mounts: a launch's accounts
+   * cost no file on disk (the tools' sandbox binds files, `accountFiles`).
+   */
+  accountsMount: string;
+}
+
+export interface Accounts {
+  passwd: string;
+  group: string;
 }
 
 /** Who steps run as: a uid of their own per launch (the default under root), or one named user for all. */
@@ -77,10 +87,10 @@ const USER_NAME = 'sluice-step';
  * a uid is never shared by two live launches, so steps cannot write, signal or trace each other.
  */
 export class StepSandboxes {
-  /** Per uid, the account files this worker wrote for its steps (`accountsOf`). */
-  private readonly accounts = new Map<number, Promise<{ passwdFile: string; groupFile: string }>>();
+  /** Per uid, the account files this worker wrote for the tools' sandbox (`accountFiles`). */
+  private readonly accountFilesOf = new Map<number, Promise<{ passwdFile: string; groupFile: string }>>();
   /** The host's passwd and group, read at this worker's first launch; and the claim and account directories, made then. */
-  private hostAccounts?: Promise<{ passwd: string; group: string }>;
+  private hostAccounts?: Promise<Accounts>;
   private dirsMade?: Promise<unknown>;
 
   constructor(readonly policy: SandboxPolicy) {}
@@ -103,39 +113,43 @@ export class StepSandboxes {
       mkdirSync(own, { recursive: true, mode: 0o700 });
       lchownSync(own, uid, this.policy.gid);
     }
-    const { passwdFile, groupFile } = await this.accountsOf(uid);
+    const accounts = await this.accountsOf(uid);
     const ownUid = this.policy.users.kind === 'per-launch';
-    return { uid, gid: this.policy.gid, isolateNetwork: this.policy.isolateNetwork, tmpDir, ...(privateTmp ? { privateTmp } : {}), ownUid, passwdFile, groupFile };
+    return { uid, gid: this.policy.gid, isolateNetwork: this.policy.isolateNetwork, tmpDir, ...(privateTmp ? { privateTmp } : {}), ownUid, accounts, accountsMount: join(this.policy.root, 'accounts-mount') };
   }
 
-  /**
-   * The passwd and group files a step of `uid` sees: the host's (as this worker read them at its
-   * first launch) with the uid and the steps' group added, written once per uid and worker.
-   */
-  private accountsOf(uid: number): Promise<{ passwdFile: string; groupFile: string }> {
-    let files = this.accounts.get(uid);
-    if (!files) {
-      files = this.writeAccounts(uid);
-      this.accounts.set(uid, files);
-      void files.catch(() => this.accounts.delete(uid));
-    }
-    return files;
-  }
-
-  private async writeAccounts(uid: number): Promise<{ passwdFile: string; groupFile: string }> {
-    const dir = join(this.policy.root, 'accounts');
+  /** The passwd and group a step of `uid` sees: the host's (as this worker read them at its first launch) with the uid and the steps' group added. */
+  private async accountsOf(uid: number): Promise<Accounts> {
     await this.madeDirs();
     this.hostAccounts ??= Promise.all([readFile('/etc/passwd', 'utf8').catch(() => ''), readFile('/etc/group', 'utf8').catch(() => '')]).then(([passwd, group]) => ({ passwd, group }));
     const { passwd, group } = await this.hostAccounts;
-    // Written aside and renamed: a launch of another worker may be mounting the file right now.
-    const files = { passwdFile: join(dir, `${uid}.passwd`), groupFile: join(dir, `${uid}.group`) };
-    const write = (file: string, text: string) => {
-      const partial = `${file}.${process.pid}`;
-      writeFileSync(partial, text, { mode: 0o644 });
-      renameSync(partial, file);
+    return {
+      passwd: `${withNewline(passwd)}${USER_NAME}:x:${uid}:${this.policy.gid}:Sluice step:/tmp:/usr/sbin/nologin\n`,
+      group: `${withNewline(group)}${GROUP_NAME}:x:${this.policy.gid}:\n`,
     };
-    write(files.passwdFile, `${withNewline(passwd)}${USER_NAME}:x:${uid}:${this.policy.gid}:Sluice step:/tmp:/usr/sbin/nologin\n`);
-    write(files.groupFile, `${withNewline(group)}${GROUP_NAME}:x:${this.policy.gid}:\n`);
+  }
+
+  /**
+   * `sandbox.accounts` as files, for the tools' sandbox (`sandboxedCommand`), which binds files
+   * of the disk: written once per uid and worker, each aside and renamed (a launch of another
+   * worker may be mounting the file right now).
+   */
+  accountFiles(sandbox: StepSandbox): Promise<{ passwdFile: string; groupFile: string }> {
+    let files = this.accountFilesOf.get(sandbox.uid);
+    if (!files) {
+      const dir = join(this.policy.root, 'accounts');
+      files = this.madeDirs().then(() => {
+        const written = { passwdFile: join(dir, `${sandbox.uid}.passwd`), groupFile: join(dir, `${sandbox.uid}.group`) };
+        for (const [file, text] of [[written.passwdFile, sandbox.accounts.passwd], [written.groupFile, sandbox.accounts.group]]) {
+          const partial = `${file}.${process.pid}`;
+          writeFileSync(partial, text, { mode: 0o644 });
+          renameSync(partial, file);
+        }
+        return written;
+      });
+      this.accountFilesOf.set(sandbox.uid, files);
+      void files.catch(() => this.accountFilesOf.delete(sandbox.uid));
+    }
     return files;
   }
 
@@ -165,7 +179,7 @@ export class StepSandboxes {
 
   /** The claim, account and trash directories, made at this worker's first launch; what a worker before it left in the trash is removed then. */
   private madeDirs(): Promise<unknown> {
-    this.dirsMade ??= Promise.all(['uids', 'accounts', 'trash'].map((d) => mkdir(join(this.policy.root, d), { recursive: true, mode: 0o700 }))).then(() => {
+    this.dirsMade ??= Promise.all(['uids', 'accounts', 'accounts-mount', 'trash'].map((d) => mkdir(join(this.policy.root, d), { recursive: true, mode: 0o700 }))).then(() => {
       const trash = join(this.policy.root, 'trash');
       void readdir(trash).then((left) => Promise.all(left.map((entry) => removeQuietly(join(trash, entry)))), () => undefined);
     });
@@ -293,7 +307,7 @@ export function sandboxEnv(sandbox: StepSandbox, workDir: string): Record<string
  * execs in place: the pid the spawn reports is the step's supervisor's all along). The shell
  * only mounts and execs; every value arrives as an argument ("$@"), never spliced in.
  */
-export function sandboxedCommand(tools: SandboxTools, sandbox: StepSandbox, argv: string[]): { file: string; args: string[] } {
+export function sandboxedCommand(tools: SandboxTools, sandbox: StepSandbox, accounts: { passwdFile: string; groupFile: string }, argv: string[]): { file: string; args: string[] } {
   // /etc first: its sources may lie under /tmp. Arguments: $1 mount, $2 umount, $3 passwd,
   // $4 group, $5 ip or '', $6 the stash, then per mount its target, its source, the paths to
   // keep and ';', then '--', argv (`TmpMounts`).
@@ -327,7 +341,7 @@ export function sandboxedCommand(tools: SandboxTools, sandbox: StepSandbox, argv
     file: tools.unshare,
     args: [
       ...unshareFlags, '--', '/bin/sh', '-c', script, 'sluice-sandbox',
-      tools.mount, tools.umount, sandbox.passwdFile, sandbox.groupFile, sandbox.isolateNetwork ? tools.ip : '',
+      tools.mount, tools.umount, accounts.passwdFile, accounts.groupFile, sandbox.isolateNetwork ? tools.ip : '',
       tmp?.stash ?? '', ...(tmp?.mounts ?? []).flatMap(({ target, source, keep }) => [target, source, ...keep, ';']), '--',
       ...setpriv, ...argv,
     ],
@@ -358,7 +372,7 @@ export async function probeSandbox(sandboxes: StepSandboxes): Promise<SandboxToo
   const probe = `probe-${process.pid}-${Date.now()}`;
   const sandbox = await sandboxes.acquire(probe, join(sandboxes.policy.root, 'launches', probe));
   try {
-    const { file, args } = sandboxedCommand(tools, sandbox, ['/bin/sh', '-c', 'test "$(id -u)" = "$1"', 'probe', String(sandbox.uid)]);
+    const { file, args } = sandboxedCommand(tools, sandbox, await sandboxes.accountFiles(sandbox), ['/bin/sh', '-c', 'test "$(id -u)" = "$1"', 'probe', String(sandbox.uid)]);
     await run(file, args, { timeout: 10_000 }).catch((err: Error & { stderr?: string }) => {
       throw new Error(`a step sandbox cannot be made here: ${(err.stderr || err.message).trim()}`, { cause: err });
     });

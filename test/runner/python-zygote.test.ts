@@ -294,8 +294,9 @@ describe('KFP lightweight steps from a warm interpreter', () => {
       chmodSync(dir, 0o1777);
     }
     writeFileSync(join(tmpDir, 'only-in-this-sandbox'), '');
-    writeFileSync(join(box, 'passwd'), 'root:x:0:0::/root:/bin/sh\nstep:x:4242:4242::/nonexistent:/usr/sbin/nologin\n');
-    writeFileSync(join(box, 'group'), 'root:x:0:\nstep:x:4242:\n');
+    const accounts = { passwd: 'root:x:0:0::/root:/bin/sh\nstep:x:4242:4242::/nonexistent:/usr/sbin/nologin\n', group: 'root:x:0:\nstep:x:4242:\n' };
+    const accountsMount = join(box, 'accounts-mount');
+    mkdirSync(accountsMount);
     const spec = prepared.plan.spec;
     const runner = new LocalProcessRunner();
     // The launch's directories belong to the sandbox's user, as the runner makes them its step user's.
@@ -310,11 +311,13 @@ describe('KFP lightweight steps from a warm interpreter', () => {
       logFile: spec.logFile,
       stateFile: join(spec.workDir, 'launch.json'),
       exitFile: join(spec.workDir, 'exit_code'),
-      sandbox: { uid: 4242, gid: 4242, isolateNetwork, tmpDir, privateTmp: { stash: '/mnt', mounts: [{ target: '/tmp', source: tmpDir, keep: [] }, { target: '/var/tmp', source: varTmpDir, keep: [base] }] }, ownUid: false, passwdFile: join(box, 'passwd'), groupFile: join(box, 'group') },
+      sandbox: { uid: 4242, gid: 4242, isolateNetwork, tmpDir, privateTmp: { stash: '/mnt', mounts: [{ target: '/tmp', source: tmpDir, keep: [] }, { target: '/var/tmp', source: varTmpDir, keep: [base] }] }, ownUid: false, accounts, accountsMount },
     });
     const status = await runner.wait({ name: spec.name, ref: { pid, startTicks: 0, workDir: spec.workDir } }, new AbortController().signal);
     // The log rides along so that a failure shows why.
     expect({ status, log: readFileSync(spec.logFile, 'utf8') }).toEqual({ status: { status: 'exited', exitCode: 0 }, log: expect.any(String) as unknown });
+    // The accounts came from a tmpfs of the launch's own mount namespace: the host's directory stays empty.
+    expect(readdirSync(accountsMount)).toEqual([]);
     return (await collectOutputs(prepared.input, prepared.plan)).parameters;
   }
 

@@ -54,6 +54,9 @@ def _preload(modules):
 
 CLONE_NEWNS = 0x00020000
 CLONE_NEWNET = 0x40000000
+MS_NOSUID = 2
+MS_NODEV = 4
+MS_NOEXEC = 8
 MS_BIND = 4096
 MS_REC = 16384
 MS_PRIVATE = 1 << 18
@@ -105,13 +108,29 @@ def _isolate_network():
         fcntl.ioctl(s, SIOCSIFFLAGS, struct.pack('16sH14x', b'lo', flags | IFF_UP))
 
 
+def _accounts(accounts, mount_dir):
+    """`accounts` on /etc/passwd and /etc/group, from a tmpfs of this namespace's own: no file on disk per launch."""
+    _c('mount', b'tmpfs', mount_dir.encode(), b'tmpfs', ctypes.c_ulong(MS_NOSUID | MS_NODEV | MS_NOEXEC), b'mode=0755')
+    for name in ('passwd', 'group'):
+        path = os.path.join(mount_dir, name)
+        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o644)
+        try:
+            data = accounts[name].encode()
+            while data:
+                data = data[os.write(fd, data):]
+        finally:
+            os.close(fd)
+        _bind(path, '/etc/' + name)
+    # The binds keep the files; the tmpfs itself leaves the directory.
+    _c('umount2', mount_dir.encode(), ctypes.c_int(MNT_DETACH))
+
+
 def _apply_sandbox(box):
     # The mount namespace is copied only now, at the launch, so that the step sees the host's mounts as they are.
     _c('unshare', ctypes.c_int(CLONE_NEWNS))
     # Nothing mounted from here on reaches the host's mount namespace.
     _c('mount', None, b'/', None, ctypes.c_ulong(MS_REC | MS_PRIVATE), None)
-    _bind(box['passwdFile'], '/etc/passwd')
-    _bind(box['groupFile'], '/etc/group')
+    _accounts(box['accounts'], box['accountsMount'])
     if box.get('privateTmp'):
         _private_tmp(box['privateTmp'])
 

@@ -101,7 +101,8 @@ const TMP_DIRS = ['/tmp', '/var/tmp'];
  */
 export async function confineSteps(identity: StepIdentity, dataDir: string, network: 'isolated' | 'host', stepPaths: string[] = []): Promise<{ sandboxes: StepSandboxes; tools: SandboxTools }> {
   const privateTmp = privateTmpFor([dataDir, ...stepPaths]);
-  const sandboxes = new StepSandboxes({ root: join(dataDir, 'run', 'steps'), users: identity.users, gid: identity.gid, isolateNetwork: network === 'isolated', privateTmp });
+  const privateShm = existsSync('/dev/shm') && statSync('/dev/shm').isDirectory() && ![dataDir, ...stepPaths].some((path) => isUnder(existsSync(path) ? realpathSync(path) : path, '/dev/shm'));
+  const sandboxes = new StepSandboxes({ root: join(dataDir, 'run', 'steps'), users: identity.users, gid: identity.gid, isolateNetwork: network === 'isolated', privateTmp, privateShm });
   const tools = await probeSandbox(sandboxes).catch((err: Error) => {
     throw new ConfigError(`stepNetwork: ${err.message}; a worker running as root confines every step (SLUICE_STEP_NETWORK=host keeps the namespaces but shares the host's network)`);
   });

@@ -23,6 +23,8 @@ export interface StepSandbox {
    */
   tmpDir: string;
   privateTmp?: TmpMounts;
+  /** A tmpfs of the launch's own on `/dev/shm` (as a pod has): what a step shares there stays its own, and ends with it. */
+  privateShm: boolean;
   /** `uid` is this launch's alone: its supervisor may end every process of it when the step ends. */
   ownUid: boolean;
   /** What the step sees as `/etc/passwd` and `/etc/group`: the host's, plus its uid and the steps' group. */
@@ -52,6 +54,8 @@ export interface SandboxPolicy {
   isolateNetwork: boolean;
   /** How `/tmp` and `/var/tmp` are covered; absent, they stay the host's (no directory to hold them meanwhile was found). */
   privateTmp?: PrivateTmp;
+  /** Whether each step gets a `/dev/shm` of its own (the host has one, and none of Sluice's directories lies under it). */
+  privateShm: boolean;
 }
 
 /**
@@ -115,7 +119,7 @@ export class StepSandboxes {
     }
     const accounts = await this.accountsOf(uid);
     const ownUid = this.policy.users.kind === 'per-launch';
-    return { uid, gid: this.policy.gid, isolateNetwork: this.policy.isolateNetwork, tmpDir, ...(privateTmp ? { privateTmp } : {}), ownUid, accounts, accountsMount: join(this.policy.root, 'accounts-mount') };
+    return { uid, gid: this.policy.gid, isolateNetwork: this.policy.isolateNetwork, tmpDir, ...(privateTmp ? { privateTmp } : {}), privateShm: this.policy.privateShm, ownUid, accounts, accountsMount: join(this.policy.root, 'accounts-mount') };
   }
 
   /** The passwd and group a step of `uid` sees: the host's (as this worker read them at its first launch) with the uid and the steps' group added. */
@@ -309,16 +313,17 @@ export function sandboxEnv(sandbox: StepSandbox, workDir: string): Record<string
  */
 export function sandboxedCommand(tools: SandboxTools, sandbox: StepSandbox, accounts: { passwdFile: string; groupFile: string }, argv: string[]): { file: string; args: string[] } {
   // /etc first: its sources may lie under /tmp. Arguments: $1 mount, $2 umount, $3 passwd,
-  // $4 group, $5 ip or '', $6 the stash, then per mount its target, its source, the paths to
-  // keep and ';', then '--', argv (`TmpMounts`).
+  // $4 group, $5 ip or '', $6 /dev/shm or '', $7 the stash, then per mount its target, its
+  // source, the paths to keep and ';', then '--', argv (`TmpMounts`).
   const script = [
     'set -e',
     'm=$1; u=$2',
     '"$m" --bind "$3" /etc/passwd',
     '"$m" --bind "$4" /etc/group',
     'if [ -n "$5" ]; then "$5" link set lo up; fi',
-    'stash=$6',
-    'shift 6',
+    'if [ -n "$6" ]; then "$m" -t tmpfs -o mode=1777,nosuid,nodev sluice-shm "$6"; fi',
+    'stash=$7',
+    'shift 7',
     'while [ "$1" != -- ]; do',
     '  t=$1; s=$2; shift 2',
     '  "$m" --rbind "$t" "$stash"',
@@ -341,7 +346,7 @@ export function sandboxedCommand(tools: SandboxTools, sandbox: StepSandbox, acco
     file: tools.unshare,
     args: [
       ...unshareFlags, '--', '/bin/sh', '-c', script, 'sluice-sandbox',
-      tools.mount, tools.umount, accounts.passwdFile, accounts.groupFile, sandbox.isolateNetwork ? tools.ip : '',
+      tools.mount, tools.umount, accounts.passwdFile, accounts.groupFile, sandbox.isolateNetwork ? tools.ip : '', sandbox.privateShm ? '/dev/shm' : '',
       tmp?.stash ?? '', ...(tmp?.mounts ?? []).flatMap(({ target, source, keep }) => [target, source, ...keep, ';']), '--',
       ...setpriv, ...argv,
     ],

@@ -196,7 +196,7 @@ describe('LocalProcessRunner', () => {
   });
 
   const asRoot = process.getuid?.() === 0;
-  (asRoot ? test : test.skip)('a root worker confines each launch: a uid of its own, its own /tmp and /var/tmp, no network, nothing left running after it', async () => {
+  (asRoot ? test : test.skip)('a root worker confines each launch: a uid of its own, its own /tmp, /var/tmp and /dev/shm, no network, nothing left running after it', async () => {
     const identity = resolveStepUser(undefined, '2000000000-2000065535') as StepIdentity;
     // Outside /tmp, so that the steps' /tmp can be their own (it would cover Sluice's files otherwise).
     const base = mkdtempSync('/var/tmp/sluice-sandbox-');
@@ -212,6 +212,7 @@ describe('LocalProcessRunner', () => {
       'id -u > "$0/uid"; id -un > "$0/name"; echo "$HOME" > "$0/home"',
       'ls -A /tmp > "$0/tmp-before"; echo mine > /tmp/scratch',
       'ls -A /var/tmp > "$0/var-tmp-before"; echo mine > /var/tmp/scratch-$$',
+      'ls -A /dev/shm > "$0/shm-before"; echo mine > /dev/shm/scratch-$$',
       `python3 -c 'import socket; socket.create_connection(("127.0.0.1", ${port}), timeout=2)' 2> /dev/null && echo reached > "$0/net" || echo unreachable > "$0/net"`,
       'touch /root/forbidden 2>/dev/null || echo denied > "$0/root"',
       'setsid sleep 300 < /dev/null > /dev/null 2>&1 & echo $! > "$0/daemon"',
@@ -235,6 +236,7 @@ describe('LocalProcessRunner', () => {
       expect(read(spec, 'tmp-before')).toBe('');
       // Only Sluice's own directory under the host's /var/tmp (this test's) is there, bound back.
       expect(read(spec, 'var-tmp-before')).toBe(basename(base));
+      expect(read(spec, 'shm-before')).toBe('');
       expect(read(spec, 'net')).toBe('unreachable');
       expect(read(spec, 'root')).toBe('denied');
       // What the step left running ended with it: its supervisor ends everything of its uid.
@@ -243,6 +245,7 @@ describe('LocalProcessRunner', () => {
     expect(existsSync('/root/forbidden')).toBe(false);
     expect(existsSync('/tmp/scratch')).toBe(false);
     expect(readdirSync('/var/tmp').filter((name) => name.startsWith('scratch-'))).toEqual([]);
+    expect(readdirSync('/dev/shm').filter((name) => name.startsWith('scratch-'))).toEqual([]);
     for (const spec of specs) await runner.seal(spec);
     // Sealed: root's and read-only, the uid free for the next.
     for (const spec of specs) expect(statSync(spec.writableDirs[0]).uid).toBe(0);

@@ -311,7 +311,7 @@ describe('KFP lightweight steps from a warm interpreter', () => {
       logFile: spec.logFile,
       stateFile: join(spec.workDir, 'launch.json'),
       exitFile: join(spec.workDir, 'exit_code'),
-      sandbox: { uid: 4242, gid: 4242, isolateNetwork, tmpDir, privateTmp: { stash: '/mnt', mounts: [{ target: '/tmp', source: tmpDir, keep: [] }, { target: '/var/tmp', source: varTmpDir, keep: [base] }] }, ownUid: false, accounts, accountsMount },
+      sandbox: { uid: 4242, gid: 4242, isolateNetwork, tmpDir, privateTmp: { stash: '/mnt', mounts: [{ target: '/tmp', source: tmpDir, keep: [] }, { target: '/var/tmp', source: varTmpDir, keep: [base] }] }, privateShm: true, ownUid: false, accounts, accountsMount },
     });
     const status = await runner.wait({ name: spec.name, ref: { pid, startTicks: 0, workDir: spec.workDir } }, new AbortController().signal);
     // The log rides along so that a failure shows why.
@@ -332,6 +332,9 @@ describe('KFP lightweight steps from a warm interpreter', () => {
     // The host's /tmp and /var/tmp are untouched, and without network isolation the same step reaches the port.
     expect(readdirSync('/tmp')).not.toContain('only-in-this-sandbox');
     expect(existsSync('/var/tmp/left-by-the-step')).toBe(false);
+    // So is its /dev/shm: what it shared there ended with it.
+    expect(isolated.shm).toBe('left-by-the-step');
+    expect(existsSync('/dev/shm/left-by-the-step')).toBe(false);
     expect(await sandboxed(false)).toMatchObject({ uid: 4242, reached: true });
   });
 });

@@ -131,6 +131,8 @@ def _apply_sandbox(box):
     # Nothing mounted from here on reaches the host's mount namespace.
     _c('mount', None, b'/', None, ctypes.c_ulong(MS_REC | MS_PRIVATE), None)
     _accounts(box['accounts'], box['accountsMount'])
+    if box.get('privateShm'):
+        _c('mount', b'sluice-shm', b'/dev/shm', b'tmpfs', ctypes.c_ulong(MS_NOSUID | MS_NODEV), b'mode=1777')
     if box.get('privateTmp'):
         _private_tmp(box['privateTmp'])
 

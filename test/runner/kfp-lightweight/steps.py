@@ -67,7 +67,7 @@ def probe() -> str:
 
 
 @dsl.component
-def sandboxed(port: int) -> NamedTuple('Outputs', [('uid', int), ('tmp', str), ('var_tmp', str), ('reached', bool), ('passwd', str)]):
+def sandboxed(port: int) -> NamedTuple('Outputs', [('uid', int), ('tmp', str), ('var_tmp', str), ('shm', str), ('reached', bool), ('passwd', str)]):
     import os
     import socket
     s = socket.socket()
@@ -79,10 +79,11 @@ def sandboxed(port: int) -> NamedTuple('Outputs', [('uid', int), ('tmp', str), (
         reached = False
     with open('/etc/passwd') as f:
         passwd = f.read()
-    with open('/var/tmp/left-by-the-step', 'w') as f:
-        f.write('x')
-    outputs = NamedTuple('Outputs', [('uid', int), ('tmp', str), ('var_tmp', str), ('reached', bool), ('passwd', str)])
-    return outputs(os.getuid(), ','.join(sorted(os.listdir('/tmp'))), ','.join(sorted(os.listdir('/var/tmp'))), reached, passwd)
+    for left in ('/var/tmp/left-by-the-step', '/dev/shm/left-by-the-step'):
+        with open(left, 'w') as f:
+            f.write('x')
+    outputs = NamedTuple('Outputs', [('uid', int), ('tmp', str), ('var_tmp', str), ('shm', str), ('reached', bool), ('passwd', str)])
+    return outputs(os.getuid(), ','.join(sorted(os.listdir('/tmp'))), ','.join(sorted(os.listdir('/var/tmp'))), ','.join(sorted(os.listdir('/dev/shm'))), reached, passwd)
 
 
 @dsl.component

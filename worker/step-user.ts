@@ -75,23 +75,31 @@ const STASHES = ['/mnt', '/media', '/srv', '/opt'];
  * exists; `/var/tmp` stays the host's when it is one, or is no directory of its own (a link to `/tmp`).
  */
 export function privateTmpFor(paths: string[]): PrivateTmp | undefined {
-  const real = paths.map((path) => (existsSync(path) ? realpathSync(path) : path));
+  const real = realPaths(paths);
   const stash = STASHES.find((dir) => existsSync(dir) && statSync(dir).isDirectory());
-  const dirs: PrivateTmp['dirs'] = [];
-  for (const dir of TMP_DIRS) {
-    const under = real.filter((path) => isUnder(path, dir));
-    const own = dir === '/tmp' || (existsSync(dir) && realpathSync(dir) === dir && statSync(dir).isDirectory());
-    if (under.includes(dir) || !own) {
-      if (dir === '/tmp') return undefined;
-      continue;
-    }
-    dirs.push({ path: dir, keep: [...new Set(under)].filter((path) => !under.some((other) => other !== path && isUnder(path, other))).sort() });
-  }
-  return stash ? { stash, dirs } : undefined;
+  if (!stash || real.includes('/tmp')) return undefined;
+  const covered = ['/tmp', ...(isOwnDir('/var/tmp') && !real.includes('/var/tmp') ? ['/var/tmp'] : [])];
+  return { stash, dirs: covered.map((dir) => ({ path: dir, keep: outermost(real.filter((path) => isUnder(path, dir))) })) };
 }
 
-/** The host's temporary directories a step gets its own of, `/tmp` first (the sandbox's `tmpDir`). */
-const TMP_DIRS = ['/tmp', '/var/tmp'];
+/** Whether each step can get a `/dev/shm` of its own: the host has one, and none of `paths` lies under it. */
+export function privateShmFor(paths: string[]): boolean {
+  return isOwnDir('/dev/shm') && !realPaths(paths).some((path) => isUnder(path, '/dev/shm'));
+}
+
+function realPaths(paths: string[]): string[] {
+  return paths.map((path) => (existsSync(path) ? realpathSync(path) : path));
+}
+
+/** A directory, and not through a link (`/var/tmp` may be one to `/tmp`). */
+function isOwnDir(dir: string): boolean {
+  return existsSync(dir) && realpathSync(dir) === dir && statSync(dir).isDirectory();
+}
+
+/** The outermost of `paths`, sorted, once each. */
+function outermost(paths: string[]): string[] {
+  return [...new Set(paths)].filter((path) => !paths.some((other) => other !== path && isUnder(path, other))).sort();
+}
 
 /**
  * The sandboxes steps of `identity` run in, their claims and files under `dataDir/run/steps`,
@@ -101,7 +109,7 @@ const TMP_DIRS = ['/tmp', '/var/tmp'];
  */
 export async function confineSteps(identity: StepIdentity, dataDir: string, network: 'isolated' | 'host', stepPaths: string[] = []): Promise<{ sandboxes: StepSandboxes; tools: SandboxTools }> {
   const privateTmp = privateTmpFor([dataDir, ...stepPaths]);
-  const privateShm = existsSync('/dev/shm') && statSync('/dev/shm').isDirectory() && ![dataDir, ...stepPaths].some((path) => isUnder(existsSync(path) ? realpathSync(path) : path, '/dev/shm'));
+  const privateShm = privateShmFor([dataDir, ...stepPaths]);
   const sandboxes = new StepSandboxes({ root: join(dataDir, 'run', 'steps'), users: identity.users, gid: identity.gid, isolateNetwork: network === 'isolated', privateTmp, privateShm });
   const tools = await probeSandbox(sandboxes).catch((err: Error) => {
     throw new ConfigError(`stepNetwork: ${err.message}; a worker running as root confines every step (SLUICE_STEP_NETWORK=host keeps the namespaces but shares the host's network)`);

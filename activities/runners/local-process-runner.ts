@@ -135,9 +135,10 @@ export class LocalProcessRunner implements Runner {
     const python = installedLightweight(spec);
     // A lightweight component whose requirements are installed skips its pip preamble.
     const supervised = ['/bin/sh', '-c', this.supervisor, 'sluice-step', ...(python?.withoutPreamble ?? spec.argv)];
-    const fromTools = async () => (confine && sandbox ? sandboxedCommand(confine.tools, sandbox, await confine.sandboxes.accountFiles(sandbox), supervised) : { file: supervised[0], args: supervised.slice(1) });
+    // Made only when no zygote starts it: the tools' sandbox binds account files, which cost disk writes.
+    const spawnCommand = async () => (confine && sandbox ? sandboxedCommand(confine.tools, sandbox, await confine.sandboxes.accountFiles(sandbox), supervised) : { file: supervised[0], args: supervised.slice(1) });
     const { pid, ended } = (python && (await this.fromZygote(spec, python, env, sandbox))) ?? (sandbox && (await this.fromLauncher(spec, supervised, env, sandbox))) ?? (await spawner.spawn({
-      ...(await fromTools()),
+      ...(await spawnCommand()),
       cwd: spec.workDir,
       env,
       logFile: spec.logFile,

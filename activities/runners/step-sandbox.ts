@@ -69,11 +69,11 @@ export interface PrivateTmp {
 }
 
 /**
- * How one launch's own directories become its temporary directories: for each mount in turn,
- * the host's `target` is held at `stash` (an existing directory outside it, covered only
- * meanwhile), `source` is mounted on `target`, each of `keep` is bound back at its own path
- * from the stash, and the stash is unmounted. A step could otherwise leave files in the host's
- * `/var/tmp` (Python's `tempfile` falls back to it when `/tmp` is not writable).
+ * How one launch's own directories become its temporary directories: `source` is mounted on
+ * `target`, and each of `keep` (a path under the host's `target`) is bound back at its own path.
+ * The tools' sandbox holds the host's `target` at `stash` (an existing directory outside it,
+ * covered only meanwhile) for that, and unmounts it after; a zygote's supervisor opens every
+ * directory before covering any and binds from the descriptors (`python/zygote.py`).
  */
 export interface TmpMounts {
   stash: string;

@@ -134,10 +134,11 @@ export class LocalProcessRunner implements Runner {
     };
     const python = installedLightweight(spec);
     // A lightweight component whose requirements are installed skips its pip preamble.
-    const supervised = ['/bin/sh', '-c', this.supervisor, 'sluice-step', ...(python?.withoutPreamble ?? spec.argv)];
+    const argv = python?.withoutPreamble ?? spec.argv;
+    const supervised = ['/bin/sh', '-c', this.supervisor, 'sluice-step', ...argv];
     // Made only when no zygote starts it: the tools' sandbox binds account files, which cost disk writes.
     const spawnCommand = async () => (confine && sandbox ? sandboxedCommand(confine.tools, sandbox, await confine.sandboxes.accountFiles(sandbox), supervised) : { file: supervised[0], args: supervised.slice(1) });
-    const { pid, ended } = (python && (await this.fromZygote(spec, python, env, sandbox))) ?? (sandbox && (await this.fromLauncher(spec, supervised, env, sandbox))) ?? (await spawner.spawn({
+    const { pid, ended } = (python && (await this.fromZygote(spec, python, env, sandbox))) ?? (sandbox && (await this.fromLauncher(spec, argv, env, sandbox))) ?? (await spawner.spawn({
       ...(await spawnCommand()),
       cwd: spec.workDir,
       env,
@@ -164,17 +165,11 @@ export class LocalProcessRunner implements Runner {
     if (!zygotes || !python.kfpRuntime || !zygotes.serves(env, lib)) return undefined;
     try {
       return await zygotes.start(lib, {
-        launch: spec.name,
+        ...this.bookkeeping(spec, env, sandbox),
         module: python.module,
         source: python.source,
         executorArgs: python.executorArgs,
-        cwd: spec.workDir,
         env: { ...env, _KFP_RUNTIME: 'true' },
-        logFile: spec.logFile,
-        stateFile: env.SLUICE_STATE_FILE,
-        exitFile: env.SLUICE_EXIT_FILE,
-        sandbox,
-        holdDir: this.opts.testHoldDir,
       });
     } catch (err) {
       // Nothing ran, or a supervisor that did start holds the claim and this one's `sh` loses it.
@@ -183,16 +178,22 @@ export class LocalProcessRunner implements Runner {
     }
   }
 
+  /** What a zygote's supervisor needs to keep the launch's books as the `sh` supervisor does. */
+  private bookkeeping(spec: LaunchSpec, env: Record<string, string>, sandbox: StepSandbox | undefined) {
+    return { launch: spec.name, cwd: spec.workDir, env, logFile: spec.logFile, stateFile: env.SLUICE_STATE_FILE, exitFile: env.SLUICE_EXIT_FILE, sandbox, holdDir: this.opts.testHoldDir };
+  }
+
   /**
-   * Starts the `sh` supervisor in its sandbox from the launcher zygote (system calls instead of
-   * `unshare`, `mount` and `setpriv` processes); undefined (after saying why) means the spawn
-   * helper starts it with those tools.
+   * Starts `argv` in its sandbox from the launcher zygote, whose supervisor (system calls instead
+   * of `unshare`, `mount` and `setpriv` processes) keeps the launch's books itself, as it does for
+   * a lightweight step; undefined (after saying why) means the spawn helper starts the `sh`
+   * supervisor with those tools.
    */
-  private async fromLauncher(spec: LaunchSpec, supervised: string[], env: Record<string, string>, sandbox: StepSandbox): Promise<Spawned | undefined> {
+  private async fromLauncher(spec: LaunchSpec, argv: string[], env: Record<string, string>, sandbox: StepSandbox): Promise<Spawned | undefined> {
     const zygotes = this.opts.zygotes;
     if (!zygotes) return undefined;
     try {
-      return await zygotes.exec({ launch: spec.name, exec: supervised, cwd: spec.workDir, env, logFile: spec.logFile, sandbox });
+      return await zygotes.exec({ ...this.bookkeeping(spec, env, sandbox), exec: argv, sandbox });
     } catch (err) {
       zygotes.fellBack(spec.name, err);
       return undefined;

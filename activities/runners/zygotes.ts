@@ -6,14 +6,10 @@ import { PROJECT_ROOT } from '../../config/config';
 import type { Spawned, SpawnReply } from './spawner';
 import type { StepSandbox } from './step-sandbox';
 
-/** One lightweight step for a zygote: what `sh -ec <program>` would have run, and the launch's bookkeeping. */
-export interface ZygoteLaunch {
+/** What every request to a zygote carries: the launch and its bookkeeping. */
+interface ZygoteRequest {
   /** The launch's name (the test hold files are named after it). */
   launch: string;
-  /** The executor module `python3 -m` would run. */
-  module: string;
-  source: string;
-  executorArgs: string[];
   cwd: string;
   /** Exactly the step's environment. */
   env: Record<string, string>;
@@ -27,13 +23,17 @@ export interface ZygoteLaunch {
   holdDir?: string;
 }
 
-/** Any command for the launcher zygote: `exec` (argv, program first) runs in `sandbox` in place of the forked supervisor. */
-export interface ZygoteExec {
-  launch: string;
+/** One lightweight step for a zygote: what `sh -ec <program>` would have run. */
+export interface ZygoteLaunch extends ZygoteRequest {
+  /** The executor module `python3 -m` would run. */
+  module: string;
+  source: string;
+  executorArgs: string[];
+}
+
+/** Any command for the launcher zygote: `exec` (argv, program first) as the `sh` supervisor's `"$@"` would run it, in `sandbox`. */
+export interface ZygoteExec extends ZygoteRequest {
   exec: string[];
-  cwd: string;
-  env: Record<string, string>;
-  logFile: string;
   sandbox: StepSandbox;
 }
 
@@ -115,10 +115,11 @@ export class PythonZygotes {
   }
 
   /**
-   * Starts any command in `launch.sandbox` from a zygote that imports nothing (the launcher): it
-   * forks, makes the sandbox with system calls, drops to the step's uid and execs `launch.exec`
-   * (the `sh` supervisor), in about a millisecond, where the same sandbox made with `unshare`,
-   * `mount` and `setpriv` costs some 12 ms of processes. Rejects when it cannot (the caller falls back).
+   * Starts any command in `launch.sandbox` from a zygote that imports nothing (the launcher): its
+   * supervisor makes the sandbox with system calls, drops to the step's uid, claims the launch and
+   * runs `launch.exec`, where the same sandbox made with `unshare`, `mount` and `setpriv` costs
+   * some 12 ms of processes, and the `sh` supervisor another exec and fork. Rejects when it
+   * cannot (the caller falls back).
    */
   exec(launch: ZygoteExec): Promise<Spawned> {
     return this.zygote(this.envOf(undefined), []).start(launch);

@@ -251,7 +251,7 @@ describe('KFP lightweight steps from a warm interpreter', () => {
     const workDir = mkdtempSync(join(artifactRoot, 'any-launch-'));
     const spec = { name: `any-${process.pid}`, image: 'x', argv: ['sh', '-c', 'printf "%s %s %s" "$(id -u)" "$(ls -A /tmp | wc -l)" "$(umask)" > "$0/out"', outputs], env: stepEnv, workDir, logFile: join(workDir, 'log'), writableDirs: [outputs] };
     const handle = await viaZygote.start(spec);
-    // The supervisor is the launcher zygote's child, which exec'd `sh`.
+    // The supervisor is the launcher zygote's child: it runs the command itself, no `sh` between.
     expect(cmdline(Number(statOf(Number(handle.ref.pid))?.[1])).some((arg) => arg.endsWith('zygote.py'))).toBe(true);
     expect(await viaZygote.wait(handle, new AbortController().signal)).toEqual({ status: 'exited', exitCode: 0 });
     const [uid, tmpEntries, umask] = readFileSync(join(outputs, 'out'), 'utf8').split(' ');
@@ -260,6 +260,46 @@ describe('KFP lightweight steps from a warm interpreter', () => {
     expect(umask).toBe('0002');
     await viaZygote.seal(spec);
     expect(warnings.slice(before)).toEqual([]);
+  });
+
+  (asRoot ? test : test.skip)('a command from the launcher zygote gets what the `sh` supervisor\'s "$@" gave it: its exit codes and messages, `sh` for a file without #!, signals at their defaults', async () => {
+    mkdirSync(artifactRoot, { recursive: true });
+    const files = mkdtempSync(join(artifactRoot, 'commands-'));
+    chmodSync(files, 0o755);
+    writeFileSync(join(files, 'plain'), 'echo "from a file without #!: $1"\n', { mode: 0o755 });
+    writeFileSync(join(files, 'not-executable'), 'echo never\n', { mode: 0o644 });
+    const commands: string[][] = [
+      ['no-such-program-anywhere', 'x'],
+      [join(files, 'no-such-file')],
+      [join(files, 'not-executable')],
+      [files],
+      [join(files, 'plain'), 'an argument'],
+      // The ignored and the blocked signals (Python ignores SIGPIPE and SIGXFSZ, the zygote SIGINT).
+      ['sh', '-c', 'grep -E "^Sig(Ign|Blk)" /proc/self/status; exit 3'],
+    ];
+    const ranBy = async (runner: LocalProcessRunner, argv: string[], i: number) => {
+      const workDir = mkdtempSync(join(artifactRoot, 'command-launch-'));
+      const spec = { name: `command-${i}-${process.pid}-${runs++}`, image: 'x', argv, env: stepEnv, workDir, logFile: join(workDir, 'log'), writableDirs: [] };
+      const status = await runner.wait(await runner.start(spec), new AbortController().signal);
+      await runner.seal(spec);
+      return { status, log: readFileSync(spec.logFile, 'utf8') };
+    };
+    const before = warnings.length;
+    const [missing, noFile, notExecutable, directory, plain, signals] = await Promise.all(commands.map((argv, i) => ranBy(viaZygote, argv, i)));
+    expect(warnings.slice(before)).toEqual([]);
+    // The exit codes are those of `sh`; its messages also carry the line of its script.
+    const bySh = await Promise.all(commands.map((argv, i) => ranBy(viaSh, argv, i)));
+    expect([missing, noFile, notExecutable, directory, plain, signals].map((ran) => ran.status)).toEqual(bySh.map((ran) => ran.status));
+    expect(missing).toEqual({ status: { status: 'exited', exitCode: 127 }, log: 'sluice-step: no-such-program-anywhere: not found\n' });
+    expect(noFile).toEqual({ status: { status: 'exited', exitCode: 127 }, log: `sluice-step: ${join(files, 'no-such-file')}: not found\n` });
+    expect(notExecutable).toEqual({ status: { status: 'exited', exitCode: 126 }, log: `sluice-step: ${join(files, 'not-executable')}: Permission denied\n` });
+    expect(directory.status).toEqual({ status: 'exited', exitCode: 126 });
+    expect(plain).toEqual(bySh[4]);
+    expect(signals.status).toEqual(bySh[5].status);
+    expect(plain).toEqual({ status: { status: 'exited', exitCode: 0 }, log: 'from a file without #!: an argument\n' });
+    // None of signals 1 to 31 is ignored or blocked. glibc's `posix_spawn` leaves its own two (32 and 33) ignored, and glibc sets them again in a program that uses them.
+    const [, blocked, ignored] = /^SigBlk:\t([0-9a-f]{16})\nSigIgn:\t([0-9a-f]{16})\n$/.exec(signals.log) ?? [];
+    expect([BigInt(`0x${blocked}`), BigInt(`0x${ignored}`) & 0x7fffffffn]).toEqual([0n, 0n]);
   });
 
   test('a zygote that cannot start falls back to sh, saying why: the step still runs', async () => {

@@ -8,7 +8,9 @@ then answers requests, one JSON object per line on stdin, each from a supervisor
     └─ supervisor: its own session; the launch's sandbox, then the step's user; the log; claims
        │ the launch (launch.json, O_EXCL) exactly as the `sh` supervisor does; writes exit_code
        └─ step: the launch's environment, directory and argv; runs the executor as
-          `python3 -m <module> --component_module_path <file> <args…>` would
+          `python3 -m <module> --component_module_path <file> <args…>` would, or, for an `exec`
+          request (the launcher zygote, which imports nothing), the command `exec` as `sh`'s
+          `"$@"` would (`_spawn_command`)
 
 Replies (stdout, one JSON object per line): {"id", "pid"} once the supervisor runs as the step's
 user and has claimed the launch or lost it (its pid is the launch's, as the spawn helper's is), {"id", "error"} when it could not be started, and
@@ -19,6 +21,7 @@ zygote exits. Nothing here runs step code: only the step (grandchild), after pri
 
 import atexit
 import ctypes
+import errno
 import fcntl
 import importlib
 import json
@@ -161,10 +164,11 @@ def _ready(fd):
 
 
 def _start_ticks():
-    with open('/proc/self/stat', encoding='ascii') as f:
+    # Bytes: a codec's module would be imported now, after privileges are gone, from a Python the step's user may not read.
+    with open('/proc/self/stat', 'rb') as f:
         stat = f.read()
     # Field 22; the command name (field 2) may hold spaces, so count after its closing parenthesis.
-    return int(stat[stat.rindex(')') + 2:].split(' ')[19])
+    return int(stat[stat.rindex(b')') + 2:].split(b' ')[19])
 
 
 def _claim(state_file):
@@ -181,8 +185,7 @@ def _claim(state_file):
 
 def _hold(hold_dir, launch):
     """Tests only, as the `sh` supervisor: wait between spawn and claim until the test says go."""
-    with open(os.path.join(hold_dir, launch + '.held'), 'w', encoding='ascii'):
-        pass
+    os.close(os.open(os.path.join(hold_dir, launch + '.held'), os.O_WRONLY | os.O_CREAT, 0o644))
     while not os.path.exists(os.path.join(hold_dir, launch + '.go')):
         time.sleep(0.05)
 
@@ -201,11 +204,7 @@ def _supervise(req, ready_fd):
         # Group-writable by default, as the `sh` sandbox: the run's workspace is the steps' group's.
         os.umask(0o002)
     if req.get('exec'):
-        # A launch of any command (zygotes.ts, `exec`): its own `sh` supervisor claims the launch
-        # and records the exit code; this process only made its sandbox, cheaper than tools could.
         os.chdir(req['cwd'])
-        _ready(ready_fd)
-        os.execve(req['exec'][0], req['exec'], req['env'])
     # The zygote answers once the claim is decided, so a worker that gets the pid finds the launch
     # by its record from then on; a held launch (tests) is answered before it waits.
     if req.get('holdDir'):
@@ -216,11 +215,13 @@ def _supervise(req, ready_fd):
         _ready(ready_fd)
     if not claimed:
         os._exit(CLAIM_LOST)
-    step = os.fork()
-    if step == 0:
-        _run_step(req)  # never returns
-    _, status = os.waitpid(step, 0)
-    code = _exit_status(status)
+    if req.get('exec'):
+        code = _run_command(req['exec'], req['env'])
+    else:
+        step = os.fork()
+        if step == 0:
+            _run_step(req)  # never returns
+        code = _exit_status(os.waitpid(step, 0)[1])
     try:
         fd = os.open(req['exitFile'], os.O_WRONLY | os.O_CREAT | os.O_TRUNC | os.O_NOFOLLOW, 0o644)
         os.write(fd, str(code).encode())
@@ -233,6 +234,39 @@ def _supervise(req, ready_fd):
                 pass
     finally:
         os._exit(code)
+
+
+# Python ignores these; a step starts with them as any process does (`sh` would have passed the ignored ones on).
+_DEFAULT_SIGNALS = (signal.SIGINT, signal.SIGPIPE, signal.SIGXFSZ)
+
+
+def _run_command(argv, env):
+    """Runs `argv` as the `sh` supervisor's `"$@"` did, and returns its exit code as `sh` reports it.
+
+    The program is looked up on the step's PATH unless it names a path, and a file without `#!`
+    runs with `sh`. What cannot start exits as in `sh`, saying why in the log: 127 when no file
+    is found, 126 when the file found cannot be run. Started with `posix_spawn` (a vfork):
+    forking this process would copy its page tables, and `sh` in between cost a launch another
+    exec and fork.
+    """
+    if not argv:
+        return 0
+    name = argv[0]
+    found = None
+    for path in [name] if '/' in name else [os.path.join(d or '.', name) for d in os.get_exec_path(env)]:
+        try:
+            pid = os.posix_spawn(path, argv, env, setsigdef=_DEFAULT_SIGNALS)
+        except OSError as e:
+            if e.errno == errno.ENOEXEC:
+                pid = os.posix_spawn('/bin/sh', ['/bin/sh', path, *argv[1:]], env, setsigdef=_DEFAULT_SIGNALS)
+            else:
+                # A directory of PATH the step cannot search is no file found.
+                if found is None and os.path.exists(path):
+                    found = e
+                continue
+        return _exit_status(os.waitpid(pid, 0)[1])
+    os.write(2, f'sluice-step: {name}: {found.strerror if found else "not found"}\n'.encode(errors='backslashreplace'))
+    return 126 if found else 127
 
 
 def _run_step(req):

@@ -17,7 +17,8 @@ export async function dagBatchRun(input: DagBatchInput): Promise<Ending[]> {
   const ctx = new RunContext({ ...input.run, parallelism: input.slots }, writer);
   const component = ownValue(input.run.spec.components, input.loop.componentName) as ComponentSpec;
   try {
-    return await runIterations(ctx, input.loop, component, input.items, input.inputs, input.start, new Slots(input.slots));
+    const unbounded = input.unboundedIterations === true && ctx.series !== undefined;
+    return await runIterations(ctx, input.loop, component, input.items, input.inputs, input.start, new Slots(unbounded ? Number.POSITIVE_INFINITY : input.slots));
   } finally {
     await CancellationScope.nonCancellable(() => writer.drain());
   }

@@ -57,6 +57,8 @@ const TASK_CACHE = 'task-cache';
 const STEPS_INLINE_FIRST = 'steps-inline-first';
 /** Patch: container tasks that cannot run inline run in series (`task-series.ts`), when the run has a `seriesWidth`. */
 const TASK_SERIES = 'task-series';
+/** Patch: a loop's or a wide DAG's child workflows run their tasks in series too, a loop's iterations then bounded only by its `parallelismLimit`. */
+const CHILDREN_IN_SERIES = 'children-in-series';
 
 /** How a task or DAG ended, as its parent needs it. */
 export interface Ending {
@@ -113,13 +115,15 @@ export class RunContext {
   }
 
   /**
-   * The run input a loop's or a wide DAG's child workflow starts from: without series (each task
-   * its own activity) once this workflow runs them. Their tasks are spread over tens of
-   * workflows already, and series there measured slower (a 10,000-iteration loop: 72 against 97
-   * steps/s with the width shared among the children, 56 with each child given all of it).
+   * The run input of a loop's or a wide DAG's child workflows, `running` of them at once. Since
+   * patch `children-in-series`, they run their tasks in series too, sharing this workflow's
+   * lanes: more lanes than the run's only make each step wait longer in its series. Before it,
+   * each of their tasks was its own activity.
    */
-  get childRunInput(): RunInput {
-    return this.series ? { ...this.input, seriesWidth: 0 } : this.input;
+  childRunInput(running: number): RunInput {
+    if (!this.series) return this.input;
+    if (!patched(CHILDREN_IN_SERIES)) return { ...this.input, seriesWidth: 0 };
+    return { ...this.input, seriesWidth: Math.max(1, Math.floor((this.input.seriesWidth ?? 0) / running)) };
   }
 
   /** Nothing but one task is in flight: it may run inline without holding anything else up. */
@@ -321,7 +325,7 @@ async function runLoop(ctx: RunContext, dag: DagInstance, who: TaskIdentity, tas
   } else {
     // Every child stores its input in its own history: it gets only what the body reads.
     const pruned = patched(CHILD_SPEC_PRUNED);
-    const whole = ctx.childRunInput;
+    const whole = ctx.childRunInput(placement.running);
     const run: RunInput = pruned ? { ...whole, ...subSpec(ctx.spec, ctx.input.platformSpec, loop.componentName), parameters: {} } : whole;
     const blockInputs = pruned ? inputsReadBy(ctx.spec, loop.componentName, body) : body;
     const children = new Slots(placement.running);
@@ -330,7 +334,7 @@ async function runLoop(ctx: RunContext, dag: DagInstance, who: TaskIdentity, tas
         children.with(() =>
           executeChild('dagBatchRun', {
             workflowId: `${ctx.input.runId}/${who.taskPath}/${start}-${end - 1}`,
-            args: [{ run, loop, inputs: blockInputs, items: sliceItems(items, start, end), start, slots: placement.slotsPerChild } satisfies DagBatchInput],
+            args: [{ run, loop, inputs: blockInputs, items: sliceItems(items, start, end), start, slots: placement.slotsPerChild, ...(whole.seriesWidth && !task.iteratorPolicy?.parallelismLimit ? { unboundedIterations: true } : {}) } satisfies DagBatchInput],
           }) as Promise<Ending[]>,
         ).catch((err: unknown): Ending[] => {
           if (isCancellation(err)) return [{ end: 'CANCELED' }];
@@ -367,8 +371,10 @@ export interface DagBatchInput {
   inputs: TaskOutputs;
   items: LoopItems;
   start: number;
-  /** Iterations this child runs at once. */
+  /** Iterations this child runs at once, or, with `unboundedIterations` and series on, tasks. */
   slots: number;
+  /** The loop has no `parallelismLimit`: with series on, every iteration starts and only its tasks wait for a slot (as in an inline loop). */
+  unboundedIterations?: boolean;
 }
 
 /** Runs iterations `start … start + items - 1` of a loop, each as a DAG instance, within `slots`. */

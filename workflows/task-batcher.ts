@@ -37,6 +37,7 @@ export class TaskBatcher {
   private batches = 0;
   private readonly children: Slots;
   private readonly slotsPerChild: number;
+  private readonly running: number;
 
   constructor(
     private readonly ctx: RunContext,
@@ -45,6 +46,7 @@ export class TaskBatcher {
     const placement = placeBatches(ctx.input.parallelism);
     this.children = new Slots(placement.running);
     this.slotsPerChild = placement.slotsPerChild;
+    this.running = placement.running;
   }
 
   run(item: BatchTask): Promise<Ending> {
@@ -69,7 +71,7 @@ export class TaskBatcher {
       const workflowId = `${this.ctx.input.runId}/${this.dagPath}/batch-${this.batches++}`;
       const input: TaskBatchInput = {
         // Its tasks' inputs are resolved: of the run it needs only their components and executors.
-        run: { ...this.ctx.childRunInput, ...subSpec(this.ctx.spec, this.ctx.input.platformSpec, ...new Set(tasks.map((t) => t.task.componentRef.name))), parameters: {} },
+        run: { ...this.ctx.childRunInput(this.running), ...subSpec(this.ctx.spec, this.ctx.input.platformSpec, ...new Set(tasks.map((t) => t.task.componentRef.name))), parameters: {} },
         tasks,
         slots: this.slotsPerChild,
       };

@@ -64,6 +64,25 @@ describe('workflow replay', () => {
       ['v9-task-series', () => kfp('series'), (dir) => ({ dir, items: ['a', 'b', 'c', 'd', 'e', 'f', 'g', 'h', 'i', 'j', 'k', 'l', 'm', 'n', 'o', 'p', 'q', 'r', 's', 't'], seconds: 1 })],
     ];
 
+    // Patch `children-in-series`: a large loop's children run their tasks in series, every iteration started at once.
+    test('a loop run as child workflows that run their tasks in series replays, the children too', async () => {
+      const { run_id } = await engine.createRun(kfp('loop_children'), { dir: stepWritableDir('replay-children-in-series') });
+      expect((await engine.waitForRun(run_id)).state).toBe('SUCCEEDED');
+      await replayAndRecord('v11-children-in-series', run_id);
+      const children: string[] = [];
+      for await (const child of engine.temporal.workflow.list({ query: `WorkflowId STARTS_WITH "${run_id}/"` })) children.push(child.workflowId);
+      expect(children).toHaveLength(3);
+      const series = [];
+      for (const id of children.sort()) {
+        const history = await engine.temporal.workflow.getHandle(id).fetchHistory();
+        series.push(history.events?.filter((e) => e.activityTaskScheduledEventAttributes?.activityType?.name === 'runTaskSeries').length);
+        await Worker.runReplayHistory(bundle, history, id);
+      }
+      // The child of 50 iterations (100 tasks) ran them in series, not as an activity each.
+      expect(series[0]).toBeGreaterThan(0);
+      if (process.env.RECORD_HISTORIES) writeFileSync(join(HISTORIES, 'v11-children-in-series-child.json'), showHistory(children[0]));
+    });
+
     test.each(cases)('a run like %s replays', async (label, file, params) => {
       const { run_id } = await engine.createRun(file(), params(stepWritableDir(`replay-${label}`)));
       await engine.waitForRun(run_id);
@@ -142,11 +161,12 @@ describe('workflow replay', () => {
       await handle.result().catch(() => undefined);
       const history = await handle.fetchHistory();
       await Worker.runReplayHistory(bundle, history, runId);
-      if (process.env.RECORD_HISTORIES) {
-        // The CLI writes the canonical JSON form, the same the Temporal UI exports.
-        const json = execFileSync(engine.config.temporalCli, ['workflow', 'show', '--address', engine.temporalAddress, '--workflow-id', runId, '--output', 'json'], { encoding: 'utf8' });
-        writeFileSync(join(HISTORIES, `${label}.json`), json);
-      }
+      if (process.env.RECORD_HISTORIES) writeFileSync(join(HISTORIES, `${label}.json`), showHistory(runId));
+    }
+
+    /** The canonical JSON form of a workflow's history, as the CLI writes it (the same the Temporal UI exports). */
+    function showHistory(workflowId: string): string {
+      return execFileSync(engine.config.temporalCli, ['workflow', 'show', '--address', engine.temporalAddress, '--workflow-id', workflowId, '--output', 'json'], { encoding: 'utf8' });
     }
   });
 });

@@ -10,7 +10,7 @@ then answers requests, one JSON object per line on stdin, each from a supervisor
        └─ step: the launch's environment, directory and argv; runs the executor as
           `python3 -m <module> --component_module_path <file> <args…>` would, or, for an `exec`
           request (the launcher zygote, which imports nothing), the command `exec` as `sh`'s
-          `"$@"` would (`_spawn_command`)
+          `"$@"` would (`_run_command`)
 
 Replies (stdout, one JSON object per line): {"id", "pid"} once the supervisor runs as the step's
 user and has claimed the launch or lost it (its pid is the launch's, as the spawn helper's is), {"id", "error"} when it could not be started, and
@@ -204,6 +204,7 @@ def _supervise(req, ready_fd):
         # Group-writable by default, as the `sh` sandbox: the run's workspace is the steps' group's.
         os.umask(0o002)
     if req.get('exec'):
+        # The command starts where its supervisor is (a lightweight step changes directory itself).
         os.chdir(req['cwd'])
     # The zygote answers once the claim is decided, so a worker that gets the pid finds the launch
     # by its record from then on; a held launch (tests) is answered before it waits.
@@ -258,12 +259,11 @@ def _run_command(argv, env):
             pid = os.posix_spawn(path, argv, env, setsigdef=_DEFAULT_SIGNALS)
         except OSError as e:
             if e.errno == errno.ENOEXEC:
-                pid = os.posix_spawn('/bin/sh', ['/bin/sh', path, *argv[1:]], env, setsigdef=_DEFAULT_SIGNALS)
-            else:
-                # A directory of PATH the step cannot search is no file found.
-                if found is None and os.path.exists(path):
-                    found = e
-                continue
+                return _run_command(['/bin/sh', path, *argv[1:]], env)
+            # A directory of PATH the step cannot search is no file found.
+            if found is None and os.path.exists(path):
+                found = e
+            continue
         return _exit_status(os.waitpid(pid, 0)[1])
     os.write(2, f'sluice-step: {name}: {found.strerror if found else "not found"}\n'.encode(errors='backslashreplace'))
     return 126 if found else 127

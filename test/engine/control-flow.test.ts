@@ -278,11 +278,17 @@ describe('KFP control flow on the real stack', () => {
       expect(sorted(executionLines(dir).filter((l) => l.startsWith('pair:')))).toEqual(['pair:x-1', 'pair:x-2', 'pair:y-1', 'pair:y-2']);
     });
 
-    test('parallelism=2 bounds the loop: at most two iterations run at once', async () => {
-      const dir = stepWritableDir('parallelism');
-      const r = await run('parallelism', { dir, seconds: 0.6 });
+    // 201 items: more tasks than a loop runs inline (ir/fanout.ts), so its iterations run in child workflows and their series.
+    test.each([
+      ['inline', 6, 0.6],
+      ['in child workflows', 201, 0.02],
+    ])('parallelism=2 bounds the loop %s: at most two iterations run at once', async (_where, count, seconds) => {
+      const dir = stepWritableDir(`parallelism-${count}`);
+      const items = Array.from({ length: count }, (_, i) => `i${i}`);
+      const r = await run('parallelism', { dir, seconds, items }, count > 6 ? BIG_LOOP_TIMEOUT : RUN_TIMEOUT);
       expectSucceeded(r);
-      expect([0, 1, 2, 3, 4, 5].map((i) => task(r, `root/for-loop-2[${i}]/slow`).state)).toEqual(Array(6).fill('SUCCEEDED'));
+      const slow = (await engine.store.listTasks(r.run_id)).filter((t) => /^root\/for-loop-\d+\[\d+\]\/slow$/.test(t.taskPath));
+      expect(slow.map((t) => t.state)).toEqual(Array(count).fill('SUCCEEDED'));
       const events = readFileSync(join(dir, 'events'), 'utf8')
         .trim()
         .split('\n')
@@ -299,8 +305,9 @@ describe('KFP control flow on the real stack', () => {
         peak = Math.max(peak, running);
       }
       expect(peak).toBe(2);
-      expect(runCounts(dir)).toEqual({ slow: 6 });
-    });
+      expect(runCounts(dir)).toEqual({ slow: count });
+      if (count > 6) expect((await runHistoryStats(engine.temporal, r.run_id)).length).toBeGreaterThan(1);
+    }, BIG_LOOP_TIMEOUT + 60_000);
 
     test('a loop over artifacts (artifactIterator) and a Collected LIST of artifacts as a dag output', async () => {
       const dir = stepWritableDir('artifact-loops');

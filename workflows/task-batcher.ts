@@ -1,6 +1,6 @@
 import { executeChild, isCancellation } from '@temporalio/workflow';
 import type { PlatformScopeValues, TaskIdentity } from '../activities/types';
-import { FANOUT, placeBatches } from '../ir/fanout';
+import { FANOUT, placeBatches, type BatchPlacement } from '../ir/fanout';
 import { subSpec } from '../ir/sub-spec';
 import type { PipelineTaskSpec, TaskOutputs } from '../ir/types';
 import type { Ending, RunContext } from './dag-run';
@@ -36,17 +36,14 @@ export class TaskBatcher {
   private flushQueued = false;
   private batches = 0;
   private readonly children: Slots;
-  private readonly slotsPerChild: number;
-  private readonly running: number;
+  private readonly placement: BatchPlacement;
 
   constructor(
     private readonly ctx: RunContext,
     private readonly dagPath: string,
   ) {
-    const placement = placeBatches(ctx.input.parallelism);
-    this.children = new Slots(placement.running);
-    this.slotsPerChild = placement.slotsPerChild;
-    this.running = placement.running;
+    this.placement = placeBatches(ctx.input.parallelism);
+    this.children = new Slots(this.placement.running);
   }
 
   run(item: BatchTask): Promise<Ending> {
@@ -71,9 +68,9 @@ export class TaskBatcher {
       const workflowId = `${this.ctx.input.runId}/${this.dagPath}/batch-${this.batches++}`;
       const input: TaskBatchInput = {
         // Its tasks' inputs are resolved: of the run it needs only their components and executors.
-        run: { ...this.ctx.childRunInput(this.running), ...subSpec(this.ctx.spec, this.ctx.input.platformSpec, ...new Set(tasks.map((t) => t.task.componentRef.name))), parameters: {} },
+        run: { ...this.ctx.childRunInput(this.placement.running), ...subSpec(this.ctx.spec, this.ctx.input.platformSpec, ...new Set(tasks.map((t) => t.task.componentRef.name))), parameters: {} },
         tasks,
-        slots: this.slotsPerChild,
+        slots: this.placement.slotsPerChild,
       };
       void this.children
         .with(() => executeChild('taskBatchRun', { workflowId, args: [input] }) as Promise<Ending[]>)

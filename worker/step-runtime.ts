@@ -1,7 +1,7 @@
 import { execFile } from 'node:child_process';
 import { createHash, randomBytes } from 'node:crypto';
-import { chmod, mkdir, rename, rm, stat, writeFile } from 'node:fs/promises';
-import { join, relative } from 'node:path';
+import { chmod, mkdir, readdir, rename, rm, stat, writeFile } from 'node:fs/promises';
+import { isAbsolute, join, relative, sep } from 'node:path';
 import { promisify } from 'node:util';
 
 const run = promisify(execFile);
@@ -67,6 +67,9 @@ export async function ensureStepRuntime(venv: string, root: string): Promise<Ste
   const interp = JSON.parse(described.stdout) as Interpreter;
   const key = createHash('sha256').update(JSON.stringify(interp)).digest('hex').slice(0, 16);
   const sitePackages = relative(interp.basePrefix, interp.baseSitePackages);
+  if (sitePackages === '' || sitePackages.startsWith('..') || isAbsolute(sitePackages)) {
+    throw new Error(`the project's Python keeps its site-packages (${interp.baseSitePackages}) outside its installation (${interp.basePrefix}): the steps' runtime cannot be built from it`);
+  }
   const dir = join(root, `python-${key}`);
   if (await stat(join(dir, 'bin', 'python3')).then(() => true, () => false)) return { dir, sitePackages };
 
@@ -74,9 +77,12 @@ export async function ensureStepRuntime(venv: string, root: string): Promise<Ste
   await chmod(root, 0o755);
   const building = join(root, `.build-${key}-${randomBytes(6).toString('hex')}`);
   try {
-    await copyTree(interp.basePrefix, building);
-    // The installation's own site-packages (whatever else was installed globally) give way to the project's.
-    await rm(join(building, sitePackages), { recursive: true, force: true });
+    // The installation's own site-packages (whatever else was installed globally) give way to
+    // the project's: never copied, rather than copied and removed. On a file system without a
+    // journal, ext4 skips every inode freed in the last minutes when it allocates one, and the
+    // thousands of directories of a global site-packages made each later launch's files slow
+    // to create (see "Where a step's time goes" in ARCHITECTURE.md).
+    await copyTreeExcept(interp.basePrefix, building, sitePackages);
     await copyTree(interp.venvSitePackages, join(building, sitePackages));
     for (const name of ['pip', 'pip3']) {
       const script = join(building, 'bin', name);
@@ -99,6 +105,25 @@ async function copyTree(from: string, to: string): Promise<void> {
     await rm(to, { recursive: true, force: true });
     await run('cp', ['-a', from, to]);
   });
+}
+
+/** `from` copied to `to` as `copyTree` does, except `skip` (a path below `from`), whose parent directories are all that is made of it. */
+async function copyTreeExcept(from: string, to: string, skip: string): Promise<void> {
+  const [head, ...rest] = skip.split(sep);
+  await mkdir(to);
+  await chmod(to, (await stat(from)).mode & 0o7777);
+  const names = await readdir(from);
+  const others = names.filter((name) => name !== head);
+  // One `cp` for all of a directory's other entries: the standard library's directory holds hundreds.
+  if (others.length > 0) {
+    await run('cp', ['-a', '-l', ...others.map((name) => join(from, name)), to]).catch(async () => {
+      await Promise.all(others.map((name) => rm(join(to, name), { recursive: true, force: true })));
+      await run('cp', ['-a', ...others.map((name) => join(from, name)), to]);
+    });
+  }
+  if (rest.length === 0) return;
+  if (names.includes(head)) await copyTreeExcept(join(from, head), join(to, head), rest.join(sep));
+  else await mkdir(join(to, head, ...rest.slice(0, -1)), { recursive: true });
 }
 
 /**

@@ -1,8 +1,8 @@
 import { execFile } from 'node:child_process';
 import { createHash, randomUUID } from 'node:crypto';
-import { chmodSync, lchownSync, lstatSync, mkdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import { chmodSync, lchownSync, lstatSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { mkdir, readdir, readFile, rm, stat } from 'node:fs/promises';
-import { join } from 'node:path';
+import { basename, dirname, join, relative, sep } from 'node:path';
 import { promisify } from 'node:util';
 
 const run = promisify(execFile);
@@ -18,7 +18,7 @@ export interface StepSandbox {
   gid: number;
   isolateNetwork: boolean;
   /**
-   * The step's own temporary directory, removed when the launch is released: bind-mounted on
+   * The step's own temporary directory, emptied when the launch is released: bind-mounted on
    * `/tmp` as `privateTmp` says, else only named by `TMPDIR`.
    */
   tmpDir: string;
@@ -46,7 +46,7 @@ export interface Accounts {
 export type StepUsers = { kind: 'per-launch'; first: number; count: number } | { kind: 'fixed'; uid: number };
 
 export interface SandboxPolicy {
-  /** Root's own directory for claims and per-launch files (mode 0700). */
+  /** Root's own directory for claims, the steps' temporary directories and per-launch files (mode 0700). */
   root: string;
   users: StepUsers;
   /** The group every step runs in: it shares the run's workspace, nothing else. */
@@ -106,20 +106,47 @@ export class StepSandboxes {
     // start's supervisor may still be on its way to the claim in a sandbox made of them, and
     // may win it (no step ran in them yet; removing them left the winner's /tmp a deleted
     // directory, and Python's `tempfile` wrote the step's source to the host's /var/tmp).
-    const uid = await this.claimUid(launchName);
-    const dir = this.launchDir(launchName);
-    mkdirSync(dir, { recursive: true, mode: 0o700 });
+    const { uid, again } = await this.claimUid(launchName);
     const policy = this.policy.privateTmp;
     // `/tmp` on `tmp`, `/var/tmp` on `var-tmp`.
-    const privateTmp = policy && { stash: policy.stash, mounts: policy.dirs.map(({ path, keep }) => ({ target: path, source: join(dir, path.slice(1).replaceAll('/', '-')), keep })) };
+    const privateTmp = policy && { stash: policy.stash, mounts: this.tmpMounts(launchName, uid) };
+    if (privateTmp) {
+      for (const mount of privateTmp.mounts) {
+        const { source } = mount;
+        // What a launch of this uid left (a worker killed before its release) is not the next one's.
+        if (!again) this.discardTouched(mount);
+        // Root's and sticky, as the host's /tmp: a step cannot change the directory itself, so one it left empty is as new.
+        if (mkdirSync(source, { recursive: true, mode: 0o700 }) !== undefined) chmodSync(source, 0o1777);
+      }
+    }
     const tmpDir = privateTmp ? privateTmp.mounts[0].source : join(workDir, 'tmp');
-    for (const own of privateTmp ? privateTmp.mounts.map((m) => m.source) : [tmpDir]) {
-      mkdirSync(own, { recursive: true, mode: 0o700 });
-      lchownSync(own, uid, this.policy.gid);
+    if (!privateTmp) {
+      mkdirSync(tmpDir, { recursive: true, mode: 0o700 });
+      lchownSync(tmpDir, uid, this.policy.gid);
     }
     const accounts = await this.accountsOf(uid);
     const ownUid = this.policy.users.kind === 'per-launch';
     return { uid, gid: this.policy.gid, isolateNetwork: this.policy.isolateNetwork, tmpDir, ...(privateTmp ? { privateTmp } : {}), privateShm: this.policy.privateShm, ownUid, accounts, accountsMount: join(this.policy.root, 'accounts-mount') };
+  }
+
+  /**
+   * The directories a launch's `/tmp` and `/var/tmp` are bound from. A uid of the launch's own
+   * keeps its pair from launch to launch: a step that left them as they were (most never write
+   * there) hands them on, and one that wrote there has them moved aside and made anew
+   * (`discardTouched`). A directory made and removed per launch cost every later file's
+   * creation on an ext4 without a journal, which skips each inode freed in the last minutes. A
+   * uid that steps share gets a pair per launch.
+   */
+  private tmpMounts(launchName: string, uid: number): TmpMounts['mounts'] {
+    const home = this.policy.users.kind === 'per-launch' ? join(this.policy.root, 'uid-tmp', String(uid)) : this.launchDir(launchName);
+    return (this.policy.privateTmp?.dirs ?? []).map(({ path, keep }) => ({ target: path, source: join(home, path.slice(1).replaceAll('/', '-')), keep }));
+  }
+
+  /** Moves a mount's source to the trash (removed in the background) unless a step left it untouched. */
+  private discardTouched({ target, source, keep }: TmpMounts['mounts'][number]): void {
+    if (untouched(source, keep.map((path) => relative(target, path).split(sep)), true)) return;
+    const aside = join(this.policy.root, 'trash', `${basename(dirname(source))}-${basename(source)}.${randomUUID()}`);
+    if (moveAside(source, aside)) void removeQuietly(aside);
   }
 
   /** The passwd and group a step of `uid` sees: the host's (as this worker read them at its first launch) with the uid and the steps' group added. */
@@ -161,16 +188,18 @@ export class StepSandboxes {
    * Gives back what `acquire` handed out for a launch that has ended and been sealed: its files
    * and its uid's claim. Nothing runs as that uid any more: its supervisor killed whatever the
    * step left behind (`kill -9 -1` as the uid), or the worker did (`killLeftovers`) after
-   * killing the supervisor. The launch's directory is moved aside (one rename) and removed in
-   * the background: a step's `/tmp` can hold any number of files, and under a 200-wide fan-out
-   * the removal, through libuv's pool, held each task ~80 ms. Moved aside, its files are as far
-   * out of any step's reach (under root's 0700 directory) as before, whether or not the uid is
-   * handed out again meanwhile.
+   * killing the supervisor. What the step wrote in its temporary directories (and a launch's
+   * own directory) is moved aside (one rename) and removed in the background: a step's `/tmp`
+   * can hold any number of files, and under a 200-wide fan-out the removal, through libuv's
+   * pool, held each task ~80 ms. Moved aside, its files are as far out of any step's reach
+   * (under root's 0700 directory) as before, whether or not the uid is handed out again
+   * meanwhile. Untouched ones stay for the uid's next launch (`tmpMounts`).
    */
   async release(launchName: string, uid: number): Promise<void> {
     await this.madeDirs();
     const aside = join(this.policy.root, 'trash', `${launchName}.${randomUUID()}`);
     const moved = moveAside(this.launchDir(launchName), aside);
+    if (this.policy.users.kind === 'per-launch') for (const mount of this.tmpMounts(launchName, uid)) this.discardTouched(mount);
     this.releaseUid(launchName, uid);
     if (moved) void removeQuietly(aside);
   }
@@ -183,7 +212,7 @@ export class StepSandboxes {
 
   /** The claim, account and trash directories, made at this worker's first launch; what a worker before it left in the trash is removed then. */
   private madeDirs(): Promise<unknown> {
-    this.dirsMade ??= Promise.all(['uids', 'accounts', 'accounts-mount', 'trash'].map((d) => mkdir(join(this.policy.root, d), { recursive: true, mode: 0o700 }))).then(() => {
+    this.dirsMade ??= Promise.all(['uids', 'uid-tmp', 'accounts', 'accounts-mount', 'trash'].map((d) => mkdir(join(this.policy.root, d), { recursive: true, mode: 0o700 }))).then(() => {
       const trash = join(this.policy.root, 'trash');
       void readdir(trash).then((left) => Promise.all(left.map((entry) => removeQuietly(join(trash, entry)))), () => undefined);
     });
@@ -199,9 +228,10 @@ export class StepSandboxes {
     return join(this.policy.root, 'uids', String(uid));
   }
 
-  private async claimUid(launchName: string): Promise<number> {
+  /** The uid `launchName` runs as; `again` when the launch had claimed it before (a retried start). */
+  private async claimUid(launchName: string): Promise<{ uid: number; again: boolean }> {
     const users = this.policy.users;
-    if (users.kind === 'fixed') return users.uid;
+    if (users.kind === 'fixed') return { uid: users.uid, again: false };
     await this.madeDirs();
     const start = createHash('sha256').update(launchName).digest().readUInt32BE(0) % users.count;
     for (let i = 0; i < users.count; i++) {
@@ -209,11 +239,11 @@ export class StepSandboxes {
       const claim = this.claimFile(uid);
       try {
         writeFileSync(claim, launchName, { flag: 'wx', mode: 0o600 });
-        return uid;
+        return { uid, again: false };
       } catch (err) {
         if ((err as NodeJS.ErrnoException).code !== 'EEXIST') throw err;
         // The same launch again (a retried start before its supervisor claimed it): its own uid.
-        if (readClaim(claim) === launchName) return uid;
+        if (readClaim(claim) === launchName) return { uid, again: true };
       }
     }
     throw new Error(`every one of the ${users.count} step uids from ${users.first} is held by a launch: raise SLUICE_STEP_UIDS`);
@@ -236,6 +266,27 @@ function readClaim(claim: string): string | undefined {
   } catch {
     return undefined;
   }
+}
+
+/**
+ * Whether the step's temporary directory `dir` is as its launch got it: root's (and, at the top,
+ * mode 1777: a step cannot change it) and holding nothing but root's directories on the paths
+ * of `keep` (each split into its names below the mount's target), which the supervisor made to
+ * bind Sluice's own directories on and whose contents the mounts covered. Absent counts as
+ * untouched: there is nothing to discard.
+ */
+function untouched(dir: string, keep: string[][], top: boolean): boolean {
+  let stats;
+  try {
+    stats = lstatSync(dir);
+  } catch {
+    return top;
+  }
+  if (!stats.isDirectory() || stats.uid !== 0 || (top ? (stats.mode & 0o7777) !== 0o1777 : (stats.mode & 0o022) !== 0)) return false;
+  return readdirSync(dir).every((name) => {
+    const below = keep.filter((path) => path[0] === name).map((path) => path.slice(1));
+    return below.length > 0 && untouched(join(dir, name), below.filter((path) => path.length > 0), false);
+  });
 }
 
 /** Renames `from` to `to`; false when there is nothing at `from`. */
@@ -317,6 +368,8 @@ export function sandboxedCommand(tools: SandboxTools, sandbox: StepSandbox, acco
   // source, the paths to keep and ';', then '--', argv (`TmpMounts`).
   const script = [
     'set -e',
+    // The directories made to keep Sluice's own under /tmp are never writable to others (see `untouched`).
+    'umask 022',
     'm=$1; u=$2',
     '"$m" --bind "$3" /etc/passwd',
     '"$m" --bind "$4" /etc/group',

@@ -1,10 +1,11 @@
 import { spawn, spawnSync } from 'node:child_process';
-import { chmodSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { chmodSync, chownSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { createServer, type AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { basename, join } from 'node:path';
 import { LocalProcessRunner } from '../../activities/runners/local-process-runner';
 import type { LaunchSpec } from '../../activities/runners/runner';
+import type { StepSandbox } from '../../activities/runners/step-sandbox';
 import { confineSteps, resolveStepUser, type StepIdentity } from '../../worker/step-user';
 
 /** The compiled runner, for a worker process of its own (jest's transform is not there). */
@@ -249,9 +250,9 @@ describe('LocalProcessRunner', () => {
     for (const spec of specs) await runner.seal(spec);
     // Sealed: root's and read-only, the uid free for the next.
     for (const spec of specs) expect(statSync(spec.writableDirs[0]).uid).toBe(0);
-    // Given back: each launch's own directory (its /tmp) moved aside, then removed in the background.
+    // Given back: each launch's /tmp and /var/tmp, written to, moved aside, then removed in the background.
     const sandboxRoot = confine.sandboxes.policy.root;
-    for (const spec of specs) expect(existsSync(join(sandboxRoot, 'launches', spec.name))).toBe(false);
+    for (const uid of uids) expect(readdirSync(join(sandboxRoot, 'uid-tmp', String(uid)))).toEqual([]);
     await until(() => readdirSync(join(sandboxRoot, 'trash')).length === 0);
     // What a killed worker left there goes at the next worker's first launch (its sandbox probe).
     mkdirSync(join(sandboxRoot, 'trash', 'left-by-a-killed-worker', 'tmp'), { recursive: true });
@@ -275,6 +276,42 @@ describe('LocalProcessRunner', () => {
     expect(existsSync(join(first.tmpDir, 'in-use'))).toBe(true);
     expect(first.privateTmp?.mounts.map((m) => [m.target, existsSync(m.source)])).toEqual([['/tmp', true], ['/var/tmp', true]]);
     await sandboxes.release('retried-1', again.uid);
+    rmSync(base, { recursive: true, force: true });
+  });
+
+  (asRoot ? test : test.skip)("a uid's /tmp and /var/tmp go on to its next launch only as its launch got them", async () => {
+    const identity = resolveStepUser(undefined, '2000000000-2000065535') as StepIdentity;
+    const base = mkdtempSync('/var/tmp/sluice-sandbox-');
+    const { sandboxes } = await confineSteps(identity, join(base, 'data'), 'isolated', [base]);
+    const sources = (box: StepSandbox) => box.privateTmp!.mounts.map((m) => m.source);
+    const inodes = (box: StepSandbox) => sources(box).map((dir) => (existsSync(dir) ? statSync(dir).ino : undefined));
+    const first = await sandboxes.acquire('reused-1', join(base, 'launch'));
+    for (const dir of sources(first)) expect(statSync(dir)).toMatchObject({ uid: 0, mode: 0o41777 });
+    const made = inodes(first);
+    // Left as it was (the skeleton a supervisor makes to bind Sluice's directory under /var/tmp back is root's own): handed on.
+    mkdirSync(join(sources(first)[1], basename(base)), { mode: 0o755 });
+    await sandboxes.release('reused-1', first.uid);
+    const second = await sandboxes.acquire('reused-1', join(base, 'launch'));
+    expect(second.uid).toBe(first.uid);
+    expect(inodes(second)).toEqual(made);
+    // Written to: moved aside at the release, a new one for the next launch.
+    writeFileSync(join(sources(second)[0], 'scratch'), '');
+    await sandboxes.release('reused-1', second.uid);
+    expect(inodes(second)).toEqual([undefined, made[1]]);
+    // A directory of the step's own where the skeleton would be, or one a step's uid left
+    // without a release (its worker killed): the next fresh claim discards it.
+    const third = await sandboxes.acquire('reused-1', join(base, 'launch'));
+    expect(readdirSync(sources(third)[0])).toEqual([]);
+    rmSync(join(sources(third)[1], basename(base)), { recursive: true });
+    mkdirSync(join(sources(third)[1], basename(base)), { mode: 0o755 });
+    chownSync(join(sources(third)[1], basename(base)), third.uid, third.gid);
+    const left = inodes(third);
+    rmSync(sandboxes.policy.root + `/uids/${third.uid}`);
+    const fourth = await sandboxes.acquire('reused-1', join(base, 'launch'));
+    expect(inodes(fourth)[0]).toBe(left[0]);
+    expect(inodes(fourth)[1]).not.toBe(left[1]);
+    expect(readdirSync(sources(fourth)[1])).toEqual([]);
+    await sandboxes.release('reused-1', fourth.uid);
     rmSync(base, { recursive: true, force: true });
   });
 

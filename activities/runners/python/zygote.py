@@ -103,7 +103,8 @@ def _private_tmp(private):
         for target, source, keeps in plan:
             _bind(source, target)
             for keep, kept in keeps:
-                os.makedirs(keep, exist_ok=True)
+                # Never group- or other-writable, whatever the umask: the worker hands a /tmp on when it holds only these (step-sandbox.ts, `untouched`).
+                os.makedirs(keep, mode=0o755, exist_ok=True)
                 _c('mount', kept.encode(), keep.encode(), None, ctypes.c_ulong(MS_BIND | MS_REC), None)
     finally:
         for fd in held:

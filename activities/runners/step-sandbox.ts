@@ -1,6 +1,6 @@
 import { execFile } from 'node:child_process';
 import { createHash, randomUUID } from 'node:crypto';
-import { chmodSync, lchownSync, lstatSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import { chmodSync, lchownSync, linkSync, lstatSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { mkdir, readdir, readFile, rm, stat } from 'node:fs/promises';
 import { basename, dirname, join, relative, sep } from 'node:path';
 import { promisify } from 'node:util';
@@ -96,6 +96,8 @@ export class StepSandboxes {
   /** The host's passwd and group, read at this worker's first launch; and the claim and account directories, made then. */
   private hostAccounts?: Promise<Accounts>;
   private dirsMade?: Promise<unknown>;
+  /** Uids whose released claim file waits in `uid-spares` for a later claim (another worker may take it first). */
+  private readonly spareClaims: number[] = [];
 
   constructor(readonly policy: SandboxPolicy) {}
 
@@ -207,14 +209,25 @@ export class StepSandboxes {
   private releaseUid(launchName: string, uid: number): void {
     if (this.policy.users.kind !== 'per-launch') return;
     const claim = this.claimFile(uid);
-    if (readClaim(claim) === launchName) rmSync(claim, { force: true });
+    if (readClaim(claim) !== launchName) return;
+    // Kept for a later claim's source (`claimSource`): a claim file freed per launch made every
+    // later inode slow to allocate on an ext4 without a journal (see `tmpMounts`).
+    renameSync(claim, join(this.policy.root, 'uid-spares', String(uid)));
+    this.spareClaims.push(uid);
   }
 
   /** The claim, account and trash directories, made at this worker's first launch; what a worker before it left in the trash is removed then. */
   private madeDirs(): Promise<unknown> {
-    this.dirsMade ??= Promise.all(['uids', 'uid-tmp', 'accounts', 'accounts-mount', 'trash'].map((d) => mkdir(join(this.policy.root, d), { recursive: true, mode: 0o700 }))).then(() => {
+    this.dirsMade ??= Promise.all(['uids', 'uid-spares', 'uid-taking', 'uid-tmp', 'accounts', 'accounts-mount', 'trash'].map((d) => mkdir(join(this.policy.root, d), { recursive: true, mode: 0o700 }))).then(async () => {
       const trash = join(this.policy.root, 'trash');
       void readdir(trash).then((left) => Promise.all(left.map((entry) => removeQuietly(join(trash, entry)))), () => undefined);
+      this.spareClaims.push(...(await readdir(join(this.policy.root, 'uid-spares'))).map(Number).filter(Number.isInteger));
+      // A source a killed worker was making a claim with (`claimSource`): each lives for a moment.
+      const taking = join(this.policy.root, 'uid-taking');
+      for (const name of await readdir(taking)) {
+        const made = await stat(join(taking, name)).then((st) => st.mtimeMs, () => Date.now());
+        if (made < Date.now() - 60_000) rmSync(join(taking, name), { force: true });
+      }
     });
     void this.dirsMade.catch(() => (this.dirsMade = undefined));
     return this.dirsMade;
@@ -234,19 +247,42 @@ export class StepSandboxes {
     if (users.kind === 'fixed') return { uid: users.uid, again: false };
     await this.madeDirs();
     const start = createHash('sha256').update(launchName).digest().readUInt32BE(0) % users.count;
-    for (let i = 0; i < users.count; i++) {
-      const uid = users.first + ((start + i) % users.count);
-      const claim = this.claimFile(uid);
-      try {
-        writeFileSync(claim, launchName, { flag: 'wx', mode: 0o600 });
-        return { uid, again: false };
-      } catch (err) {
-        if ((err as NodeJS.ErrnoException).code !== 'EEXIST') throw err;
-        // The same launch again (a retried start before its supervisor claimed it): its own uid.
-        if (readClaim(claim) === launchName) return { uid, again: true };
+    const source = this.claimSource(launchName);
+    try {
+      for (let i = 0; i < users.count; i++) {
+        const uid = users.first + ((start + i) % users.count);
+        const claim = this.claimFile(uid);
+        try {
+          // Atomic, and fails on a claim that exists, as an `O_EXCL` create does.
+          linkSync(source, claim);
+          return { uid, again: false };
+        } catch (err) {
+          if ((err as NodeJS.ErrnoException).code !== 'EEXIST') throw err;
+          // The same launch again (a retried start before its supervisor claimed it): its own uid.
+          if (readClaim(claim) === launchName) return { uid, again: true };
+        }
+      }
+      throw new Error(`every one of the ${users.count} step uids from ${users.first} is held by a launch: raise SLUICE_STEP_UIDS`);
+    } finally {
+      // Only its name: the file lives on as the claim.
+      rmSync(source, { force: true });
+    }
+  }
+
+  /**
+   * A file of root's holding `launchName`, to link as a uid's claim: a released claim's file
+   * taken from the spares (a rename: one worker gets each) and rewritten, else a new one.
+   */
+  private claimSource(launchName: string): string {
+    const source = join(this.policy.root, 'uid-taking', randomUUID());
+    for (let uid = this.spareClaims.pop(); uid !== undefined; uid = this.spareClaims.pop()) {
+      if (moveAside(join(this.policy.root, 'uid-spares', String(uid)), source)) {
+        writeFileSync(source, launchName, { flag: 'w' });
+        return source;
       }
     }
-    throw new Error(`every one of the ${users.count} step uids from ${users.first} is held by a launch: raise SLUICE_STEP_UIDS`);
+    writeFileSync(source, launchName, { flag: 'wx', mode: 0o600 });
+    return source;
   }
 
   /**

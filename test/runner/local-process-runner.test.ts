@@ -315,6 +315,33 @@ describe('LocalProcessRunner', () => {
     rmSync(base, { recursive: true, force: true });
   });
 
+  (asRoot ? test : test.skip)("a released uid's claim file is a later claim's: a launch frees no file of its claim", async () => {
+    const identity = resolveStepUser(undefined, '2000000000-2000065535') as StepIdentity;
+    const base = mkdtempSync('/var/tmp/sluice-sandbox-');
+    const { sandboxes } = await confineSteps(identity, join(base, 'data'), 'isolated', [base]);
+    const root = sandboxes.policy.root;
+    const claimOf = (box: StepSandbox) => join(root, 'uids', String(box.uid));
+    const first = await sandboxes.acquire('claimed-1', join(base, 'launch-1'));
+    const file = statSync(claimOf(first)).ino;
+    expect(readFileSync(claimOf(first), 'utf8')).toBe('claimed-1');
+    await sandboxes.release('claimed-1', first.uid);
+    expect(existsSync(claimOf(first))).toBe(false);
+    expect(statSync(join(root, 'uid-spares', String(first.uid))).ino).toBe(file);
+    const second = await sandboxes.acquire('claimed-2', join(base, 'launch-2'));
+    expect(statSync(claimOf(second)).ino).toBe(file);
+    expect(readFileSync(claimOf(second), 'utf8')).toBe('claimed-2');
+    // Another worker on the data dir cannot take a spare this one took; a retried start finds its own claim.
+    const other = (await confineSteps(identity, join(base, 'data'), 'isolated', [base])).sandboxes;
+    const third = await other.acquire('claimed-3', join(base, 'launch-3'));
+    expect(third.uid).not.toBe(second.uid);
+    expect(await other.acquire('claimed-2', join(base, 'launch-2'))).toMatchObject({ uid: second.uid });
+    expect(readdirSync(join(root, 'uid-spares'))).toEqual([]);
+    expect(readdirSync(join(root, 'uid-taking'))).toEqual([]);
+    await sandboxes.release('claimed-2', second.uid);
+    await other.release('claimed-3', third.uid);
+    rmSync(base, { recursive: true, force: true });
+  });
+
   test('attach finds a running launch, and never starts one', async () => {
     const spec = launch('attach-1', ['sh', '-c', 'echo run >> count; sleep 5']);
     const runner = new LocalProcessRunner();

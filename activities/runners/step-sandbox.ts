@@ -1,6 +1,6 @@
 import { execFile } from 'node:child_process';
 import { createHash, randomUUID } from 'node:crypto';
-import { chmodSync, lchownSync, linkSync, lstatSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import { chmodSync, closeSync, constants, ftruncateSync, lchownSync, linkSync, lstatSync, mkdirSync, openSync, readdirSync, readFileSync, renameSync, rmSync, writeFileSync, writeSync } from 'node:fs';
 import { mkdir, readdir, readFile, rm, stat } from 'node:fs/promises';
 import { basename, dirname, join, relative, sep } from 'node:path';
 import { promisify } from 'node:util';
@@ -277,7 +277,7 @@ export class StepSandboxes {
     const source = join(this.policy.root, 'uid-taking', randomUUID());
     for (let uid = this.spareClaims.pop(); uid !== undefined; uid = this.spareClaims.pop()) {
       if (moveAside(join(this.policy.root, 'uid-spares', String(uid)), source)) {
-        writeFileSync(source, launchName, { flag: 'w' });
+        rewrite(source, launchName);
         return source;
       }
     }
@@ -323,6 +323,22 @@ function untouched(dir: string, keep: string[][], top: boolean): boolean {
     const below = keep.filter((path) => path[0] === name).map((path) => path.slice(1));
     return below.length > 0 && untouched(join(dir, name), below.filter((path) => path.length > 0), false);
   });
+}
+
+/**
+ * `text` as the whole of `file`, written over what it held and cut to its length: truncating it
+ * first would free its block and allocate another, ~130 µs on this VM's ext4 (mounted with
+ * `discard`) against ~7 µs.
+ */
+function rewrite(file: string, text: string): void {
+  const data = Buffer.from(text);
+  const fd = openSync(file, constants.O_RDWR | constants.O_NOFOLLOW);
+  try {
+    writeSync(fd, data, 0, data.length, 0);
+    ftruncateSync(fd, data.length);
+  } finally {
+    closeSync(fd);
+  }
 }
 
 /** Renames `from` to `to`; false when there is nothing at `from`. */

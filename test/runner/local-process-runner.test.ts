@@ -327,17 +327,17 @@ describe('LocalProcessRunner', () => {
     await sandboxes.release('claimed-1', first.uid);
     expect(existsSync(claimOf(first))).toBe(false);
     expect(statSync(join(root, 'uid-spares', String(first.uid))).ino).toBe(file);
-    const second = await sandboxes.acquire('claimed-2', join(base, 'launch-2'));
+    const second = await sandboxes.acquire('short-2', join(base, 'launch-2'));
     expect(statSync(claimOf(second)).ino).toBe(file);
-    expect(readFileSync(claimOf(second), 'utf8')).toBe('claimed-2');
+    expect(readFileSync(claimOf(second), 'utf8')).toBe('short-2');
     // Another worker on the data dir cannot take a spare this one took; a retried start finds its own claim.
     const other = (await confineSteps(identity, join(base, 'data'), 'isolated', [base])).sandboxes;
     const third = await other.acquire('claimed-3', join(base, 'launch-3'));
     expect(third.uid).not.toBe(second.uid);
-    expect(await other.acquire('claimed-2', join(base, 'launch-2'))).toMatchObject({ uid: second.uid });
+    expect(await other.acquire('short-2', join(base, 'launch-2'))).toMatchObject({ uid: second.uid });
     expect(readdirSync(join(root, 'uid-spares'))).toEqual([]);
     expect(readdirSync(join(root, 'uid-taking'))).toEqual([]);
-    await sandboxes.release('claimed-2', second.uid);
+    await sandboxes.release('short-2', second.uid);
     await other.release('claimed-3', third.uid);
     rmSync(base, { recursive: true, force: true });
   });

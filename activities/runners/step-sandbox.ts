@@ -116,7 +116,7 @@ export class StepSandboxes {
       for (const mount of privateTmp.mounts) {
         const { source } = mount;
         // What a launch of this uid left (a worker killed before its release) is not the next one's.
-        if (!again) this.discardTouched(mount);
+        if (!again && this.policy.users.kind === 'per-launch') this.discardTouched(mount);
         // Root's and sticky, as the host's /tmp: a step cannot change the directory itself, so one it left empty is as new.
         if (mkdirSync(source, { recursive: true, mode: 0o700 }) !== undefined) chmodSync(source, 0o1777);
       }

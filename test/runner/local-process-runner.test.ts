@@ -197,6 +197,13 @@ describe('LocalProcessRunner', () => {
   });
 
   const asRoot = process.getuid?.() === 0;
+  /** A root worker's sandboxes for a data dir under a new directory in /var/tmp (outside /tmp, which the steps' own covers). */
+  const sandboxesUnderVarTmp = async () => {
+    const identity = resolveStepUser(undefined, '2000000000-2000065535') as StepIdentity;
+    const base = mkdtempSync('/var/tmp/sluice-sandbox-');
+    const { sandboxes } = await confineSteps(identity, join(base, 'data'), 'isolated', [base]);
+    return { identity, base, sandboxes };
+  };
   (asRoot ? test : test.skip)('a root worker confines each launch: a uid of its own, its own /tmp, /var/tmp and /dev/shm, no network, nothing left running after it', async () => {
     const identity = resolveStepUser(undefined, '2000000000-2000065535') as StepIdentity;
     // Outside /tmp, so that the steps' /tmp can be their own (it would cover Sluice's files otherwise).
@@ -266,9 +273,7 @@ describe('LocalProcessRunner', () => {
   });
 
   (asRoot ? test : test.skip)("a retried start keeps its launch's sandbox directories: the supervisor started before it may still win the claim in them", async () => {
-    const identity = resolveStepUser(undefined, '2000000000-2000065535') as StepIdentity;
-    const base = mkdtempSync('/var/tmp/sluice-sandbox-');
-    const { sandboxes } = await confineSteps(identity, join(base, 'data'), 'isolated', [base]);
+    const { base, sandboxes } = await sandboxesUnderVarTmp();
     const first = await sandboxes.acquire('retried-1', join(base, 'launch'));
     writeFileSync(join(first.tmpDir, 'in-use'), '');
     const again = await sandboxes.acquire('retried-1', join(base, 'launch'));
@@ -280,9 +285,7 @@ describe('LocalProcessRunner', () => {
   });
 
   (asRoot ? test : test.skip)("a uid's /tmp and /var/tmp go on to its next launch only as its launch got them", async () => {
-    const identity = resolveStepUser(undefined, '2000000000-2000065535') as StepIdentity;
-    const base = mkdtempSync('/var/tmp/sluice-sandbox-');
-    const { sandboxes } = await confineSteps(identity, join(base, 'data'), 'isolated', [base]);
+    const { base, sandboxes } = await sandboxesUnderVarTmp();
     const sources = (box: StepSandbox) => box.privateTmp!.mounts.map((m) => m.source);
     const inodes = (box: StepSandbox) => sources(box).map((dir) => (existsSync(dir) ? statSync(dir).ino : undefined));
     const first = await sandboxes.acquire('reused-1', join(base, 'launch'));
@@ -316,9 +319,7 @@ describe('LocalProcessRunner', () => {
   });
 
   (asRoot ? test : test.skip)("a released uid's claim file is a later claim's: a launch frees no file of its claim", async () => {
-    const identity = resolveStepUser(undefined, '2000000000-2000065535') as StepIdentity;
-    const base = mkdtempSync('/var/tmp/sluice-sandbox-');
-    const { sandboxes } = await confineSteps(identity, join(base, 'data'), 'isolated', [base]);
+    const { identity, base, sandboxes } = await sandboxesUnderVarTmp();
     const root = sandboxes.policy.root;
     const claimOf = (box: StepSandbox) => join(root, 'uids', String(box.uid));
     const first = await sandboxes.acquire('claimed-1', join(base, 'launch-1'));

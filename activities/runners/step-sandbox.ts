@@ -1,6 +1,6 @@
 import { execFile } from 'node:child_process';
 import { createHash, randomUUID } from 'node:crypto';
-import { chmodSync, closeSync, constants, ftruncateSync, lchownSync, linkSync, lstatSync, mkdirSync, openSync, readdirSync, readFileSync, renameSync, rmSync, writeFileSync, writeSync } from 'node:fs';
+import { chmodSync, closeSync, constants, ftruncateSync, lchownSync, linkSync, lstatSync, mkdirSync, opendirSync, openSync, readFileSync, renameSync, rmSync, writeFileSync, writeSync } from 'node:fs';
 import { mkdir, readdir, readFile, rm, stat } from 'node:fs/promises';
 import { basename, dirname, join, relative, sep } from 'node:path';
 import { promisify } from 'node:util';
@@ -319,10 +319,26 @@ function untouched(dir: string, keep: string[][], top: boolean): boolean {
     return top;
   }
   if (!stats.isDirectory() || stats.uid !== 0 || (top ? (stats.mode & 0o7777) !== 0o1777 : (stats.mode & 0o022) !== 0)) return false;
-  return readdirSync(dir).every((name) => {
-    const below = keep.filter((path) => path[0] === name).map((path) => path.slice(1));
-    return below.length > 0 && untouched(join(dir, name), below.filter((path) => path.length > 0), false);
-  });
+  const allowed = new Set(keep.map((path) => path[0]));
+  // Never the whole listing: a step's /tmp may hold millions of entries, and this runs on the worker's event loop.
+  const names = firstNames(dir, allowed.size + 1);
+  return names.length <= allowed.size && names.every((name) => allowed.has(name) && untouched(join(dir, name), keep.filter((path) => path[0] === name && path.length > 1).map((path) => path.slice(1)), false));
+}
+
+/** Up to `limit` names of `dir`'s entries, reading no more of it than that takes. */
+function firstNames(dir: string, limit: number): string[] {
+  const handle = opendirSync(dir, { bufferSize: Math.min(32, limit) });
+  try {
+    const names: string[] = [];
+    while (names.length < limit) {
+      const entry = handle.readSync();
+      if (!entry) break;
+      names.push(entry.name);
+    }
+    return names;
+  } finally {
+    handle.closeSync();
+  }
 }
 
 /**

@@ -99,11 +99,19 @@ export async function ensureStepRuntime(venv: string, root: string): Promise<Ste
   return { dir, sitePackages };
 }
 
-/** `cp -a`, hard-linking files when both sides share a file system. */
-async function copyTree(from: string, to: string): Promise<void> {
-  await run('cp', ['-a', '-l', from, to]).catch(async () => {
-    await rm(to, { recursive: true, force: true });
-    await run('cp', ['-a', from, to]);
+/** `from` copied to `to`. */
+function copyTree(from: string, to: string): Promise<void> {
+  return copyLinked([from], to, [to]);
+}
+
+/**
+ * `cp -a sources… to`, hard-linking files when both sides share a file system; else, once
+ * `made` (what the linking copy may have left) is removed, copying them.
+ */
+async function copyLinked(sources: string[], to: string, made: string[]): Promise<void> {
+  await run('cp', ['-a', '-l', ...sources, to]).catch(async () => {
+    await Promise.all(made.map((path) => rm(path, { recursive: true, force: true })));
+    await run('cp', ['-a', ...sources, to]);
   });
 }
 
@@ -115,12 +123,7 @@ async function copyTreeExcept(from: string, to: string, skip: string): Promise<v
   const names = await readdir(from);
   const others = names.filter((name) => name !== head);
   // One `cp` for all of a directory's other entries: the standard library's directory holds hundreds.
-  if (others.length > 0) {
-    await run('cp', ['-a', '-l', ...others.map((name) => join(from, name)), to]).catch(async () => {
-      await Promise.all(others.map((name) => rm(join(to, name), { recursive: true, force: true })));
-      await run('cp', ['-a', ...others.map((name) => join(from, name)), to]);
-    });
-  }
+  if (others.length > 0) await copyLinked(others.map((name) => join(from, name)), to, others.map((name) => join(to, name)));
   if (rest.length === 0) return;
   if (names.includes(head)) await copyTreeExcept(join(from, head), join(to, head), rest.join(sep));
   else await mkdir(join(to, head, ...rest.slice(0, -1)), { recursive: true });

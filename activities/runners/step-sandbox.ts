@@ -116,7 +116,7 @@ export class StepSandboxes {
       for (const mount of privateTmp.mounts) {
         const { source } = mount;
         // What a launch of this uid left (a worker killed before its release) is not the next one's.
-        if (!again && this.policy.users.kind === 'per-launch') this.discardTouched(mount);
+        if (!again) this.discardTouched(mount);
         // Root's and sticky, as the host's /tmp: a step cannot change the directory itself, so one it left empty is as new.
         if (mkdirSync(source, { recursive: true, mode: 0o700 }) !== undefined) chmodSync(source, 0o1777);
       }
@@ -144,9 +144,12 @@ export class StepSandboxes {
     return (this.policy.privateTmp?.dirs ?? []).map(({ path, keep }) => ({ target: path, source: join(home, path.slice(1).replaceAll('/', '-')), keep }));
   }
 
-  /** Moves a mount's source to the trash (removed in the background) unless a step left it untouched. */
+  /**
+   * Moves a uid's mount source to the trash (removed in the background) unless a step left it
+   * untouched. A shared uid's pair is the launch's own: it goes with the launch's directory.
+   */
   private discardTouched({ target, source, keep }: TmpMounts['mounts'][number]): void {
-    if (untouched(source, keep.map((path) => relative(target, path).split(sep)), true)) return;
+    if (this.policy.users.kind !== 'per-launch' || untouched(source, keep.map((path) => relative(target, path).split(sep)), true)) return;
     const aside = join(this.policy.root, 'trash', `${basename(dirname(source))}-${basename(source)}.${randomUUID()}`);
     if (moveAside(source, aside)) void removeQuietly(aside);
   }
@@ -201,7 +204,7 @@ export class StepSandboxes {
     await this.madeDirs();
     const aside = join(this.policy.root, 'trash', `${launchName}.${randomUUID()}`);
     const moved = moveAside(this.launchDir(launchName), aside);
-    if (this.policy.users.kind === 'per-launch') for (const mount of this.tmpMounts(launchName, uid)) this.discardTouched(mount);
+    for (const mount of this.tmpMounts(launchName, uid)) this.discardTouched(mount);
     this.releaseUid(launchName, uid);
     if (moved) void removeQuietly(aside);
   }

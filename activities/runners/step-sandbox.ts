@@ -101,14 +101,14 @@ export class StepSandboxes {
 
   constructor(readonly policy: SandboxPolicy) {}
 
-  /** @param workDir the launch's directory, which holds its temporary directory when `/tmp` stays the host's. */
+  /** @param workDir the launch's directory (it must exist): made its uid's at the claim, and holds its temporary directory when `/tmp` stays the host's. */
   async acquire(launchName: string, workDir: string): Promise<StepSandbox> {
     // Synchronous calls where each is one small system call (see `sealTree`). A retried start
     // finds its launch's directories as the start before it left them and keeps them: that
     // start's supervisor may still be on its way to the claim in a sandbox made of them, and
     // may win it (no step ran in them yet; removing them left the winner's /tmp a deleted
     // directory, and Python's `tempfile` wrote the step's source to the host's /var/tmp).
-    const { uid, again } = await this.claimUid(launchName);
+    const { uid, again } = await this.claimUid(launchName, workDir);
     const policy = this.policy.privateTmp;
     // `/tmp` on `tmp`, `/var/tmp` on `var-tmp`.
     const privateTmp = policy && { stash: policy.stash, mounts: this.tmpMounts(launchName, uid) };
@@ -244,26 +244,33 @@ export class StepSandboxes {
     return join(this.policy.root, 'uids', String(uid));
   }
 
-  /** The uid `launchName` runs as; `again` when the launch had claimed it before (a retried start). */
-  private async claimUid(launchName: string): Promise<{ uid: number; again: boolean }> {
+  /**
+   * The uid `launchName` runs as; `again` when the launch had claimed it before (a retried start).
+   *
+   * A claim makes the launch's directory `workDir` its uid's at once (`handDirsTo` then makes it
+   * private), so a retried start finds the uid its start before claimed by the directory's
+   * owner. A fresh claim takes the uid its claim file was released by, when that uid is still
+   * free: a worker's launches go round a few uids, whose `/tmp` (`tmpMounts`) and namespaces
+   * (the launcher zygote's, `python/zygote.py` `_Kept`) wait for them. Else the search starts
+   * at a slot derived from the launch name, so that workers spread over the uids.
+   */
+  private async claimUid(launchName: string, workDir: string): Promise<{ uid: number; again: boolean }> {
     const users = this.policy.users;
     if (users.kind === 'fixed') return { uid: users.uid, again: false };
     await this.madeDirs();
+    const owner = launchUid(workDir);
+    if (owner !== undefined && owner >= users.first && owner < users.first + users.count && readClaim(this.claimFile(owner)) === launchName) return { uid: owner, again: true };
     const start = createHash('sha256').update(launchName).digest().readUInt32BE(0) % users.count;
-    const source = this.claimSource(launchName);
+    const { source, released } = this.claimSource(launchName);
+    const claimed = (uid: number) => {
+      lchownSync(workDir, uid, this.policy.gid);
+      return { uid, again: false };
+    };
     try {
+      if (released !== undefined && link(source, this.claimFile(released))) return claimed(released);
       for (let i = 0; i < users.count; i++) {
         const uid = users.first + ((start + i) % users.count);
-        const claim = this.claimFile(uid);
-        try {
-          // Atomic, and fails on a claim that exists, as an `O_EXCL` create does.
-          linkSync(source, claim);
-          return { uid, again: false };
-        } catch (err) {
-          if ((err as NodeJS.ErrnoException).code !== 'EEXIST') throw err;
-          // The same launch again (a retried start before its supervisor claimed it): its own uid.
-          if (readClaim(claim) === launchName) return { uid, again: true };
-        }
+        if (link(source, this.claimFile(uid))) return claimed(uid);
       }
       throw new Error(`every one of the ${users.count} step uids from ${users.first} is held by a launch: raise SLUICE_STEP_UIDS`);
     } finally {
@@ -274,18 +281,19 @@ export class StepSandboxes {
 
   /**
    * A file of root's holding `launchName`, to link as a uid's claim: a released claim's file
-   * taken from the spares (a rename: one worker gets each) and rewritten, else a new one.
+   * taken from the spares (a rename: one worker gets each) and rewritten, with the uid it was
+   * released by; else a new one.
    */
-  private claimSource(launchName: string): string {
+  private claimSource(launchName: string): { source: string; released?: number } {
     const source = join(this.policy.root, 'uid-taking', randomUUID());
     for (let uid = this.spareClaims.pop(); uid !== undefined; uid = this.spareClaims.pop()) {
       if (moveAside(join(this.policy.root, 'uid-spares', String(uid)), source)) {
         rewrite(source, launchName);
-        return source;
+        return { source, released: uid };
       }
     }
     writeFileSync(source, launchName, { flag: 'wx', mode: 0o600 });
-    return source;
+    return { source };
   }
 
   /**
@@ -299,6 +307,17 @@ export class StepSandboxes {
 }
 
 /** The launch name a uid's claim file holds, or undefined when there is none. */
+/** Links `source` as `claim`: atomic, and false on a claim that exists, as an `O_EXCL` create. */
+function link(source: string, claim: string): boolean {
+  try {
+    linkSync(source, claim);
+    return true;
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code === 'EEXIST') return false;
+    throw err;
+  }
+}
+
 function readClaim(claim: string): string | undefined {
   try {
     return readFileSync(claim, 'utf8');
@@ -499,7 +518,9 @@ export async function probeSandbox(sandboxes: StepSandboxes): Promise<SandboxToo
   };
   const tools = { unshare: await find('unshare'), setpriv: await find('setpriv'), mount: await find('mount'), umount: await find('umount'), ip: sandboxes.policy.isolateNetwork ? await find('ip') : '' };
   const probe = `probe-${process.pid}-${Date.now()}`;
-  const sandbox = await sandboxes.acquire(probe, join(sandboxes.policy.root, 'launches', probe));
+  const workDir = join(sandboxes.policy.root, 'launches', probe);
+  await mkdir(workDir, { recursive: true, mode: 0o700 });
+  const sandbox = await sandboxes.acquire(probe, workDir);
   try {
     const { file, args } = sandboxedCommand(tools, sandbox, await sandboxes.accountFiles(sandbox), ['/bin/sh', '-c', 'test "$(id -u)" = "$1"', 'probe', String(sandbox.uid)]);
     await run(file, args, { timeout: 10_000 }).catch((err: Error & { stderr?: string }) => {

@@ -1,11 +1,11 @@
 import { spawn, spawnSync } from 'node:child_process';
-import { chmodSync, chownSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { chmodSync, chownSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { createServer, type AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { basename, join } from 'node:path';
 import { LocalProcessRunner } from '../../activities/runners/local-process-runner';
 import type { LaunchSpec } from '../../activities/runners/runner';
-import type { StepSandbox } from '../../activities/runners/step-sandbox';
+import { StepSandboxes, type StepSandbox } from '../../activities/runners/step-sandbox';
 import { confineSteps, resolveStepUser, type StepIdentity } from '../../worker/step-user';
 
 /** The compiled runner, for a worker process of its own (jest's transform is not there). */
@@ -202,6 +202,8 @@ describe('LocalProcessRunner', () => {
     const identity = resolveStepUser(undefined, '2000000000-2000065535') as StepIdentity;
     const base = mkdtempSync('/var/tmp/sluice-sandbox-');
     const { sandboxes } = await confineSteps(identity, join(base, 'data'), 'isolated', [base]);
+    // The launches' directories, which the runner makes before it claims a uid.
+    for (const name of ['launch', 'launch-1', 'launch-2', 'launch-3']) mkdirSync(join(base, name));
     return { identity, base, sandboxes };
   };
   (asRoot ? test : test.skip)('a root worker confines each launch: a uid of its own, its own /tmp, /var/tmp and /dev/shm, no network, nothing left running after it', async () => {
@@ -265,10 +267,10 @@ describe('LocalProcessRunner', () => {
     mkdirSync(join(sandboxRoot, 'trash', 'left-by-a-killed-worker', 'tmp'), { recursive: true });
     await confineSteps(identity, join(base, 'data'), 'isolated', [base]);
     await until(() => readdirSync(join(sandboxRoot, 'trash')).length === 0);
-    // The same launch name starts where its slot search starts: at the uid it had, now free.
-    const fresh = confined(specs[0].name, (outputs) => ['sh', '-c', 'id -u > "$0/uid"', outputs]);
+    // A fresh launch takes the uid released last: its /tmp and its namespaces wait for it.
+    const fresh = confined(`confined-c-${process.pid}`, (outputs) => ['sh', '-c', 'id -u > "$0/uid"', outputs]);
     expect(await runner.wait(await runner.start(fresh), new AbortController().signal)).toEqual({ status: 'exited', exitCode: 0 });
-    expect(Number(readFileSync(join(fresh.writableDirs[0], 'uid'), 'utf8'))).toBe(uids[0]);
+    expect(Number(readFileSync(join(fresh.writableDirs[0], 'uid'), 'utf8'))).toBe(uids[1]);
     rmSync(base, { recursive: true, force: true });
   });
 
@@ -291,30 +293,35 @@ describe('LocalProcessRunner', () => {
     const first = await sandboxes.acquire('reused-1', join(base, 'launch'));
     for (const dir of sources(first)) expect(statSync(dir)).toMatchObject({ uid: 0, mode: 0o41777 });
     const made = inodes(first);
-    // Left as it was (the skeleton a supervisor makes to bind Sluice's directory under /var/tmp back is root's own): handed on.
-    mkdirSync(join(sources(first)[1], basename(base)), { mode: 0o755 });
+    // Left as it was (the skeleton a supervisor makes to bind Sluice's directory under /var/tmp
+    // back is root's own; the sandbox probe's launch may have made it already): handed on.
+    mkdirSync(join(sources(first)[1], basename(base)), { recursive: true, mode: 0o755 });
     await sandboxes.release('reused-1', first.uid);
-    const second = await sandboxes.acquire('reused-1', join(base, 'launch'));
+    const second = await sandboxes.acquire('reused-2', join(base, 'launch-2'));
     expect(second.uid).toBe(first.uid);
     expect(inodes(second)).toEqual(made);
     // Written to: moved aside at the release, a new one for the next launch.
     writeFileSync(join(sources(second)[0], 'scratch'), '');
-    await sandboxes.release('reused-1', second.uid);
+    await sandboxes.release('reused-2', second.uid);
     expect(inodes(second)).toEqual([undefined, made[1]]);
     // A directory of the step's own where the skeleton would be, or one a step's uid left
-    // without a release (its worker killed): the next fresh claim discards it.
-    const third = await sandboxes.acquire('reused-1', join(base, 'launch'));
+    // without a release (its worker killed): the next fresh claim of the uid discards it, here
+    // another worker's, which finds the claim file among the spares.
+    const third = await sandboxes.acquire('reused-3', join(base, 'launch-3'));
+    expect(third.uid).toBe(first.uid);
     expect(readdirSync(sources(third)[0])).toEqual([]);
     rmSync(join(sources(third)[1], basename(base)), { recursive: true });
     mkdirSync(join(sources(third)[1], basename(base)), { mode: 0o755 });
     chownSync(join(sources(third)[1], basename(base)), third.uid, third.gid);
     const left = inodes(third);
-    rmSync(sandboxes.policy.root + `/uids/${third.uid}`);
-    const fourth = await sandboxes.acquire('reused-1', join(base, 'launch'));
+    renameSync(join(sandboxes.policy.root, 'uids', String(third.uid)), join(sandboxes.policy.root, 'uid-spares', String(third.uid)));
+    mkdirSync(join(base, 'launch-4'));
+    const fourth = await new StepSandboxes(sandboxes.policy).acquire('reused-4', join(base, 'launch-4'));
+    expect(fourth.uid).toBe(third.uid);
     expect(inodes(fourth)[0]).toBe(left[0]);
     expect(inodes(fourth)[1]).not.toBe(left[1]);
     expect(readdirSync(sources(fourth)[1])).toEqual([]);
-    await sandboxes.release('reused-1', fourth.uid);
+    await sandboxes.release('reused-4', fourth.uid);
     rmSync(base, { recursive: true, force: true });
   });
 

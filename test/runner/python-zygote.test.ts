@@ -377,6 +377,44 @@ describe('KFP lightweight steps from a warm interpreter', () => {
     expect(existsSync('/dev/shm/left-by-the-step')).toBe(false);
     expect(await sandboxed(false)).toMatchObject({ uid: 4242, reached: true });
   });
+
+  test("a uid's next launch enters the namespaces its launch before left as it got them, never what a step left there", async () => {
+    // What each launch sees: its uid, its namespaces, its /dev/shm and /tmp, the TCP sockets of its network.
+    const probe = [
+      'id -u > "$0/uid"; readlink /proc/self/ns/net > "$0/net"; readlink /proc/self/ns/mnt > "$0/mnt"',
+      'ls -A /dev/shm > "$0/shm"; ls -A /tmp > "$0/tmp"; tail -n +2 /proc/net/tcp > "$0/tcp"',
+    ].join('\n');
+    // The client closes first, so its end of the connection waits in TIME_WAIT for a minute after the step.
+    const timeWait = `python3 -c 'import socket; s = socket.create_server(("127.0.0.1", 0)); c = socket.create_connection(s.getsockname()); a = s.accept()[0]; c.close(); a.recv(1); a.close()'`;
+    let n = 0;
+    const launch = async (leave: string) => {
+      const workDir = mkdtempSync(join(base, 'ns-launch-'));
+      const outputs = mkdtempSync(join(base, 'ns-out-'));
+      const launchSpec = { name: `ns-${process.pid}-${++n}`, image: 'busybox', argv: ['sh', '-c', `${probe}\n${leave}`, outputs], env: stepEnv, workDir, logFile: join(workDir, 'log.txt'), writableDirs: [outputs] };
+      const status = await viaZygote.wait(await viaZygote.start(launchSpec), new AbortController().signal);
+      expect({ status, log: readFileSync(launchSpec.logFile, 'utf8') }).toEqual({ status: { status: 'exited', exitCode: 0 }, log: '' });
+      await viaZygote.seal(launchSpec);
+      const seen = (file: string) => readFileSync(join(outputs, file), 'utf8').trim();
+      return { uid: seen('uid'), net: seen('net'), mnt: seen('mnt'), shm: seen('shm'), tmp: seen('tmp'), tcp: seen('tcp') };
+    };
+    const clean = { shm: '', tmp: '', tcp: '' };
+    const first = await launch('');
+    expect(first).toMatchObject(clean);
+    // Left as it got them: the same uid's next launch runs in the same namespaces, then leaves a file in /dev/shm and a TIME_WAIT.
+    const second = await launch(`echo left > /dev/shm/left\n${timeWait}`);
+    expect(second).toEqual({ ...first });
+    // Neither is the next launch's: it gets a network and a mount namespace of its own, then writes to its /tmp.
+    const third = await launch('echo left > /tmp/left');
+    expect(third).toMatchObject({ uid: first.uid, ...clean });
+    expect(third.net).not.toBe(first.net);
+    expect(third.mnt).not.toBe(first.mnt);
+    // Its network is handed on; its mounts are not, since its /tmp was moved aside and made anew.
+    const fourth = await launch('');
+    expect(fourth).toMatchObject({ uid: first.uid, net: third.net, ...clean });
+    expect(fourth.mnt).not.toBe(third.mnt);
+    // Every one started from the launcher zygote, none with `sh` after a warning.
+    expect(warnings.filter((message) => message.includes(`ns-${process.pid}-`))).toEqual([]);
+  });
 });
 
 describe('which launches a zygote serves', () => {

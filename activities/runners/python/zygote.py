@@ -23,21 +23,24 @@ import atexit
 import ctypes
 import errno
 import fcntl
-import importlib
 import json
 import os
-import runpy
 import selectors
 import signal
-import site
 import socket
 import struct
 import sys
-import tempfile
 import time
 
 # Exits of the supervisor, as the `sh` supervisor's: another supervisor claimed the launch first.
 CLAIM_LOST = 125
+
+
+# What a lightweight step's executor needs (`_execute`), imported by a zygote that serves them
+# only: the launcher, which imports nothing it does not need, runs without `site` (`-S`), and
+# every module it holds makes each fork dearer (`random`, which `tempfile` imports, reseeds
+# itself in every child).
+_EXECUTOR_MODULES = ('runpy', 'site', 'tempfile')
 
 
 def _preload(modules):
@@ -46,7 +49,7 @@ def _preload(modules):
     os.environ['_KFP_RUNTIME'] = 'true'
     for name in modules:
         try:
-            importlib.import_module(name)
+            __import__(name)
         except Exception:  # pylint: disable=broad-except
             # The step imports it itself, and fails exactly as it would have without the zygote.
             pass
@@ -62,7 +65,7 @@ MS_NODEV = 4
 MS_NOEXEC = 8
 MS_BIND = 4096
 MS_REC = 16384
-MS_PRIVATE = 1 << 18
+MS_SLAVE = 1 << 19
 SIOCGIFFLAGS = 0x8913
 SIOCSIFFLAGS = 0x8914
 IFF_UP = 0x1
@@ -137,11 +140,60 @@ def _accounts(accounts, mount_dir):
     # a lazy unmount would cost the launch ~1 ms.
 
 
-def _apply_sandbox(box):
-    # The mount namespace is copied only now, at the launch, so that the step sees the host's mounts as they are.
+def _enter(path, nstype):
+    fd = os.open(path, os.O_RDONLY | os.O_CLOEXEC)
+    try:
+        _c('setns', ctypes.c_int(fd), ctypes.c_int(nstype))
+    finally:
+        os.close(fd)
+
+
+def _network(box, kept, made):
+    """The launch's network: the host's, the uid's kept namespace (`_Kept`) while no socket of an earlier step's is left in it, or a new one."""
+    if not box['isolateNetwork']:
+        return
+    if kept:
+        _enter(kept, CLONE_NEWNET)
+        if not _sockets_left():
+            return
+        # A TIME_WAIT outlives its process by a minute: this launch gets a namespace of its own.
+    elif made:
+        return
+    _isolate_network()
+
+
+def _sockets_left():
+    for name in ('/proc/self/net/sockstat', '/proc/self/net/sockstat6'):
+        with open(name, 'rb') as f:
+            # Per protocol, `inuse` (this namespace's sockets, orphans too) and `tw` (its
+            # TIME_WAITs); `orphan`, `alloc` and `mem` count the host's.
+            for line in f.read().splitlines():
+                words = line.split()
+                if any(words[i] in (b'inuse', b'tw') and words[i + 1] != b'0' for i in range(1, len(words) - 1)):
+                    return True
+    return False
+
+
+def _apply_sandbox(box, kept):
+    """The launch's mount namespace: one an earlier launch of the same sandbox left (`kept`, see `_Kept`) while its `/dev/shm` is empty, else a new one."""
+    if kept:
+        host = os.open('/proc/self/ns/mnt', os.O_RDONLY | os.O_CLOEXEC)
+        try:
+            _enter(kept, CLONE_NEWNS)
+            if not box.get('privateShm'):
+                return
+            with os.scandir('/dev/shm') as entries:
+                if next(entries, None) is None:
+                    return
+            # What an earlier step left there is not this one's.
+            _c('setns', ctypes.c_int(host), ctypes.c_int(CLONE_NEWNS))
+        finally:
+            os.close(host)
+    # The mount namespace is copied only now, at the launch, so that the step sees the host's
+    # mounts as they are; a slave of them, so that what the host mounts later reaches the steps
+    # of a namespace kept for later launches, and nothing mounted here reaches the host.
     _c('unshare', ctypes.c_int(CLONE_NEWNS))
-    # Nothing mounted from here on reaches the host's mount namespace.
-    _c('mount', None, b'/', None, ctypes.c_ulong(MS_REC | MS_PRIVATE), None)
+    _c('mount', None, b'/', None, ctypes.c_ulong(MS_REC | MS_SLAVE), None)
     _accounts(box['accounts'], box['accountsMount'])
     if box.get('privateShm'):
         _c('mount', b'sluice-shm', b'/dev/shm', b'tmpfs', ctypes.c_ulong(MS_NOSUID | MS_NODEV), b'mode=1777')
@@ -160,8 +212,8 @@ def _drop_privileges(uid, gid):
 
 
 def _ready(fd):
+    # Left open: the supervisor says on it at its end whether its namespaces may be kept (`_Kept`).
     os.write(fd, b'ok')
-    os.close(fd)
 
 
 def _start_ticks():
@@ -196,11 +248,13 @@ def _exit_status(status):
     return os.waitstatus_to_exitcode(status) if os.WIFEXITED(status) else 128 + os.WTERMSIG(status)
 
 
-def _supervise(req, ready_fd):
+def _supervise(req, ready_fd, network_made):
     """The supervisor, once its spare has its request: set up, claim, tell the zygote (`ready_fd`), run the step."""
     box = req.get('sandbox')
+    kept = req.get('kept') or {}
     if box:
-        _apply_sandbox(box)
+        _network(box, kept.get('net'), network_made)
+        _apply_sandbox(box, kept.get('mnt'))
         _drop_privileges(box['uid'], box['gid'])
         # Group-writable by default, as the `sh` sandbox: the run's workspace is the steps' group's.
         os.umask(0o002)
@@ -222,6 +276,7 @@ def _supervise(req, ready_fd):
     else:
         step = os.fork()
         if step == 0:
+            os.close(ready_fd)
             _run_step(req)  # never returns
         code = _exit_status(os.waitpid(step, 0)[1])
     try:
@@ -234,6 +289,8 @@ def _supervise(req, ready_fd):
                 os.kill(-1, signal.SIGKILL)
             except OSError:
                 pass
+            # Its namespaces may serve the uid's next launch (`_Kept`).
+            os.write(ready_fd, b'kept')
     finally:
         os._exit(code)
 
@@ -287,6 +344,7 @@ def _run_step(req):
 
 
 def _execute(req):
+    import runpy, site, tempfile  # pylint: disable=import-outside-toplevel,multiple-imports  # imported already: _EXECUTOR_MODULES
     signal.signal(signal.SIGINT, signal.default_int_handler)
     os.environ.clear()
     os.environ.update(req['env'])
@@ -343,26 +401,25 @@ def _reply(message):
 
 
 class _Spare:
-    """A supervisor forked before its launch: the fork and the network namespace (~2 ms) are off the launch's path.
+    """A supervisor forked before its launch: the fork and, when the next launch will need a new one, the network namespace (~2 ms) are off the launch's path.
 
-    `kind` is what it made ahead: None (no sandbox: only its session), False (a sandbox sharing
-    the host's network), True (a sandbox with a network of its own). It waits for its request on
+    `network_made`: it made a network namespace of its own ahead. It waits for its request on
     `ctl` and answers on `ready` as a freshly forked supervisor did; the zygote's end of `ctl`
     closing unused (the zygote gone, or a request of another kind) ends it.
     """
 
-    def __init__(self, kind):
-        self.kind = kind
+    def __init__(self, network_made):
+        self.network_made = network_made
         ctl_r, self.ctl = os.pipe()
         self.ready, ready_w = os.pipe()
         self.pid = os.fork()
         if self.pid == 0:
-            _spare_main(kind, ready_w, ctl_r)  # never returns
+            _spare_main(network_made, ready_w, ctl_r)  # never returns
         os.close(ctl_r)
         os.close(ready_w)
 
     def start(self, req):
-        """Hands `req` over; the supervisor's pid once it runs as the step's user in its sandbox, or OSError saying why not."""
+        """Hands `req` over; the supervisor's pid and its end of `ready` once it runs as the step's user in its sandbox, or OSError saying why not."""
         try:
             data = json.dumps(req).encode()
             try:
@@ -373,7 +430,9 @@ class _Spare:
             os.close(self.ctl)
             self.ctl = -1
             answer = b''
-            while chunk := os.read(self.ready, 4096):
+            # `ok`, or why not and then the end. Not a byte past `ok`: the supervisor may have
+            # written its end (`kept`) already.
+            while answer != b'ok' and (chunk := os.read(self.ready, 2 - len(answer) if b'ok'.startswith(answer) else 4096)):
                 answer += chunk
             if answer != b'ok':
                 try:
@@ -381,7 +440,8 @@ class _Spare:
                 except ChildProcessError:
                     pass  # reaped already, having died before its request
                 raise OSError(0, answer.decode(errors='replace') or 'the supervisor ended before it was ready')
-            return self.pid
+            ready, self.ready = self.ready, -1
+            return self.pid, ready
         finally:
             self.discard()
 
@@ -392,7 +452,7 @@ class _Spare:
         self.ctl = self.ready = -1
 
 
-def _spare_main(kind, ready_w, ctl_r):
+def _spare_main(network_made, ready_w, ctl_r):
     try:
         signal.set_wakeup_fd(-1)
         signal.signal(signal.SIGCHLD, signal.SIG_DFL)
@@ -403,11 +463,12 @@ def _spare_main(kind, ready_w, ctl_r):
             os.dup2(null, fd)
         ready_w = fcntl.fcntl(ready_w, fcntl.F_DUPFD, 5)
         ctl_r = fcntl.fcntl(ctl_r, fcntl.F_DUPFD, 5)
-        os.dup2(ready_w, 3)
+        # Not the step's: it is spawned without it.
+        os.dup2(ready_w, 3, inheritable=False)
         os.dup2(ctl_r, 4)
         os.closerange(5, 1 << 16)
         os.setsid()
-        if kind:
+        if network_made:
             _isolate_network()
         request = b''
         while chunk := os.read(4, 65536):
@@ -424,7 +485,7 @@ def _spare_main(kind, ready_w, ctl_r):
         os.dup2(log_fd, 1)
         os.dup2(log_fd, 2)
         os.close(log_fd)
-        _supervise(req, 3)
+        _supervise(req, 3, network_made)
     except BaseException as e:  # pylint: disable=broad-except
         try:
             os.write(3, (e.strerror if isinstance(e, OSError) and e.errno == 0 else f'{type(e).__name__}: {e}').encode())
@@ -432,13 +493,89 @@ def _spare_main(kind, ready_w, ctl_r):
             os._exit(126)
 
 
-def _spare_kind(req):
-    box = req.get('sandbox')
-    return bool(box['isolateNetwork']) if box else None
+class _Kept:
+    """Namespaces of launches that ended as they should, for the next launch of the same uid.
+
+    Making a network namespace and tearing it down cost ~1 ms of the machine's CPU per launch,
+    and a mount namespace with its mounts ~1 ms more. A uid's launches follow one another (its
+    claim), so the zygote holds a supervisor's namespaces (their files in /proc, opened once it
+    answers) and, when the supervisor has ended every process of the uid (it says `kept`), offers
+    them to the uid's next launch. That supervisor enters them (`setns`) unless the step before
+    left something there: a socket in the network (`_network`), an entry in the mount
+    namespace's own `/dev/shm` (`_apply_sandbox`); then it makes its own. A mount namespace is
+    offered only to a launch of the same sandbox (`_mounts_key`): the same accounts and the same
+    directories on `/tmp` and `/var/tmp` and bound back under them. The worker moves a `/tmp`
+    a step wrote to aside and makes a new one (step-sandbox.ts, `discardTouched`), so a touched
+    `/tmp` never reaches a later launch; the kept namespace, holding the old directory open,
+    keeps its inode from being reused for the new one.
+    """
+
+    LIMIT = 256
+
+    def __init__(self):
+        # kind ('net', 'mnt') -> uid -> (what it was made of, fd)
+        self.pools = {'net': {}, 'mnt': {}}
+
+    def take(self, box):
+        """The kept namespaces a launch in `box` is offered, as paths its supervisor can open, with the fds the zygote holds meanwhile; and the key of its mounts."""
+        if not box or not box.get('ownUid'):
+            return {}, [], None
+        uid, key = box['uid'], _mounts_key(box)
+        fds = []
+        for kind, wanted in (('net', True), ('mnt', key)):
+            made, fd = self.pools[kind].pop(uid, (None, None))
+            if fd is None:
+                continue
+            if made == wanted and (kind != 'net' or box['isolateNetwork']):
+                fds.append((kind, fd))
+            else:
+                os.close(fd)
+        # Opened through the zygote's descriptors: the supervisor was forked before they were kept.
+        return {kind: f'/proc/{os.getpid()}/fd/{fd}' for kind, fd in fds}, fds, key
+
+    def hold(self, pid, box, offered):
+        """The namespaces supervisor `pid` runs in (those `offered`, or its own), to keep if it ends as it should."""
+        for _, fd in offered:
+            os.close(fd)
+        held = []
+        if box and box.get('ownUid'):
+            for kind in ('net', 'mnt') if box['isolateNetwork'] else ('mnt',):
+                try:
+                    held.append((kind, os.open(f'/proc/{pid}/ns/{kind}', os.O_RDONLY | os.O_CLOEXEC)))
+                except OSError:
+                    pass  # it ended already: nothing to keep
+        return held
+
+    def keep(self, uid, key, held):
+        for kind, fd in held:
+            pool = self.pools[kind]
+            old = pool.pop(uid, None)
+            if old is not None:
+                os.close(old[1])
+            pool[uid] = (True if kind == 'net' else key, fd)
+            if len(pool) > self.LIMIT:
+                os.close(pool.pop(next(iter(pool)))[1])
+
+
+def _mounts_key(box):
+    """What a mount namespace was made of (`_apply_sandbox`): the accounts, and each directory bound, by inode."""
+    def ino(path):
+        try:
+            st = os.stat(path)
+        except OSError:
+            return None
+        return (st.st_dev, st.st_ino)
+    tmp = box.get('privateTmp') or {'mounts': []}
+    return (
+        box['accounts']['passwd'], box['accounts']['group'], box['accountsMount'], bool(box.get('privateShm')),
+        tuple((m['target'], ino(m['source']), tuple((keep, ino(keep)) for keep in m['keep'])) for m in tmp['mounts']),
+    )
 
 
 def main():
-    _preload(json.loads(sys.argv[1]) if len(sys.argv) > 1 else [])
+    preload = json.loads(sys.argv[1]) if len(sys.argv) > 1 else []
+    if preload:
+        _preload([*_EXECUTOR_MODULES, *preload])
     wake_r, wake_w = os.pipe()
     for fd in (wake_r, wake_w):
         os.set_blocking(fd, False)
@@ -448,6 +585,7 @@ def main():
     signal.signal(signal.SIGINT, signal.SIG_IGN)
     supervisors = {}
     spare = [None]
+    kept = _Kept()
     sel = selectors.DefaultSelector()
     sel.register(0, selectors.EVENT_READ)
     sel.register(wake_r, selectors.EVENT_READ)
@@ -461,7 +599,7 @@ def main():
                         pass
                 except BlockingIOError:
                     pass
-                _reap(supervisors)
+                _reap(supervisors, kept)
                 continue
             chunk = os.read(0, 65536)
             if not chunk:
@@ -470,31 +608,43 @@ def main():
             *lines, pending = pending.split(b'\n')
             for line in lines:
                 if line.strip():
-                    _serve(json.loads(line), supervisors, spare)
+                    _serve(json.loads(line), supervisors, spare, kept)
 
 
-def _serve(req, supervisors, spare):
+class _Supervisor:
+    def __init__(self, rid, ready, uid, key, held):
+        self.rid, self.ready, self.uid, self.key, self.held = rid, ready, uid, key, held
+
+
+def _serve(req, supervisors, spare, kept):
     """Starts `req` from the spare if it is of the launch's kind (else from one forked now), then forks the next spare."""
-    kind = _spare_kind(req)
-    ready = spare[0] if spare[0] and spare[0].kind == kind else None
+    box = req.get('sandbox')
+    paths, offered, key = kept.take(box)
+    if paths:
+        req = {**req, 'kept': paths}
+    network_made = bool(box and box['isolateNetwork'] and 'net' not in paths)
+    ready = spare[0] if spare[0] and spare[0].network_made == network_made else None
     if spare[0] and not ready:
         spare[0].discard()  # it reads EOF and exits; the zygote reaps it
     spare[0] = None
     try:
-        pid = (ready or _Spare(kind)).start(req)
+        pid, ready_fd = (ready or _Spare(network_made)).start(req)
     except OSError as e:
+        for _, fd in offered:
+            os.close(fd)
         _reply({'id': req['id'], 'error': str(e.strerror or e)})
     else:
-        supervisors[pid] = req['id']
+        os.set_blocking(ready_fd, False)
+        supervisors[pid] = _Supervisor(req['id'], ready_fd, box and box['uid'], key, kept.hold(pid, box, offered))
         _reply({'id': req['id'], 'pid': pid})
-    # After the answer: the next launch's fork happens while this one's step runs.
+    # After the answer: the next launch's fork happens while this one's step runs, of the kind this one needed.
     try:
-        spare[0] = _Spare(kind)
+        spare[0] = _Spare(network_made)
     except OSError:
         pass  # the next launch forks its own, and says why if it cannot
 
 
-def _reap(supervisors):
+def _reap(supervisors, kept):
     while True:
         try:
             pid, status = os.waitpid(-1, os.WNOHANG)
@@ -502,11 +652,21 @@ def _reap(supervisors):
             return
         if pid == 0:
             return
-        rid = supervisors.pop(pid, None)
-        if rid is None:
+        sup = supervisors.pop(pid, None)
+        if sup is None:
             continue
+        try:
+            said = os.read(sup.ready, 16)
+        except OSError:
+            said = b''
+        os.close(sup.ready)
+        if said == b'kept':
+            kept.keep(sup.uid, sup.key, sup.held)
+        else:
+            for _, fd in sup.held:
+                os.close(fd)
         signaled = os.WIFSIGNALED(status)
-        _reply({'id': rid, 'exited': {
+        _reply({'id': sup.rid, 'exited': {
             'code': None if signaled else os.waitstatus_to_exitcode(status),
             'signal': signal.Signals(os.WTERMSIG(status)).name if signaled else None,
         }})

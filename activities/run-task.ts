@@ -67,7 +67,7 @@ export function createTaskActivities(deps: RunTaskDeps) {
   return {
     runTask: (input: TaskActivityInput) => execute(input, undefined) as Promise<TaskActivityResult>,
     runTaskInline: (input: TaskActivityInput, detachAfterMs: number) => execute(input, detachAfterMs),
-    runTaskSeries: (inputs: TaskActivityInput[], windowMs: number) => runSeries(execute, inputs, windowMs),
+    runTaskSeries: (inputs: TaskActivityInput[], windowMs: number) => runSeries(execute, inputs, windowMs, (runId, taskPaths) => deps.store.listTaskAttempts(runId, taskPaths)),
     stopTask: (input: TaskActivityInput) => stopTask(deps, input),
   };
 }
@@ -103,10 +103,18 @@ function planLaunch(deps: RunTaskDeps, input: TaskActivityInput, n: number): Lau
   return prepareLaunch(input, { launch: n, layout, launchName, baseEnv: deps.stepEnv, workspaceIsVolume: deps.runner.workspaces !== undefined, kubernetesSteps: deps.runner.carriesKubernetesSteps });
 }
 
+/**
+ * How long a launch's start record may wait to be written with its end (`startedSoon`): most
+ * steps of a wide fan-out or a large loop end sooner, and each then costs one statement less.
+ * A step still running after it shows RUNNING with its real start time from then on.
+ */
+const START_RECORD_WITHIN_MS = 250;
+
 export type TaskExecutor = ReturnType<typeof taskExecutor>;
 
 function taskExecutor(deps: RunTaskDeps) {
-  return async function runTask(input: TaskActivityInput, detachAfterMs: number | undefined): Promise<TaskActivityResult | DetachedTask> {
+  /** `known`: the task's recorded launches, read for a whole series at its start; read now when absent. */
+  return async function runTask(input: TaskActivityInput, detachAfterMs: number | undefined, known?: readonly TaskAttemptRecord[]): Promise<TaskActivityResult | DetachedTask> {
     const ctx = Context.current();
     const detach = detachAfterMs === undefined ? undefined : AbortSignal.timeout(detachAfterMs);
     // Entries are the run's namespace's (and pipeline's): one namespace never reuses another's outputs.
@@ -122,7 +130,7 @@ function taskExecutor(deps: RunTaskDeps) {
     // a slow lookup between that choice and the launch's start would let a concurrent attempt
     // (after a heartbeat timeout) start the launch, whose outputs this one would then clear.
     // A hit returns here: no Python environment is built, no launch claimed or started.
-    const attempts = await deps.store.listTaskAttempts(input.runId, input.taskPath);
+    const attempts = known ?? (await deps.store.listTaskAttempts(input.runId, input.taskPath));
     const cache = input.cache !== undefined && attempts.length === 0 ? await consultCache(deps.store, scope, deps.cacheEnabled, recorder, input, ctx.info.attempt > 1) : {};
     if (cache.hit) return cache.hit;
     const choice = await chooseLaunch(attempts, recorder, input, launchBase, ownDetails(ctx.info.heartbeatDetails as HeartbeatDetails | undefined, input.taskPath));
@@ -150,90 +158,92 @@ function taskExecutor(deps: RunTaskDeps) {
       for (const dir of new Set([...plan.spec.writableDirs, dirname(plan.spec.logFile)])) mkdirSync(dir, { recursive: true });
     }
     // A resumed launch was recorded as started by the attempt that started it; recording it
-    // again would move its start time to the time of the reattach. The record is written while
-    // the runner starts the step: a launch is found again by the runner's own records (the
-    // launch's files, a pod's name), never by this one, so a crash between the two reattaches
-    // as ever. The recorder writes the launch's later records after it.
-    const startRecorded = choice.resume ? Promise.resolve() : recorder.started(n, name, plan.spec.logFile, plan.resources, n === 1 ? cache.info : undefined);
-    startRecorded.catch(() => undefined);
+    // again would move its start time to the time of the reattach. A new one's start is written
+    // with its end when the step ends within START_RECORD_WITHIN_MS (one statement instead of
+    // two), else then: a launch is found again by the runner's own records (the launch's files,
+    // a pod's name), never by this one, so a crash before it reattaches as ever.
+    if (!choice.resume) recorder.startedSoon(n, START_RECORD_WITHIN_MS, name, plan.spec.logFile, plan.resources, n === 1 ? cache.info : undefined);
     const startedAt = choice.startedAt ?? new Date();
-
-    // No beat at once: the server times the first heartbeat from the attempt's start anyway, and
-    // the launch number is in the store, so a step that ends within the interval costs no beat.
-    // Beating from here on keeps an attempt alive while its Python environment is built.
-    let progress: LaunchProgress | undefined;
-    const heartbeat = () => ctx.heartbeat({ task: input.taskPath, launch: n, progress } satisfies HeartbeatDetails);
-    const timer = setInterval(heartbeat, heartbeatEveryMs(ctx.info.heartbeatTimeoutMs));
-    let handle: LaunchHandle;
-    let status: LaunchStatus;
-    let deadline: ReturnType<typeof deadlineSignal>;
     try {
-      // Also for a resumed launch: an attempt that timed out while the environment was built
-      // never started the step, and the build it shares (or finds done) is what the step needs.
-      if (deps.pythonEnvs) {
-        try {
-          const python = await deps.pythonEnvs.envFor(plan.spec.argv, plan.spec.logFile, plan.spec.env);
-          plan.spec.env = python.env;
-          plan.spec.requirementsInstalled = python.installed;
-        } catch (err) {
-          // Like a failed `pip install` in the step itself: KFP's retry policy decides. A resumed
-          // launch may already be running, so it goes on (its own pip installs what it needs).
-          if (!choice.resume) return await failLaunch(recorder, lastLaunch, n, { message: `task ${input.taskPath}: ${(err as Error).message}`, type: FailureTypes.stepFailed }, undefined, plan.spec.logFile);
+      // No beat at once: the server times the first heartbeat from the attempt's start anyway, and
+      // the launch number is in the store, so a step that ends within the interval costs no beat.
+      // Beating from here on keeps an attempt alive while its Python environment is built.
+      let progress: LaunchProgress | undefined;
+      const heartbeat = () => ctx.heartbeat({ task: input.taskPath, launch: n, progress } satisfies HeartbeatDetails);
+      const timer = setInterval(heartbeat, heartbeatEveryMs(ctx.info.heartbeatTimeoutMs));
+      let handle: LaunchHandle;
+      let status: LaunchStatus;
+      let deadline: ReturnType<typeof deadlineSignal>;
+      try {
+        // Also for a resumed launch: an attempt that timed out while the environment was built
+        // never started the step, and the build it shares (or finds done) is what the step needs.
+        if (deps.pythonEnvs) {
+          try {
+            const python = await deps.pythonEnvs.envFor(plan.spec.argv, plan.spec.logFile, plan.spec.env);
+            plan.spec.env = python.env;
+            plan.spec.requirementsInstalled = python.installed;
+          } catch (err) {
+            // Like a failed `pip install` in the step itself: KFP's retry policy decides. A resumed
+            // launch may already be running, so it goes on (its own pip installs what it needs).
+            if (!choice.resume) return await failLaunch(recorder, lastLaunch, n, { message: `task ${input.taskPath}: ${(err as Error).message}`, type: FailureTypes.stepFailed }, undefined, plan.spec.logFile);
+          }
+          // An attempt that ended during the build must not start the launch: the next attempt,
+          // which shared the build, may be starting it right now, and a step runs once.
+          if (ctx.cancellationSignal.aborted) return await handleCancellation(ctx, deps, recorder, undefined, n, plan);
         }
-        // An attempt that ended during the build must not start the launch: the next attempt,
-        // which shared the build, may be starting it right now, and a step runs once.
-        if (ctx.cancellationSignal.aborted) return await handleCancellation(ctx, deps, recorder, undefined, n, plan);
-      }
-      try {
-        handle = await deps.runner.start(plan.spec);
-      } catch (err) {
-        // A launch the runner can never start (a pod spec Kubernetes would refuse) fails its task now.
-        if (!(err instanceof ApplicationFailure) || !err.nonRetryable) throw err;
-        return await failLaunch(recorder, lastLaunch, n, { message: err.message, type: err.type ?? FailureTypes.invalidTask }, undefined, undefined);
-      }
-      await startRecorded;
-      deadline = deadlineSignal(startedAt, input.timeoutSeconds);
-      try {
-        status = await deps.runner.wait(handle, AbortSignal.any([ctx.cancellationSignal, deadline.signal, ...(detach ? [detach] : [])]), (now) => (progress = now));
+        try {
+          handle = await deps.runner.start(plan.spec);
+        } catch (err) {
+          // A launch the runner can never start (a pod spec Kubernetes would refuse) fails its task now.
+          if (!(err instanceof ApplicationFailure) || !err.nonRetryable) throw err;
+          return await failLaunch(recorder, lastLaunch, n, { message: err.message, type: err.type ?? FailureTypes.invalidTask }, undefined, undefined);
+        }
+        deadline = deadlineSignal(startedAt, input.timeoutSeconds);
+        try {
+          status = await deps.runner.wait(handle, AbortSignal.any([ctx.cancellationSignal, deadline.signal, ...(detach ? [detach] : [])]), (now) => (progress = now));
+        } finally {
+          deadline.clear();
+        }
       } finally {
-        deadline.clear();
+        clearInterval(timer);
       }
-    } finally {
-      clearInterval(timer);
-    }
-    if (status.status === 'running' && ctx.cancellationSignal.aborted) return handleCancellation(ctx, deps, recorder, handle, n, plan);
-    if (status.status === 'running' && !deadline.signal.aborted && detach?.aborted) return { detached: n };
-    if (status.status === 'running') {
-      await deps.runner.kill(handle, deps.killGraceMs);
-      await deps.runner.seal?.(plan.spec);
-      const message = `task ${input.taskPath} timed out: still running after its deadline of ${input.timeoutSeconds} s, so it was killed`;
-      return failLaunch(recorder, lastLaunch, n, { message, type: FailureTypes.taskTimedOut }, undefined, plan.spec.logFile);
-    }
+      if (status.status === 'running' && ctx.cancellationSignal.aborted) return handleCancellation(ctx, deps, recorder, handle, n, plan);
+      if (status.status === 'running' && !deadline.signal.aborted && detach?.aborted) return { detached: n };
+      if (status.status === 'running') {
+        await deps.runner.kill(handle, deps.killGraceMs);
+        await deps.runner.seal?.(plan.spec);
+        const message = `task ${input.taskPath} timed out: still running after its deadline of ${input.timeoutSeconds} s, so it was killed`;
+        return failLaunch(recorder, lastLaunch, n, { message, type: FailureTypes.taskTimedOut }, undefined, plan.spec.logFile);
+      }
 
-    // Before its outputs are read: from now on no step can change them.
-    await deps.runner.seal?.(plan.spec);
-    if (status.status === 'exited' && status.exitCode === 0) {
-      let outputs: TaskOutputs;
-      try {
-        outputs = await collectOutputs(input, plan);
-      } catch (err) {
-        return failLaunch(recorder, lastLaunch, n, { message: `outputs of ${input.taskPath}: ${(err as Error).message}`, type: FailureTypes.invalidTask }, 0, plan.spec.logFile);
+      // Before its outputs are read: from now on no step can change them.
+      await deps.runner.seal?.(plan.spec);
+      if (status.status === 'exited' && status.exitCode === 0) {
+        let outputs: TaskOutputs;
+        try {
+          outputs = await collectOutputs(input, plan);
+        } catch (err) {
+          return failLaunch(recorder, lastLaunch, n, { message: `outputs of ${input.taskPath}: ${(err as Error).message}`, type: FailureTypes.invalidTask }, 0, plan.spec.logFile);
+        }
+        await recorder.succeeded(n, outputs);
+        void deps.runner.release?.(handle, true).catch(() => undefined);
+        return { outputs, attempts: n, podName: name };
       }
-      await recorder.succeeded(n, outputs);
-      void deps.runner.release?.(handle, true).catch(() => undefined);
-      return { outputs, attempts: n, podName: name };
+      // Recorded below with its log tail; what the runner kept of it goes as its retention says.
+      const release = () => void deps.runner.release?.(handle, false).catch(() => undefined);
+      if (status.status === 'failed') {
+        const type = status.timedOut ? FailureTypes.taskTimedOut : status.retryable ? FailureTypes.stepFailed : FailureTypes.launchFailed;
+        const message = `task ${input.taskPath} failed: ${status.reason}: ${status.message}`;
+        return failLaunch(recorder, lastLaunch, n, { message, type }, status.exitCode, plan.spec.logFile).finally(release);
+      }
+      const message = status.status === 'exited'
+        ? `task ${input.taskPath} failed: exit code ${status.exitCode}`
+        : `task ${input.taskPath} failed: ${status.reason}`;
+      return failLaunch(recorder, lastLaunch, n, { message, type: FailureTypes.stepFailed }, status.status === 'exited' ? status.exitCode : undefined, plan.spec.logFile).finally(release);
+    } finally {
+      // A launch handed on running, or an attempt that failed: its start is written now.
+      await recorder.flushStart();
     }
-    // Recorded below with its log tail; what the runner kept of it goes as its retention says.
-    const release = () => void deps.runner.release?.(handle, false).catch(() => undefined);
-    if (status.status === 'failed') {
-      const type = status.timedOut ? FailureTypes.taskTimedOut : status.retryable ? FailureTypes.stepFailed : FailureTypes.launchFailed;
-      const message = `task ${input.taskPath} failed: ${status.reason}: ${status.message}`;
-      return failLaunch(recorder, lastLaunch, n, { message, type }, status.exitCode, plan.spec.logFile).finally(release);
-    }
-    const message = status.status === 'exited'
-      ? `task ${input.taskPath} failed: exit code ${status.exitCode}`
-      : `task ${input.taskPath} failed: ${status.reason}`;
-    return failLaunch(recorder, lastLaunch, n, { message, type: FailureTypes.stepFailed }, status.status === 'exited' ? status.exitCode : undefined, plan.spec.logFile).finally(release);
   };
 }
 

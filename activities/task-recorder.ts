@@ -15,6 +15,8 @@ import type { TaskActivityInput, TaskActivityResult } from './types';
 export class TaskRecorder {
   /** The last record made: each waits for the one before it (see `record`). */
   private written: Promise<unknown> = Promise.resolve();
+  /** A start not written yet (`startedSoon`): the launch's end, if it comes first, carries it. */
+  private pendingStart?: { launch: number; record: StartRecord; at: Date; timer: NodeJS.Timeout };
 
   constructor(
     private readonly store: MetadataStore,
@@ -26,11 +28,26 @@ export class TaskRecorder {
 
   /** `cache`: the cache decision that led to this launch, recorded with the first one. */
   async started(launch: number, podName: string, logUri: string, resources?: ResourceRequirements, cache?: TaskCacheInfo): Promise<void> {
-    await this.record({
-      task: { state: 'RUNNING', inputParameters: this.input.inputs.parameters, cache },
-      attempt: { attempt: launch, state: 'RUNNING', podName, logUri, resources },
-      inputArtifacts: this.input.inputs.artifacts,
-    });
+    await this.record(this.startOf(launch, podName, logUri, resources, cache));
+  }
+
+  /**
+   * Records the start of `launch` (as `started`, with the time it is called) `withinMs` from
+   * now, or with the launch's end if that comes first: a short step's start and end are then one
+   * statement. Nothing depends on the start record but what it shows: a launch is found again by
+   * the runner's own records, and `flushStart` writes it before the activity hands a running
+   * launch on or fails.
+   */
+  startedSoon(launch: number, withinMs: number, podName: string, logUri: string, resources?: ResourceRequirements, cache?: TaskCacheInfo): void {
+    const record = this.startOf(launch, podName, logUri, resources, cache);
+    const timer = setTimeout(() => void this.flushStart().catch(() => undefined), withinMs);
+    this.pendingStart = { launch, record, at: new Date(), timer };
+  }
+
+  /** Writes the start `startedSoon` holds, if no record carried it yet. */
+  flushStart(): Promise<void> {
+    const pending = this.takeStart();
+    return pending ? this.record(pending.record, pending.at) : Promise.resolve();
   }
 
   async succeeded(launch: number, outputs: TaskOutputs): Promise<void> {
@@ -75,19 +92,33 @@ export class TaskRecorder {
     return { outputs: await recordedOutputs(this.store, task), attempts: launch, podName, cachedFrom: task.cache?.cachedFrom };
   }
 
-  private record(outcome: {
-    task: Pick<LaunchRecord['task'], 'state' | 'inputParameters' | 'outputParameters' | 'error' | 'cache'>;
-    attempt?: LaunchRecord['attempt'];
-    inputArtifacts?: LaunchRecord['inputArtifacts'];
-    outputArtifacts?: LaunchRecord['outputArtifacts'];
-    cacheEntry?: LaunchRecord['cacheEntry'];
-  }): Promise<void> {
+  private startOf(launch: number, podName: string, logUri: string, resources?: ResourceRequirements, cache?: TaskCacheInfo): StartRecord {
+    return {
+      task: { state: 'RUNNING', inputParameters: this.input.inputs.parameters, cache },
+      attempt: { attempt: launch, state: 'RUNNING', podName, logUri, resources },
+      inputArtifacts: this.input.inputs.artifacts,
+    };
+  }
+
+  private takeStart(): TaskRecorder['pendingStart'] {
+    const pending = this.pendingStart;
+    if (pending) clearTimeout(pending.timer);
+    this.pendingStart = undefined;
+    return pending;
+  }
+
+  /** `at`: when it happened, now unless said. An outcome of the launch whose start is pending carries that start. */
+  private record(outcome: Outcome, at = new Date()): Promise<void> {
     const { runId, taskPath, displayName, componentName } = this.input;
     const parent = parentPath(taskPath);
+    const start = outcome.attempt && this.pendingStart?.launch === outcome.attempt.attempt ? this.takeStart() : undefined;
     const launch: LaunchRecord = {
+      ...start?.record,
       ...outcome,
+      ...(start ? { startedAt: start.at } : {}),
       runId,
       task: {
+        ...start?.record.task,
         ...outcome.task,
         taskPath,
         displayName,
@@ -95,7 +126,8 @@ export class TaskRecorder {
         kind: this.kind,
         componentName,
       },
-      at: new Date(),
+      ...(outcome.attempt ? { attempt: { ...start?.record.attempt, ...outcome.attempt } } : {}),
+      at,
     };
     // A launch's records land in the order they were made, each once the one before has settled
     // (written or failed): `runTask` writes the start record while the step starts, and a
@@ -105,6 +137,16 @@ export class TaskRecorder {
     return write;
   }
 }
+
+type Outcome = {
+  task: Pick<LaunchRecord['task'], 'state' | 'inputParameters' | 'outputParameters' | 'error' | 'cache'>;
+  attempt?: LaunchRecord['attempt'];
+  inputArtifacts?: LaunchRecord['inputArtifacts'];
+  outputArtifacts?: LaunchRecord['outputArtifacts'];
+  cacheEntry?: LaunchRecord['cacheEntry'];
+};
+
+type StartRecord = Outcome & { attempt: NonNullable<Outcome['attempt']> };
 
 /**
  * A task's recorded outputs with their artifacts read back from the store.

@@ -1,6 +1,7 @@
 import { ApplicationFailure, CancelledFailure, Context } from '@temporalio/activity';
 import { PIPELINE_FAILURES } from '../config/constants';
 import type { TaskExecutor } from './run-task';
+import type { TaskAttemptRecord } from '../store/types';
 import type { SeriesEnding, TaskActivityInput } from './types';
 
 /**
@@ -18,16 +19,31 @@ import type { SeriesEnding, TaskActivityInput } from './types';
  * finds each task where the store says it stands: a finished task is read back, an unfinished
  * launch reattached.
  */
-export async function runSeries(execute: TaskExecutor, inputs: readonly TaskActivityInput[], windowMs: number): Promise<{ endings: SeriesEnding[] }> {
+export async function runSeries(
+  execute: TaskExecutor,
+  inputs: readonly TaskActivityInput[],
+  windowMs: number,
+  attemptsOf: (runId: string, taskPaths: string[]) => Promise<TaskAttemptRecord[]>,
+): Promise<{ endings: SeriesEnding[] }> {
   const ctx = Context.current();
   const stopStartingAt = performance.now() + windowMs;
   const endings: SeriesEnding[] = [];
+  // Every task's recorded launches in one read instead of one each. Read at the series' start,
+  // a task's may be older by the time it runs than its own read would be; nothing else writes
+  // them meanwhile but an earlier attempt of this series still running somewhere (after a missed
+  // heartbeat), and its launch is found by the runner's own records whatever the store said.
+  const runId = inputs[0]?.runId;
+  let known: Map<string, TaskAttemptRecord[]> | undefined;
+  if (runId !== undefined && inputs.every((i) => i.runId === runId)) {
+    known = new Map(inputs.map((i) => [i.taskPath, []]));
+    for (const attempt of await attemptsOf(runId, inputs.map((i) => i.taskPath))) known.get(attempt.taskPath)?.push(attempt);
+  }
   for (const input of inputs) {
     if (endings.length > 0 && (performance.now() >= stopStartingAt || ctx.cancellationSignal.aborted)) break;
     const started = performance.now();
     const ms = () => Math.round(performance.now() - started);
     try {
-      const result = await execute(input, windowMs);
+      const result = await execute(input, windowMs, known?.get(input.taskPath));
       if ('detached' in result) {
         endings.push({ taskPath: input.taskPath, ms: ms(), detached: result.detached });
         break;

@@ -157,8 +157,9 @@ export async function recordLaunch(pool: Pool, launch: LaunchRecord): Promise<vo
   const inputs = artifactEntries(launch.inputArtifacts);
   const outputs = artifactEntries(launch.outputArtifacts);
   const atText = at.toISOString();
+  const startedAt = launch.startedAt ?? at;
   const rows = oneStatement([
-    ...(attempt ? [attemptUpsert(runId, task.taskPath, attempt, at)] : []),
+    ...(attempt ? [attemptUpsert(runId, task.taskPath, attempt, startedAt, at)] : []),
     ...(launch.cacheEntry ? [cacheEntryUpsert(runId, task.taskPath, launch.cacheEntry, at)] : []),
     tasksUpsert(runId, [
       {
@@ -178,8 +179,8 @@ export async function recordLaunch(pool: Pool, launch: LaunchRecord): Promise<vo
         pod_name: attempt?.podName ?? null,
         cache: task.cache ?? null,
         created_at: atText,
-        // A hit starts and ends at once; a launch starts with its RUNNING write.
-        started_at: !attempt || attempt.state === 'RUNNING' ? atText : null,
+        // A hit starts and ends at once; a launch starts with its RUNNING write, or carries its start.
+        started_at: !attempt || attempt.state === 'RUNNING' || launch.startedAt ? startedAt.toISOString() : null,
         finished_at: isFinal(task.state) ? atText : null,
       },
     ]),
@@ -225,7 +226,8 @@ function oneStatement(statements: readonly Statement[]): Statement {
   return { text: texts.length === 0 ? last : `WITH ${texts.map((t, i) => `w${i} AS (${t})`).join(',\n')}\n${last}`, values };
 }
 
-function attemptUpsert(runId: string, taskPath: string, attempt: NonNullable<LaunchRecord['attempt']>, at: Date): Statement {
+/** `startedAt` is the new row's start (the same row keeps its own); `at` ends a final one. */
+function attemptUpsert(runId: string, taskPath: string, attempt: NonNullable<LaunchRecord['attempt']>, startedAt: Date, at: Date): Statement {
   return {
     text: `INSERT INTO task_attempts AS a (run_id, task_path, attempt, state, pod_name, exit_code, error, log_uri,
                                        started_at, finished_at, resources)
@@ -248,7 +250,7 @@ function attemptUpsert(runId: string, taskPath: string, attempt: NonNullable<Lau
       attempt.exitCode ?? null,
       jsonParam(attempt.error),
       attempt.logUri ?? null,
-      at,
+      startedAt,
       isFinal(attempt.state) ? at : null,
       FINAL_STATES,
       jsonParam(attempt.resources),

@@ -334,6 +334,8 @@ export interface LaunchRecord {
   };
   /** When it happened: the start time of a RUNNING write, the end time of a final one. */
   at: Date;
+  /** When the launch started, on a write that carries its start and its end at once (a short step's). */
+  startedAt?: Date;
   /** Artifacts the launch consumed, by input key: registered, linked as INPUT, their ids put in the task's inputs. */
   inputArtifacts?: Record<string, ArtifactRef[]>;
   /**

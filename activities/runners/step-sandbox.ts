@@ -108,15 +108,17 @@ export class StepSandboxes {
     // start's supervisor may still be on its way to the claim in a sandbox made of them, and
     // may win it (no step ran in them yet; removing them left the winner's /tmp a deleted
     // directory, and Python's `tempfile` wrote the step's source to the host's /var/tmp).
-    const { uid, again } = await this.claimUid(launchName, workDir);
+    const { uid, again, handedOn } = await this.claimUid(launchName, workDir);
     const policy = this.policy.privateTmp;
     // `/tmp` on `tmp`, `/var/tmp` on `var-tmp`.
     const privateTmp = policy && { stash: policy.stash, mounts: this.tmpMounts(launchName, uid) };
     if (privateTmp) {
       for (const mount of privateTmp.mounts) {
         const { source } = mount;
-        // What a launch of this uid left (a worker killed before its release) is not the next one's.
-        if (!again) this.discardTouched(mount);
+        // What a launch of this uid left is not the next one's. A uid handed on by its release
+        // was checked then (its claim file became a spare after); another is checked now (its
+        // claim removed by hand, say, after its worker was killed).
+        if (!again && !handedOn) this.discardTouched(mount);
         // Root's and sticky, as the host's /tmp: a step cannot change the directory itself, so one it left empty is as new.
         if (mkdirSync(source, { recursive: true, mode: 0o700 }) !== undefined) chmodSync(source, 0o1777);
       }
@@ -254,7 +256,7 @@ export class StepSandboxes {
    * (the launcher zygote's, `python/zygote.py` `_Kept`) wait for them. Else the search starts
    * at a slot derived from the launch name, so that workers spread over the uids.
    */
-  private async claimUid(launchName: string, workDir: string): Promise<{ uid: number; again: boolean }> {
+  private async claimUid(launchName: string, workDir: string): Promise<{ uid: number; again: boolean; handedOn?: boolean }> {
     const users = this.policy.users;
     if (users.kind === 'fixed') return { uid: users.uid, again: false };
     await this.madeDirs();
@@ -264,7 +266,7 @@ export class StepSandboxes {
     const { source, released } = this.claimSource(launchName);
     const claimed = (uid: number) => {
       lchownSync(workDir, uid, this.policy.gid);
-      return { uid, again: false };
+      return { uid, again: false, handedOn: uid === released };
     };
     try {
       if (released !== undefined && link(source, this.claimFile(released))) return claimed(released);
@@ -306,18 +308,12 @@ export class StepSandboxes {
   }
 }
 
-/** The launch name a uid's claim file holds, or undefined when there is none. */
 /** Links `source` as `claim`: atomic, and false on a claim that exists, as an `O_EXCL` create. */
 function link(source: string, claim: string): boolean {
-  try {
-    linkSync(source, claim);
-    return true;
-  } catch (err) {
-    if ((err as NodeJS.ErrnoException).code === 'EEXIST') return false;
-    throw err;
-  }
+  return unless('EEXIST', () => linkSync(source, claim));
 }
 
+/** The launch name a uid's claim file holds, or undefined when there is none. */
 function readClaim(claim: string): string | undefined {
   try {
     return readFileSync(claim, 'utf8');
@@ -381,11 +377,16 @@ function rewrite(file: string, text: string): void {
 
 /** Renames `from` to `to`; false when there is nothing at `from`. */
 function moveAside(from: string, to: string): boolean {
+  return unless('ENOENT', () => renameSync(from, to));
+}
+
+/** Whether `call` succeeded: false when it failed with `code`, which is an answer here, not an error. */
+function unless(code: string, call: () => void): boolean {
   try {
-    renameSync(from, to);
+    call();
     return true;
   } catch (err) {
-    if ((err as NodeJS.ErrnoException).code === 'ENOENT') return false;
+    if ((err as NodeJS.ErrnoException).code === code) return false;
     throw err;
   }
 }

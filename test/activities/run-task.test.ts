@@ -49,6 +49,30 @@ describe('runTask on the real stack', () => {
     expect(attempts.map((a) => [a.attempt, a.state])).toEqual([[1, 'SUCCEEDED']]);
   });
 
+  test("a short step's start is recorded with its end, a longer one's on its own while it runs, each with its real start time", async () => {
+    const dir = stepWritableDir('start-records');
+    const { run_id } = await engine.createRun(fixture('start-records.yaml'), { dir });
+    await until('the slow step to start', () => existsSync(join(dir, 'started')));
+    const startedAt = Date.now();
+    // Within a second of its start: its start record (written at most 250 ms after the start) is there, and its end is not.
+    let running: Awaited<ReturnType<typeof engine.store.listTaskAttempts>> = [];
+    while (running.length === 0 && Date.now() - startedAt < 1_000) {
+      running = (await engine.store.listTaskAttempts(run_id, 'root/slow')).filter((a) => a.state === 'RUNNING');
+      await new Promise((r) => setTimeout(r, 50));
+    }
+    expect(running).toEqual([expect.objectContaining({ attempt: 1, state: 'RUNNING', podName: expect.stringMatching(/\S/) as unknown, logUri: expect.stringMatching(/launch-1\.log$/) as unknown })]);
+    const run = await engine.waitForRun(run_id, 30_000);
+    expect(run.state).toBe('SUCCEEDED');
+    for (const [task, ranMs] of [['quick', 100], ['slow', 2_000]] as const) {
+      const [attempt] = await engine.store.listTaskAttempts(run_id, `root/${task}`);
+      expect(attempt).toMatchObject({ attempt: 1, state: 'SUCCEEDED', exitCode: 0, podName: expect.stringMatching(/\S/) as unknown, logUri: expect.stringMatching(/launch-1\.log$/) as unknown });
+      // Started when the step started, not when its record was written.
+      expect(attempt.finishedAt!.getTime() - attempt.startedAt.getTime()).toBeGreaterThanOrEqual(ranMs);
+      const [row] = (await engine.store.listTasks(run_id)).filter((t) => t.taskPath === `root/${task}`);
+      expect(row.startedAt?.getTime()).toBe(attempt.startedAt.getTime());
+    }
+  });
+
   test('a placeholder no retry can resolve fails the task at once, naming the task and the placeholder', async () => {
     const { run_id } = await engine.createRun(fixture('optional-input.yaml'));
     const run = await engine.waitForRun(run_id, 30_000);

@@ -1,11 +1,12 @@
 import { spawn, spawnSync } from 'node:child_process';
-import { chmodSync, chownSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { createHash } from 'node:crypto';
+import { chmodSync, chownSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { createServer, type AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { basename, join } from 'node:path';
 import { LocalProcessRunner } from '../../activities/runners/local-process-runner';
 import type { LaunchSpec } from '../../activities/runners/runner';
-import { StepSandboxes, type StepSandbox } from '../../activities/runners/step-sandbox';
+import { StepSandboxes, type StepSandbox, type StepUsers } from '../../activities/runners/step-sandbox';
 import { confineSteps, resolveStepUser, type StepIdentity } from '../../worker/step-user';
 
 /** The compiled runner, for a worker process of its own (jest's transform is not there). */
@@ -304,9 +305,9 @@ describe('LocalProcessRunner', () => {
     writeFileSync(join(sources(second)[0], 'scratch'), '');
     await sandboxes.release('reused-2', second.uid);
     expect(inodes(second)).toEqual([undefined, made[1]]);
-    // A directory of the step's own where the skeleton would be, or one a step's uid left
-    // without a release (its worker killed): the next fresh claim of the uid discards it, here
-    // another worker's, which finds the claim file among the spares.
+    // A directory of the step's own where the skeleton would be, left by a launch whose claim
+    // went without a release (removed by hand after its worker was killed): the next fresh
+    // claim of the uid discards it, here another worker's, whose launch name starts its search there.
     const third = await sandboxes.acquire('reused-3', join(base, 'launch-3'));
     expect(third.uid).toBe(first.uid);
     expect(readdirSync(sources(third)[0])).toEqual([]);
@@ -314,14 +315,18 @@ describe('LocalProcessRunner', () => {
     mkdirSync(join(sources(third)[1], basename(base)), { mode: 0o755 });
     chownSync(join(sources(third)[1], basename(base)), third.uid, third.gid);
     const left = inodes(third);
-    renameSync(join(sandboxes.policy.root, 'uids', String(third.uid)), join(sandboxes.policy.root, 'uid-spares', String(third.uid)));
+    rmSync(join(sandboxes.policy.root, 'uids', String(third.uid)));
     mkdirSync(join(base, 'launch-4'));
-    const fourth = await new StepSandboxes(sandboxes.policy).acquire('reused-4', join(base, 'launch-4'));
+    const users = sandboxes.policy.users as Extract<StepUsers, { kind: 'per-launch' }>;
+    const slot = (name: string) => createHash('sha256').update(name).digest().readUInt32BE(0) % users.count;
+    let name = 'reused-4';
+    for (let i = 0; slot(name) !== third.uid - users.first; i++) name = `reused-4-${i}`;
+    const fourth = await new StepSandboxes(sandboxes.policy).acquire(name, join(base, 'launch-4'));
     expect(fourth.uid).toBe(third.uid);
     expect(inodes(fourth)[0]).toBe(left[0]);
     expect(inodes(fourth)[1]).not.toBe(left[1]);
     expect(readdirSync(sources(fourth)[1])).toEqual([]);
-    await sandboxes.release('reused-4', fourth.uid);
+    await sandboxes.release(name, fourth.uid);
     rmSync(base, { recursive: true, force: true });
   });
 

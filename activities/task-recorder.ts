@@ -47,7 +47,12 @@ export class TaskRecorder {
   /** Writes the start `startedSoon` holds, if no record carried it yet. */
   flushStart(): Promise<void> {
     const pending = this.takeStart();
-    return pending ? this.record(pending.record, pending.at) : Promise.resolve();
+    if (!pending) return Promise.resolve();
+    return this.record(pending.record, pending.at).catch((err: unknown) => {
+      // Not written: the launch's next record carries it, as if it had not been due yet.
+      this.pendingStart ??= pending;
+      throw err;
+    });
   }
 
   async succeeded(launch: number, outputs: TaskOutputs): Promise<void> {

@@ -496,8 +496,8 @@ def _spare_main(network_made, ready_w, ctl_r):
 class _Kept:
     """Namespaces of launches that ended as they should, for the next launch of the same uid.
 
-    Making a network namespace and tearing it down cost ~1 ms of the machine's CPU per launch,
-    and a mount namespace with its mounts ~1 ms more. A uid's launches follow one another (its
+    Making a network namespace and a mount namespace with its mounts, and tearing both down,
+    cost a launch ~1 ms of the machine's CPU (the teardown in the kernel's threads). A uid's launches follow one another (its
     claim), so the zygote holds a supervisor's namespaces (their files in /proc, opened once it
     answers) and, when the supervisor has ended every process of the uid (it says `kept`), offers
     them to the uid's next launch. That supervisor enters them (`setns`) unless the step before

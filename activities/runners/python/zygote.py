@@ -312,7 +312,15 @@ def _run_command(argv, env):
         return 0
     name = argv[0]
     found = None
-    for path in [name] if '/' in name else [os.path.join(d or '.', name) for d in os.get_exec_path(env)]:
+    # As `os.get_exec_path(env)`, which imports `warnings`: under `-S` nothing has, and each
+    # supervisor would import it (as the step's user) after its fork.
+    dirs = env.get('PATH', os.defpath).split(os.pathsep)
+    for path in [name] if '/' in name else [os.path.join(d or '.', name) for d in dirs]:
+        # Only where there is something to run, as `sh` looks: a spawn that fails costs a
+        # process (a clone, a failed exec, an exit), and a step's PATH may list a dozen
+        # directories before its program's.
+        if path != name and not os.path.lexists(path):
+            continue
         try:
             pid = os.posix_spawn(path, argv, env, setsigdef=_DEFAULT_SIGNALS)
         except OSError as e:

@@ -162,8 +162,8 @@ function taskExecutor(deps: RunTaskDeps) {
     // with its end when the step ends within START_RECORD_WITHIN_MS (one statement instead of
     // two), else then: a launch is found again by the runner's own records (the launch's files,
     // a pod's name), never by this one, so a crash before it reattaches as ever.
-    if (!choice.resume) recorder.startedSoon(n, START_RECORD_WITHIN_MS, name, plan.spec.logFile, plan.resources, n === 1 ? cache.info : undefined);
     const startedAt = choice.startedAt ?? new Date();
+    if (!choice.resume) recorder.startedSoon(n, startedAt, START_RECORD_WITHIN_MS, name, plan.spec.logFile, plan.resources, n === 1 ? cache.info : undefined);
     try {
       // No beat at once: the server times the first heartbeat from the attempt's start anyway, and
       // the launch number is in the store, so a step that ends within the interval costs no beat.

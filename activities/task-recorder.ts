@@ -32,16 +32,16 @@ export class TaskRecorder {
   }
 
   /**
-   * Records the start of `launch` (as `started`, with the time it is called) `withinMs` from
-   * now, or with the launch's end if that comes first: a short step's start and end are then one
+   * Records the start of `launch` at `at` (as `started` would) `withinMs` from now, or with the
+   * launch's end if that comes first: a short step's start and end are then one
    * statement. Nothing depends on the start record but what it shows: a launch is found again by
    * the runner's own records, and `flushStart` writes it before the activity hands a running
    * launch on or fails.
    */
-  startedSoon(launch: number, withinMs: number, podName: string, logUri: string, resources?: ResourceRequirements, cache?: TaskCacheInfo): void {
+  startedSoon(launch: number, at: Date, withinMs: number, podName: string, logUri: string, resources?: ResourceRequirements, cache?: TaskCacheInfo): void {
     const record = this.startOf(launch, podName, logUri, resources, cache);
     const timer = setTimeout(() => void this.flushStart().catch(() => undefined), withinMs);
-    this.pendingStart = { launch, record, at: new Date(), timer };
+    this.pendingStart = { launch, record, at, timer };
   }
 
   /** Writes the start `startedSoon` holds, if no record carried it yet. */

@@ -27,7 +27,7 @@ describe('TaskRecorder', () => {
     const { store, writes } = watched(db.store(), false);
     const recorder = new TaskRecorder(store, inputOf(runId));
     const startedAt = Date.now();
-    recorder.startedSoon(1, 60_000, 'pod-1', '/logs/launch-1.log');
+    recorder.startedSoon(1, new Date(startedAt), 60_000, 'pod-1', '/logs/launch-1.log');
     await new Promise((r) => setTimeout(r, 50));
     await recorder.succeeded(1, { parameters: { y: 2 }, artifacts: {} });
     await recorder.flushStart();
@@ -43,7 +43,7 @@ describe('TaskRecorder', () => {
     const { runId } = await db.store().createRun(newRun());
     const { store, writes } = watched(db.store(), true);
     const recorder = new TaskRecorder(store, inputOf(runId));
-    recorder.startedSoon(1, 0, 'pod-1', '/logs/launch-1.log');
+    recorder.startedSoon(1, new Date(), 0, 'pod-1', '/logs/launch-1.log');
     await new Promise((r) => setTimeout(r, 50));
     expect(writes.map((w) => w.attempt?.state)).toEqual(['RUNNING']);
     expect(await db.store().listTaskAttempts(runId, 'root/step')).toEqual([]);

@@ -7,9 +7,9 @@ import { fileURLToPath } from 'node:url';
 
 const require = createRequire(import.meta.url);
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
-const { bundleWorkflowCode } = require('@temporalio/worker');
+const { bundleSluiceWorkflows } = require(join(root, 'dist', 'worker', 'workflow-bundle.js'));
 
-const { code } = await bundleWorkflowCode({ workflowsPath: join(root, 'dist', 'workflows', 'index.js'), logger: quiet() });
+const { code } = await bundleSluiceWorkflows(quiet());
 writeFileSync(join(root, 'dist', 'workflow-bundle.js'), code);
 
 function quiet() {

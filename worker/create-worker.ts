@@ -29,6 +29,7 @@ import { buildStepEnv } from './step-env';
 import { collectRuntimeGarbage, usageMarker } from './runtime-gc';
 import { ensureStepRuntime, runtimeEnv } from './step-runtime';
 import { confineSteps, resolveStepUser, stepUserBlocked } from './step-user';
+import { bundleSluiceWorkflows } from './workflow-bundle';
 
 /** Workflow code bundled once by `npm run build` (scripts/bundle-workflows.mjs); bundling at start costs seconds. */
 export const PREBUILT_WORKFLOW_BUNDLE = join(PROJECT_ROOT, 'dist', 'workflow-bundle.js');
@@ -49,7 +50,7 @@ export async function createSluiceWorker(deps: SluiceWorkerDeps): Promise<Worker
   const bundlePath = deps.workflowBundlePath ?? (existsSync(PREBUILT_WORKFLOW_BUNDLE) ? PREBUILT_WORKFLOW_BUNDLE : undefined);
   const workflowSource: Partial<WorkerOptions> = bundlePath
     ? { workflowBundle: { codePath: bundlePath } }
-    : { workflowsPath: require.resolve('../workflows') };
+    : { workflowBundle: await bundleSluiceWorkflows() };
   return Worker.create({
     connection: deps.connection,
     namespace: config.temporalNamespace,

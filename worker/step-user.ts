@@ -72,11 +72,13 @@ const STASHES = ['/mnt', '/media', '/srv', '/opt'];
  * How steps get a `/tmp` and a `/var/tmp` of their own while still reaching `paths` (Sluice's
  * directories, which may lie under the host's, e.g. in a checkout there): those under each are
  * bound back (the outermost of them). Undefined when `/tmp` itself is one, or no stash directory
- * exists; `/var/tmp` stays the host's when it is one, or is no directory of its own (a link to `/tmp`).
+ * holds none of them; `/var/tmp` stays the host's when it is one, or is no directory of its own (a link to `/tmp`).
+ * The stash is covered while a sandbox is made, and what lies under it with it: a data dir on a
+ * volume at `/mnt/data` (where cloud machines mount their disks) was out of reach just then.
  */
 export function privateTmpFor(paths: string[]): PrivateTmp | undefined {
   const real = realPaths(paths);
-  const stash = STASHES.find((dir) => existsSync(dir) && statSync(dir).isDirectory());
+  const stash = STASHES.find((dir) => existsSync(dir) && statSync(dir).isDirectory() && !real.some((path) => isUnder(path, dir)));
   if (!stash || real.includes('/tmp')) return undefined;
   const covered = ['/tmp', ...(isOwnDir('/var/tmp') && !real.includes('/var/tmp') ? ['/var/tmp'] : [])];
   return { stash, dirs: covered.map((dir) => ({ path: dir, keep: outermost(real.filter((path) => isUnder(path, dir))) })) };

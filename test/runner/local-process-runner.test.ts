@@ -207,6 +207,20 @@ describe('LocalProcessRunner', () => {
     for (const name of ['launch', 'launch-1', 'launch-2', 'launch-3']) mkdirSync(join(base, name));
     return { identity, base, sandboxes };
   };
+  // Where the host's /tmp waits while a sandbox is made: the first of these that holds no Sluice directory.
+  const stash = ['/mnt', '/media', '/srv', '/opt'].find((dir) => existsSync(dir));
+  (asRoot && stash ? test : test.skip)('a data dir under the first directory the host\'s /tmp could wait at (a disk at /mnt/data) gets sandboxes', async () => {
+    const identity = resolveStepUser(undefined, '2000000000-2000065535') as StepIdentity;
+    const base = mkdtempSync(join(stash as string, 'sluice-sandbox-'));
+    try {
+      // The probe makes a sandbox with the tools and runs `id -u` in it as the launch's uid.
+      const { sandboxes } = await confineSteps(identity, join(base, 'data'), 'isolated', [base]);
+      expect(sandboxes.policy.privateTmp?.stash).not.toBe(stash);
+    } finally {
+      rmSync(base, { recursive: true, force: true });
+    }
+  });
+
   (asRoot ? test : test.skip)('a root worker confines each launch: a uid of its own, its own /tmp, /var/tmp and /dev/shm, no network, nothing left running after it', async () => {
     const identity = resolveStepUser(undefined, '2000000000-2000065535') as StepIdentity;
     // Outside /tmp, so that the steps' /tmp can be their own (it would cover Sluice's files otherwise).

@@ -1,8 +1,9 @@
-import { chmodSync, mkdirSync, mkdtempSync, symlinkSync, writeFileSync } from 'node:fs';
+import { chmodSync, existsSync, mkdirSync, mkdtempSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { ConfigError } from '../../config/config';
 import { privateTmpFor, resolveStepUser, stepUserBlocked } from '../../worker/step-user';
+import { saySkipped } from '../support/say-skipped';
 
 const UIDS = '2000000000-2000065535';
 
@@ -66,6 +67,15 @@ describe("a step's own /tmp and /var/tmp", () => {
       { path: '/tmp', keep: [] },
       { path: '/var/tmp', keep: [] },
     ]);
+  });
+
+  const stashes = ['/mnt', '/media', '/srv', '/opt'].filter((dir) => existsSync(dir));
+  if (stashes.length < 2) saySkipped('a step\'s /tmp: the stash choice needs two of /mnt, /media, /srv and /opt, and this host has fewer');
+  (stashes.length >= 2 ? test : test.skip)('holds the host\'s /tmp meanwhile at a directory that holds none of them', () => {
+    const [first, second] = stashes;
+    expect(privateTmpFor(['/var/lib/sluice'])?.stash).toBe(first);
+    expect(privateTmpFor([`${first}/data/sluice`, '/var/lib/sluice'])?.stash).toBe(second);
+    expect(privateTmpFor(stashes.map((dir) => `${dir}/data`))).toBeUndefined();
   });
 
   test('is not possible when /tmp itself is one of them; /var/tmp stays the host\'s when it is one', () => {

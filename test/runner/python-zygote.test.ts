@@ -201,8 +201,12 @@ describe('KFP lightweight steps from a warm interpreter', () => {
     await until(() => existsSync(marker) && readFileSync(marker, 'utf8') !== '');
     const step = Number(readFileSync(marker, 'utf8'));
     const supervisor = Number(handle.ref.pid);
-    // The launch's supervisor is the zygote's child, in a session of its own; the step is its child.
-    expect(cmdline(Number(statOf(supervisor)?.[1])).some((arg) => arg.endsWith('zygote.py'))).toBe(true);
+    // The launch's supervisor is the child of the zygote's template (a copy of the zygote that
+    // forks the spares), in a session of its own; the step is its child.
+    const template = Number(statOf(supervisor)?.[1]);
+    const zygote = Number(statOf(template)?.[1]);
+    expect([template, zygote].map((pid) => cmdline(pid).some((arg) => arg.endsWith('zygote.py')))).toEqual([true, true]);
+    expect(statOf(zygote)?.[1]).toBe(String(process.pid));
     expect(statOf(supervisor)?.[3]).toBe(String(supervisor));
     expect(statOf(step)?.[1]).toBe(String(supervisor));
     await viaZygote.kill(handle, 2000);
@@ -213,7 +217,9 @@ describe('KFP lightweight steps from a warm interpreter', () => {
     const first = newZygotes();
     const prepared = await plan('typed', { n: 2, msg: 'xy' });
     const handle = await new LocalProcessRunner({ confine, zygotes: first }).start(prepared.plan.spec);
-    first.close(); // the worker's death: the zygote reads EOF and exits; the step goes on
+    const template = Number(statOf(Number(handle.ref.pid))?.[1]);
+    first.close(); // the worker's death: the zygote reads EOF and exits, its template with it; the step goes on
+    await until(() => !alive(template));
     const next = new LocalProcessRunner({ confine, zygotes: newZygotes() });
     const again = await next.start(prepared.plan.spec);
     expect(again.ref.pid).toBe(handle.ref.pid);
@@ -251,7 +257,7 @@ describe('KFP lightweight steps from a warm interpreter', () => {
     const workDir = mkdtempSync(join(artifactRoot, 'any-launch-'));
     const spec = { name: `any-${process.pid}`, image: 'x', argv: ['sh', '-c', 'printf "%s %s %s" "$(id -u)" "$(ls -A /tmp | wc -l)" "$(umask)" > "$0/out"', outputs], env: stepEnv, workDir, logFile: join(workDir, 'log'), writableDirs: [outputs] };
     const handle = await viaZygote.start(spec);
-    // The supervisor is the launcher zygote's child: it runs the command itself, no `sh` between.
+    // The supervisor is the launcher zygote's (its template's) child: it runs the command itself, no `sh` between.
     expect(cmdline(Number(statOf(Number(handle.ref.pid))?.[1])).some((arg) => arg.endsWith('zygote.py'))).toBe(true);
     expect(await viaZygote.wait(handle, new AbortController().signal)).toEqual({ status: 'exited', exitCode: 0 });
     const [uid, tmpEntries, umask] = readFileSync(join(outputs, 'out'), 'utf8').split(' ');

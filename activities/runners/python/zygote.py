@@ -485,7 +485,7 @@ class _Template:
         """A new spare's pid and the zygote's ends of its pipes (`ctl`, `ready`), or OSError."""
         self.sock.send(b'F1' if network_made else b'F0')
         while True:
-            msg, fds, _, _ = socket.recv_fds(self.sock, 16, 2)
+            msg, fds, _, _ = socket.recv_fds(self.sock, 16, 2, socket.MSG_CMSG_CLOEXEC)
             if not msg:
                 raise OSError(0, 'the launcher template ended')
             if msg[:1] == b'X':

@@ -62,8 +62,8 @@ const running = new Map<string, Zygote>();
  * Warm Python interpreters for KFP lightweight steps: one zygote (`python/zygote.py`) per Python
  * environment, started on first use with the steps' runtime, kfp already imported, and kept for
  * the next step of that environment; at most `max` in the process, the least recently used
- * stopped first (its running steps go on: a supervisor is nobody's child but the zygote's, which
- * reaps it).
+ * stopped first (its running steps go on: a supervisor is nobody's child but the zygote's
+ * template's, which reaps it, and outlives both).
  *
  * A zygote runs as the worker's user (root under a root worker) and imports only the runtime and
  * a sealed environment, which are root's and read-only to steps; each step's supervisor drops to

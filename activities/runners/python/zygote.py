@@ -754,7 +754,7 @@ def _serve(req, supervisors, spare, kept, template):
     network_made = bool(box and box['isolateNetwork'] and 'net' not in paths)
     ready = spare[0] if spare[0] and spare[0].network_made == network_made else None
     if spare[0] and not ready:
-        spare[0].discard()  # it reads EOF and exits; the zygote reaps it
+        spare[0].discard()  # it reads EOF and exits; the template reaps it
     spare[0] = None
     try:
         pid, ready_fd = (ready or _Spare(template, network_made)).start(req)

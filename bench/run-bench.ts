@@ -1,6 +1,6 @@
 import { cpus } from 'node:os';
 import type { DevStack } from '../stack/dev-stack';
-import { p50Ms, round, runToEnd, saveResults, sleep, startBenchStack } from './bench-stack';
+import { median, p50Ms, round, runToEnd, saveResults, sleep, startBenchStack } from './bench-stack';
 import { benchKfpLocal, kfpLocalRows, type KfpLocalBench } from './kfp-local';
 import { noopLoopPipeline, noopPipeline } from './noop-specs';
 import { runHistoryStats } from '../stack/run-histories';
@@ -49,7 +49,7 @@ async function main(): Promise<void> {
     const coldFanout = await runToEnd(stack, noopPipeline('bench-fanout-200-cold', 200, 'fanout'));
     const warmFanouts: number[] = [];
     for (let i = 0; i < 3; i++) warmFanouts.push((await runToEnd(stack, noopPipeline(`bench-fanout-200-${i}`, 200, 'fanout'))).wallMs);
-    const fanoutMs = [...warmFanouts].sort((a, b) => a - b)[1];
+    const fanoutMs = median(warmFanouts);
     const loop1k = await runToEnd(stack, noopLoopPipeline('bench-loop-1000', 1000));
     const loop10k = await runToEnd(stack, noopLoopPipeline('bench-loop-10000', 10_000), 600_000);
     clearInterval(sampler);

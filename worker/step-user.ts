@@ -66,7 +66,7 @@ function isUnder(path: string, dir: string): boolean {
 }
 
 /** Where the host's `/tmp` waits while a step's own is mounted: an existing directory outside it that steps do not need. */
-const STASHES = ['/mnt', '/media', '/srv', '/opt'];
+export const STASHES = ['/mnt', '/media', '/srv', '/opt'];
 
 /**
  * How steps get a `/tmp` and a `/var/tmp` of their own while still reaching `paths` (Sluice's

@@ -7,7 +7,7 @@ import { basename, join } from 'node:path';
 import { LocalProcessRunner } from '../../activities/runners/local-process-runner';
 import type { LaunchSpec } from '../../activities/runners/runner';
 import { StepSandboxes, type StepSandbox, type StepUsers } from '../../activities/runners/step-sandbox';
-import { confineSteps, resolveStepUser, type StepIdentity } from '../../worker/step-user';
+import { confineSteps, resolveStepUser, STASHES, type StepIdentity } from '../../worker/step-user';
 
 /** The compiled runner, for a worker process of its own (jest's transform is not there). */
 const RUNNER_JS = join(__dirname, '..', '..', 'dist', 'activities', 'runners', 'local-process-runner.js');
@@ -208,7 +208,7 @@ describe('LocalProcessRunner', () => {
     return { identity, base, sandboxes };
   };
   // Where the host's /tmp waits while a sandbox is made: the first of these that holds no Sluice directory.
-  const stash = ['/mnt', '/media', '/srv', '/opt'].find((dir) => existsSync(dir));
+  const stash = STASHES.find((dir) => existsSync(dir));
   (asRoot && stash ? test : test.skip)('a data dir under the first directory the host\'s /tmp could wait at (a disk at /mnt/data) gets sandboxes', async () => {
     const identity = resolveStepUser(undefined, '2000000000-2000065535') as StepIdentity;
     const base = mkdtempSync(join(stash as string, 'sluice-sandbox-'));

@@ -2,7 +2,7 @@ import { chmodSync, existsSync, mkdirSync, mkdtempSync, symlinkSync, writeFileSy
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { ConfigError } from '../../config/config';
-import { privateTmpFor, resolveStepUser, stepUserBlocked } from '../../worker/step-user';
+import { privateTmpFor, resolveStepUser, STASHES, stepUserBlocked } from '../../worker/step-user';
 import { saySkipped } from '../support/say-skipped';
 
 const UIDS = '2000000000-2000065535';
@@ -69,7 +69,7 @@ describe("a step's own /tmp and /var/tmp", () => {
     ]);
   });
 
-  const stashes = ['/mnt', '/media', '/srv', '/opt'].filter((dir) => existsSync(dir));
+  const stashes = STASHES.filter((dir) => existsSync(dir));
   if (stashes.length < 2) saySkipped('a step\'s /tmp: the stash choice needs two of /mnt, /media, /srv and /opt, and this host has fewer');
   (stashes.length >= 2 ? test : test.skip)('holds the host\'s /tmp meanwhile at a directory that holds none of them', () => {
     const [first, second] = stashes;

@@ -682,20 +682,15 @@ def main():
     if preload:
         _preload([*_EXECUTOR_MODULES, *preload])
     # Before the zygote has written anything of its own: the template's pages are its as they are now.
+    # The template is the zygote's only child: its socket's end says it ended, and the zygote
+    # ends then too (its zombie goes with it).
     template = _Template()
-    wake_r, wake_w = os.pipe()
-    for fd in (wake_r, wake_w):
-        os.set_blocking(fd, False)
-        os.set_inheritable(fd, False)
-    signal.set_wakeup_fd(wake_w)
-    signal.signal(signal.SIGCHLD, lambda *_: None)
     signal.signal(signal.SIGINT, signal.SIG_IGN)
     supervisors = {}
     spare = [None]
     kept = _Kept()
     sel = selectors.DefaultSelector()
     sel.register(0, selectors.EVENT_READ)
-    sel.register(wake_r, selectors.EVENT_READ)
     sel.register(template.sock, selectors.EVENT_READ)
 
     def reap():
@@ -711,18 +706,6 @@ def main():
     pending = b''
     while True:
         for key, _ in sel.select():
-            if key.fd == wake_r:
-                # The template is the zygote's only child: it ended (its socket says so too).
-                try:
-                    while os.read(wake_r, 512):
-                        pass
-                except BlockingIOError:
-                    pass
-                try:
-                    os.waitpid(template.pid, os.WNOHANG)
-                except ChildProcessError:
-                    pass
-                continue
             if key.fd == template.sock.fileno():
                 if not reap():
                     return

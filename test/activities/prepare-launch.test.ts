@@ -37,7 +37,7 @@ describe('prepareLaunch', () => {
   test("a CreatePVC launch has no command, and tells the runner where its output 'name' goes", () => {
     const plan = prepare(createPvc, { kubernetesSteps: true });
     expect(plan.spec.argv).toEqual([]);
-    expect(plan.spec.task?.outputParameterFiles).toEqual({ name: `${ROOT}/run-1/root/createpvc/launches/1/outputs/name` });
+    expect(plan.spec.task?.outputParameterFiles).toEqual({ name: `${ROOT}/run-1/root/createpvc/launch-1/outputs/name` });
     expect(plan.parameterFiles).toEqual(plan.spec.task?.outputParameterFiles);
   });
 

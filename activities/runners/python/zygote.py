@@ -77,13 +77,12 @@ PR_SET_NO_NEW_PRIVS = 38
 
 # Resolved as the module loads, before the template forks the supervisors that call them: a
 # supervisor resolving them itself took ~25 more copy-on-write faults (436 against 412 per launch).
-_libc = ctypes.CDLL(None, use_errno=True)
-for _name in ('mount', 'prctl', 'setns', 'unshare'):
-    getattr(_libc, _name)  # CDLL keeps each function it resolves as an attribute
+_LIBC = ctypes.CDLL(None, use_errno=True)
+_LIBC_FUNCTIONS = {name: getattr(_LIBC, name) for name in ('mount', 'prctl', 'setns', 'unshare')}
 
 
 def _c(name, *args):
-    if getattr(_libc, name)(*args) != 0:
+    if _LIBC_FUNCTIONS[name](*args) != 0:
         err = ctypes.get_errno()
         raise OSError(err, f'{name}{args}: {os.strerror(err)}')
 

@@ -67,7 +67,9 @@ export function createTaskActivities(deps: RunTaskDeps) {
   return {
     runTask: (input: TaskActivityInput) => execute(input, undefined) as Promise<TaskActivityResult>,
     runTaskInline: (input: TaskActivityInput, detachAfterMs: number) => execute(input, detachAfterMs),
-    runTaskSeries: (inputs: TaskActivityInput[], windowMs: number) => runSeries(execute, inputs, windowMs, (runId, taskPaths) => deps.store.listTaskAttempts(runId, taskPaths)),
+    // `startWindowMs` came with patch `series-even-fill`; a workflow from before it starts tasks for `windowMs`.
+    runTaskSeries: (inputs: TaskActivityInput[], windowMs: number, startWindowMs = windowMs) =>
+      runSeries(execute, inputs, { windowMs, startWindowMs }, (runId, taskPaths) => deps.store.listTaskAttempts(runId, taskPaths)),
     stopTask: (input: TaskActivityInput) => stopTask(deps, input),
   };
 }

@@ -8,10 +8,10 @@ import type { SeriesEnding, TaskActivityInput } from './types';
  * Runs tasks one after another in one activity, each exactly as `runTask` would (the same
  * executor: cache, launch choice from the store, start record, sandbox, outputs, success record),
  * so a backlog of short steps costs one trip through Temporal's queues per series instead of per
- * step. No task starts once the series has run for `windowMs`, and a task still running after
- * `windowMs` of its own is left running (`detached`) and ends the series: a series never holds
- * back the tasks queued behind it for long, and a long step goes on as its own `runTask`, which
- * reattaches to it and heartbeats.
+ * step. No task starts once the series has run for `startWindowMs`, and a task still running
+ * after `windowMs` of its own is left running (`detached`) and ends the series: a series never
+ * holds back the tasks queued behind it for long, and a long step goes on as its own `runTask`,
+ * which reattaches to it and heartbeats.
  *
  * A task's launch failure is that task's ending. A cancellation of the run stops the series
  * (no task starts after it; the step running is killed) and returns what ended before it.
@@ -22,11 +22,11 @@ import type { SeriesEnding, TaskActivityInput } from './types';
 export async function runSeries(
   execute: TaskExecutor,
   inputs: readonly TaskActivityInput[],
-  windowMs: number,
+  { windowMs, startWindowMs }: { windowMs: number; startWindowMs: number },
   attemptsOf: (runId: string, taskPaths: string[]) => Promise<TaskAttemptRecord[]>,
 ): Promise<{ endings: SeriesEnding[] }> {
   const ctx = Context.current();
-  const stopStartingAt = performance.now() + windowMs;
+  const stopStartingAt = performance.now() + startWindowMs;
   const endings: SeriesEnding[] = [];
   // Every task's recorded launches in one read instead of one each. Read at the series' start,
   // a task's may be older by the time it runs than its own read would be; nothing else writes

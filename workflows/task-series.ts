@@ -1,15 +1,35 @@
-import { ActivityCancellationType, ApplicationFailure, proxyActivities, sleep, type ActivityOptions } from '@temporalio/workflow';
+import { ActivityCancellationType, ApplicationFailure, patched, proxyActivities, sleep, type ActivityOptions } from '@temporalio/workflow';
 import type { Activities } from '../activities';
 import type { SeriesEnding, TaskActivityInput, TaskActivityResult } from '../activities/types';
 import type { Slots } from './slots';
 import { relaunchAfter } from './task-activity-options';
 
 /**
- * How long a series starts tasks for, and how long each of its tasks may run before it is left
- * running for its own `runTask`. Short: the tasks queued behind a series wait for it, and a
- * series holds one of the run's slots. A change to it is a `patched()` change.
+ * How long each task of a series may run before it is left running for its own `runTask`, and,
+ * before patch `series-even-fill`, also how long a series starts tasks for. Short: the tasks
+ * queued behind a series wait for it, and a series holds one of the run's slots. A change to it
+ * is a `patched()` change.
  */
 export const SERIES_WINDOW_MS = 500;
+
+/**
+ * How long a series starts tasks for, since patch `series-even-fill`: long enough for a lane's
+ * even share of a backlog (up to `SERIES_MAX_TASKS` short steps, each sharing the machine with
+ * the other lanes' steps) to run in one series, so the backlog costs one series per lane
+ * instead of a wave of ever shorter ones. A step that runs longer than `SERIES_WINDOW_MS` still
+ * ends its series at once. A change to it is a `patched()` change.
+ */
+export const SERIES_START_WINDOW_MS = 2000;
+
+/**
+ * Patch: the lanes a fill starts share the backlog evenly (each takes `ceil(queued / width)` of
+ * the queue as the first of them found it), and a series starts tasks for
+ * `SERIES_START_WINDOW_MS`. Before it, each lane took its share of what the lanes before it had
+ * left, so a fill's shares shrank lane by lane (13, 12, 11, … 5 of a 200-task backlog over 16
+ * lanes), the short series ended early and took ever smaller shares again: ~50 series for 200
+ * tasks, each costing a trip through Temporal's queues and a workflow task.
+ */
+const SERIES_EVEN_FILL = 'series-even-fill';
 
 /** Tasks in one series at most. */
 export const SERIES_MAX_TASKS = 16;
@@ -30,6 +50,11 @@ function seriesOptions(first: string, heartbeatTimeoutSeconds: number): Activity
   };
 }
 
+/** The lanes one fill starts: they take the same share of the queue (patch `series-even-fill`). */
+interface Fill {
+  share?: number;
+}
+
 interface Queued {
   input: TaskActivityInput;
   /** The task's own activity options: its retry policy, for a launch after a series' failure or a detached step. */
@@ -40,8 +65,8 @@ interface Queued {
 
 /**
  * Runs a workflow's backlog of container tasks in series (`runTaskSeries`): while more tasks
- * wait than `width`, each series takes its share of the queue and runs it one task after
- * another in one activity, so a wide fan-out of short steps costs one trip through Temporal's
+ * wait than `width`, each series takes its share of the queue (the lanes a fill starts, an even
+ * share each) and runs it one task after another in one activity, so a wide fan-out of short steps costs one trip through Temporal's
  * queues (scheduled, started, completed, and the workflow task each completion wakes) per series
  * instead of per step. A series holds one of the run's slots; at most `width` run at once. With
  * `width` or fewer tasks waiting, each task is a series of its own and they all run at once.
@@ -75,9 +100,10 @@ export class TaskSeries {
     this.fillQueued = true;
     void Promise.resolve().then(() => {
       this.fillQueued = false;
+      const fill: Fill | undefined = patched(SERIES_EVEN_FILL) ? {} : undefined;
       while (this.running < Math.min(this.width, this.queue.length)) {
         this.running++;
-        void this.series().finally(() => {
+        void this.series(fill).finally(() => {
           this.running--;
           if (this.queue.length > 0) this.scheduleFill();
         });
@@ -85,7 +111,8 @@ export class TaskSeries {
     });
   }
 
-  private async series(): Promise<void> {
+  /** `fill`: the lanes started with this one (patch `series-even-fill`); without it, each takes its share of the queue as it finds it. */
+  private async series(fill: Fill | undefined): Promise<void> {
     try {
       await this.slots.acquire();
     } catch (err) {
@@ -96,12 +123,17 @@ export class TaskSeries {
     // A step left running goes on in this series' slot: another task must not start in it meanwhile.
     let slotHandedOver = false;
     try {
-      const batch = this.takeShare();
+      // Decided when the fill's first lane gets its slot, not when the fill starts: the tasks of
+      // the round that started it may still be on their way to the queue then (each waits for a
+      // slot to learn whether it runs inline), and the lanes wait for their slots behind them.
+      const share = fill ? (fill.share ??= this.shareOf(this.queue.length)) : this.shareOf(this.queue.length);
+      const batch = this.take(share);
       if (batch.length === 0) return;
       let endings: SeriesEnding[];
       try {
         const activity = proxyActivities<Activities>(seriesOptions(batch[0].input.taskPath, this.heartbeatTimeoutSeconds));
-        ({ endings } = await activity.runTaskSeries(batch.map((b) => b.input), SERIES_WINDOW_MS));
+        const inputs = batch.map((b) => b.input);
+        ({ endings } = await (fill === undefined ? activity.runTaskSeries(inputs, SERIES_WINDOW_MS) : activity.runTaskSeries(inputs, SERIES_WINDOW_MS, SERIES_START_WINDOW_MS)));
       } catch (err) {
         for (const queued of batch) queued.reject(err);
         return;
@@ -124,14 +156,17 @@ export class TaskSeries {
     }
   }
 
+  /** A series' share of `queued` tasks: at most `SERIES_MAX_TASKS`, at least one. */
+  private shareOf(queued: number): number {
+    return Math.min(SERIES_MAX_TASKS, Math.max(1, Math.ceil(queued / this.width)));
+  }
+
   /**
-   * The next series' tasks from the head of the queue: its share of the backlog, at most
-   * `SERIES_MAX_TASKS`, and no more inputs than `SERIES_MAX_INPUT_CHARS` (one task whatever its
-   * size): the series' input is one payload, under Temporal's 2 MiB limit however large the
-   * tasks' resolved inputs are.
+   * The next series' tasks from the head of the queue: `share` of them, and no more inputs than
+   * `SERIES_MAX_INPUT_CHARS` (one task whatever its size): the series' input is one payload,
+   * under Temporal's 2 MiB limit however large the tasks' resolved inputs are.
    */
-  private takeShare(): Queued[] {
-    const share = Math.min(SERIES_MAX_TASKS, Math.max(1, Math.ceil(this.queue.length / this.width)));
+  private take(share: number): Queued[] {
     let count = 0;
     let chars = 0;
     while (count < Math.min(share, this.queue.length)) {

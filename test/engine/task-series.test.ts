@@ -6,7 +6,11 @@ import type { Client } from '@temporalio/client';
 import { apiDepsFromConfig } from '../../api/app';
 import { ConfigError, loadConfig } from '../../config/config';
 import type { MetadataStore } from '../../store/types';
-import { SERIES_MAX_INPUT_CHARS, SERIES_WINDOW_MS } from '../../workflows/task-series';
+import { defaultPayloadConverter } from '@temporalio/common';
+import type { TaskActivityInput } from '../../activities/types';
+import { noopPipeline } from '../../bench/noop-specs';
+import { GzipPayloadCodec } from '../../config/payload-codec';
+import { SERIES_MAX_INPUT_CHARS, SERIES_START_WINDOW_MS, SERIES_WINDOW_MS } from '../../workflows/task-series';
 import { startTestEngine, type ApiRun, type TestEngine } from '../support/engine';
 import { compileKfpPipeline } from '../support/kfp-compile';
 import { stepWritableDir } from '../support/temp-dirs';
@@ -73,6 +77,31 @@ describe('container tasks in series (workflows/task-series.ts)', () => {
     expect(byTask.get('root/flaky')).toEqual(['1:FAILED', '2:SUCCEEDED']);
     expect(byTask.get('root/slow')).toEqual(['1:SUCCEEDED']);
     for (let i = 0; i < ITEMS.length; i++) expect(byTask.get(`root/for-loop-1[${i}]/each`)).toEqual(['1:SUCCEEDED']);
+  });
+
+  test('the lanes a fill starts share its backlog evenly, and a series starts tasks for the start window', async () => {
+    // Twenty no-op steps ready at once over two lanes: ten each, not ten and then five (what the
+    // first left, halved), which made ever shorter series and more trips through Temporal.
+    const res = await engine.fetch('/apis/v2beta1/runs', { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ display_name: 'even', pipeline_spec: noopPipeline('series-even', 20, 'fanout') }) });
+    expect(res.status).toBe(200);
+    const { run_id } = (await res.json()) as { run_id: string };
+    expect((await engine.waitForRun(run_id, 120_000)).state).toBe('SUCCEEDED');
+    const events = (await engine.temporal.workflow.getHandle(run_id).fetchHistory()).events ?? [];
+    const codec = new GzipPayloadCodec();
+    const series = await Promise.all(
+      events.flatMap((e) => {
+        const scheduled = e.activityTaskScheduledEventAttributes;
+        if (scheduled?.activityType?.name !== 'runTaskSeries') return [];
+        return [codec.decode(scheduled.input?.payloads ?? []).then((payloads) => ({
+          fill: Number(scheduled.workflowTaskCompletedEventId),
+          args: payloads.map((p) => defaultPayloadConverter.fromPayload(p)) as [TaskActivityInput[], number, number],
+        }))];
+      }),
+    );
+    const first = series.filter((s) => s.fill === series[0].fill);
+    expect(first.map((s) => s.args[0].length)).toEqual([10, 10]);
+    for (const s of series) expect(s.args.slice(1)).toEqual([SERIES_WINDOW_MS, SERIES_START_WINDOW_MS]);
+    expect(new Set(series.flatMap((s) => s.args[0].map((input) => input.taskPath))).size).toBe(20);
   });
 
   test('a failing task in a series fails alone: the others of its fan-out succeed, and what needs it is skipped', async () => {

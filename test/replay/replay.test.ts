@@ -62,6 +62,8 @@ describe('workflow replay', () => {
       ['v8-steps-inline-first', () => fixture('slow.yaml'), (dir) => ({ dir, seconds: 3 })],
       // Patch `task-series`: a fan-out's tasks run in series (`runTaskSeries`), a loop's iterations all start at once.
       ['v9-task-series', () => kfp('series'), (dir) => ({ dir, items: ['a', 'b', 'c', 'd', 'e', 'f', 'g', 'h', 'i', 'j', 'k', 'l', 'm', 'n', 'o', 'p', 'q', 'r', 's', 't'], seconds: 1 })],
+      // Patch `series-even-fill`: the lanes a fill starts share the backlog evenly, and a series starts tasks for longer.
+      ['v12-series-even-fill', () => kfp('series'), (dir) => ({ dir, items: ['a', 'b', 'c', 'd', 'e', 'f', 'g', 'h', 'i', 'j', 'k', 'l', 'm', 'n', 'o', 'p', 'q', 'r', 's', 't'], seconds: 1 })],
     ];
 
     // Patch `children-in-series`: a large loop's children run their tasks in series, every iteration started at once.

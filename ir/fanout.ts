@@ -3,7 +3,8 @@
  * child workflows that each run a block of iterations. Temporal allows 51,200 history events and
  * 2,000 pending activities or children per workflow; a container task costs about 6 to 8 events
  * (scheduled, started, completed, plus its share of workflow tasks and state batches), so the
- * thresholds keep every workflow of a run near 2,000 events at most.
+ * thresholds keep every workflow of a run near 2,000 events at most (a loop's children in
+ * series: see `tasksPerChildInSeries`).
  */
 import { ownValue } from './records';
 import type { ComponentSpec, PipelineSpec } from './types';
@@ -13,6 +14,14 @@ export const FANOUT = {
   inlineTasks: 200,
   /** Tasks one child workflow runs (its block is this many tasks' worth of iterations). */
   tasksPerChild: 100,
+  /**
+   * The same for a loop whose iterations all start at once and whose tasks run in series (no
+   * `parallelismLimit`, series on): a series of up to 16 tasks costs three events, so such a child
+   * of 500 no-op tasks makes ~250 events, and ~3,500 if every step outlives the series window
+   * (each then its own activity). Fewer, larger children cost fewer workflow tasks and state
+   * writes per task: each child batches only its own.
+   */
+  tasksPerChildInSeries: 500,
   /** Children of one loop running at once (each one pending child in the parent). */
   maxChildrenRunning: 50,
   /** Concurrency one child should get before the loop adds another child. */
@@ -58,11 +67,12 @@ export type LoopPlacement =
 /**
  * Where a loop of `iterations` iterations of `tasksPerIteration` tasks runs. `limit` is the
  * concurrency the loop may use (its `parallelismLimit`, capped by the run's parallelism); children
- * share it: `running × slotsPerChild ≤ limit`, so the loop never exceeds it.
+ * share it: `running × slotsPerChild ≤ limit`, so the loop never exceeds it. A child runs
+ * `tasksPerChild` tasks' worth of iterations.
  */
-export function placeLoop(iterations: number, tasksPerIteration: number, limit: number): LoopPlacement {
+export function placeLoop(iterations: number, tasksPerIteration: number, limit: number, tasksPerChild: number = FANOUT.tasksPerChild): LoopPlacement {
   if (iterations * tasksPerIteration <= FANOUT.inlineTasks) return { mode: 'inline' };
-  const perChild = Math.max(1, Math.floor(FANOUT.tasksPerChild / Math.max(1, tasksPerIteration)));
+  const perChild = Math.max(1, Math.floor(tasksPerChild / Math.max(1, tasksPerIteration)));
   const blocks: { start: number; end: number }[] = [];
   for (let start = 0; start < iterations; start += perChild) blocks.push({ start, end: Math.min(iterations, start + perChild) });
   const { running, slotsPerChild } = placeBatches(limit, blocks.length);

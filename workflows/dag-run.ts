@@ -24,7 +24,7 @@ import { taskCachePlan } from '../ir/cache-key';
 import { CelError, evaluateCondition, selectParameter } from '../ir/cel';
 import { DagEvaluator, dagShape, type DagShape, type Decision, type TaskEnd } from '../ir/dag-evaluator';
 import { collectIterations, dagOutputs, iterationInputs, loopItems, type LoopItems } from '../ir/dag-outputs';
-import { placeLoop, runsInBatches, tasksPerInstance } from '../ir/fanout';
+import { FANOUT, placeLoop, runsInBatches, tasksPerInstance } from '../ir/fanout';
 import { resolveTaskInputs } from '../ir/inputs';
 import { ownValue } from '../ir/records';
 import { toRetrySettings } from '../ir/retry';
@@ -59,6 +59,11 @@ const STEPS_INLINE_FIRST = 'steps-inline-first';
 const TASK_SERIES = 'task-series';
 /** Patch: a loop's or a wide DAG's child workflows run their tasks in series too, a loop's iterations then bounded only by its `parallelismLimit`. */
 const CHILDREN_IN_SERIES = 'children-in-series';
+/**
+ * Patch: a loop whose iterations all start and whose tasks run in series (no `parallelismLimit`,
+ * series on) runs `FANOUT.tasksPerChildInSeries` tasks per child instead of `tasksPerChild`.
+ */
+const LOOP_CHILDREN_IN_SERIES_LARGER = 'loop-children-in-series-larger';
 
 /** How a task or DAG ended, as its parent needs it. */
 export interface Ending {
@@ -314,7 +319,11 @@ async function runLoop(ctx: RunContext, dag: DagInstance, who: TaskIdentity, tas
   const loop: LoopRef = { taskPath: who.taskPath, name: who.displayName, componentName: task.componentRef.name };
   const body = inherit(component, dag.inputs, inputs);
   const limit = Math.min(task.iteratorPolicy?.parallelismLimit || Number.POSITIVE_INFINITY, ctx.input.parallelism);
-  const placement = placeLoop(items.items.length, tasksPerInstance(ctx.spec, component), limit);
+  const perIteration = tasksPerInstance(ctx.spec, component);
+  // Asked only where the answer matters, so that runs of small loops carry no marker of it; and
+  // before `ctx.series`, whose own patch a history from before this one holds later.
+  const larger = !task.iteratorPolicy?.parallelismLimit && items.items.length * perIteration > FANOUT.inlineTasks && patched(LOOP_CHILDREN_IN_SERIES_LARGER) && ctx.series !== undefined;
+  const placement = placeLoop(items.items.length, perIteration, limit, larger ? FANOUT.tasksPerChildInSeries : FANOUT.tasksPerChild);
   // Without a parallelismLimit, iterations are not what is bounded but their tasks: with series
   // on, every iteration of an inline loop starts and its tasks wait for a series (which holds a
   // slot), so a series can take several of them.

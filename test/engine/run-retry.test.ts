@@ -129,7 +129,8 @@ describe('retrying a run', () => {
 
   test("a large loop's iterations run in child workflows: there too only the failed one runs again", async () => {
     const dir = stepWritableDir('retry-big-loop');
-    // 201 single-task iterations: past FANOUT.inlineTasks, so blocks of them run as dagBatchRun children.
+    // 201 single-task iterations: past FANOUT.inlineTasks, so blocks of them run as dagBatchRun
+    // children (of FANOUT.tasksPerChildInSeries tasks: all 201 in one, its iterations in series).
     const { spec } = parsePipelineDocument(readFileSync(LOOP, 'utf8'));
     const items = Array.from({ length: 201 }, (_, i) => i);
     (spec.root.dag as DagSpec).tasks['for-loop-1'].parameterIterator = { itemInput: 'pipelinechannel--loop-item-param-1', items: { raw: JSON.stringify(items) } };
@@ -137,7 +138,7 @@ describe('retrying a run', () => {
     writeFileSync(file, JSON.stringify(spec));
     const { run_id: runId } = await engine.createRun(file, { dir });
     expect((await engine.waitForRun(runId, 300_000)).state).toBe('FAILED');
-    expect(await engine.temporal.workflow.getHandle(`${runId}/root/for-loop-1/0-99`).describe()).toBeDefined();
+    expect(await engine.temporal.workflow.getHandle(`${runId}/root/for-loop-1/0-200`).describe()).toBeDefined();
 
     writeFileSync(join(dir, 'go'), '');
     expect((await retry(runId)).status).toBe(200);

@@ -66,9 +66,9 @@ interface Queued {
 /**
  * Runs a workflow's backlog of container tasks in series (`runTaskSeries`): while more tasks
  * wait than `width`, each series takes its share of the queue (the lanes a fill starts, an even
- * share each) and runs it one task after another in one activity, so a wide fan-out of short steps costs one trip through Temporal's
- * queues (scheduled, started, completed, and the workflow task each completion wakes) per series
- * instead of per step. A series holds one of the run's slots; at most `width` run at once. With
+ * share each) and runs it one task after another in one activity, so a wide fan-out of short
+ * steps costs one trip through Temporal's queues (scheduled, started, completed, and the
+ * workflow task each completion wakes) per series instead of per step. A series holds one of the run's slots; at most `width` run at once. With
  * `width` or fewer tasks waiting, each task is a series of its own and they all run at once.
  *
  * A task's ending comes back with its series. A step still running after the window goes on as

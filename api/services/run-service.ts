@@ -129,9 +129,9 @@ export class RunService {
    */
   private async assertStartInputFits(input: RunInput, specField: string): Promise<void> {
     const { workflows } = this.deps;
-    const bytes = await workflows.startInputBytes(input);
+    const bytes = await workflows.startInputBytes(input, MAX_START_INPUT_BYTES);
     if (bytes <= MAX_START_INPUT_BYTES) return;
-    const specBytes = Object.keys(input.parameters).length ? await workflows.startInputBytes({ ...input, parameters: {} }) : bytes;
+    const specBytes = Object.keys(input.parameters).length ? await workflows.startInputBytes({ ...input, parameters: {} }, MAX_START_INPUT_BYTES) : bytes;
     const [field, advice] =
       specBytes > MAX_START_INPUT_BYTES
         ? [specField, 'make the pipeline smaller (fewer tasks, or large constants moved into artifacts)']

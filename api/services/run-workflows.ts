@@ -123,11 +123,16 @@ export class RunWorkflows {
   /**
    * Bytes the start request's input would occupy in Temporal: `input` through the client's own
    * data converter (JSON, then its codecs, gzip in Sluice), as the server measures it against
-   * its blob size limit.
+   * its blob size limit. An input whose plain JSON payload is within `enough` bytes is measured
+   * as that, uncompressed: the codec sends a payload that does not shrink as it was, so only
+   * its metadata could add a few bytes, and compressing a large spec once more than the start
+   * itself does cost every run's creation a gzip of it.
    */
-  async startInputBytes(input: RunInput): Promise<number> {
+  async startInputBytes(input: RunInput, enough = 0): Promise<number> {
     const { payloadConverter, payloadCodecs } = this.client.options.loadedDataConverter;
     let payloads = [payloadConverter.toPayload(input)];
+    const plain = payloadsByteSize(payloads);
+    if (plain <= enough) return plain;
     for (const codec of payloadCodecs) payloads = await codec.encode(payloads);
     return payloadsByteSize(payloads);
   }

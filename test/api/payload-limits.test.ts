@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { Client, Connection } from '@temporalio/client';
 import { defaultPayloadConverter } from '@temporalio/common';
-import { payloadsByteSize } from '../../config/payload-codec';
+import { payloadsByteSize, SLUICE_DATA_CONVERTER } from '../../config/payload-codec';
 import { MAX_START_INPUT_BYTES, RunWorkflows, TEMPORAL_BLOB_LIMIT_BYTES } from '../../api/services/run-workflows';
 import { DEFAULT_NAMESPACE } from '../../config/constants';
 import type { PipelineSpec } from '../../ir/types';
@@ -142,6 +142,27 @@ test('a start Temporal refuses carries its cause, not only "Failed to start Work
     expect(await workflows.startInputBytes(input)).toBeGreaterThan(TEMPORAL_BLOB_LIMIT_BYTES);
     const err = await workflows.start(input).then(() => undefined, (e: Error) => e);
     expect(err?.message).toMatch(/^Failed to start Workflow: .*(blob|size).*limit/i);
+  } finally {
+    await connection.close();
+  }
+});
+
+test('an input that fits as plain JSON is measured without compressing it; a larger one is measured compressed', async () => {
+  const connection = await Connection.connect({ address: process.env.SLUICE_TEST_TEMPORAL_ADDRESS as string });
+  try {
+    const workflows = new RunWorkflows(new Client({ connection, namespace: DEFAULT_NAMESPACE, dataConverter: SLUICE_DATA_CONVERTER }), h.taskQueue);
+    const spec = blobSpec('measured', 'x'.repeat(300_000)) as unknown as PipelineSpec;
+    const input: RunInput = {
+      runId: randomUUID(), runName: 'measured', pipelineName: 'measured', experimentId: 'e', spec, parameters: {},
+      pipelineRoot: '/tmp', createdAt: new Date().toISOString(), parallelism: 1, heartbeatTimeoutSeconds: 15,
+    };
+    const plain = payloadsByteSize([defaultPayloadConverter.toPayload(input)]);
+    const compressed = await workflows.startInputBytes(input);
+    expect(compressed).toBeLessThan(plain / 10);
+    // Within the limit as it is: its plain size answers, and it fits either way.
+    expect(await workflows.startInputBytes(input, MAX_START_INPUT_BYTES)).toBe(plain);
+    // Past `enough` as plain JSON: measured as the start would send it.
+    expect(await workflows.startInputBytes(input, plain - 1)).toBe(compressed);
   } finally {
     await connection.close();
   }

@@ -319,15 +319,16 @@ async function runLoop(ctx: RunContext, dag: DagInstance, who: TaskIdentity, tas
   const loop: LoopRef = { taskPath: who.taskPath, name: who.displayName, componentName: task.componentRef.name };
   const body = inherit(component, dag.inputs, inputs);
   const limit = Math.min(task.iteratorPolicy?.parallelismLimit || Number.POSITIVE_INFINITY, ctx.input.parallelism);
+  const unlimited = !task.iteratorPolicy?.parallelismLimit;
   const perIteration = tasksPerInstance(ctx.spec, component);
   // Asked only where the answer matters, so that runs of small loops carry no marker of it; and
   // before `ctx.series`, whose own patch a history from before this one holds later.
-  const larger = !task.iteratorPolicy?.parallelismLimit && items.items.length * perIteration > FANOUT.inlineTasks && patched(LOOP_CHILDREN_IN_SERIES_LARGER) && ctx.series !== undefined;
+  const larger = unlimited && items.items.length * perIteration > FANOUT.inlineTasks && patched(LOOP_CHILDREN_IN_SERIES_LARGER) && ctx.series !== undefined;
   const placement = placeLoop(items.items.length, perIteration, limit, larger ? FANOUT.tasksPerChildInSeries : FANOUT.tasksPerChild);
   // Without a parallelismLimit, iterations are not what is bounded but their tasks: with series
   // on, every iteration of an inline loop starts and its tasks wait for a series (which holds a
   // slot), so a series can take several of them.
-  const unbounded = placement.mode === 'inline' && ctx.series !== undefined && !task.iteratorPolicy?.parallelismLimit;
+  const unbounded = placement.mode === 'inline' && ctx.series !== undefined && unlimited;
   let results: Ending[];
   if (placement.mode === 'inline') {
     results = await runIterations(ctx, loop, component, items, body, 0, new Slots(unbounded ? Number.POSITIVE_INFINITY : limit));
@@ -343,7 +344,7 @@ async function runLoop(ctx: RunContext, dag: DagInstance, who: TaskIdentity, tas
         children.with(() =>
           executeChild('dagBatchRun', {
             workflowId: `${ctx.input.runId}/${who.taskPath}/${start}-${end - 1}`,
-            args: [{ run, loop, inputs: blockInputs, items: sliceItems(items, start, end), start, slots: placement.slotsPerChild, ...(whole.seriesWidth && !task.iteratorPolicy?.parallelismLimit ? { unboundedIterations: true } : {}) } satisfies DagBatchInput],
+            args: [{ run, loop, inputs: blockInputs, items: sliceItems(items, start, end), start, slots: placement.slotsPerChild, ...(whole.seriesWidth && unlimited ? { unboundedIterations: true } : {}) } satisfies DagBatchInput],
           }) as Promise<Ending[]>,
         ).catch((err: unknown): Ending[] => {
           if (isCancellation(err)) return [{ end: 'CANCELED' }];

@@ -9,12 +9,12 @@ import type { MetadataStore } from '../../store/types';
 import { defaultPayloadConverter } from '@temporalio/common';
 import type { TaskActivityInput } from '../../activities/types';
 import { noopPipeline } from '../../bench/noop-specs';
-import { GzipPayloadCodec } from '../../config/payload-codec';
 import { SERIES_MAX_INPUT_CHARS, SERIES_START_WINDOW_MS, SERIES_WINDOW_MS } from '../../workflows/task-series';
 import { startTestEngine, type ApiRun, type TestEngine } from '../support/engine';
 import { compileKfpPipeline } from '../support/kfp-compile';
 import { stepWritableDir } from '../support/temp-dirs';
 import { until } from '../support/until';
+import { decodePayloads } from '../support/workflow-input';
 
 const ITEMS = Array.from({ length: 30 }, (_, i) => `item-${i}`);
 
@@ -87,12 +87,11 @@ describe('container tasks in series (workflows/task-series.ts)', () => {
     const { run_id } = (await res.json()) as { run_id: string };
     expect((await engine.waitForRun(run_id, 120_000)).state).toBe('SUCCEEDED');
     const events = (await engine.temporal.workflow.getHandle(run_id).fetchHistory()).events ?? [];
-    const codec = new GzipPayloadCodec();
     const series = await Promise.all(
       events.flatMap((e) => {
         const scheduled = e.activityTaskScheduledEventAttributes;
         if (scheduled?.activityType?.name !== 'runTaskSeries') return [];
-        return [codec.decode(scheduled.input?.payloads ?? []).then((payloads) => ({
+        return [decodePayloads(scheduled.input?.payloads ?? []).then((payloads) => ({
           fill: Number(scheduled.workflowTaskCompletedEventId),
           args: payloads.map((p) => defaultPayloadConverter.fromPayload(p)) as [TaskActivityInput[], number, number],
         }))];

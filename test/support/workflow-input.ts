@@ -18,7 +18,13 @@ export async function workflowStartInput<T>(client: Client, workflowId: string):
   const history = await client.workflow.getHandle(workflowId).fetchHistory();
   const stored = history.events?.[0]?.workflowExecutionStartedEventAttributes?.input?.payloads ?? [];
   if (stored.length === 0) throw new Error(`workflow ${workflowId} has no start input`);
-  let decoded: Payload[] = stored;
-  for (const codec of [...(SLUICE_DATA_CONVERTER.payloadCodecs ?? [])].reverse()) decoded = await codec.decode(decoded);
+  const decoded = await decodePayloads(stored);
   return { value: defaultPayloadConverter.fromPayload<T>(decoded[0]), storedBytes: payloadsByteSize(stored), jsonBytes: decoded[0].data?.length ?? 0 };
+}
+
+/** Payloads from a history, with the codecs of every Sluice client and worker undone (in reverse order). */
+export async function decodePayloads(stored: Payload[]): Promise<Payload[]> {
+  let decoded = stored;
+  for (const codec of [...(SLUICE_DATA_CONVERTER.payloadCodecs ?? [])].reverse()) decoded = await codec.decode(decoded);
+  return decoded;
 }
